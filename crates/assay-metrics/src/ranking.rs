@@ -87,6 +87,10 @@ impl RankingState {
     /// Add one item. `score` must be finite.
     #[inline]
     pub fn push(&mut self, score: f64, positive: bool, weight: f64) {
+        if weight == 0.0 {
+            // A zero-weight item does not exist for the curves (nor for scikit-learn).
+            return;
+        }
         match self.mode {
             CurveMode::Exact => {
                 // -0.0 + 0.0 == +0.0: one tie group for both zeros, as numpy compares them.
@@ -320,6 +324,9 @@ impl CurveBuilder {
     /// Add the next group (scores must come in descending order).
     #[inline]
     pub fn push(&mut self, g: TieGroup) {
+        if g.positive == 0.0 && g.negative == 0.0 {
+            return; // only zero-weight items: no threshold of their own
+        }
         let (prev_tps, prev_fps) = (self.tps, self.fps);
         self.tps += g.positive;
         self.fps += g.negative;

@@ -151,8 +151,11 @@ pub(crate) fn nan_average(values: &[Option<f64>], weights: Option<&[f64]>) -> (O
             None => left_out += 1,
         }
     }
-    if left_out == values.len() || total_weight == 0.0 {
+    if left_out == values.len() {
         (None, left_out)
+    } else if total_weight == 0.0 {
+        // Every defined entry has weight zero: scikit-learn then ignores the weights.
+        nan_average(values, None)
     } else {
         (Some(sum / total_weight), left_out)
     }
