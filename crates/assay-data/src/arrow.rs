@@ -15,7 +15,10 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use crate::{Backend, Batch, Column, DataError, Kind, Label, RowRef, Selection};
 
 fn format_error(path: &Path, e: impl std::fmt::Display) -> DataError {
-    DataError::Format { path: path.into(), problem: e.to_string() }
+    DataError::Format {
+        path: path.into(),
+        problem: e.to_string(),
+    }
 }
 
 fn names(schema: &SchemaRef) -> Vec<String> {
@@ -30,22 +33,35 @@ pub(crate) struct ParquetFile {
 
 impl ParquetFile {
     pub(crate) fn open(path: &Path) -> Result<Self, DataError> {
-        let file = File::open(path).map_err(|source| DataError::Io { path: path.into(), source })?;
+        let file = File::open(path).map_err(|source| DataError::Io {
+            path: path.into(),
+            source,
+        })?;
         if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
             return Err(DataError::Empty { path: path.into() });
         }
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| format_error(path, format!("not a readable Parquet file: {e}")))?;
         let columns = names(builder.schema());
-        Ok(Self { path: path.into(), builder, columns })
+        Ok(Self {
+            path: path.into(),
+            builder,
+            columns,
+        })
     }
 
     pub(crate) fn columns(&self) -> &[String] {
         &self.columns
     }
 
-    pub(crate) fn select(self, selection: Selection) -> Result<ArrowBatches<ParquetRecordBatchReader>, DataError> {
-        let mask = ProjectionMask::roots(self.builder.parquet_schema(), selection.indices.iter().copied());
+    pub(crate) fn select(
+        self,
+        selection: Selection,
+    ) -> Result<ArrowBatches<ParquetRecordBatchReader>, DataError> {
+        let mask = ProjectionMask::roots(
+            self.builder.parquet_schema(),
+            selection.indices.iter().copied(),
+        );
         let reader = self
             .builder
             .with_projection(mask)
@@ -88,23 +104,39 @@ pub(crate) struct IpcFile {
 impl IpcFile {
     fn reader(path: &Path, projection: Option<Vec<usize>>) -> Result<IpcReader, DataError> {
         let open = || {
-            File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(|source| DataError::Io { path: path.into(), source })
+            File::open(path)
+                .map(|f| BufReader::with_capacity(1 << 20, f))
+                .map_err(|source| DataError::Io {
+                    path: path.into(),
+                    source,
+                })
         };
         match arrow_ipc::reader::FileReader::try_new(open()?, projection.clone()) {
             Ok(r) => Ok(IpcReader::File(r)),
             Err(file_err) => arrow_ipc::reader::StreamReader::try_new(open()?, projection)
                 .map(IpcReader::Stream)
-                .map_err(|_| format_error(path, format!("not a readable Arrow IPC file or stream: {file_err}"))),
+                .map_err(|_| {
+                    format_error(
+                        path,
+                        format!("not a readable Arrow IPC file or stream: {file_err}"),
+                    )
+                }),
         }
     }
 
     pub(crate) fn open(path: &Path) -> Result<Self, DataError> {
-        let file = File::open(path).map_err(|source| DataError::Io { path: path.into(), source })?;
+        let file = File::open(path).map_err(|source| DataError::Io {
+            path: path.into(),
+            source,
+        })?;
         if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
             return Err(DataError::Empty { path: path.into() });
         }
         let columns = names(&Self::reader(path, None)?.schema());
-        Ok(Self { path: path.into(), columns })
+        Ok(Self {
+            path: path.into(),
+            columns,
+        })
     }
 
     pub(crate) fn columns(&self) -> &[String] {
@@ -136,19 +168,30 @@ impl<R: RecordBatchReader> ArrowBatches<R> {
         let schema = reader.schema();
         let mut positions = Vec::new();
         for r in &selection.requests {
-            let pos = schema.index_of(&r.name).map_err(|e| format_error(&path, e))?;
+            let pos = schema
+                .index_of(&r.name)
+                .map_err(|e| format_error(&path, e))?;
             let field = schema.field(pos);
             check_type(&path, &r.name, field.data_type(), r.kind)?;
             positions.push(pos);
         }
-        Ok(Self { path, reader, selection, positions, pending: None, next_row: 0 })
+        Ok(Self {
+            path,
+            reader,
+            selection,
+            positions,
+            pending: None,
+            next_row: 0,
+        })
     }
 }
 
 fn check_type(path: &Path, column: &str, dt: &DataType, kind: Kind) -> Result<(), DataError> {
     let numeric = dt.is_numeric();
-    let texty = matches!(dt, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
-        || matches!(dt, DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8));
+    let texty = matches!(
+        dt,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) || matches!(dt, DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8));
     let ok = match kind {
         Kind::Number => numeric,
         Kind::Label => numeric || texty || matches!(dt, DataType::Boolean),
@@ -169,13 +212,26 @@ fn check_type(path: &Path, column: &str, dt: &DataType, kind: Kind) -> Result<()
 }
 
 fn first_null(array: &dyn Array) -> Option<usize> {
-    if array.null_count() == 0 { None } else { (0..array.len()).find(|&i| array.is_null(i)) }
+    if array.null_count() == 0 {
+        None
+    } else {
+        (0..array.len()).find(|&i| array.is_null(i))
+    }
 }
 
-fn convert(path: &Path, name: &str, array: &ArrayRef, kind: Kind, first_row: u64) -> Result<Column, DataError> {
+fn convert(
+    path: &Path,
+    name: &str,
+    array: &ArrayRef,
+    kind: Kind,
+    first_row: u64,
+) -> Result<Column, DataError> {
     let cell_error = |i: usize, problem: String| DataError::Cell {
         path: path.into(),
-        at: RowRef { row: first_row + i as u64 + 1, line: None },
+        at: RowRef {
+            row: first_row + i as u64 + 1,
+            line: None,
+        },
         column: name.into(),
         problem,
     };
@@ -188,23 +244,38 @@ fn convert(path: &Path, name: &str, array: &ArrayRef, kind: Kind, first_row: u64
             let values = cast(&DataType::Float64)?;
             let values = values.as_primitive::<Float64Type>().values();
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-                return Err(cell_error(i, format!("{} is not a finite number", values[i])));
+                return Err(cell_error(
+                    i,
+                    format!("{} is not a finite number", values[i]),
+                ));
             }
             Ok(Column::Number(values.to_vec()))
         }
         Kind::Label => {
             let dt = array.data_type();
             let labels = if dt.is_integer() {
-                cast(&DataType::Int64)?.as_primitive::<Int64Type>().values().iter().map(|&v| Label::Int(v)).collect()
+                cast(&DataType::Int64)?
+                    .as_primitive::<Int64Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| Label::Int(v))
+                    .collect()
             } else if dt.is_floating() {
                 let values = cast(&DataType::Float64)?;
                 let values = values.as_primitive::<Float64Type>().values();
                 if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-                    return Err(cell_error(i, format!("{} cannot be a class label", values[i])));
+                    return Err(cell_error(
+                        i,
+                        format!("{} cannot be a class label", values[i]),
+                    ));
                 }
                 values.iter().map(|&v| Label::from_f64(v)).collect()
             } else if matches!(dt, DataType::Boolean) {
-                array.as_boolean().iter().map(|b| Label::from_bool(b.unwrap_or(false))).collect()
+                array
+                    .as_boolean()
+                    .iter()
+                    .map(|b| Label::from_bool(b.unwrap_or(false)))
+                    .collect()
             } else {
                 let text = cast(&DataType::Utf8)?;
                 let text = text.as_string::<i32>();
@@ -237,9 +308,19 @@ impl<R: RecordBatchReader> Backend for ArrowBatches<R> {
         let first_row = self.next_row;
         let mut columns = Vec::with_capacity(self.positions.len());
         for (r, &pos) in self.selection.requests.iter().zip(&self.positions) {
-            columns.push(convert(&self.path, &r.name, record.column(pos), r.kind, first_row)?);
+            columns.push(convert(
+                &self.path,
+                &r.name,
+                record.column(pos),
+                r.kind,
+                first_row,
+            )?);
         }
         self.next_row += record.num_rows() as u64;
-        Ok(Some(Batch { first_row, rows: record.num_rows(), columns }))
+        Ok(Some(Batch {
+            first_row,
+            rows: record.num_rows(),
+            columns,
+        }))
     }
 }

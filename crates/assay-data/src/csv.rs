@@ -3,7 +3,9 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::{Backend, Batch, Column, DataError, Kind, RowRef, Selection, parse_label, parse_number};
+use crate::{
+    Backend, Batch, Column, DataError, Kind, RowRef, Selection, parse_label, parse_number,
+};
 
 pub(crate) struct CsvFile {
     path: PathBuf,
@@ -17,7 +19,11 @@ fn csv_error(path: &Path, e: csv::Error) -> DataError {
         line: pos.map(csv::Position::line),
     };
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => DataError::Row {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => DataError::Row {
             path: path.into(),
             at: at(pos.as_ref()),
             problem: format!("the row has {len} fields but the header has {expected_len}"),
@@ -28,15 +34,24 @@ fn csv_error(path: &Path, e: csv::Error) -> DataError {
             problem: "the row is not valid UTF-8 text".into(),
         },
         _ => match e.into_kind() {
-            csv::ErrorKind::Io(source) => DataError::Io { path: path.into(), source },
-            other => DataError::Format { path: path.into(), problem: format!("{other:?}") },
+            csv::ErrorKind::Io(source) => DataError::Io {
+                path: path.into(),
+                source,
+            },
+            other => DataError::Format {
+                path: path.into(),
+                problem: format!("{other:?}"),
+            },
         },
     }
 }
 
 impl CsvFile {
     pub(crate) fn open(path: &Path, delimiter: u8) -> Result<Self, DataError> {
-        let file = File::open(path).map_err(|source| DataError::Io { path: path.into(), source })?;
+        let file = File::open(path).map_err(|source| DataError::Io {
+            path: path.into(),
+            source,
+        })?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
@@ -48,7 +63,11 @@ impl CsvFile {
             return Err(DataError::Empty { path: path.into() });
         }
         let columns = headers.iter().map(|h| h.trim().to_owned()).collect();
-        Ok(Self { path: path.into(), reader, columns })
+        Ok(Self {
+            path: path.into(),
+            reader,
+            columns,
+        })
     }
 
     pub(crate) fn columns(&self) -> &[String] {
@@ -56,7 +75,12 @@ impl CsvFile {
     }
 
     pub(crate) fn select(self, selection: Selection) -> Result<CsvBatches, DataError> {
-        Ok(CsvBatches { file: self, selection, record: csv::ByteRecord::new(), next_row: 0 })
+        Ok(CsvBatches {
+            file: self,
+            selection,
+            record: csv::ByteRecord::new(),
+            next_row: 0,
+        })
     }
 }
 
@@ -81,12 +105,19 @@ impl Backend for CsvBatches {
         let first_row = self.next_row;
         let mut rows = 0;
         while rows < max_rows {
-            let more = self.file.reader.read_byte_record(&mut self.record).map_err(|e| csv_error(&self.file.path, e))?;
+            let more = self
+                .file
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| csv_error(&self.file.path, e))?;
             if !more {
                 break;
             }
             let line = self.record.position().map(csv::Position::line);
-            let at = RowRef { row: first_row + rows as u64 + 1, line };
+            let at = RowRef {
+                row: first_row + rows as u64 + 1,
+                line,
+            };
             for (c, &idx) in sel.indices.iter().enumerate() {
                 let raw = &self.record[idx];
                 let cell_error = |problem: String| DataError::Cell {
@@ -95,7 +126,8 @@ impl Backend for CsvBatches {
                     column: sel.requests[c].name.clone(),
                     problem,
                 };
-                let text = std::str::from_utf8(raw).map_err(|_| cell_error("the cell is not valid UTF-8".into()))?;
+                let text = std::str::from_utf8(raw)
+                    .map_err(|_| cell_error("the cell is not valid UTF-8".into()))?;
                 match &mut columns[c] {
                     Column::Number(v) => v.push(parse_number(text).map_err(cell_error)?),
                     Column::Label(v) => v.push(parse_label(text).map_err(cell_error)?),
@@ -104,6 +136,10 @@ impl Backend for CsvBatches {
             rows += 1;
         }
         self.next_row += rows as u64;
-        Ok((rows > 0).then_some(Batch { first_row, rows, columns }))
+        Ok((rows > 0).then_some(Batch {
+            first_row,
+            rows,
+            columns,
+        }))
     }
 }

@@ -17,11 +17,19 @@ pub(crate) struct JsonLinesFile {
     line: u64,
 }
 
-fn read_object(path: &Path, reader: &mut BufReader<File>, line_no: &mut u64, row: u64, buf: &mut String)
-    -> Result<Option<(serde_json::Map<String, Value>, u64)>, DataError> {
+fn read_object(
+    path: &Path,
+    reader: &mut BufReader<File>,
+    line_no: &mut u64,
+    row: u64,
+    buf: &mut String,
+) -> Result<Option<(serde_json::Map<String, Value>, u64)>, DataError> {
     loop {
         buf.clear();
-        let n = reader.read_line(buf).map_err(|source| DataError::Io { path: path.into(), source })?;
+        let n = reader.read_line(buf).map_err(|source| DataError::Io {
+            path: path.into(),
+            source,
+        })?;
         if n == 0 {
             return Ok(None);
         }
@@ -30,25 +38,47 @@ fn read_object(path: &Path, reader: &mut BufReader<File>, line_no: &mut u64, row
         if text.is_empty() {
             continue;
         }
-        let at = RowRef { row, line: Some(*line_no) };
+        let at = RowRef {
+            row,
+            line: Some(*line_no),
+        };
         return match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => Ok(Some((map, *line_no))),
-            Ok(_) => Err(DataError::Row { path: path.into(), at, problem: "the line is not a JSON object".into() }),
-            Err(e) => Err(DataError::Row { path: path.into(), at, problem: format!("the line is not valid JSON: {e}") }),
+            Ok(_) => Err(DataError::Row {
+                path: path.into(),
+                at,
+                problem: "the line is not a JSON object".into(),
+            }),
+            Err(e) => Err(DataError::Row {
+                path: path.into(),
+                at,
+                problem: format!("the line is not valid JSON: {e}"),
+            }),
         };
     }
 }
 
 impl JsonLinesFile {
     pub(crate) fn open(path: &Path) -> Result<Self, DataError> {
-        let file = File::open(path).map_err(|source| DataError::Io { path: path.into(), source })?;
+        let file = File::open(path).map_err(|source| DataError::Io {
+            path: path.into(),
+            source,
+        })?;
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut line = 0;
         let mut buf = String::new();
         let first = read_object(path, &mut reader, &mut line, 1, &mut buf)?;
-        let Some(first) = first else { return Err(DataError::Empty { path: path.into() }) };
+        let Some(first) = first else {
+            return Err(DataError::Empty { path: path.into() });
+        };
         let columns = first.0.keys().cloned().collect();
-        Ok(Self { path: path.into(), reader, columns, first: Some(first), line })
+        Ok(Self {
+            path: path.into(),
+            reader,
+            columns,
+            first: Some(first),
+            line,
+        })
     }
 
     pub(crate) fn columns(&self) -> &[String] {
@@ -56,7 +86,12 @@ impl JsonLinesFile {
     }
 
     pub(crate) fn select(self, selection: Selection) -> JsonLinesBatches {
-        JsonLinesBatches { file: self, selection, next_row: 0, buf: String::new() }
+        JsonLinesBatches {
+            file: self,
+            selection,
+            next_row: 0,
+            buf: String::new(),
+        }
     }
 }
 
@@ -71,7 +106,10 @@ fn cell(value: Option<&Value>, kind: Kind) -> Result<CellValue, String> {
     match (value, kind) {
         (None, _) => Err("the field is missing".into()),
         (Some(Value::Null), _) => Err("the value is null".into()),
-        (Some(Value::Number(n)), Kind::Number) => n.as_f64().ok_or_else(|| format!("{n} is not a number")).map(CellValue::Number),
+        (Some(Value::Number(n)), Kind::Number) => n
+            .as_f64()
+            .ok_or_else(|| format!("{n} is not a number"))
+            .map(CellValue::Number),
         (Some(Value::String(s)), Kind::Number) => parse_number(s).map(CellValue::Number),
         (Some(Value::Number(n)), Kind::Label) => Ok(CellValue::Label(match n.as_i64() {
             Some(i) => Label::Int(i),
@@ -106,16 +144,26 @@ impl Backend for JsonLinesBatches {
             let row = first_row + rows as u64 + 1;
             let object = match self.file.first.take() {
                 Some(o) => Some(o),
-                None => read_object(&self.file.path, &mut self.file.reader, &mut self.file.line, row, &mut self.buf)?,
+                None => read_object(
+                    &self.file.path,
+                    &mut self.file.reader,
+                    &mut self.file.line,
+                    row,
+                    &mut self.buf,
+                )?,
             };
             let Some((object, line)) = object else { break };
             for (c, r) in sel.requests.iter().enumerate() {
-                let value = cell(object.get(&r.name), r.kind).map_err(|problem| DataError::Cell {
-                    path: self.file.path.clone(),
-                    at: RowRef { row, line: Some(line) },
-                    column: r.name.clone(),
-                    problem,
-                })?;
+                let value =
+                    cell(object.get(&r.name), r.kind).map_err(|problem| DataError::Cell {
+                        path: self.file.path.clone(),
+                        at: RowRef {
+                            row,
+                            line: Some(line),
+                        },
+                        column: r.name.clone(),
+                        problem,
+                    })?;
                 match (&mut columns[c], value) {
                     (Column::Number(v), CellValue::Number(x)) => v.push(x),
                     (Column::Label(v), CellValue::Label(l)) => v.push(l),
@@ -125,6 +173,10 @@ impl Backend for JsonLinesBatches {
             rows += 1;
         }
         self.next_row += rows as u64;
-        Ok((rows > 0).then_some(Batch { first_row, rows, columns }))
+        Ok((rows > 0).then_some(Batch {
+            first_row,
+            rows,
+            columns,
+        }))
     }
 }

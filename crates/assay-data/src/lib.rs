@@ -111,7 +111,11 @@ pub struct Request {
 impl Request {
     /// A request for `name` read as `kind`.
     pub fn new(name: impl Into<String>, kind: Kind) -> Self {
-        Self { name: name.into(), kind, role: None }
+        Self {
+            name: name.into(),
+            kind,
+            role: None,
+        }
     }
 
     /// Say what the column is for, for the missing-column message.
@@ -179,7 +183,9 @@ pub struct Reader {
 
 /// Open a file; the format comes from the name unless given.
 pub fn open(path: &Path, format: Option<Format>) -> Result<Reader, DataError> {
-    let format = format.or_else(|| Format::from_path(path)).ok_or_else(|| DataError::UnknownFormat { path: path.into() })?;
+    let format = format
+        .or_else(|| Format::from_path(path))
+        .ok_or_else(|| DataError::UnknownFormat { path: path.into() })?;
     let (columns, opened) = match format {
         Format::Csv { delimiter } => {
             let f = csv::CsvFile::open(path, delimiter)?;
@@ -198,12 +204,20 @@ pub fn open(path: &Path, format: Option<Format>) -> Result<Reader, DataError> {
             (f.columns().to_vec(), Opened::ArrowIpc(f))
         }
         Format::Npy => {
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("value").to_owned();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("value")
+                .to_owned();
             let f = npy::NpySet::open(&[(stem, path.to_path_buf())])?;
             (f.columns().to_vec(), Opened::Npy(f))
         }
     };
-    Ok(Reader { path: path.into(), columns, opened })
+    Ok(Reader {
+        path: path.into(),
+        columns,
+        opened,
+    })
 }
 
 /// Open several NPY files as one table: a 1-D array `NAME=FILE` becomes column
@@ -212,7 +226,11 @@ pub fn open(path: &Path, format: Option<Format>) -> Result<Reader, DataError> {
 pub fn open_npy(arrays: &[(String, PathBuf)]) -> Result<Reader, DataError> {
     let f = npy::NpySet::open(arrays)?;
     let path = arrays.first().map(|a| a.1.clone()).unwrap_or_default();
-    Ok(Reader { path, columns: f.columns().to_vec(), opened: Opened::Npy(f) })
+    Ok(Reader {
+        path,
+        columns: f.columns().to_vec(),
+        opened: Opened::Npy(f),
+    })
 }
 
 impl Reader {
@@ -235,7 +253,11 @@ impl Reader {
         DataError::MissingColumn {
             path: self.path.clone(),
             column: r.name.clone(),
-            hint: r.role.as_ref().map(|h| format!(" ({h})")).unwrap_or_default(),
+            hint: r
+                .role
+                .as_ref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default(),
             available: error::list_columns(&self.columns),
         }
     }
@@ -249,7 +271,10 @@ impl Reader {
                 None => return Err(self.missing(r)),
             }
         }
-        let selection = Selection { indices, requests: requests.to_vec() };
+        let selection = Selection {
+            indices,
+            requests: requests.to_vec(),
+        };
         let backend: Box<dyn Backend> = match self.opened {
             Opened::Csv(f) => Box::new(f.select(selection)?),
             Opened::JsonLines(f) => Box::new(f.select(selection)),
@@ -257,7 +282,13 @@ impl Reader {
             Opened::ArrowIpc(f) => Box::new(f.select(selection)?),
             Opened::Npy(f) => Box::new(f.select(selection)?),
         };
-        Ok(Batches { path: self.path, backend, batch_rows: batch_rows.max(1), rows: 0, done: false })
+        Ok(Batches {
+            path: self.path,
+            backend,
+            batch_rows: batch_rows.max(1),
+            rows: 0,
+            done: false,
+        })
     }
 }
 
@@ -299,7 +330,11 @@ impl Iterator for Batches {
             }
             Ok(None) => {
                 self.done = true;
-                (self.rows == 0).then(|| Err(DataError::Empty { path: self.path.clone() }))
+                (self.rows == 0).then(|| {
+                    Err(DataError::Empty {
+                        path: self.path.clone(),
+                    })
+                })
             }
             Err(e) => {
                 self.done = true;
@@ -325,5 +360,9 @@ pub(crate) fn parse_number(text: &str) -> Result<f64, String> {
 /// Parse a text cell as a label.
 pub(crate) fn parse_label(text: &str) -> Result<Label, String> {
     let t = text.trim();
-    if t.is_empty() { Err("the cell is empty; a label is needed".into()) } else { Ok(Label::from_text(t)) }
+    if t.is_empty() {
+        Err("the cell is empty; a label is needed".into())
+    } else {
+        Ok(Label::from_text(t))
+    }
 }

@@ -41,7 +41,8 @@ impl Elements {
         }
         macro_rules! int {
             ($r:expr) => {
-                $r.next().map(|r| r.map(|v| Element::Label(Label::Int(v as i64))))
+                $r.next()
+                    .map(|r| r.map(|v| Element::Label(Label::Int(v as i64))))
             };
         }
         match self {
@@ -61,8 +62,12 @@ impl Elements {
             Elements::U32(r) => int!(r),
             Elements::U16(r) => int!(r),
             Elements::U8(r) => int!(r),
-            Elements::Bool(r) => r.next().map(|r| r.map(|b| Element::Label(Label::Int(i64::from(b))))),
-            Elements::Text(r) => r.next().map(|r| r.map(|s| Element::Label(Label::from_text(&s)))),
+            Elements::Bool(r) => r
+                .next()
+                .map(|r| r.map(|b| Element::Label(Label::Int(i64::from(b))))),
+            Elements::Text(r) => r
+                .next()
+                .map(|r| r.map(|s| Element::Label(Label::from_text(&s)))),
         }
     }
 }
@@ -85,12 +90,18 @@ pub(crate) struct NpySet {
 }
 
 fn open_array(name: &str, path: &Path) -> Result<Array, DataError> {
-    let file = File::open(path).map_err(|source| DataError::Io { path: path.into(), source })?;
+    let file = File::open(path).map_err(|source| DataError::Io {
+        path: path.into(),
+        source,
+    })?;
     if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
         return Err(DataError::Empty { path: path.into() });
     }
-    let npy = NpyFile::new(BufReader::with_capacity(1 << 20, file))
-        .map_err(|e| DataError::Format { path: path.into(), problem: format!("not a readable .npy file: {e}") })?;
+    let npy =
+        NpyFile::new(BufReader::with_capacity(1 << 20, file)).map_err(|e| DataError::Format {
+            path: path.into(),
+            problem: format!("not a readable .npy file: {e}"),
+        })?;
     let shape = npy.shape().to_vec();
     let (rows, width) = match shape.as_slice() {
         [n] => (*n, None),
@@ -98,7 +109,9 @@ fn open_array(name: &str, path: &Path) -> Result<Array, DataError> {
         other => {
             return Err(DataError::Format {
                 path: path.into(),
-                problem: format!("the array has shape {other:?}; 1-D (a column) or 2-D (rows × columns) is needed"),
+                problem: format!(
+                    "the array has shape {other:?}; 1-D (a column) or 2-D (rows × columns) is needed"
+                ),
             });
         }
     };
@@ -111,18 +124,30 @@ fn open_array(name: &str, path: &Path) -> Result<Array, DataError> {
     if rows == 0 {
         return Err(DataError::Empty { path: path.into() });
     }
-    Ok(Array { name: name.into(), path: path.into(), rows, width, file: Some(npy), elements: None })
+    Ok(Array {
+        name: name.into(),
+        path: path.into(),
+        rows,
+        width,
+        file: Some(npy),
+        elements: None,
+    })
 }
 
 fn elements(path: &Path, npy: NpyFile<In>) -> Result<Elements, DataError> {
     let unsupported = |what: String| DataError::Format {
         path: path.into(),
-        problem: format!("arrays of {what} are not supported; use floats, integers, booleans or unicode strings"),
+        problem: format!(
+            "arrays of {what} are not supported; use floats, integers, booleans or unicode strings"
+        ),
     };
     let npyz::DType::Plain(t) = npy.dtype() else {
         return Err(unsupported("structured records".into()));
     };
-    let bad = |e: npyz::DTypeError| DataError::Format { path: path.into(), problem: e.to_string() };
+    let bad = |e: npyz::DTypeError| DataError::Format {
+        path: path.into(),
+        problem: e.to_string(),
+    };
     Ok(match (t.type_char(), t.size_field()) {
         (TypeChar::Float, 8) => Elements::F64(npy.data().map_err(bad)?),
         (TypeChar::Float, 4) => Elements::F32(npy.data().map_err(bad)?),
@@ -145,18 +170,18 @@ impl NpySet {
         let mut opened: Vec<Array> = Vec::new();
         for (name, path) in arrays {
             let a = open_array(name, path)?;
-            if let Some(first) = opened.first() {
-                if first.rows != a.rows {
-                    return Err(DataError::Format {
-                        path: a.path.clone(),
-                        problem: format!(
-                            "the array has {} rows but {} has {}; all arrays must describe the same items",
-                            a.rows,
-                            first.path.display(),
-                            first.rows
-                        ),
-                    });
-                }
+            if let Some(first) = opened.first()
+                && first.rows != a.rows
+            {
+                return Err(DataError::Format {
+                    path: a.path.clone(),
+                    problem: format!(
+                        "the array has {} rows but {} has {}; all arrays must describe the same items",
+                        a.rows,
+                        first.path.display(),
+                        first.rows
+                    ),
+                });
             }
             opened.push(a);
         }
@@ -176,7 +201,11 @@ impl NpySet {
                 }
             }
         }
-        Ok(Self { arrays: opened, columns, origin })
+        Ok(Self {
+            arrays: opened,
+            columns,
+            origin,
+        })
     }
 
     pub(crate) fn columns(&self) -> &[String] {
@@ -195,7 +224,12 @@ impl NpySet {
             wanted.push((array, col, r.kind, r.name.clone()));
         }
         let rows = self.arrays.first().map_or(0, |a| a.rows);
-        Ok(NpyBatches { set: self, wanted, next_row: 0, rows })
+        Ok(NpyBatches {
+            set: self,
+            wanted,
+            next_row: 0,
+            rows,
+        })
     }
 }
 
@@ -232,7 +266,10 @@ impl Backend for NpyBatches {
             let a = &mut self.set.arrays[a_idx];
             let width = a.width.unwrap_or(1);
             let path = a.path.clone();
-            let elements = a.elements.as_mut().expect("selected arrays have element streams");
+            let elements = a
+                .elements
+                .as_mut()
+                .expect("selected arrays have element streams");
             // For each column of the array, the requests that want it.
             let mut targets: Vec<Vec<usize>> = vec![Vec::new(); width];
             for (c, w) in self.wanted.iter().enumerate() {
@@ -245,18 +282,30 @@ impl Backend for NpyBatches {
                 for target in &targets {
                     let e = match elements.next() {
                         Some(Ok(e)) => e,
-                        Some(Err(err)) => return Err(DataError::Format { path, problem: format!("row {row}: {err}") }),
+                        Some(Err(err)) => {
+                            return Err(DataError::Format {
+                                path,
+                                problem: format!("row {row}: {err}"),
+                            });
+                        }
                         None => {
                             return Err(DataError::Format {
                                 path,
-                                problem: format!("the array ends at row {row}, before the length its header gives"),
+                                problem: format!(
+                                    "the array ends at row {row}, before the length its header gives"
+                                ),
                             });
                         }
                     };
                     for &c in target {
                         let (_, _, kind, name) = &self.wanted[c];
                         let at = RowRef { row, line: None };
-                        let cell_error = |problem: String| DataError::Cell { path: path.clone(), at, column: name.clone(), problem };
+                        let cell_error = |problem: String| DataError::Cell {
+                            path: path.clone(),
+                            at,
+                            column: name.clone(),
+                            problem,
+                        };
                         match (&mut columns[c], kind, &e) {
                             (Column::Number(v), Kind::Number, Element::Number(x)) => {
                                 if !x.is_finite() {
@@ -264,7 +313,9 @@ impl Backend for NpyBatches {
                                 }
                                 v.push(*x);
                             }
-                            (Column::Number(v), Kind::Number, Element::Label(Label::Int(x))) => v.push(*x as f64),
+                            (Column::Number(v), Kind::Number, Element::Label(Label::Int(x))) => {
+                                v.push(*x as f64)
+                            }
                             (Column::Number(_), Kind::Number, Element::Label(l)) => {
                                 return Err(cell_error(format!("'{l}' is not a number")));
                             }
@@ -282,6 +333,10 @@ impl Backend for NpyBatches {
             }
         }
         self.next_row += n as u64;
-        Ok(Some(Batch { first_row, rows: n, columns }))
+        Ok(Some(Batch {
+            first_row,
+            rows: n,
+            columns,
+        }))
     }
 }

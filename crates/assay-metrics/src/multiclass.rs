@@ -233,10 +233,10 @@ impl MulticlassState {
                     .map(|(j, p)| if j == t { (1.0 - p) * (1.0 - p) } else { p * p })
                     .sum();
                 self.brier_sum += w * scale * sq;
-                if let Some(top) = self.config.top_k {
-                    if in_top_k(r, t, top) {
-                        self.top_k_hits += w;
-                    }
+                if let Some(top) = self.config.top_k
+                    && in_top_k(r, t, top)
+                {
+                    self.top_k_hits += w;
                 }
                 let best = argmax(r);
                 self.calibration.push(r[best], best == t, w);

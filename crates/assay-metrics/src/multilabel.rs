@@ -136,7 +136,7 @@ impl MultilabelState {
                 "does not carry the columns the state was built for",
             ));
         }
-        if batch.truth.len() % l != 0 {
+        if !batch.truth.len().is_multiple_of(l) {
             return Err(BatchError::Length {
                 field: Field::Truth(None),
                 expected: l,

@@ -1,0 +1,948 @@
+//! The evaluation run: read the input in batches, turn cells into the
+//! metric crate's typed batches, update one state, compute, and assemble the
+//! result. Every bad value is reported with its file, row and column.
+
+use std::path::PathBuf;
+
+use assay_data::{Batch, Batches, Column, Kind, Label, LabelEncoder, Reader, Request};
+use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState};
+use assay_metrics::confusion::ConfusionMatrix;
+use assay_metrics::multiclass::{
+    MulticlassBatch, MulticlassConfig, MulticlassInputs, MulticlassState,
+};
+use assay_metrics::multilabel::{
+    MultilabelBatch, MultilabelConfig, MultilabelInputs, MultilabelState,
+};
+use assay_metrics::{BatchError, Field, MetricSet, MetricValue};
+
+use crate::EvalError;
+use crate::result::{
+    ConfusionOut, CurvesOut, EvalResult, InputInfo, OrderedMap, Parameters, SCHEMA_ID, ScoreCurves,
+    Tool,
+};
+use crate::spec::{EvalSpec, Input, ScoreKind, Task};
+
+/// Run an evaluation. `progress` is called with the number of rows read so far.
+pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalResult, EvalError> {
+    spec.validate()?;
+    let reader = match &spec.input {
+        Input::File { path, format } => assay_data::open(path, *format)?,
+        Input::Npy(arrays) => assay_data::open_npy(arrays)?,
+    };
+    let task = detect_task(spec, &reader)?;
+    let mut ctx = Context::new(spec, &reader);
+    match task {
+        Task::Binary => binary(spec, reader, &mut ctx, progress),
+        Task::Multiclass => multiclass(spec, reader, &mut ctx, progress),
+        Task::Multilabel => multilabel(spec, reader, &mut ctx, progress),
+    }
+}
+
+fn col_name(explicit: &Option<String>, default: &str) -> String {
+    explicit.clone().unwrap_or_else(|| default.to_owned())
+}
+
+fn prefixed(reader: &Reader, prefix: &str) -> Vec<String> {
+    reader
+        .columns()
+        .iter()
+        .filter(|c| c.starts_with(prefix) && c.len() > prefix.len())
+        .cloned()
+        .collect()
+}
+
+/// The task the columns imply, unless the spec names one.
+pub fn detect_task(spec: &EvalSpec, reader: &Reader) -> Result<Task, EvalError> {
+    if let Some(t) = spec.task {
+        return Ok(t);
+    }
+    let c = &spec.columns;
+    if !prefixed(reader, &col_name(&c.truth_prefix, "true_")).is_empty() {
+        return Ok(Task::Multilabel);
+    }
+    if c.score.is_some() || reader.has_column("score") {
+        return Ok(Task::Binary);
+    }
+    if spec.classes.is_some()
+        || !prefixed(reader, &col_name(&c.probability_prefix, "prob_")).is_empty()
+    {
+        return Ok(Task::Multiclass);
+    }
+    if spec.positive.is_some() {
+        return Ok(Task::Binary);
+    }
+    let path = reader.path().to_path_buf();
+    if reader.has_column(&col_name(&c.prediction, "pred")) {
+        return Err(EvalError::Input {
+            path,
+            problem: "only hard predictions were found: pass --task binary (and --positive) or --task multiclass".into(),
+        });
+    }
+    Err(EvalError::Input {
+        path,
+        problem: format!(
+            "cannot tell the task from the columns ({}); expected 'score' (binary), 'prob_<CLASS>' (multi-class) or 'true_<LABEL>' (multi-label) columns, or pass --task",
+            reader.columns().join(", ")
+        ),
+    })
+}
+
+/// What every task shares: the path, the weight column, the input description.
+struct Context {
+    path: PathBuf,
+    paths: Vec<String>,
+    format: String,
+    weight: Option<String>,
+    columns: OrderedMap<Vec<String>>,
+}
+
+impl Context {
+    fn new(spec: &EvalSpec, reader: &Reader) -> Self {
+        let (paths, format) = match &spec.input {
+            Input::File { path, format } => {
+                let f = format.or_else(|| assay_data::Format::from_path(path));
+                (vec![path.display().to_string()], format_name(f))
+            }
+            Input::Npy(arrays) => (
+                arrays
+                    .iter()
+                    .map(|(n, p)| format!("{n}={}", p.display()))
+                    .collect(),
+                "npy".into(),
+            ),
+        };
+        let weight = match &spec.columns.weight {
+            Some(w) => Some(w.clone()),
+            None => reader.has_column("weight").then(|| "weight".to_owned()),
+        };
+        Self {
+            path: reader.path().to_path_buf(),
+            paths,
+            format,
+            weight,
+            columns: OrderedMap::default(),
+        }
+    }
+
+    fn role(&mut self, role: &str, names: Vec<String>) {
+        self.columns.0.push((role.into(), names));
+    }
+
+    fn value_error(&self, row: u64, column: &str, problem: impl Into<String>) -> EvalError {
+        EvalError::Value {
+            path: self.path.clone(),
+            row,
+            column: column.into(),
+            problem: problem.into(),
+        }
+    }
+
+    fn input_info(&mut self) -> InputInfo {
+        if let Some(w) = &self.weight {
+            self.columns.0.push(("weight".into(), vec![w.clone()]));
+        }
+        InputInfo {
+            paths: self.paths.clone(),
+            format: self.format.clone(),
+            columns: std::mem::take(&mut self.columns),
+        }
+    }
+}
+
+fn format_name(f: Option<assay_data::Format>) -> String {
+    match f {
+        Some(assay_data::Format::Csv { delimiter: b',' }) => "csv".into(),
+        Some(assay_data::Format::Csv { delimiter: b'\t' }) => "tsv".into(),
+        Some(assay_data::Format::Csv { delimiter }) => {
+            format!("csv (delimiter {:?})", delimiter as char)
+        }
+        Some(assay_data::Format::JsonLines) => "jsonl".into(),
+        Some(assay_data::Format::Parquet) => "parquet".into(),
+        Some(assay_data::Format::ArrowIpc) => "arrow".into(),
+        Some(assay_data::Format::Npy) => "npy".into(),
+        None => "unknown".into(),
+    }
+}
+
+/// Turn a metric-crate batch error into one that names the file, row and column.
+fn batch_error(
+    ctx: &Context,
+    batch: &Batch,
+    e: BatchError,
+    column_of: &dyn Fn(Field) -> String,
+) -> EvalError {
+    let row = |r: usize| batch.first_row + r as u64 + 1;
+    match e {
+        BatchError::NonFinite { row: r, field, value } => {
+            ctx.value_error(row(r), &column_of(field), format!("{value} is not a finite number"))
+        }
+        BatchError::NotProbability { row: r, field, value } => ctx.value_error(
+            row(r),
+            &column_of(field),
+            format!("{value} is not a probability (outside [0, 1]); if the scores are not probabilities, pass --score-kind score"),
+        ),
+        BatchError::RowSum { row: r, sum, tolerance } => ctx.value_error(
+            row(r),
+            &column_of(Field::Score(None)),
+            format!("the class probabilities sum to {sum}, not 1 (tolerance {tolerance}; widen it with --sum-tolerance)"),
+        ),
+        BatchError::Weight { row: r, value } => ctx.value_error(
+            row(r),
+            &column_of(Field::Weight),
+            format!("weight {value} is not allowed; weights must be finite and not negative"),
+        ),
+        BatchError::ClassIndex { row: r, field, index, classes } => {
+            ctx.value_error(row(r), &column_of(field), format!("class index {index} is out of range ({classes} classes)"))
+        }
+        BatchError::Length { .. } | BatchError::Inputs(_) => {
+            EvalError::Input { path: ctx.path.clone(), problem: e.to_string() }
+        }
+    }
+}
+
+fn numbers(c: &Column) -> &[f64] {
+    match c {
+        Column::Number(v) => v,
+        Column::Label(_) => unreachable!("requested as numbers"),
+    }
+}
+
+fn labels(c: &Column) -> &[Label] {
+    match c {
+        Column::Label(v) => v,
+        Column::Number(_) => unreachable!("requested as labels"),
+    }
+}
+
+fn read_all(
+    batches: Batches,
+    progress: &mut dyn FnMut(u64),
+    mut each: impl FnMut(&Batch) -> Result<(), EvalError>,
+) -> Result<u64, EvalError> {
+    let mut rows = 0;
+    for batch in batches {
+        let batch = batch?;
+        each(&batch)?;
+        rows += batch.rows as u64;
+        progress(rows);
+    }
+    Ok(rows)
+}
+
+fn curves_config(spec: &EvalSpec) -> Parameters {
+    Parameters {
+        threshold: None,
+        beta: None,
+        calibration_bins: None,
+        top_k: None,
+        sum_tolerance: None,
+        score_kind: None,
+        curves: spec.curve_mode,
+        curve_points: spec.curve_points,
+    }
+}
+
+// ------------------------------------------------------------------ binary
+
+/// Which labels are positive. Without `--positive`, labels must be 0/1,
+/// -1/1 or true/false.
+struct BinaryLabels {
+    positive: Option<Label>,
+    negative: Option<Label>,
+}
+
+impl BinaryLabels {
+    fn classify(&mut self, l: &Label) -> Result<bool, String> {
+        match &self.positive {
+            None => match (l.as_flag(), l) {
+                (Some(f), _) => {
+                    if !f && self.negative.is_none() {
+                        self.negative = Some(l.clone());
+                    }
+                    Ok(f)
+                }
+                (None, Label::Int(-1)) => Ok(false),
+                _ => Err(format!(
+                    "'{l}' is not a 0/1 or true/false label; name the positive class with --positive"
+                )),
+            },
+            Some(p) if p == l => Ok(true),
+            Some(p) => match &self.negative {
+                Some(n) if n == l => Ok(false),
+                Some(n) => Err(format!(
+                    "'{l}' is a third label; a binary task has two classes: '{p}' (positive) and '{n}'"
+                )),
+                None => {
+                    self.negative = Some(l.clone());
+                    Ok(false)
+                }
+            },
+        }
+    }
+
+    fn names(&self) -> (String, String) {
+        match &self.positive {
+            Some(p) => (
+                self.negative
+                    .as_ref()
+                    .map_or_else(|| format!("not {p}"), |n| n.to_string()),
+                p.to_string(),
+            ),
+            None => match &self.negative {
+                Some(Label::Text(t)) => (
+                    t.clone(),
+                    if t.chars().next().is_some_and(char::is_uppercase) {
+                        "True"
+                    } else {
+                        "true"
+                    }
+                    .into(),
+                ),
+                _ => ("0".into(), "1".into()),
+            },
+        }
+    }
+}
+
+fn binary(
+    spec: &EvalSpec,
+    reader: Reader,
+    ctx: &mut Context,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EvalResult, EvalError> {
+    let c = &spec.columns;
+    let truth = col_name(&c.truth, "label");
+    let score = c
+        .score
+        .clone()
+        .or_else(|| reader.has_column("score").then(|| "score".into()));
+    let pred = c
+        .prediction
+        .clone()
+        .or_else(|| reader.has_column("pred").then(|| "pred".into()));
+    if score.is_none() && pred.is_none() {
+        return Err(EvalError::Input {
+            path: ctx.path.clone(),
+            problem: format!(
+                "a binary task needs a score column ('score') or a prediction column ('pred'); the file has: {}; name them with --score or --pred",
+                reader.columns().join(", ")
+            ),
+        });
+    }
+    let mut requests =
+        vec![Request::new(&truth, Kind::Label).role("the truth column; set it with --truth")];
+    if let Some(s) = &score {
+        requests.push(Request::new(s, Kind::Number).role("the score column; set it with --score"));
+    }
+    if let Some(p) = &pred {
+        requests
+            .push(Request::new(p, Kind::Label).role("the prediction column; set it with --pred"));
+    }
+    if let Some(w) = &ctx.weight {
+        requests
+            .push(Request::new(w, Kind::Number).role("the weight column; set it with --weight"));
+    }
+    ctx.role("truth", vec![truth.clone()]);
+    if let Some(s) = &score {
+        ctx.role("score", vec![s.clone()]);
+    }
+    if let Some(p) = &pred {
+        ctx.role("prediction", vec![p.clone()]);
+    }
+    let config = BinaryConfig {
+        threshold: spec.threshold,
+        beta: spec.beta,
+        calibration_bins: spec.calibration_bins,
+        probabilities: spec.score_kind == ScoreKind::Probability,
+        curve_mode: spec.curve_mode,
+        max_curve_points: spec.curve_points,
+    };
+    let inputs = BinaryInputs {
+        score: score.is_some(),
+        prediction: pred.is_some(),
+        weight: ctx.weight.is_some(),
+    };
+    let mut state =
+        BinaryState::new(config, inputs).map_err(|e| EvalError::Settings(e.to_string()))?;
+    let mut classes = BinaryLabels {
+        positive: spec.positive.as_deref().map(Label::from_text),
+        negative: None,
+    };
+    let score_idx = score.as_ref().map(|_| 1);
+    let pred_idx = pred.as_ref().map(|_| 1 + usize::from(score.is_some()));
+    let weight_idx = ctx
+        .weight
+        .as_ref()
+        .map(|_| 1 + usize::from(score.is_some()) + usize::from(pred.is_some()));
+    let column_of = |f: Field| match f {
+        Field::Truth(_) => truth.clone(),
+        Field::Score(_) => score.clone().unwrap_or_default(),
+        Field::Prediction(_) => pred.clone().unwrap_or_default(),
+        Field::Weight => ctx.weight.clone().unwrap_or_default(),
+    };
+    let batches = reader.select(&requests, spec.batch_rows)?;
+    let mut truth_buf = Vec::new();
+    let mut pred_buf = Vec::new();
+    let rows = read_all(batches, progress, |batch| {
+        truth_buf.clear();
+        for (i, l) in labels(&batch.columns[0]).iter().enumerate() {
+            let v = classes
+                .classify(l)
+                .map_err(|p| ctx.value_error(batch.first_row + i as u64 + 1, &truth, p))?;
+            truth_buf.push(v);
+        }
+        if let Some(pi) = pred_idx {
+            pred_buf.clear();
+            for (i, l) in labels(&batch.columns[pi]).iter().enumerate() {
+                let v = classes.classify(l).map_err(|p| {
+                    ctx.value_error(
+                        batch.first_row + i as u64 + 1,
+                        pred.as_deref().unwrap_or(""),
+                        p,
+                    )
+                })?;
+                pred_buf.push(v);
+            }
+        }
+        let b = BinaryBatch {
+            truth: &truth_buf,
+            score: score_idx.map(|i| numbers(&batch.columns[i])),
+            prediction: pred_idx.map(|_| pred_buf.as_slice()),
+            weight: weight_idx.map(|i| numbers(&batch.columns[i])),
+        };
+        state
+            .update(&b)
+            .map_err(|e| batch_error(ctx, batch, e, &column_of))
+    })?;
+    let report = state.compute();
+    let (neg_name, pos_name) = classes.names();
+    let matrix = report.counts.matrix();
+    let per_class = per_class_from_matrix(&matrix, &[neg_name.clone(), pos_name.clone()]);
+    let total = report.counts.total();
+    let mut parameters = curves_config(spec);
+    parameters.threshold = pred.is_none().then_some(spec.threshold);
+    parameters.beta = Some(spec.beta);
+    parameters.calibration_bins =
+        (score.is_some() && config_probabilities(spec)).then_some(spec.calibration_bins);
+    parameters.score_kind = score.as_ref().map(|_| spec.score_kind);
+    Ok(EvalResult {
+        schema: SCHEMA_ID,
+        tool: tool(),
+        task: Task::Binary,
+        n: rows,
+        total_weight: ctx.weight.as_ref().map(|_| total),
+        classes: vec![neg_name.clone(), pos_name.clone()],
+        positive: Some(pos_name.clone()),
+        input: ctx.input_info(),
+        parameters,
+        metrics: report.metrics,
+        per_class: Some(per_class),
+        per_label: None,
+        confusion_matrix: ConfusionOut {
+            labels: vec![neg_name, pos_name],
+            counts: Some(matrix.rows()),
+            per_label: None,
+        },
+        curves: CurvesOut {
+            score: report.ranking.map(ScoreCurves::from_summary),
+            calibration: report.calibration,
+            per_class: None,
+            per_label: None,
+        },
+    })
+}
+
+fn config_probabilities(spec: &EvalSpec) -> bool {
+    spec.score_kind == ScoreKind::Probability
+}
+
+fn tool() -> Tool {
+    Tool {
+        name: "assay",
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+fn per_class_from_matrix(m: &ConfusionMatrix, names: &[String]) -> OrderedMap<MetricSet> {
+    let truth = m.truth_totals();
+    OrderedMap(
+        names
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                let o = m.one_vs_rest(c);
+                let mut s = MetricSet::new();
+                s.insert("precision", o.precision());
+                s.insert("recall", o.recall());
+                s.insert("specificity", o.specificity());
+                s.insert("f1", o.fbeta(1.0));
+                s.insert("support", MetricValue::defined(truth[c]));
+                (name.clone(), s)
+            })
+            .collect(),
+    )
+}
+
+// -------------------------------------------------------------- multi-class
+
+fn multiclass(
+    spec: &EvalSpec,
+    reader: Reader,
+    ctx: &mut Context,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EvalResult, EvalError> {
+    let c = &spec.columns;
+    let truth = col_name(&c.truth, "label");
+    let prefix = col_name(&c.probability_prefix, "prob_");
+    let (class_names, prob_cols): (Vec<String>, Vec<String>) = match &spec.classes {
+        Some(names) => {
+            let cols: Vec<String> = names.iter().map(|n| format!("{prefix}{n}")).collect();
+            let present = cols.iter().filter(|c| reader.has_column(c)).count();
+            if present == 0 {
+                (names.clone(), Vec::new())
+            } else {
+                (names.clone(), cols)
+            }
+        }
+        None => {
+            let cols = prefixed(&reader, &prefix);
+            (
+                cols.iter().map(|c| c[prefix.len()..].to_owned()).collect(),
+                cols,
+            )
+        }
+    };
+    let pred = c
+        .prediction
+        .clone()
+        .or_else(|| reader.has_column("pred").then(|| "pred".into()));
+    if prob_cols.is_empty() && pred.is_none() {
+        return Err(EvalError::Input {
+            path: ctx.path.clone(),
+            problem: format!(
+                "a multi-class task needs probability columns ('{prefix}<CLASS>') or a prediction column ('pred'); the file has: {}",
+                reader.columns().join(", ")
+            ),
+        });
+    }
+    let mut requests =
+        vec![Request::new(&truth, Kind::Label).role("the truth column; set it with --truth")];
+    for p in &prob_cols {
+        requests
+            .push(Request::new(p, Kind::Number).role("a class probability column; one per class"));
+    }
+    if let Some(p) = &pred {
+        requests
+            .push(Request::new(p, Kind::Label).role("the prediction column; set it with --pred"));
+    }
+    if let Some(w) = &ctx.weight {
+        requests
+            .push(Request::new(w, Kind::Number).role("the weight column; set it with --weight"));
+    }
+    ctx.role("truth", vec![truth.clone()]);
+    if !prob_cols.is_empty() {
+        ctx.role("probabilities", prob_cols.clone());
+    }
+    if let Some(p) = &pred {
+        ctx.role("prediction", vec![p.clone()]);
+    }
+    let k_probs = prob_cols.len();
+    let pred_idx = pred.as_ref().map(|_| 1 + k_probs);
+    let weight_idx = ctx
+        .weight
+        .as_ref()
+        .map(|_| 1 + k_probs + usize::from(pred.is_some()));
+    let batches = reader.select(&requests, spec.batch_rows)?;
+
+    // Without a fixed class list (predictions only), classes are learned from
+    // the data and sorted at the end, as scikit-learn's np.unique orders them.
+    let fixed = !prob_cols.is_empty() || spec.classes.is_some();
+    let mut encoder = if fixed {
+        LabelEncoder::new(class_names.iter().map(|n| Label::from_text(n)))
+    } else {
+        LabelEncoder::default()
+    };
+    let known = class_names.join(", ");
+    let mut rows_buf: Vec<(u32, u32, f64)> = Vec::new();
+    let mut state: Option<MulticlassState> = None;
+    let make_config = |k: usize| {
+        let mut config = MulticlassConfig::new(k);
+        if spec.top_k.is_some() {
+            config.top_k = spec.top_k.filter(|&t| t < k);
+        }
+        config.calibration_bins = spec.calibration_bins;
+        config.sum_tolerance = spec.sum_tolerance;
+        config.max_curve_points = spec.curve_points;
+        config
+    };
+    let inputs = MulticlassInputs {
+        probabilities: k_probs > 0,
+        prediction: pred.is_some(),
+        weight: ctx.weight.is_some(),
+    };
+    if fixed {
+        if encoder.len() < 2 {
+            return Err(EvalError::Input {
+                path: ctx.path.clone(),
+                problem: format!("a multi-class task needs at least two classes; found: {known}"),
+            });
+        }
+        if encoder.len() != class_names.len() {
+            return Err(EvalError::Settings(format!(
+                "the class list names a class twice: {known}"
+            )));
+        }
+        state = Some(
+            MulticlassState::new(make_config(encoder.len()), inputs)
+                .map_err(|e| EvalError::Settings(e.to_string()))?,
+        );
+    }
+    let column_of = |f: Field| match f {
+        Field::Truth(_) => truth.clone(),
+        Field::Score(Some(j)) => prob_cols.get(j).cloned().unwrap_or_default(),
+        Field::Score(None) => format!("{prefix}*"),
+        Field::Prediction(_) => pred.clone().unwrap_or_default(),
+        Field::Weight => ctx.weight.clone().unwrap_or_default(),
+    };
+    let mut truth_buf: Vec<u32> = Vec::new();
+    let mut pred_buf: Vec<u32> = Vec::new();
+    let mut probs: Vec<f64> = Vec::new();
+    let rows = read_all(batches, progress, |batch| {
+        let encode = |encoder: &mut LabelEncoder,
+                      l: &Label,
+                      i: usize,
+                      column: &str|
+         -> Result<u32, EvalError> {
+            if fixed {
+                encoder.get(l).ok_or_else(|| {
+                    ctx.value_error(
+                        batch.first_row + i as u64 + 1,
+                        column,
+                        format!("'{l}' is not one of the classes ({known})"),
+                    )
+                })
+            } else {
+                Ok(encoder.insert(l.clone()))
+            }
+        };
+        truth_buf.clear();
+        for (i, l) in labels(&batch.columns[0]).iter().enumerate() {
+            truth_buf.push(encode(&mut encoder, l, i, &truth)?);
+        }
+        if let Some(pi) = pred_idx {
+            pred_buf.clear();
+            for (i, l) in labels(&batch.columns[pi]).iter().enumerate() {
+                pred_buf.push(encode(&mut encoder, l, i, pred.as_deref().unwrap_or(""))?);
+            }
+        }
+        let weight = weight_idx.map(|i| numbers(&batch.columns[i]));
+        let Some(state) = state.as_mut() else {
+            if let Some((i, &w)) = weight.and_then(|w| {
+                w.iter()
+                    .enumerate()
+                    .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+            }) {
+                return Err(batch_error(
+                    ctx,
+                    batch,
+                    BatchError::Weight { row: i, value: w },
+                    &column_of,
+                ));
+            }
+            for i in 0..batch.rows {
+                rows_buf.push((truth_buf[i], pred_buf[i], weight.map_or(1.0, |w| w[i])));
+            }
+            return Ok(());
+        };
+        probs.clear();
+        if k_probs > 0 {
+            let cols: Vec<&[f64]> = (0..k_probs)
+                .map(|j| numbers(&batch.columns[1 + j]))
+                .collect();
+            probs.reserve(batch.rows * k_probs);
+            for i in 0..batch.rows {
+                probs.extend(cols.iter().map(|c| c[i]));
+            }
+        }
+        let b = MulticlassBatch {
+            truth: &truth_buf,
+            probabilities: (k_probs > 0).then_some(probs.as_slice()),
+            prediction: pred_idx.map(|_| pred_buf.as_slice()),
+            weight,
+        };
+        state
+            .update(&b)
+            .map_err(|e| batch_error(ctx, batch, e, &column_of))
+    })?;
+    let (state, encoder) = match state {
+        Some(s) => (s, encoder),
+        None => {
+            let sorted = encoder.sorted();
+            if sorted.len() < 2 {
+                return Err(EvalError::Input {
+                    path: ctx.path.clone(),
+                    problem: format!(
+                        "truth and predictions hold a single class ('{}'); a multi-class task needs at least two",
+                        sorted
+                            .classes()
+                            .first()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    ),
+                });
+            }
+            let remap: Vec<u32> = encoder
+                .classes()
+                .iter()
+                .map(|l| sorted.get(l).expect("same classes, sorted"))
+                .collect();
+            let mut s = MulticlassState::new(make_config(sorted.len()), inputs)
+                .map_err(|e| EvalError::Settings(e.to_string()))?;
+            let t: Vec<u32> = rows_buf.iter().map(|r| remap[r.0 as usize]).collect();
+            let p: Vec<u32> = rows_buf.iter().map(|r| remap[r.1 as usize]).collect();
+            let w: Vec<f64> = rows_buf.iter().map(|r| r.2).collect();
+            s.update(&MulticlassBatch {
+                truth: &t,
+                probabilities: None,
+                prediction: Some(&p),
+                weight: ctx.weight.as_ref().map(|_| w.as_slice()),
+            })
+            .map_err(|e| EvalError::Input {
+                path: ctx.path.clone(),
+                problem: e.to_string(),
+            })?;
+            (s, sorted)
+        }
+    };
+    let mut state = state;
+    let names: Vec<String> = encoder.classes().iter().map(ToString::to_string).collect();
+    let top_k = state.config().top_k;
+    let report = state.compute();
+    let total = report.confusion.total();
+    let per_class = OrderedMap(names.iter().cloned().zip(report.per_class).collect());
+    let mut parameters = curves_config(spec);
+    parameters.calibration_bins = (k_probs > 0).then_some(spec.calibration_bins);
+    parameters.top_k = top_k.filter(|_| k_probs > 0);
+    parameters.sum_tolerance = (k_probs > 0).then_some(spec.sum_tolerance);
+    Ok(EvalResult {
+        schema: SCHEMA_ID,
+        tool: tool(),
+        task: Task::Multiclass,
+        n: rows,
+        total_weight: ctx.weight.as_ref().map(|_| total),
+        classes: names.clone(),
+        positive: None,
+        input: ctx.input_info(),
+        parameters,
+        metrics: report.metrics,
+        per_class: Some(per_class),
+        per_label: None,
+        confusion_matrix: ConfusionOut {
+            labels: names.clone(),
+            counts: Some(report.confusion.rows()),
+            per_label: None,
+        },
+        curves: CurvesOut {
+            score: None,
+            calibration: report.calibration,
+            per_class: report.curves.map(|cs| {
+                OrderedMap(
+                    names
+                        .iter()
+                        .cloned()
+                        .zip(cs.into_iter().map(ScoreCurves::from_summary))
+                        .collect(),
+                )
+            }),
+            per_label: None,
+        },
+    })
+}
+
+// -------------------------------------------------------------- multi-label
+
+fn multilabel(
+    spec: &EvalSpec,
+    reader: Reader,
+    ctx: &mut Context,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EvalResult, EvalError> {
+    let c = &spec.columns;
+    let truth_prefix = col_name(&c.truth_prefix, "true_");
+    let score_prefix = col_name(&c.score_prefix, "score_");
+    let pred_prefix = col_name(&c.prediction_prefix, "pred_");
+    let truth_cols = prefixed(&reader, &truth_prefix);
+    let names: Vec<String> = truth_cols
+        .iter()
+        .map(|c| c[truth_prefix.len()..].to_owned())
+        .collect();
+    if names.is_empty() {
+        return Err(EvalError::Input {
+            path: ctx.path.clone(),
+            problem: format!(
+                "a multi-label task needs truth columns named '{truth_prefix}<LABEL>'"
+            ),
+        });
+    }
+    let has_scores = names
+        .iter()
+        .any(|n| reader.has_column(&format!("{score_prefix}{n}")));
+    let has_preds = names
+        .iter()
+        .any(|n| reader.has_column(&format!("{pred_prefix}{n}")));
+    if !has_scores && !has_preds {
+        return Err(EvalError::Input {
+            path: ctx.path.clone(),
+            problem: format!(
+                "a multi-label task needs score columns ('{score_prefix}<LABEL>') or prediction columns ('{pred_prefix}<LABEL>') for the labels {}",
+                names.join(", ")
+            ),
+        });
+    }
+    let l = names.len();
+    let mut requests: Vec<Request> = truth_cols
+        .iter()
+        .map(|c| Request::new(c, Kind::Label))
+        .collect();
+    let score_cols: Vec<String> = names.iter().map(|n| format!("{score_prefix}{n}")).collect();
+    let pred_cols: Vec<String> = names.iter().map(|n| format!("{pred_prefix}{n}")).collect();
+    if has_scores {
+        requests.extend(score_cols.iter().map(|c| {
+            Request::new(c, Kind::Number).role("every label needs a score column once one has")
+        }));
+    }
+    if has_preds {
+        requests.extend(pred_cols.iter().map(|c| {
+            Request::new(c, Kind::Label).role("every label needs a prediction column once one has")
+        }));
+    }
+    if let Some(w) = &ctx.weight {
+        requests
+            .push(Request::new(w, Kind::Number).role("the weight column; set it with --weight"));
+    }
+    ctx.role("truth", truth_cols.clone());
+    if has_scores {
+        ctx.role("scores", score_cols.clone());
+    }
+    if has_preds {
+        ctx.role("predictions", pred_cols.clone());
+    }
+    let mut config = MultilabelConfig::new(l);
+    config.threshold = spec.threshold;
+    config.probabilities = spec.score_kind == ScoreKind::Probability;
+    config.curve_mode = spec.curve_mode;
+    config.max_curve_points = spec.curve_points;
+    let inputs = MultilabelInputs {
+        scores: has_scores,
+        prediction: has_preds,
+        weight: ctx.weight.is_some(),
+    };
+    let mut state =
+        MultilabelState::new(config, inputs).map_err(|e| EvalError::Settings(e.to_string()))?;
+    let score_base = l;
+    let pred_base = l + if has_scores { l } else { 0 };
+    let weight_idx = ctx
+        .weight
+        .as_ref()
+        .map(|_| pred_base + if has_preds { l } else { 0 });
+    let column_of = |f: Field| match f {
+        Field::Truth(j) => j
+            .and_then(|j| truth_cols.get(j).cloned())
+            .unwrap_or_else(|| format!("{truth_prefix}*")),
+        Field::Score(j) => j
+            .and_then(|j| score_cols.get(j).cloned())
+            .unwrap_or_else(|| format!("{score_prefix}*")),
+        Field::Prediction(j) => j
+            .and_then(|j| pred_cols.get(j).cloned())
+            .unwrap_or_else(|| format!("{pred_prefix}*")),
+        Field::Weight => ctx.weight.clone().unwrap_or_default(),
+    };
+    let batches = reader.select(&requests, spec.batch_rows)?;
+    let (mut truth_buf, mut pred_buf, mut score_buf) = (Vec::new(), Vec::new(), Vec::new());
+    let rows = read_all(batches, progress, |batch| {
+        let flags = |base: usize, cols: &[String], out: &mut Vec<bool>| -> Result<(), EvalError> {
+            out.clear();
+            out.resize(batch.rows * l, false);
+            for j in 0..l {
+                for (i, v) in labels(&batch.columns[base + j]).iter().enumerate() {
+                    out[i * l + j] = v.as_flag().ok_or_else(|| {
+                        ctx.value_error(
+                            batch.first_row + i as u64 + 1,
+                            &cols[j],
+                            format!("'{v}' is not 0/1 or true/false"),
+                        )
+                    })?;
+                }
+            }
+            Ok(())
+        };
+        flags(0, &truth_cols, &mut truth_buf)?;
+        if has_preds {
+            flags(pred_base, &pred_cols, &mut pred_buf)?;
+        }
+        if has_scores {
+            score_buf.clear();
+            score_buf.resize(batch.rows * l, 0.0);
+            for j in 0..l {
+                for (i, v) in numbers(&batch.columns[score_base + j]).iter().enumerate() {
+                    score_buf[i * l + j] = *v;
+                }
+            }
+        }
+        let b = MultilabelBatch {
+            truth: &truth_buf,
+            scores: has_scores.then_some(score_buf.as_slice()),
+            prediction: has_preds.then_some(pred_buf.as_slice()),
+            weight: weight_idx.map(|i| numbers(&batch.columns[i])),
+        };
+        state
+            .update(&b)
+            .map_err(|e| batch_error(ctx, batch, e, &column_of))
+    })?;
+    let report = state.compute();
+    let mut parameters = curves_config(spec);
+    parameters.threshold = (!has_preds).then_some(spec.threshold);
+    parameters.score_kind = has_scores.then_some(spec.score_kind);
+    let total = report.counts.first().map(|c| c.total());
+    Ok(EvalResult {
+        schema: SCHEMA_ID,
+        tool: tool(),
+        task: Task::Multilabel,
+        n: rows,
+        total_weight: ctx.weight.as_ref().and(total),
+        classes: names.clone(),
+        positive: None,
+        input: ctx.input_info(),
+        parameters,
+        metrics: report.metrics,
+        per_class: None,
+        per_label: Some(OrderedMap(
+            names.iter().cloned().zip(report.per_label).collect(),
+        )),
+        confusion_matrix: ConfusionOut {
+            labels: names.clone(),
+            counts: None,
+            per_label: Some(
+                report
+                    .counts
+                    .iter()
+                    .map(|c| [[c.tn, c.fp], [c.fn_, c.tp]])
+                    .collect(),
+            ),
+        },
+        curves: CurvesOut {
+            score: None,
+            calibration: None,
+            per_class: None,
+            per_label: report.curves.map(|cs| {
+                OrderedMap(
+                    names
+                        .iter()
+                        .cloned()
+                        .zip(cs.into_iter().map(ScoreCurves::from_summary))
+                        .collect(),
+                )
+            }),
+        },
+    })
+}

@@ -1,0 +1,191 @@
+//! What to evaluate: the input, the task, the column mapping and the metric settings.
+
+use std::path::PathBuf;
+
+use assay_data::Format;
+use assay_metrics::ranking::CurveMode;
+use serde::Serialize;
+
+/// The kind of classification problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Two classes, one of them positive.
+    Binary,
+    /// One of several classes per item.
+    Multiclass,
+    /// Any subset of several labels per item.
+    Multilabel,
+}
+
+impl Task {
+    /// Parse `binary`, `multiclass` or `multilabel`.
+    pub fn from_name(s: &str) -> Option<Task> {
+        match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "binary" => Some(Task::Binary),
+            "multiclass" => Some(Task::Multiclass),
+            "multilabel" => Some(Task::Multilabel),
+            _ => None,
+        }
+    }
+
+    /// The name used in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Binary => "binary",
+            Task::Multiclass => "multiclass",
+            Task::Multilabel => "multilabel",
+        }
+    }
+}
+
+/// Where the predictions come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// One table file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Its format, when the name does not tell.
+        format: Option<Format>,
+    },
+    /// Named NPY arrays (`label=y.npy`, `prob=p.npy`, …).
+    Npy(Vec<(String, PathBuf)>),
+}
+
+impl Input {
+    /// The file to name in messages.
+    pub fn display_path(&self) -> PathBuf {
+        match self {
+            Input::File { path, .. } => path.clone(),
+            Input::Npy(arrays) => arrays.first().map(|a| a.1.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// Whether scores are probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreKind {
+    /// Probabilities in [0, 1]: all metrics, range checked.
+    Probability,
+    /// Any real-valued score: ranking and threshold metrics only.
+    Score,
+}
+
+/// Column names; `None` means the default for the task.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Columns {
+    /// Truth column (default `label`).
+    pub truth: Option<String>,
+    /// Binary score column (default `score`).
+    pub score: Option<String>,
+    /// Hard prediction column (default `pred`).
+    pub prediction: Option<String>,
+    /// Sample-weight column (default `weight`, used when present).
+    pub weight: Option<String>,
+    /// Prefix of multi-class probability columns (default `prob_`).
+    pub probability_prefix: Option<String>,
+    /// Prefix of multi-label truth columns (default `true_`).
+    pub truth_prefix: Option<String>,
+    /// Prefix of multi-label score columns (default `score_`).
+    pub score_prefix: Option<String>,
+    /// Prefix of multi-label prediction columns (default `pred_`).
+    pub prediction_prefix: Option<String>,
+}
+
+/// Everything an evaluation needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalSpec {
+    /// The predictions.
+    pub input: Input,
+    /// The task; detected from the columns when `None`.
+    pub task: Option<Task>,
+    /// Column names.
+    pub columns: Columns,
+    /// Binary: the positive label (default: 1 / true for 0/1 or true/false labels).
+    pub positive: Option<String>,
+    /// Multi-class: the classes, in order (default: from the probability columns).
+    pub classes: Option<Vec<String>>,
+    /// Binary and multi-label: score at or above which an item is predicted positive.
+    pub threshold: f64,
+    /// β of the F-beta score.
+    pub beta: f64,
+    /// Calibration bins.
+    pub calibration_bins: usize,
+    /// k of top-k accuracy (default 2 when there are more than 2 classes).
+    pub top_k: Option<usize>,
+    /// Largest allowed |Σ p − 1| for a row of class probabilities.
+    pub sum_tolerance: f64,
+    /// Whether scores are probabilities.
+    pub score_kind: ScoreKind,
+    /// Exact or binned curves.
+    pub curve_mode: CurveMode,
+    /// Curve points kept for plotting.
+    pub curve_points: usize,
+    /// Rows per batch.
+    pub batch_rows: usize,
+}
+
+impl EvalSpec {
+    /// A spec with every default, for this input.
+    pub fn new(input: Input) -> Self {
+        Self {
+            input,
+            task: None,
+            columns: Columns::default(),
+            positive: None,
+            classes: None,
+            threshold: 0.5,
+            beta: 1.0,
+            calibration_bins: 10,
+            top_k: None,
+            sum_tolerance: 1e-5,
+            score_kind: ScoreKind::Probability,
+            curve_mode: CurveMode::Exact,
+            curve_points: 1000,
+            batch_rows: assay_data::DEFAULT_BATCH_ROWS,
+        }
+    }
+
+    /// Check the settings that do not depend on the data.
+    pub fn validate(&self) -> Result<(), crate::EvalError> {
+        let bad = |m: String| Err(crate::EvalError::Settings(m));
+        if !self.threshold.is_finite() {
+            return bad(format!(
+                "--threshold must be a finite number, not {}",
+                self.threshold
+            ));
+        }
+        if !(self.beta.is_finite() && self.beta > 0.0) {
+            return bad(format!(
+                "--beta must be a positive number, not {}",
+                self.beta
+            ));
+        }
+        if self.calibration_bins == 0 || self.calibration_bins > 10_000 {
+            return bad(format!(
+                "--bins must be between 1 and 10000, not {}",
+                self.calibration_bins
+            ));
+        }
+        if self.top_k == Some(0) {
+            return bad("--top-k must be at least 1".into());
+        }
+        if !(self.sum_tolerance.is_finite() && self.sum_tolerance >= 0.0) {
+            return bad(format!(
+                "--sum-tolerance must be a non-negative number, not {}",
+                self.sum_tolerance
+            ));
+        }
+        if let CurveMode::Binned { bits } = self.curve_mode
+            && !(1..=52).contains(&bits)
+        {
+            return bad(format!("--bin-bits must be between 1 and 52, not {bits}"));
+        }
+        if self.curve_points < 2 {
+            return bad("--curve-points must be at least 2".into());
+        }
+        Ok(())
+    }
+}
