@@ -25,7 +25,7 @@ impl std::fmt::Display for RowRef {
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file cannot be opened or read.
-    #[error("{}: cannot read the file: {source}", path.display())]
+    #[error("{}: cannot read the file", path.display())]
     Io {
         /// The file.
         path: PathBuf,

@@ -1,1 +1,292 @@
-fn main() {}
+//! The `assay` binary: argument parsing, terminal output and exit codes.
+//! Everything else lives in the library crates.
+
+mod demo;
+mod table;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use assay_data::Format;
+use assay_metrics::ranking::CurveMode;
+use assay_plan::{Columns, EvalSpec, Input, ScoreKind, Task};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit code for a usage or input error.
+const EXIT_INPUT: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "assay",
+    version,
+    about = "Assess machine-learning classification models as ISO/IEC TS 4213 describes",
+    long_about = "Assess machine-learning classification models as ISO/IEC TS 4213 describes.\n\n\
+Exit codes: 0 success; 1 a criterion or a verification failed; 2 a usage or input error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compute every metric of a predictions file and print the report table
+    Eval(Box<EvalArgs>),
+    /// Evaluate the bundled demo predictions (real models on real data)
+    Demo(DemoArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TaskArg {
+    Binary,
+    Multiclass,
+    Multilabel,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Tsv,
+    Jsonl,
+    Parquet,
+    Arrow,
+    Npy,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScoreKindArg {
+    /// Probabilities in [0, 1]: every metric, values outside [0, 1] are errors
+    Probability,
+    /// Any real score (e.g. a decision function): ranking and threshold metrics only
+    Score,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CurvesArg {
+    /// Keep every score: exact curves and AUC
+    Exact,
+    /// Bucket scores: constant memory, AUC with a stated error bound
+    Binned,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Predictions file (CSV, TSV, JSON Lines, Parquet, Arrow IPC or NPY)
+    #[arg(required_unless_present = "npy")]
+    file: Option<PathBuf>,
+
+    /// NPY arrays as NAME=FILE (repeatable); a 2-D array becomes NAME_0 … NAME_{k-1}
+    #[arg(long, value_name = "NAME=FILE", conflicts_with = "file")]
+    npy: Vec<String>,
+
+    /// File format, when the file name does not tell
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+
+    /// Field delimiter for delimited text (one character)
+    #[arg(long, value_name = "CHAR")]
+    delimiter: Option<char>,
+
+    /// The task; detected from the columns when left out
+    #[arg(long, value_enum)]
+    task: Option<TaskArg>,
+
+    /// Truth column [default: label]
+    #[arg(long, value_name = "COLUMN")]
+    truth: Option<String>,
+
+    /// Binary score column: probability or score of the positive class [default: score]
+    #[arg(long, value_name = "COLUMN")]
+    score: Option<String>,
+
+    /// Hard prediction column [default: pred]
+    #[arg(long, value_name = "COLUMN")]
+    pred: Option<String>,
+
+    /// Sample-weight column [default: weight, when present]
+    #[arg(long, value_name = "COLUMN")]
+    weight: Option<String>,
+
+    /// Prefix of multi-class probability columns [default: prob_]
+    #[arg(long, value_name = "PREFIX")]
+    prob_prefix: Option<String>,
+
+    /// Prefix of multi-label truth columns [default: true_]
+    #[arg(long, value_name = "PREFIX")]
+    true_prefix: Option<String>,
+
+    /// Prefix of multi-label score columns [default: score_]
+    #[arg(long, value_name = "PREFIX")]
+    score_prefix: Option<String>,
+
+    /// Prefix of multi-label prediction columns [default: pred_]
+    #[arg(long, value_name = "PREFIX")]
+    pred_prefix: Option<String>,
+
+    /// Binary: the positive class label [default: 1 or true]
+    #[arg(long, value_name = "VALUE")]
+    positive: Option<String>,
+
+    /// Multi-class: the classes in order, comma-separated [default: from the probability columns]
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    classes: Option<Vec<String>>,
+
+    /// Scores at or above this are predicted positive (when there is no prediction column)
+    #[arg(long, default_value_t = 0.5)]
+    threshold: f64,
+
+    /// β of the F-beta score
+    #[arg(long, default_value_t = 1.0)]
+    beta: f64,
+
+    /// Number of equal-width calibration bins (ECE, MCE, reliability curve)
+    #[arg(long, default_value_t = 10)]
+    bins: usize,
+
+    /// k of top-k accuracy [default: 2 when there are more than 2 classes]
+    #[arg(long)]
+    top_k: Option<usize>,
+
+    /// Largest allowed |sum of class probabilities − 1| per row
+    #[arg(long, default_value_t = 1e-5)]
+    sum_tolerance: f64,
+
+    /// Whether scores are probabilities
+    #[arg(long, value_enum, default_value_t = ScoreKindArg::Probability)]
+    score_kind: ScoreKindArg,
+
+    /// Exact curves, or binned curves in constant memory
+    #[arg(long, value_enum, default_value_t = CurvesArg::Exact)]
+    curves: CurvesArg,
+
+    /// Binned curves: mantissa bits kept per bucket (relative bucket width 2^-bits)
+    #[arg(long, default_value_t = 16)]
+    bin_bits: u8,
+
+    /// Points kept per curve in the JSON output (for plots)
+    #[arg(long, default_value_t = 1000)]
+    curve_points: usize,
+
+    /// Write the result as JSON to PATH, or to standard output with '-'
+    #[arg(long, value_name = "PATH|-")]
+    json: Option<String>,
+
+    /// Print nothing but errors (and JSON to standard output with --json -)
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Folder for the demo inputs and results
+    #[arg(long, default_value = "assay-demo")]
+    out: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {e:#}");
+            ExitCode::from(EXIT_INPUT)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Eval(args) => eval(*args),
+        Command::Demo(args) => demo::run(&args.out),
+    }
+}
+
+fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
+    let input = if args.npy.is_empty() {
+        let path = args.file.clone().context("name a predictions file")?;
+        let mut format = args.format.map(|f| match f {
+            FormatArg::Csv => Format::Csv { delimiter: b',' },
+            FormatArg::Tsv => Format::Csv { delimiter: b'\t' },
+            FormatArg::Jsonl => Format::JsonLines,
+            FormatArg::Parquet => Format::Parquet,
+            FormatArg::Arrow => Format::ArrowIpc,
+            FormatArg::Npy => Format::Npy,
+        });
+        if let Some(d) = args.delimiter {
+            if !d.is_ascii() {
+                anyhow::bail!("--delimiter must be a single ASCII character, not '{d}'");
+            }
+            format = Some(Format::Csv { delimiter: d as u8 });
+        }
+        Input::File { path, format }
+    } else {
+        let mut arrays = Vec::new();
+        for item in &args.npy {
+            let (name, file) = item.split_once('=').with_context(|| {
+                format!("--npy takes NAME=FILE (e.g. label=y_true.npy), not '{item}'")
+            })?;
+            arrays.push((name.to_owned(), PathBuf::from(file)));
+        }
+        Input::Npy(arrays)
+    };
+    let mut spec = EvalSpec::new(input);
+    spec.task = args.task.map(|t| match t {
+        TaskArg::Binary => Task::Binary,
+        TaskArg::Multiclass => Task::Multiclass,
+        TaskArg::Multilabel => Task::Multilabel,
+    });
+    spec.columns = Columns {
+        truth: args.truth.clone(),
+        score: args.score.clone(),
+        prediction: args.pred.clone(),
+        weight: args.weight.clone(),
+        probability_prefix: args.prob_prefix.clone(),
+        truth_prefix: args.true_prefix.clone(),
+        score_prefix: args.score_prefix.clone(),
+        prediction_prefix: args.pred_prefix.clone(),
+    };
+    spec.positive = args.positive.clone();
+    spec.classes = args.classes.clone();
+    spec.threshold = args.threshold;
+    spec.beta = args.beta;
+    spec.calibration_bins = args.bins;
+    spec.top_k = args.top_k;
+    spec.sum_tolerance = args.sum_tolerance;
+    spec.score_kind = match args.score_kind {
+        ScoreKindArg::Probability => ScoreKind::Probability,
+        ScoreKindArg::Score => ScoreKind::Score,
+    };
+    spec.curve_mode = match args.curves {
+        CurvesArg::Exact => CurveMode::Exact,
+        CurvesArg::Binned => CurveMode::Binned {
+            bits: args.bin_bits,
+        },
+    };
+    spec.curve_points = args.curve_points;
+    Ok(spec)
+}
+
+fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let spec = spec_from(&args)?;
+    let result = assay_plan::evaluate(&spec, &mut |_| {})?;
+    let json_to_stdout = args.json.as_deref() == Some("-");
+    if let Some(target) = &args.json {
+        let text = result.to_json();
+        if json_to_stdout {
+            println!("{text}");
+        } else {
+            std::fs::write(target, text + "\n")
+                .with_context(|| format!("cannot write the result to {target}"))?;
+        }
+    }
+    if !args.quiet && !json_to_stdout {
+        print!("{}", table::render(&result));
+        if let Some(target) = args.json.as_deref() {
+            println!("\nresult written to {target}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

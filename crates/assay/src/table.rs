@@ -1,0 +1,158 @@
+//! The terminal report: a per-class table in the spirit of scikit-learn's
+//! `classification_report`, every metric with its value (or why it is
+//! undefined), and the confusion matrix.
+
+use std::fmt::Write as _;
+
+use assay_metrics::{MetricSet, MetricValue};
+use assay_plan::EvalResult;
+use assay_plan::result::OrderedMap;
+
+/// Confusion matrices wider than this are left to the JSON output.
+const MAX_MATRIX_CLASSES: usize = 20;
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+fn metric_cell(v: Option<&MetricValue>) -> String {
+    match v.and_then(|m| m.value) {
+        Some(x) => format!("{x:.4}"),
+        None => "—".into(),
+    }
+}
+
+fn per_class_table(out: &mut String, title: &str, rows: &OrderedMap<MetricSet>) {
+    let cols = ["precision", "recall", "specificity", "f1", "support"];
+    let width = rows
+        .0
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(title.len())
+        .min(40);
+    let _ = write!(out, "{title:>width$}");
+    for c in cols {
+        let _ = write!(out, " {c:>11}");
+    }
+    out.push('\n');
+    for (name, set) in &rows.0 {
+        let shown: String = name.chars().take(40).collect();
+        let _ = write!(out, "{shown:>width$}");
+        for c in cols {
+            let cell = if c == "support" {
+                set.get(c).and_then(|m| m.value).map_or("—".into(), number)
+            } else {
+                metric_cell(set.get(c))
+            };
+            let _ = write!(out, " {cell:>11}");
+        }
+        out.push('\n');
+    }
+}
+
+fn metrics_list(out: &mut String, metrics: &MetricSet) {
+    let width = metrics
+        .iter()
+        .map(|(k, _)| k.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = writeln!(out, "{:<width$}  {:>10}", "metric", "value");
+    for (id, m) in metrics.iter() {
+        let mut line = format!("{id:<width$}  {:>10}", metric_cell(Some(m)));
+        if let Some(reason) = &m.reason {
+            let _ = write!(line, "  ({reason})");
+        }
+        if let Some(note) = &m.note {
+            let _ = write!(line, "  ({note})");
+        }
+        if let Some(bound) = m.error_bound {
+            let _ = write!(line, "  (± {bound:.2e} at most, binned)");
+        }
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+fn confusion(out: &mut String, labels: &[String], counts: &[Vec<f64>]) {
+    let cells: Vec<Vec<String>> = counts
+        .iter()
+        .map(|r| r.iter().map(|&v| number(v)).collect())
+        .collect();
+    let label_w = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1)
+        .min(20);
+    let cell_w = cells
+        .iter()
+        .flatten()
+        .map(String::len)
+        .chain(labels.iter().map(|l| l.chars().count().min(20)))
+        .max()
+        .unwrap_or(1);
+    let _ = writeln!(out, "confusion matrix (rows: truth, columns: predicted)");
+    let _ = write!(out, "{:>label_w$}", "");
+    for l in labels {
+        let shown: String = l.chars().take(20).collect();
+        let _ = write!(out, " {shown:>cell_w$}");
+    }
+    out.push('\n');
+    for (l, row) in labels.iter().zip(&cells) {
+        let shown: String = l.chars().take(20).collect();
+        let _ = write!(out, "{shown:>label_w$}");
+        for c in row {
+            let _ = write!(out, " {c:>cell_w$}");
+        }
+        out.push('\n');
+    }
+}
+
+/// The whole report as text.
+pub fn render(r: &EvalResult) -> String {
+    let mut out = String::new();
+    let what = match r.task {
+        assay_plan::Task::Binary => {
+            format!(
+                "binary, positive class '{}'",
+                r.positive.as_deref().unwrap_or("?")
+            )
+        }
+        assay_plan::Task::Multiclass => format!("multi-class, {} classes", r.classes.len()),
+        assay_plan::Task::Multilabel => format!("multi-label, {} labels", r.classes.len()),
+    };
+    let _ = writeln!(out, "{} — {what}, {} items", r.input.paths.join(" "), r.n);
+    if let Some(w) = r.total_weight {
+        let _ = writeln!(out, "weighted: total weight {}", number(w));
+    }
+    out.push('\n');
+    if let Some(pc) = &r.per_class {
+        per_class_table(&mut out, "class", pc);
+        out.push('\n');
+    }
+    if let Some(pl) = &r.per_label {
+        per_class_table(&mut out, "label", pl);
+        out.push('\n');
+    }
+    metrics_list(&mut out, &r.metrics);
+    if let Some(counts) = &r.confusion_matrix.counts {
+        out.push('\n');
+        if r.confusion_matrix.labels.len() <= MAX_MATRIX_CLASSES {
+            confusion(&mut out, &r.confusion_matrix.labels, counts);
+        } else {
+            let _ = writeln!(
+                out,
+                "confusion matrix: {} × {} (see the JSON output, --json)",
+                counts.len(),
+                counts.len()
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Bundled demo data: real predictions of simple classifiers on scikit-learn's
+bundled data sets, on held-out halves the models never saw.
+
+- data/demo/breast_cancer.csv: binary. Wisconsin diagnostic breast cancer
+  (569 tumours, 30 features). Logistic regression on standardized features;
+  the test half's truth (`malignant` / `benign`), the probability of
+  malignant (`score`) and the model's hard prediction (`pred`).
+- data/demo/digits.csv: multi-class. 8x8 handwritten digits (1797 images,
+  10 classes). Logistic regression; truth, one probability column per class
+  (`prob_0` … `prob_9`) and the prediction.
+
+Run:  .venv/bin/python tools/demo/make_demo.py
+"""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "data" / "demo"
+SEED = 4213
+
+
+def write(path, header, rows):
+    with path.open("w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+    print(f"wrote {len(rows)} rows to {path.relative_to(ROOT)}")
+
+
+def breast_cancer():
+    data = load_breast_cancer()
+    names = np.array(data.target_names)  # 0 = malignant, 1 = benign
+    X_train, X_test, y_train, y_test, _, id_test = train_test_split(
+        data.data, data.target, np.arange(len(data.target)), test_size=0.5, stratify=data.target, random_state=SEED
+    )
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=0.05)).fit(X_train, y_train)
+    malignant = list(model.classes_).index(0)
+    p = model.predict_proba(X_test)[:, malignant]
+    pred = model.predict(X_test)
+    rows = [[int(i), names[t], repr(float(s)), names[q]] for i, t, s, q in zip(id_test, y_test, p, pred)]
+    write(OUT / "breast_cancer.csv", ["id", "label", "score", "pred"], rows)
+
+
+def digits():
+    data = load_digits()
+    X_train, X_test, y_train, y_test, _, id_test = train_test_split(
+        data.data, data.target, np.arange(len(data.target)), test_size=0.5, stratify=data.target, random_state=SEED
+    )
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=0.01)).fit(X_train, y_train)
+    P = model.predict_proba(X_test)
+    pred = model.classes_[P.argmax(axis=1)]
+    header = ["id", "label"] + [f"prob_{c}" for c in model.classes_] + ["pred"]
+    rows = [[int(i), int(t)] + [repr(float(v)) for v in row] + [int(q)] for i, t, row, q in zip(id_test, y_test, P, pred)]
+    write(OUT / "digits.csv", header, rows)
+
+
+if __name__ == "__main__":
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"scikit-learn {sklearn.__version__}")
+    breast_cancer()
+    digits()
