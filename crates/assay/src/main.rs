@@ -134,11 +134,11 @@ struct EvalArgs {
     classes: Option<Vec<String>>,
 
     /// Scores at or above this are predicted positive (when there is no prediction column)
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     threshold: f64,
 
     /// β of the F-beta score
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     beta: f64,
 
     /// Number of equal-width calibration bins (ECE, MCE, reliability curve)

@@ -1,0 +1,464 @@
+//! End-to-end tests of the `assay` binary: every input format gives the
+//! numbers scikit-learn gives (fixtures from `tools/fixtures/formats.py`),
+//! every result validates against the published JSON Schema, and every kind
+//! of bad input is a clear error with exit code 2 naming file, row and column.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn assay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json_result(args: &[&str]) -> Value {
+    let mut all = vec!["eval"];
+    all.extend_from_slice(args);
+    all.extend(["--json", "-"]);
+    let out = assay(&all);
+    assert!(
+        out.status.success(),
+        "assay {args:?} failed: {}",
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout).expect("--json - prints JSON")
+}
+
+fn schema_validator() -> jsonschema::Validator {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/eval-result.v1.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("the schema is valid JSON Schema")
+}
+
+fn assert_valid(result: &Value) {
+    let validator = schema_validator();
+    let errors: Vec<String> = validator
+        .iter_errors(result)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "result does not match the schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+fn expected() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(data("expected.json")).unwrap()).unwrap()
+}
+
+fn assert_matches(result: &Value, expected: &Value, what: &str) {
+    for (id, e) in expected.as_object().unwrap() {
+        let e = e.as_f64().unwrap();
+        let got = result["metrics"][id]["value"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{what}: {id} is undefined"));
+        assert!(
+            (got - e).abs() <= 1e-9 * e.abs().max(got.abs()) + 1e-12,
+            "{what}: {id} = {got}, scikit-learn {e}"
+        );
+    }
+}
+
+fn assert_input_error(out: &Output, must_contain: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit code 2, got {:?}; stderr: {err}",
+        out.status.code()
+    );
+    assert!(
+        !err.contains("panicked"),
+        "a panic is not an error message: {err}"
+    );
+    assert!(
+        err.starts_with("error: "),
+        "errors start with 'error: ': {err}"
+    );
+    for part in must_contain {
+        assert!(
+            err.contains(part),
+            "the error should mention {part:?}: {err}"
+        );
+    }
+}
+
+fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, contents).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn every_format_gives_the_reference_numbers() {
+    let expected = expected();
+    let mut first: Option<Value> = None;
+    for ext in ["csv", "tsv", "jsonl", "parquet", "arrow"] {
+        let file = data(&format!("binary.{ext}"));
+        let r = json_result(&[file.to_str().unwrap(), "--positive", "defect"]);
+        assert_valid(&r);
+        assert_matches(&r, &expected["binary"], ext);
+        assert_eq!(
+            r["total_weight"].as_f64().is_some(),
+            true,
+            "{ext}: the weight column is used by default"
+        );
+        if let Some(f) = &first {
+            assert_eq!(f["metrics"], r["metrics"], "{ext} differs from csv");
+            assert_eq!(f["curves"], r["curves"], "{ext} curves differ from csv");
+        } else {
+            first = Some(r);
+        }
+    }
+    let npy = json_result(&[
+        "--npy",
+        &format!("label={}", data("binary_label.npy").display()),
+        "--npy",
+        &format!("score={}", data("binary_score.npy").display()),
+        "--npy",
+        &format!("weight={}", data("binary_weight.npy").display()),
+    ]);
+    assert_matches(&npy, &expected["binary"], "npy");
+    assert_valid(&npy);
+}
+
+#[test]
+fn multiclass_with_text_classes_from_parquet_and_npy() {
+    let expected = expected();
+    let r = json_result(&[data("multiclass.parquet").to_str().unwrap()]);
+    assert_valid(&r);
+    assert_eq!(r["task"], "multiclass");
+    assert_eq!(r["classes"], serde_json::json!(["bird", "cat", "dog"]));
+    assert_matches(&r, &expected["multiclass"], "parquet");
+    let npy = json_result(&[
+        "--npy",
+        &format!("label={}", data("multiclass_label.npy").display()),
+        "--npy",
+        &format!("prob={}", data("multiclass_prob.npy").display()),
+    ]);
+    assert_eq!(npy["classes"], serde_json::json!(["0", "1", "2"]));
+    assert_matches(&npy, &expected["multiclass"], "npy");
+}
+
+#[test]
+fn multilabel_from_csv() {
+    let r = json_result(&[data("multilabel.csv").to_str().unwrap()]);
+    assert_valid(&r);
+    assert_eq!(r["task"], "multilabel");
+    assert_matches(&r, &expected()["multilabel"], "multilabel");
+}
+
+#[test]
+fn demo_runs_and_its_results_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assay(&["demo", "--out", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "demo failed: {}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("roc_auc") && text.contains("confusion matrix"),
+        "{text}"
+    );
+    for name in ["breast_cancer.result.json", "digits.result.json"] {
+        let r: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).unwrap()).unwrap();
+        assert_valid(&r);
+    }
+}
+
+#[test]
+fn table_is_printed_and_json_written_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = assay(&[
+        "eval",
+        data("binary.csv").to_str().unwrap(),
+        "--positive",
+        "defect",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for part in [
+        "precision",
+        "recall",
+        "support",
+        "defect",
+        "roc_auc",
+        "confusion matrix",
+    ] {
+        assert!(text.contains(part), "the table lacks {part}: {text}");
+    }
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_valid(&r);
+}
+
+#[test]
+fn undefined_metrics_are_null_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "one_class.csv", "label,score\n0,0.1\n0,0.7\n0,0.3\n");
+    let r = json_result(&[&f]);
+    assert_valid(&r);
+    for id in ["roc_auc", "average_precision", "recall", "mcc"] {
+        assert!(
+            r["metrics"][id]["value"].is_null(),
+            "{id} should be undefined"
+        );
+        assert!(
+            r["metrics"][id]["reason"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{id} needs a reason"
+        );
+    }
+    assert!(r["metrics"]["accuracy"]["value"].is_number());
+}
+
+#[test]
+fn single_row_is_enough() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "one.csv", "label,score\n1,0.8\n");
+    let r = json_result(&[f.as_str()]);
+    assert_eq!(r["n"], 1);
+    assert_eq!(r["metrics"]["accuracy"]["value"], 1.0);
+}
+
+#[test]
+fn binned_curves_carry_an_error_bound() {
+    let r = json_result(&[
+        data("binary.parquet").to_str().unwrap(),
+        "--positive",
+        "defect",
+        "--curves",
+        "binned",
+        "--bin-bits",
+        "4",
+    ]);
+    assert_valid(&r);
+    let auc = &r["metrics"]["roc_auc"];
+    let exact = expected()["binary"]["roc_auc"].as_f64().unwrap();
+    let bound = auc["error_bound"].as_f64().expect("binned AUC has a bound");
+    assert!((auc["value"].as_f64().unwrap() - exact).abs() <= bound);
+}
+
+// ------------------------------------------------------------ bad input
+
+#[test]
+fn missing_column_names_the_file_and_the_columns() {
+    let out = assay(&[
+        "eval",
+        data("binary.csv").to_str().unwrap(),
+        "--truth",
+        "target",
+        "--positive",
+        "defect",
+    ]);
+    assert_input_error(
+        &out,
+        &["binary.csv", "no column named 'target'", "label, score"],
+    );
+}
+
+#[test]
+fn non_finite_score_names_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "nan.csv", "label,score\n1,0.9\n0,nan\n");
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &["nan.csv", "row 2", "column 'score'", "not a finite number"],
+    );
+    let f = temp_file(
+        &dir,
+        "inf.jsonl",
+        "{\"label\": 1, \"score\": 0.2}\n{\"label\": 0, \"score\": \"inf\"}\n",
+    );
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &["inf.jsonl", "row 2", "column 'score'"],
+    );
+}
+
+#[test]
+fn probability_outside_unit_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "p.csv", "label,score\n1,0.9\n0,0.2\n1,1.5\n");
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &[
+            "p.csv",
+            "row 3",
+            "column 'score'",
+            "outside [0, 1]",
+            "--score-kind score",
+        ],
+    );
+    // The same file is fine when the scores are declared not to be probabilities.
+    let out = assay(&["eval", &f, "--score-kind", "score"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn class_probabilities_must_sum_to_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(
+        &dir,
+        "mc.csv",
+        "label,prob_a,prob_b,prob_c\na,0.5,0.3,0.2\nb,0.5,0.5,0.2\n",
+    );
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &["mc.csv", "row 2", "sum to 1.2", "--sum-tolerance"],
+    );
+    let out = assay(&["eval", &f, "--sum-tolerance", "0.25"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn label_outside_the_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(
+        &dir,
+        "mc.csv",
+        "label,prob_a,prob_b\na,0.5,0.5\nzebra,0.1,0.9\n",
+    );
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &[
+            "mc.csv",
+            "row 2",
+            "column 'label'",
+            "'zebra' is not one of the classes (a, b)",
+        ],
+    );
+    let f = temp_file(&dir, "bin.csv", "label,score\ncat,0.5\ndog,0.1\nbird,0.2\n");
+    assert_input_error(
+        &assay(&["eval", &f, "--positive", "cat"]),
+        &["row 3", "'bird' is a third label"],
+    );
+    assert_input_error(&assay(&["eval", &f]), &["row 1", "--positive"]);
+}
+
+#[test]
+fn ragged_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "ragged.csv", "label,score\n1,0.9\n0,0.2,7\n");
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &["ragged.csv", "row 2", "line 3", "3 fields", "header has 2"],
+    );
+}
+
+#[test]
+fn empty_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "empty.csv", "");
+    assert_input_error(&assay(&["eval", &f]), &["empty.csv", "no data rows"]);
+    let f = temp_file(&dir, "header.csv", "label,score\n");
+    assert_input_error(&assay(&["eval", &f]), &["header.csv", "no data rows"]);
+    let f = temp_file(&dir, "empty.jsonl", "\n\n");
+    assert_input_error(&assay(&["eval", &f]), &["empty.jsonl", "no data rows"]);
+    let f = temp_file(&dir, "empty.parquet", "");
+    assert_input_error(&assay(&["eval", &f]), &["empty.parquet", "no data rows"]);
+}
+
+#[test]
+fn wrong_types() {
+    assert_input_error(
+        &assay(&["eval", data("bad_types.parquet").to_str().unwrap()]),
+        &["bad_types.parquet", "column 'score'", "numbers are needed"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "text.csv", "label,score\n1,0.9\n0,high\n");
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &[
+            "text.csv",
+            "row 2",
+            "column 'score'",
+            "'high' is not a number",
+        ],
+    );
+    let f = temp_file(&dir, "w.jsonl", "{\"label\": 1, \"score\": [0.2]}\n");
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &["w.jsonl", "row 1", "column 'score'", "is not a number"],
+    );
+    let f = temp_file(
+        &dir,
+        "bad.jsonl",
+        "{\"label\": 1, \"score\": 0.2}\n{\"label\": 1,\n",
+    );
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &["bad.jsonl", "line 2", "not valid JSON"],
+    );
+    let f = temp_file(&dir, "ml.csv", "true_a,score_a\n1,0.5\nyes,0.2\n");
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &[
+            "ml.csv",
+            "row 2",
+            "column 'true_a'",
+            "not 0/1 or true/false",
+        ],
+    );
+}
+
+#[test]
+fn npy_arrays_of_different_lengths() {
+    let out = assay(&[
+        "eval",
+        "--npy",
+        &format!("label={}", data("short_label.npy").display()),
+        "--npy",
+        &format!("score={}", data("long_score.npy").display()),
+    ]);
+    assert_input_error(
+        &out,
+        &["long_score.npy", "5 rows", "short_label.npy", "has 4"],
+    );
+}
+
+#[test]
+fn bad_weights_and_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "w.csv", "label,score,weight\n1,0.9,1\n0,0.2,-2\n");
+    assert_input_error(
+        &assay(&["eval", &f]),
+        &["w.csv", "row 2", "column 'weight'", "not negative"],
+    );
+    assert_input_error(
+        &assay(&["eval", data("binary.csv").to_str().unwrap(), "--beta=-1"]),
+        &["--beta"],
+    );
+    assert_input_error(
+        &assay(&["eval", data("binary.csv").to_str().unwrap(), "--bins", "0"]),
+        &["--bins"],
+    );
+    assert_input_error(
+        &assay(&["eval", "does-not-exist.csv"]),
+        &["does-not-exist.csv", "cannot read"],
+    );
+    assert_input_error(
+        &assay(&["eval", data("expected.json").to_str().unwrap()]),
+        &["expected.json", "--format"],
+    );
+    let usage = assay(&["eval", "--no-such-flag"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
