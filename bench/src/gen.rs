@@ -1,1 +1,115 @@
-fn main() {}
+//! Benchmark data generator: deterministic synthetic predictions written as
+//! Parquet, the same files both Assay and the scikit-learn reference read.
+//!
+//! ```text
+//! gen-bench-data binary     ROWS OUT.parquet   # label (int64), score (f64)
+//! gen-bench-data multiclass ROWS CLASSES OUT.parquet   # label, prob_0 … prob_{k-1}
+//! ```
+
+use std::fs::File;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::file::properties::WriterProperties;
+
+/// SplitMix64: small, fast and deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let u1 = self.uniform().max(1e-300);
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}
+
+const CHUNK: usize = 1 << 20;
+
+fn writer(path: &str, schema: Arc<Schema>) -> anyhow::Result<ArrowWriter<File>> {
+    let file = File::create(path).with_context(|| format!("cannot create {path}"))?;
+    let props = WriterProperties::builder().set_max_row_group_row_count(Some(CHUNK)).build();
+    Ok(ArrowWriter::try_new(file, schema, Some(props))?)
+}
+
+fn binary(rows: usize, path: &str) -> anyhow::Result<()> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("label", DataType::Int64, false),
+        Field::new("score", DataType::Float64, false),
+    ]));
+    let mut w = writer(path, schema.clone())?;
+    let mut rng = Rng(4213);
+    let mut done = 0;
+    while done < rows {
+        let n = CHUNK.min(rows - done);
+        let mut labels = Vec::with_capacity(n);
+        let mut scores = Vec::with_capacity(n);
+        for _ in 0..n {
+            let y = i64::from(rng.uniform() < 0.3);
+            let logit = 2.0 * (y as f64 - 0.5) * 1.5 + rng.normal();
+            labels.push(y);
+            scores.push(1.0 / (1.0 + (-logit).exp()));
+        }
+        let cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(labels)), Arc::new(Float64Array::from(scores))];
+        w.write(&RecordBatch::try_new(schema.clone(), cols)?)?;
+        done += n;
+    }
+    w.close()?;
+    Ok(())
+}
+
+fn multiclass(rows: usize, classes: usize, path: &str) -> anyhow::Result<()> {
+    let mut fields = vec![Field::new("label", DataType::Int64, false)];
+    fields.extend((0..classes).map(|c| Field::new(format!("prob_{c}"), DataType::Float64, false)));
+    let schema = Arc::new(Schema::new(fields));
+    let mut w = writer(path, schema.clone())?;
+    let mut rng = Rng(17);
+    let chunk = (CHUNK / 8).max(1);
+    let mut done = 0;
+    let mut logits = vec![0.0; classes];
+    while done < rows {
+        let n = chunk.min(rows - done);
+        let mut labels = Vec::with_capacity(n);
+        let mut probs: Vec<Vec<f64>> = (0..classes).map(|_| Vec::with_capacity(n)).collect();
+        for _ in 0..n {
+            let y = (rng.next_u64() % classes as u64) as usize;
+            for (c, l) in logits.iter_mut().enumerate() {
+                *l = rng.normal() + if c == y { 3.0 } else { 0.0 };
+            }
+            let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let total: f64 = logits.iter().map(|l| (l - max).exp()).sum();
+            for (c, l) in logits.iter().enumerate() {
+                probs[c].push((l - max).exp() / total);
+            }
+            labels.push(y as i64);
+        }
+        let mut cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(labels))];
+        cols.extend(probs.into_iter().map(|p| Arc::new(Float64Array::from(p)) as ArrayRef));
+        w.write(&RecordBatch::try_new(schema.clone(), cols)?)?;
+        done += n;
+    }
+    w.close()?;
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let num = |s: &str| s.parse::<usize>().with_context(|| format!("'{s}' is not a row count"));
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["binary", rows, out] => binary(num(rows)?, out),
+        ["multiclass", rows, classes, out] => multiclass(num(rows)?, num(classes)?, out),
+        _ => bail!("usage: gen-bench-data binary ROWS OUT.parquet | multiclass ROWS CLASSES OUT.parquet"),
+    }
+}
