@@ -40,7 +40,9 @@ const CHUNK: usize = 1 << 20;
 
 fn writer(path: &str, schema: Arc<Schema>) -> anyhow::Result<ArrowWriter<File>> {
     let file = File::create(path).with_context(|| format!("cannot create {path}"))?;
-    let props = WriterProperties::builder().set_max_row_group_row_count(Some(CHUNK)).build();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(CHUNK))
+        .build();
     Ok(ArrowWriter::try_new(file, schema, Some(props))?)
 }
 
@@ -62,7 +64,10 @@ fn binary(rows: usize, path: &str) -> anyhow::Result<()> {
             labels.push(y);
             scores.push(1.0 / (1.0 + (-logit).exp()));
         }
-        let cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(labels)), Arc::new(Float64Array::from(scores))];
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(labels)),
+            Arc::new(Float64Array::from(scores)),
+        ];
         w.write(&RecordBatch::try_new(schema.clone(), cols)?)?;
         done += n;
     }
@@ -96,7 +101,11 @@ fn multiclass(rows: usize, classes: usize, path: &str) -> anyhow::Result<()> {
             labels.push(y as i64);
         }
         let mut cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(labels))];
-        cols.extend(probs.into_iter().map(|p| Arc::new(Float64Array::from(p)) as ArrayRef));
+        cols.extend(
+            probs
+                .into_iter()
+                .map(|p| Arc::new(Float64Array::from(p)) as ArrayRef),
+        );
         w.write(&RecordBatch::try_new(schema.clone(), cols)?)?;
         done += n;
     }
@@ -106,10 +115,20 @@ fn multiclass(rows: usize, classes: usize, path: &str) -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let num = |s: &str| s.parse::<usize>().with_context(|| format!("'{s}' is not a row count"));
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let num = |s: &str| {
+        s.parse::<usize>()
+            .with_context(|| format!("'{s}' is not a row count"))
+    };
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["binary", rows, out] => binary(num(rows)?, out),
         ["multiclass", rows, classes, out] => multiclass(num(rows)?, num(classes)?, out),
-        _ => bail!("usage: gen-bench-data binary ROWS OUT.parquet | multiclass ROWS CLASSES OUT.parquet"),
+        _ => bail!(
+            "usage: gen-bench-data binary ROWS OUT.parquet | multiclass ROWS CLASSES OUT.parquet"
+        ),
     }
 }

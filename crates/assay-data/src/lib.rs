@@ -275,7 +275,7 @@ impl Reader {
             indices,
             requests: requests.to_vec(),
         };
-        let backend: Box<dyn Backend> = match self.opened {
+        let backend: Box<dyn Backend + Send> = match self.opened {
             Opened::Csv(f) => Box::new(f.select(selection)?),
             Opened::JsonLines(f) => Box::new(f.select(selection)),
             Opened::Parquet(f) => Box::new(f.select(selection)?),
@@ -302,7 +302,7 @@ pub(crate) struct Selection {
 /// The batches of a selection. Ends with an error if the file had no rows.
 pub struct Batches {
     path: PathBuf,
-    backend: Box<dyn Backend>,
+    backend: Box<dyn Backend + Send>,
     batch_rows: usize,
     rows: u64,
     done: bool,

@@ -15,7 +15,7 @@ use crate::batch::{BatchError, Field, check_len, check_scores, check_weights, we
 use crate::binary::clipped_ln;
 use crate::calibration::{CalibrationBin, CalibrationBins};
 use crate::confusion::ConfusionMatrix;
-use crate::ranking::{CurveBuilder, RankingSummary, TieGroup};
+use crate::ranking::{CurveBuilder, RankingSummary, TieGroup, from_order_key, order_key};
 use crate::value::{MetricSet, MetricValue, averaged};
 
 /// Settings of a multi-class assessment.
@@ -81,9 +81,10 @@ pub struct MulticlassState {
     brier_sum: f64,
     top_k_hits: f64,
     calibration: CalibrationBins,
-    // Exact ranking store: the rows themselves.
+    // Exact ranking store: the rows themselves, probabilities column by column
+    // so that each per-class pass reads one contiguous column.
     truth: Vec<u32>,
-    probabilities: Vec<f64>,
+    columns: Vec<Vec<f64>>,
     weights: Vec<f64>,
 }
 
@@ -102,6 +103,14 @@ pub struct MulticlassReport {
     pub curves: Option<Vec<RankingSummary>>,
     /// Top-label calibration bins (when there are probabilities).
     pub calibration: Option<Vec<CalibrationBin>>,
+}
+
+/// One row in a per-column pass: order key of the score, true class, row.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    key: u64,
+    class: u32,
+    row: u32,
 }
 
 /// Index of the first largest value (numpy's `argmax`).
@@ -151,7 +160,7 @@ impl MulticlassState {
             brier_sum: 0.0,
             top_k_hits: 0.0,
             truth: Vec::new(),
-            probabilities: Vec::new(),
+            columns: Vec::new(),
             weights: Vec::new(),
         })
     }
@@ -244,7 +253,10 @@ impl MulticlassState {
         }
         if let Some(p) = batch.probabilities {
             self.truth.extend_from_slice(batch.truth);
-            self.probabilities.extend_from_slice(p);
+            self.columns.resize_with(k, Vec::new);
+            for (j, column) in self.columns.iter_mut().enumerate() {
+                column.extend(p.iter().skip(j).step_by(k));
+            }
             if let Some(w) = batch.weight {
                 self.weights.extend_from_slice(w);
             }
@@ -265,7 +277,10 @@ impl MulticlassState {
         self.brier_sum += other.brier_sum;
         self.top_k_hits += other.top_k_hits;
         self.truth.extend(other.truth);
-        self.probabilities.extend(other.probabilities);
+        self.columns.resize_with(self.config.classes, Vec::new);
+        for (a, b) in self.columns.iter_mut().zip(other.columns) {
+            a.extend(b);
+        }
         self.weights.extend(other.weights);
         Ok(())
     }
@@ -273,13 +288,29 @@ impl MulticlassState {
     /// One sorted pass over probability column `j`: the one-vs-rest summary
     /// of class `j` and `u[b]` = weighted count of (item of class j, item of
     /// class b) pairs ranked correctly by score j, ties counting one half.
-    fn column_pass(&self, j: usize, class_weight: &[f64]) -> (RankingSummary, Vec<f64>) {
+    fn column_pass(
+        &self,
+        j: usize,
+        class_weight: &[f64],
+        order: &mut Vec<Ranked>,
+    ) -> (RankingSummary, Vec<f64>) {
         let k = self.config.classes;
         let weighted = !self.weights.is_empty();
-        let mut order: Vec<(f64, u32)> = (0..self.truth.len())
-            .map(|i| (self.probabilities[i * k + j] + 0.0, i as u32))
-            .collect();
-        radsort::sort_by_key(&mut order, |e| e.0);
+        // The class travels with the key, so the walk below reads the sorted
+        // buffer alone (no random access into the truth).
+        order.clear();
+        order.extend(
+            self.columns[j]
+                .iter()
+                .zip(&self.truth)
+                .enumerate()
+                .map(|(i, (&p, &t))| Ranked {
+                    key: order_key(p),
+                    class: t,
+                    row: i as u32,
+                }),
+        );
+        order.sort_unstable_by_key(|e| e.key);
         let pos_total = class_weight[j];
         let neg_total: f64 = class_weight.iter().sum::<f64>() - pos_total;
         let mut builder =
@@ -287,34 +318,34 @@ impl MulticlassState {
         let mut u = vec![0.0; k];
         let mut j_above = 0.0;
         let mut end = order.len();
+        let w_of = |e: &Ranked| {
+            if weighted {
+                self.weights[e.row as usize]
+            } else {
+                1.0
+            }
+        };
         while end > 0 {
-            let score = order[end - 1].0;
-            let mut start = end;
-            while start > 0 && order[start - 1].0 == score {
+            let key = order[end - 1].key;
+            let mut start = end - 1;
+            while start > 0 && order[start - 1].key == key {
                 start -= 1;
             }
+            let score = from_order_key(key);
             let group = &order[start..end];
-            let w_of = |row: u32| {
-                if weighted {
-                    self.weights[row as usize]
-                } else {
-                    1.0
-                }
-            };
             let mut j_here = 0.0;
             let mut others = 0.0;
-            for &(_, row) in group {
-                if self.truth[row as usize] as usize == j {
-                    j_here += w_of(row)
+            for e in group {
+                if e.class as usize == j {
+                    j_here += w_of(e);
                 } else {
-                    others += w_of(row)
+                    others += w_of(e);
                 }
             }
             let credit = j_above + 0.5 * j_here;
-            for &(_, row) in group {
-                let b = self.truth[row as usize] as usize;
-                if b != j {
-                    u[b] += w_of(row) * credit;
+            for e in group {
+                if e.class as usize != j {
+                    u[e.class as usize] += w_of(e) * credit;
                 }
             }
             j_above += j_here;
@@ -447,7 +478,9 @@ impl MulticlassState {
         }
         let passes: Vec<(RankingSummary, Vec<f64>)> = (0..k)
             .into_par_iter()
-            .map(|j| self.column_pass(j, &class_weight))
+            .map_init(Vec::new, |order, j| {
+                self.column_pass(j, &class_weight, order)
+            })
             .collect();
         let missing: Vec<usize> = (0..k).filter(|&c| class_weight[c] == 0.0).collect();
         for (c, (summary, _)) in passes.iter().enumerate() {

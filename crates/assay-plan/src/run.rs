@@ -219,14 +219,27 @@ fn read_all(
     progress: &mut dyn FnMut(u64),
     mut each: impl FnMut(&Batch) -> Result<(), EvalError>,
 ) -> Result<u64, EvalError> {
-    let mut rows = 0;
-    for batch in batches {
-        let batch = batch?;
-        each(&batch)?;
-        rows += batch.rows as u64;
-        progress(rows);
-    }
-    Ok(rows)
+    // Decode on a second thread while this one updates the metric state; a
+    // bounded channel keeps at most a few batches in memory.
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || {
+            for batch in batches {
+                let failed = batch.is_err();
+                if send.send(batch).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let mut rows = 0;
+        for batch in receive {
+            let batch = batch?;
+            each(&batch)?;
+            rows += batch.rows as u64;
+            progress(rows);
+        }
+        Ok(rows)
+    })
 }
 
 fn curves_config(spec: &EvalSpec) -> Parameters {

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Speed and memory benchmarks: Assay against scikit-learn on the same Parquet
+# files, in the same run, read time included on both sides. Not a test.
+#
+#   bench/run.sh                 # everything (about 30 minutes on 2 cores)
+#   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
+#
+# Needs: the Rust toolchain, and Python with tools/requirements.txt installed
+# (PY, default .venv/bin/python). Writes bench/out/*.tsv and prints medians.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+REPS=${REPS:-3}
+WHICH=${1:-all}
+DATA=bench/data
+OUT=bench/out
+mkdir -p "$DATA" "$OUT"
+
+cargo build --release -q -p assay -p assay-bench
+ASSAY=target/release/assay
+GEN=target/release/gen-bench-data
+
+# measure LABEL CMD... : run REPS times, append "label<TAB>seconds<TAB>peak_kib" per run.
+measure() {
+  local label=$1; shift
+  for _ in $(seq "$REPS"); do
+    /usr/bin/time -f "%e %M" -o "$OUT/.time" "$@" > "$OUT/.stdout"
+    read -r secs kib < "$OUT/.time"
+    printf '%s\t%s\t%s\n' "$label" "$secs" "$kib" >> "$OUT/runs.tsv"
+    printf '  %-28s %8ss %8s MiB\n' "$label" "$secs" "$((kib / 1024))"
+  done
+}
+
+median() { # median seconds and peak MiB of LABEL
+  awk -F'\t' -v l="$1" '$1==l {print $2, $3}' "$OUT/runs.tsv" | sort -n | awk '{s[NR]=$1; m[NR]=$2} END {i=int((NR+1)/2); printf "%.2f %d", s[i], m[i]/1024}'
+}
+
+: > "$OUT/runs.tsv"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -m); assay $($ASSAY --version)"
+$PY -c 'import sklearn, numpy, pyarrow; print("reference: scikit-learn", sklearn.__version__, "numpy", numpy.__version__, "pyarrow", pyarrow.__version__)'
+
+if [[ $WHICH == all || $WHICH == binary ]]; then
+  f=$DATA/binary_10m.parquet
+  [[ -f $f ]] || $GEN binary 10000000 "$f"
+  echo "binary: 10 million rows, all binary metrics"
+  measure assay-binary-10m $ASSAY eval "$f" --json "$OUT/assay_binary.json" --quiet
+  measure sklearn-binary-10m $PY bench/sklearn_eval.py binary "$f"
+  cp "$OUT/.stdout" "$OUT/sklearn_binary.json"
+fi
+
+if [[ $WHICH == all || $WHICH == multiclass ]]; then
+  f=$DATA/multiclass_1m_100.parquet
+  [[ -f $f ]] || $GEN multiclass 1000000 100 "$f"
+  echo "multiclass: 1 million rows x 100 classes, all multi-class metrics"
+  measure assay-multiclass-1m-100 $ASSAY eval "$f" --json "$OUT/assay_multiclass.json" --quiet
+  measure sklearn-multiclass-1m-100 $PY bench/sklearn_eval.py multiclass "$f"
+  cp "$OUT/.stdout" "$OUT/sklearn_multiclass.json"
+fi
+
+if [[ $WHICH == all || $WHICH == binned ]]; then
+  f=$DATA/binary_100m.parquet
+  [[ -f $f ]] || $GEN binary 100000000 "$f"
+  echo "binned: 100 million rows, constant-memory curves"
+  measure assay-binned-100m $ASSAY eval "$f" --curves binned --json "$OUT/assay_binned.json" --quiet
+  REPS=1 measure assay-exact-100m $ASSAY eval "$f" --json "$OUT/assay_exact_100m.json" --quiet
+  $PY - "$OUT/assay_binned.json" "$OUT/assay_exact_100m.json" <<'PY'
+import json, sys
+b, e = (json.load(open(p))["metrics"]["roc_auc"] for p in sys.argv[1:3])
+print(f"  roc_auc binned {b['value']:.12f} (bound {b['error_bound']:.2e}), exact {e['value']:.12f}, |diff| {abs(b['value'] - e['value']):.2e}")
+PY
+fi
+
+echo
+echo "medians (seconds, peak MiB):"
+for l in $(cut -f1 "$OUT/runs.tsv" | sort -u); do printf '  %-28s %s\n' "$l" "$(median "$l")"; done
+for pair in "binary-10m" "multiclass-1m-100"; do
+  if grep -q "assay-$pair" "$OUT/runs.tsv" && grep -q "sklearn-$pair" "$OUT/runs.tsv"; then
+    a=$(median "assay-$pair" | cut -d' ' -f1); s=$(median "sklearn-$pair" | cut -d' ' -f1)
+    awk -v a="$a" -v s="$s" -v p="$pair" 'BEGIN {printf "  %s: scikit-learn / assay = %.1fx\n", p, s / a}'
+  fi
+done
