@@ -96,6 +96,22 @@ pub(crate) fn clipped_ln(p: f64) -> f64 {
 }
 
 impl BinaryState {
+    /// The one-shot form: a fresh state, one update, one compute. The same
+    /// code path as streaming use, so both give the same numbers.
+    pub fn evaluate(
+        config: BinaryConfig,
+        batch: &BinaryBatch<'_>,
+    ) -> Result<BinaryReport, BatchError> {
+        let inputs = BinaryInputs {
+            score: batch.score.is_some(),
+            prediction: batch.prediction.is_some(),
+            weight: batch.weight.is_some(),
+        };
+        let mut state = Self::new(config, inputs)?;
+        state.update(batch)?;
+        Ok(state.compute())
+    }
+
     /// An empty state. At least a score or a prediction is required.
     pub fn new(config: BinaryConfig, inputs: BinaryInputs) -> Result<Self, BatchError> {
         if !inputs.score && !inputs.prediction {

@@ -140,6 +140,22 @@ fn in_top_k(row: &[f64], c: usize, k: usize) -> bool {
 }
 
 impl MulticlassState {
+    /// The one-shot form: a fresh state, one update, one compute. The same
+    /// code path as streaming use, so both give the same numbers.
+    pub fn evaluate(
+        config: MulticlassConfig,
+        batch: &MulticlassBatch<'_>,
+    ) -> Result<MulticlassReport, BatchError> {
+        let inputs = MulticlassInputs {
+            probabilities: batch.probabilities.is_some(),
+            prediction: batch.prediction.is_some(),
+            weight: batch.weight.is_some(),
+        };
+        let mut state = Self::new(config, inputs)?;
+        state.update(batch)?;
+        Ok(state.compute())
+    }
+
     /// An empty state.
     pub fn new(config: MulticlassConfig, inputs: MulticlassInputs) -> Result<Self, BatchError> {
         if !inputs.probabilities && !inputs.prediction {

@@ -97,6 +97,22 @@ pub struct MultilabelReport {
 }
 
 impl MultilabelState {
+    /// The one-shot form: a fresh state, one update, one compute. The same
+    /// code path as streaming use, so both give the same numbers.
+    pub fn evaluate(
+        config: MultilabelConfig,
+        batch: &MultilabelBatch<'_>,
+    ) -> Result<MultilabelReport, BatchError> {
+        let inputs = MultilabelInputs {
+            scores: batch.scores.is_some(),
+            prediction: batch.prediction.is_some(),
+            weight: batch.weight.is_some(),
+        };
+        let mut state = Self::new(config, inputs)?;
+        state.update(batch)?;
+        Ok(state.compute())
+    }
+
     /// An empty state.
     pub fn new(config: MultilabelConfig, inputs: MultilabelInputs) -> Result<Self, BatchError> {
         if !inputs.scores && !inputs.prediction {

@@ -10,9 +10,7 @@ use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState
 use assay_metrics::multiclass::{
     MulticlassBatch, MulticlassConfig, MulticlassInputs, MulticlassState,
 };
-use assay_metrics::multilabel::{
-    MultilabelBatch, MultilabelConfig, MultilabelInputs, MultilabelState,
-};
+use assay_metrics::multilabel::{MultilabelBatch, MultilabelConfig, MultilabelState};
 use assay_metrics::{MetricSet, MetricValue};
 use serde_json::Value;
 
@@ -121,21 +119,45 @@ fn run_binary(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
     let score = opt_floats(case, "score");
     let prediction = case.get("prediction").map(bools);
     let weight = opt_floats(case, "weight");
+    let batch = BinaryBatch {
+        truth: &truth,
+        score: score.as_deref(),
+        prediction: prediction.as_deref(),
+        weight: weight.as_deref(),
+    };
+    // The one-shot function, and the streaming state fed in batches of 7 rows.
+    let report = BinaryState::evaluate(config.clone(), &batch).unwrap();
     let inputs = BinaryInputs {
         score: score.is_some(),
         prediction: prediction.is_some(),
         weight: weight.is_some(),
     };
-    let mut state = BinaryState::new(config, inputs).unwrap();
-    state
-        .update(&BinaryBatch {
-            truth: &truth,
-            score: score.as_deref(),
-            prediction: prediction.as_deref(),
-            weight: weight.as_deref(),
-        })
-        .unwrap();
-    let report = state.compute();
+    let mut streamed = BinaryState::new(config, inputs).unwrap();
+    for start in (0..truth.len()).step_by(7) {
+        let end = (start + 7).min(truth.len());
+        streamed
+            .update(&BinaryBatch {
+                truth: &truth[start..end],
+                score: score.as_deref().map(|s| &s[start..end]),
+                prediction: prediction.as_deref().map(|p| &p[start..end]),
+                weight: weight.as_deref().map(|w| &w[start..end]),
+            })
+            .unwrap();
+    }
+    let streamed = streamed.compute();
+    for (metric, v) in report.metrics.iter() {
+        let s = streamed.metrics.get(metric).unwrap();
+        let same = match (v.value, s.value) {
+            (Some(a), Some(b)) => close(a, b),
+            (a, b) => a == b,
+        };
+        if !same {
+            failures.push(format!(
+                "{id}: {metric}: one-shot {:?}, streamed {:?}",
+                v.value, s.value
+            ));
+        }
+    }
     let mut checked = check_set(
         id,
         "",
@@ -267,21 +289,13 @@ fn run_multilabel(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
     let scores = opt_floats(case, "score");
     let prediction = case.get("prediction").map(bools);
     let weight = opt_floats(case, "weight");
-    let inputs = MultilabelInputs {
-        scores: scores.is_some(),
-        prediction: prediction.is_some(),
-        weight: weight.is_some(),
+    let batch = MultilabelBatch {
+        truth: &truth,
+        scores: scores.as_deref(),
+        prediction: prediction.as_deref(),
+        weight: weight.as_deref(),
     };
-    let mut state = MultilabelState::new(config, inputs).unwrap();
-    state
-        .update(&MultilabelBatch {
-            truth: &truth,
-            scores: scores.as_deref(),
-            prediction: prediction.as_deref(),
-            weight: weight.as_deref(),
-        })
-        .unwrap();
-    let report = state.compute();
+    let report = MultilabelState::evaluate(config, &batch).unwrap();
     let mut checked = check_set(
         id,
         "",
