@@ -33,13 +33,7 @@ pub(crate) struct ParquetFile {
 
 impl ParquetFile {
     pub(crate) fn open(path: &Path) -> Result<Self, DataError> {
-        let file = File::open(path).map_err(|source| DataError::Io {
-            path: path.into(),
-            source,
-        })?;
-        if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
-            return Err(DataError::Empty { path: path.into() });
-        }
+        let file = crate::open_nonempty(path)?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| format_error(path, format!("not a readable Parquet file: {e}")))?;
         let columns = names(builder.schema());
@@ -125,13 +119,7 @@ impl IpcFile {
     }
 
     pub(crate) fn open(path: &Path) -> Result<Self, DataError> {
-        let file = File::open(path).map_err(|source| DataError::Io {
-            path: path.into(),
-            source,
-        })?;
-        if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
-            return Err(DataError::Empty { path: path.into() });
-        }
+        crate::open_nonempty(path)?;
         let columns = names(&Self::reader(path, None)?.schema());
         Ok(Self {
             path: path.into(),

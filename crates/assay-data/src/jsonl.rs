@@ -8,12 +8,15 @@ use serde_json::Value;
 
 use crate::{Backend, Batch, Column, DataError, Kind, Label, RowRef, Selection, parse_number};
 
+/// One parsed line and its line number.
+type JsonObject = serde_json::Map<String, Value>;
+
 pub(crate) struct JsonLinesFile {
     path: PathBuf,
     reader: BufReader<File>,
     columns: Vec<String>,
     /// The first object, already read to learn the columns.
-    first: Option<(serde_json::Map<String, Value>, u64)>,
+    first: Option<(JsonObject, u64)>,
     line: u64,
 }
 
@@ -23,7 +26,7 @@ fn read_object(
     line_no: &mut u64,
     row: u64,
     buf: &mut String,
-) -> Result<Option<(serde_json::Map<String, Value>, u64)>, DataError> {
+) -> Result<Option<(JsonObject, u64)>, DataError> {
     loop {
         buf.clear();
         let n = reader.read_line(buf).map_err(|source| DataError::Io {

@@ -344,6 +344,18 @@ impl Iterator for Batches {
     }
 }
 
+/// Open a file for reading; a zero-byte file is `DataError::Empty`.
+pub(crate) fn open_nonempty(path: &Path) -> Result<std::fs::File, DataError> {
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: path.into(),
+        source,
+    })?;
+    if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
+        return Err(DataError::Empty { path: path.into() });
+    }
+    Ok(file)
+}
+
 /// Parse a text cell as a finite number, or say what is wrong with it.
 pub(crate) fn parse_number(text: &str) -> Result<f64, String> {
     let t = text.trim();

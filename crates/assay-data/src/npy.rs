@@ -90,13 +90,7 @@ pub(crate) struct NpySet {
 }
 
 fn open_array(name: &str, path: &Path) -> Result<Array, DataError> {
-    let file = File::open(path).map_err(|source| DataError::Io {
-        path: path.into(),
-        source,
-    })?;
-    if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
-        return Err(DataError::Empty { path: path.into() });
-    }
+    let file = crate::open_nonempty(path)?;
     let npy =
         NpyFile::new(BufReader::with_capacity(1 << 20, file)).map_err(|e| DataError::Format {
             path: path.into(),

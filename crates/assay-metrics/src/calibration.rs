@@ -115,6 +115,7 @@ impl CalibrationBins {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -549,6 +549,7 @@ impl MulticlassState {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

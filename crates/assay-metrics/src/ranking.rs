@@ -187,7 +187,7 @@ impl RankingState {
     /// Buckets from the highest key down.
     fn sorted_buckets(&self) -> Vec<(u64, [f64; 2])> {
         let mut keys: Vec<(u64, [f64; 2])> = self.buckets.iter().map(|(k, v)| (*k, *v)).collect();
-        keys.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        keys.sort_unstable_by_key(|e| std::cmp::Reverse(e.0));
         keys
     }
 
@@ -412,6 +412,7 @@ impl CurveBuilder {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -4,6 +4,8 @@
 //! Sums of weights may be added in another order after a split, so values are
 //! compared to 1e-12 relative; with unit weights every sum is exact.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use assay_metrics::MetricSet;
 use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState};
 use assay_metrics::multiclass::{

@@ -6,6 +6,8 @@
 //! metric undefined (or returns a conventional number for it), and Assay must
 //! report it as undefined with a reason.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState};
 use assay_metrics::multiclass::{
     MulticlassBatch, MulticlassConfig, MulticlassInputs, MulticlassState,

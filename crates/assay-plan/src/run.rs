@@ -42,6 +42,17 @@ fn col_name(explicit: &Option<String>, default: &str) -> String {
     explicit.clone().unwrap_or_else(|| default.to_owned())
 }
 
+/// The explicitly named column, or `default` when the file has it.
+fn optional_column(reader: &Reader, explicit: &Option<String>, default: &str) -> Option<String> {
+    explicit
+        .clone()
+        .or_else(|| reader.has_column(default).then(|| default.to_owned()))
+}
+
+fn truth_request(truth: &str) -> Request {
+    Request::new(truth, Kind::Label).role("the truth column; set it with --truth")
+}
+
 fn prefixed(reader: &Reader, prefix: &str) -> Vec<String> {
     reader
         .columns()
@@ -122,6 +133,12 @@ impl Context {
             weight,
             columns: OrderedMap::default(),
         }
+    }
+
+    fn weight_request(&self) -> Option<Request> {
+        self.weight
+            .as_ref()
+            .map(|w| Request::new(w, Kind::Number).role("the weight column; set it with --weight"))
     }
 
     fn role(&mut self, role: &str, names: Vec<String>) {
@@ -325,14 +342,8 @@ fn binary(
 ) -> Result<EvalResult, EvalError> {
     let c = &spec.columns;
     let truth = col_name(&c.truth, "label");
-    let score = c
-        .score
-        .clone()
-        .or_else(|| reader.has_column("score").then(|| "score".into()));
-    let pred = c
-        .prediction
-        .clone()
-        .or_else(|| reader.has_column("pred").then(|| "pred".into()));
+    let score = optional_column(&reader, &c.score, "score");
+    let pred = optional_column(&reader, &c.prediction, "pred");
     if score.is_none() && pred.is_none() {
         return Err(EvalError::Input {
             path: ctx.path.clone(),
@@ -342,8 +353,7 @@ fn binary(
             ),
         });
     }
-    let mut requests =
-        vec![Request::new(&truth, Kind::Label).role("the truth column; set it with --truth")];
+    let mut requests = vec![truth_request(&truth)];
     if let Some(s) = &score {
         requests.push(Request::new(s, Kind::Number).role("the score column; set it with --score"));
     }
@@ -351,10 +361,7 @@ fn binary(
         requests
             .push(Request::new(p, Kind::Label).role("the prediction column; set it with --pred"));
     }
-    if let Some(w) = &ctx.weight {
-        requests
-            .push(Request::new(w, Kind::Number).role("the weight column; set it with --weight"));
-    }
+    requests.extend(ctx.weight_request());
     ctx.role("truth", vec![truth.clone()]);
     if let Some(s) = &score {
         ctx.role("score", vec![s.clone()]);
@@ -525,10 +532,7 @@ fn multiclass(
             )
         }
     };
-    let pred = c
-        .prediction
-        .clone()
-        .or_else(|| reader.has_column("pred").then(|| "pred".into()));
+    let pred = optional_column(&reader, &c.prediction, "pred");
     if prob_cols.is_empty() && pred.is_none() {
         return Err(EvalError::Input {
             path: ctx.path.clone(),
@@ -538,8 +542,7 @@ fn multiclass(
             ),
         });
     }
-    let mut requests =
-        vec![Request::new(&truth, Kind::Label).role("the truth column; set it with --truth")];
+    let mut requests = vec![truth_request(&truth)];
     for p in &prob_cols {
         requests
             .push(Request::new(p, Kind::Number).role("a class probability column; one per class"));
@@ -548,10 +551,7 @@ fn multiclass(
         requests
             .push(Request::new(p, Kind::Label).role("the prediction column; set it with --pred"));
     }
-    if let Some(w) = &ctx.weight {
-        requests
-            .push(Request::new(w, Kind::Number).role("the weight column; set it with --weight"));
-    }
+    requests.extend(ctx.weight_request());
     ctx.role("truth", vec![truth.clone()]);
     if !prob_cols.is_empty() {
         ctx.role("probabilities", prob_cols.clone());
@@ -829,10 +829,7 @@ fn multilabel(
             Request::new(c, Kind::Label).role("every label needs a prediction column once one has")
         }));
     }
-    if let Some(w) = &ctx.weight {
-        requests
-            .push(Request::new(w, Kind::Number).role("the weight column; set it with --weight"));
-    }
+    requests.extend(ctx.weight_request());
     ctx.role("truth", truth_cols.clone());
     if has_scores {
         ctx.role("scores", score_cols.clone());

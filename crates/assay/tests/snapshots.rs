@@ -1,6 +1,8 @@
 //! Snapshot tests of what a person reads: the report tables of the demo data
 //! and of a multi-label file, and an error message. Paths are filtered.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use std::path::Path;
 use std::process::Command;
 
