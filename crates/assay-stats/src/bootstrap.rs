@@ -1,0 +1,214 @@
+//! The bootstrap: replicates, and percentile and BCa intervals from them,
+//! exactly as `scipy.stats.bootstrap` turns replicates into an interval
+//! (linear-interpolation quantiles; BCa with the "mean" percentile of the
+//! observed statistic and the jackknife acceleration).
+//!
+//! For a statistic of a table of counts (a confusion matrix), resampling rows
+//! with replacement is resampling the cells multinomially, so a replicate
+//! costs one multinomial draw, not a pass over the rows
+//! ([`multinomial_replicates`]).
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Binomial, Distribution};
+use rayon::prelude::*;
+
+use crate::{Interval, normal_cdf, normal_quantile};
+
+/// Which bootstrap interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Percentiles of the replicates.
+    Percentile,
+    /// Bias-corrected and accelerated.
+    Bca,
+}
+
+/// The p-quantile of sorted values with linear interpolation (numpy's and
+/// `scipy.stats.quantile`'s default, Hyndman–Fan type 7).
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    if n == 1 {
+        return sorted[0];
+    }
+    let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Percentile interval from replicates (sorted in place). `None` without replicates.
+pub fn percentile(replicates: &mut [f64], level: f64) -> Option<Interval> {
+    if replicates.is_empty() {
+        return None;
+    }
+    replicates.sort_unstable_by(f64::total_cmp);
+    let alpha = (1.0 - level) / 2.0;
+    Some(Interval {
+        low: quantile_sorted(replicates, alpha),
+        high: quantile_sorted(replicates, 1.0 - alpha),
+        level,
+        method: "bootstrap-percentile",
+    })
+}
+
+/// BCa interval from the observed statistic, the replicates (sorted in place)
+/// and the jackknife values as (value, multiplicity) pairs. `None` when the
+/// correction is undefined (every replicate on one side of the estimate, or
+/// a jackknife with no spread).
+pub fn bca(
+    estimate: f64,
+    replicates: &mut [f64],
+    jackknife: &[(f64, f64)],
+    level: f64,
+) -> Option<Interval> {
+    if replicates.is_empty() {
+        return None;
+    }
+    replicates.sort_unstable_by(f64::total_cmp);
+    let b = replicates.len() as f64;
+    let below = replicates.partition_point(|r| *r < estimate) as f64;
+    let at_or_below = replicates.partition_point(|r| *r <= estimate) as f64;
+    let z0 = normal_quantile((below + at_or_below) / (2.0 * b));
+    let n: f64 = jackknife.iter().map(|(_, c)| c).sum();
+    let mean = jackknife.iter().map(|(v, c)| v * c).sum::<f64>() / n;
+    let (mut num, mut den) = (0.0, 0.0);
+    for &(v, c) in jackknife {
+        let u = (n - 1.0) * (mean - v);
+        num += c * u * u * u;
+        den += c * u * u;
+    }
+    let a = (num / (n * n * n)) / (6.0 * (den / (n * n)).powf(1.5));
+    let alpha = (1.0 - level) / 2.0;
+    let z_alpha = normal_quantile(alpha);
+    let adjust = |z: f64| {
+        let num = z0 + z;
+        normal_cdf(z0 + num / (1.0 - a * num))
+    };
+    let (p_low, p_high) = (adjust(z_alpha), adjust(-z_alpha));
+    if !(p_low.is_finite() && p_high.is_finite()) {
+        return None;
+    }
+    Some(Interval {
+        low: quantile_sorted(replicates, p_low),
+        high: quantile_sorted(replicates, p_high),
+        level,
+        method: "bootstrap-bca",
+    })
+}
+
+/// The random stream of replicate `r` under `seed`: independent of how
+/// replicates are spread over threads.
+pub fn replicate_rng(seed: u64, replicate: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(replicate);
+    rng
+}
+
+/// Draw a multinomial resample of `counts` (same total) into `out`.
+pub fn multinomial(counts: &[u64], rng: &mut ChaCha8Rng, out: &mut [u64]) {
+    let total: u64 = counts.iter().sum();
+    let mut remaining_n = total;
+    let mut remaining_mass = total as f64;
+    for (i, &c) in counts.iter().enumerate() {
+        if remaining_n == 0 || c == 0 {
+            out[i] = 0;
+            continue;
+        }
+        if i + 1 == counts.len() || c as f64 >= remaining_mass {
+            out[i] = remaining_n;
+            remaining_n = 0;
+            continue;
+        }
+        let p = (c as f64 / remaining_mass).clamp(0.0, 1.0);
+        let draw = Binomial::new(remaining_n, p).map_or(0, |b| b.sample(rng));
+        out[i] = draw;
+        remaining_n -= draw;
+        remaining_mass -= c as f64;
+    }
+}
+
+/// `replicates` bootstrap values of `statistic` over multinomial resamples of
+/// `counts`; replicates where the statistic is undefined are left out.
+pub fn multinomial_replicates(
+    counts: &[u64],
+    replicates: usize,
+    seed: u64,
+    statistic: &(dyn Fn(&[u64]) -> Option<f64> + Sync),
+) -> Vec<f64> {
+    // Each replicate has its own stream and the collect keeps index order,
+    // so the values do not depend on the thread count.
+    let values: Vec<Option<f64>> = (0..replicates)
+        .into_par_iter()
+        .map_init(
+            || vec![0; counts.len()],
+            |out, r| {
+                let mut rng = replicate_rng(seed, r as u64);
+                multinomial(counts, &mut rng, out);
+                statistic(out)
+            },
+        )
+        .collect();
+    values.into_iter().flatten().collect()
+}
+
+/// Jackknife values of a statistic of counts: leaving out one item of cell
+/// `i` gives the same value for every item of that cell.
+pub fn jackknife_counts(
+    counts: &[u64],
+    statistic: &dyn Fn(&[u64]) -> Option<f64>,
+) -> Option<Vec<(f64, f64)>> {
+    let mut out = Vec::new();
+    let mut work = counts.to_vec();
+    for i in 0..counts.len() {
+        if counts[i] == 0 {
+            continue;
+        }
+        work[i] -= 1;
+        let v = statistic(&work)?;
+        work[i] += 1;
+        out.push((v, counts[i] as f64));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multinomial_keeps_the_total() {
+        let counts = [5, 0, 90, 5];
+        let mut rng = replicate_rng(1, 0);
+        let mut out = [0; 4];
+        for _ in 0..100 {
+            multinomial(&counts, &mut rng, &mut out);
+            assert_eq!(out.iter().sum::<u64>(), 100);
+            assert_eq!(out[1], 0);
+        }
+    }
+
+    #[test]
+    fn replicates_do_not_depend_on_threads() {
+        let counts = [40, 10, 5, 45];
+        let stat = |c: &[u64]| Some(c[0] as f64 / c.iter().sum::<u64>() as f64);
+        let a = multinomial_replicates(&counts, 500, 7, &stat);
+        let b: Vec<f64> = (0..500)
+            .map(|r| {
+                let mut rng = replicate_rng(7, r);
+                let mut out = [0; 4];
+                multinomial(&counts, &mut rng, &mut out);
+                stat(&out).unwrap()
+            })
+            .collect();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn quantile_matches_numpy_linear() {
+        let v = [1.0, 2.0, 4.0, 8.0];
+        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        assert_eq!(quantile_sorted(&v, 0.25), 1.75);
+    }
+}

@@ -1,0 +1,64 @@
+//! Intervals for a binomial proportion `x / n`, as statsmodels'
+//! `proportion_confint` computes them (`method="wilson"` and `"beta"`).
+
+use statrs::distribution::{Beta, ContinuousCDF};
+
+use crate::{Interval, normal_quantile};
+
+/// Wilson score interval. `None` when `n` is zero.
+pub fn wilson(x: f64, n: f64, level: f64) -> Option<Interval> {
+    if n <= 0.0 {
+        return None;
+    }
+    let z = normal_quantile(1.0 - (1.0 - level) / 2.0);
+    let z2 = z * z;
+    let p = x / n;
+    let denom = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    Some(Interval {
+        low: (center - half).max(0.0),
+        high: (center + half).min(1.0),
+        level,
+        method: "wilson",
+    })
+}
+
+/// Clopper–Pearson ("exact") interval from beta quantiles. `None` when `n` is zero.
+pub fn clopper_pearson(x: f64, n: f64, level: f64) -> Option<Interval> {
+    if n <= 0.0 {
+        return None;
+    }
+    let alpha = 1.0 - level;
+    let low = if x <= 0.0 {
+        0.0
+    } else {
+        Beta::new(x, n - x + 1.0).map_or(0.0, |b| b.inverse_cdf(alpha / 2.0))
+    };
+    let high = if x >= n {
+        1.0
+    } else {
+        Beta::new(x + 1.0, n - x).map_or(1.0, |b| b.inverse_cdf(1.0 - alpha / 2.0))
+    };
+    Some(Interval {
+        low,
+        high,
+        level,
+        method: "clopper-pearson",
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extremes_touch_the_bounds() {
+        let all = clopper_pearson(10.0, 10.0, 0.95).unwrap();
+        assert_eq!(all.high, 1.0);
+        let none = clopper_pearson(0.0, 10.0, 0.95).unwrap();
+        assert_eq!(none.low, 0.0);
+        assert!(wilson(0.0, 0.0, 0.95).is_none());
+    }
+}
