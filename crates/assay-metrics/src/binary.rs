@@ -134,6 +134,16 @@ impl BinaryState {
         &self.config
     }
 
+    /// The stored scores (for intervals that need the rows).
+    pub fn ranking_mut(&mut self) -> &mut RankingState {
+        &mut self.ranking
+    }
+
+    /// Which inputs the state was built for.
+    pub fn inputs(&self) -> BinaryInputs {
+        self.inputs
+    }
+
     /// Check a batch without changing the state.
     pub fn validate(&self, batch: &BinaryBatch<'_>) -> Result<(), BatchError> {
         let n = batch.truth.len();

@@ -191,6 +191,22 @@ impl RankingState {
         keys
     }
 
+    /// Exact mode: the scores of the positive and of the negative items in
+    /// ascending order (`summarize` has sorted them already). `None` in
+    /// binned mode.
+    pub fn sorted_scores(&mut self) -> Option<(Vec<f64>, Vec<f64>)> {
+        if self.mode != CurveMode::Exact {
+            return None;
+        }
+        let sorted = |v: &mut Vec<Scored>| {
+            if !v.is_sorted_by_key(|s| order_key(s.score)) {
+                v.sort_unstable_by_key(|s| order_key(s.score));
+            }
+            v.iter().map(|s| s.score).collect()
+        };
+        Some((sorted(&mut self.positives), sorted(&mut self.negatives)))
+    }
+
     /// Summed weights of the positive and the negative items.
     pub fn totals(&self) -> (f64, f64) {
         let mut pos: f64 = self.positives.iter().map(|s| s.weight).sum();

@@ -20,6 +20,23 @@ pub struct MetricValue {
     /// Largest possible distance from the exact value (binned curves only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_bound: Option<f64>,
+    /// Confidence interval, when one was asked for and can be computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<Interval>,
+}
+
+/// A two-sided confidence interval around a metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+    /// Confidence level, e.g. 0.95.
+    pub level: f64,
+    /// How it was computed: `wilson`, `clopper-pearson`, `delong`,
+    /// `bootstrap-percentile`, `bootstrap-bca`.
+    pub method: &'static str,
 }
 
 impl MetricValue {
@@ -31,6 +48,7 @@ impl MetricValue {
                 reason: None,
                 note: None,
                 error_bound: None,
+                ci: None,
             }
         } else {
             Self::undefined("the value is not a finite number")
@@ -44,6 +62,7 @@ impl MetricValue {
             reason: Some(reason.into()),
             note: None,
             error_bound: None,
+            ci: None,
         }
     }
 
@@ -93,6 +112,14 @@ impl MetricSet {
     /// An empty set.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The metric with this id, to change.
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut MetricValue> {
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k == id)
+            .map(|(_, v)| v)
     }
 
     /// Insert or replace a metric.

@@ -78,6 +78,49 @@ pub struct Parameters {
     pub curves: CurveMode,
     /// Curve points kept per curve.
     pub curve_points: usize,
+    /// How confidence intervals were computed (absent when they were not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<IntervalInfo>,
+}
+
+/// The interval settings in force, and what was left without one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntervalInfo {
+    /// Confidence level.
+    pub level: f64,
+    /// Bootstrap replicates.
+    pub bootstrap_replicates: usize,
+    /// Seed of the bootstrap streams.
+    pub seed: u64,
+    /// `wilson` or `clopper-pearson`.
+    pub proportion: &'static str,
+    /// `percentile` or `bca`.
+    pub bootstrap: &'static str,
+    /// Why some or all metrics have no interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl IntervalInfo {
+    /// Describe the settings.
+    pub fn from_settings(s: &assay_stats::binary::IntervalSettings, note: Option<String>) -> Self {
+        use assay_stats::binary::ProportionMethod;
+        use assay_stats::bootstrap::Method;
+        Self {
+            level: s.level,
+            bootstrap_replicates: s.replicates,
+            seed: s.seed,
+            proportion: match s.proportion {
+                ProportionMethod::Wilson => "wilson",
+                ProportionMethod::ClopperPearson => "clopper-pearson",
+            },
+            bootstrap: match s.bootstrap {
+                Method::Percentile => "percentile",
+                Method::Bca => "bca",
+            },
+            note,
+        }
+    }
 }
 
 /// Confusion counts.

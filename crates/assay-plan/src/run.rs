@@ -269,6 +269,7 @@ fn curves_config(spec: &EvalSpec) -> Parameters {
         score_kind: None,
         curves: spec.curve_mode,
         curve_points: spec.curve_points,
+        intervals: None,
     }
 }
 
@@ -434,7 +435,21 @@ fn binary(
             .update(&b)
             .map_err(|e| batch_error(ctx, batch, e, &column_of))
     })?;
-    let report = state.compute();
+    let mut report = state.compute();
+    let intervals = spec.intervals.as_ref().map(|settings| {
+        for (id, ci) in assay_stats::binary::intervals(&mut state, &report, settings) {
+            if let Some(m) = report.metrics.get_mut(id)
+                && m.value.is_some()
+            {
+                m.ci = Some(ci);
+            }
+        }
+        let note = ctx
+            .weight
+            .as_ref()
+            .map(|_| "intervals are not computed for weighted data yet".to_owned());
+        crate::result::IntervalInfo::from_settings(settings, note)
+    });
     let (neg_name, pos_name) = classes.names();
     let matrix = report.counts.matrix();
     let per_class = per_class_from_matrix(&matrix, &[neg_name.clone(), pos_name.clone()]);
@@ -445,6 +460,7 @@ fn binary(
     parameters.calibration_bins =
         (score.is_some() && config_probabilities(spec)).then_some(spec.calibration_bins);
     parameters.score_kind = score.as_ref().map(|_| spec.score_kind);
+    parameters.intervals = intervals;
     Ok(EvalResult {
         schema: SCHEMA_ID,
         tool: tool(),

@@ -125,6 +125,8 @@ pub struct EvalSpec {
     pub curve_points: usize,
     /// Rows per batch.
     pub batch_rows: usize,
+    /// Confidence intervals; `None` computes point estimates only.
+    pub intervals: Option<assay_stats::binary::IntervalSettings>,
 }
 
 impl EvalSpec {
@@ -145,6 +147,7 @@ impl EvalSpec {
             curve_mode: CurveMode::Exact,
             curve_points: 1000,
             batch_rows: assay_data::DEFAULT_BATCH_ROWS,
+            intervals: Some(assay_stats::binary::IntervalSettings::default()),
         }
     }
 
@@ -182,6 +185,20 @@ impl EvalSpec {
             && !(1..=52).contains(&bits)
         {
             return bad(format!("--bin-bits must be between 1 and 52, not {bits}"));
+        }
+        if let Some(i) = &self.intervals {
+            if assay_stats::check_level(i.level).is_err() {
+                return bad(format!(
+                    "--confidence must lie strictly between 0 and 1, not {}",
+                    i.level
+                ));
+            }
+            if i.replicates < 100 {
+                return bad(format!(
+                    "--bootstrap needs at least 100 replicates, not {}",
+                    i.replicates
+                ));
+            }
         }
         if self.curve_points < 2 {
             return bad("--curve-points must be at least 2".into());

@@ -15,6 +15,9 @@ use rayon::prelude::*;
 
 use crate::{Interval, normal_cdf, normal_quantile};
 
+/// A metric computed from a table of counts; `None` where it is undefined.
+pub type CountStatistic<'a> = dyn Fn(&[u64]) -> Option<f64> + Sync + 'a;
+
 /// Which bootstrap interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -134,7 +137,7 @@ pub fn multinomial_replicates(
     counts: &[u64],
     replicates: usize,
     seed: u64,
-    statistic: &(dyn Fn(&[u64]) -> Option<f64> + Sync),
+    statistic: &CountStatistic<'_>,
 ) -> Vec<f64> {
     // Each replicate has its own stream and the collect keeps index order,
     // so the values do not depend on the thread count.

@@ -16,26 +16,14 @@
 //! assert!((ci.low - 0.7222).abs() < 1e-4 && (ci.high - 0.8749).abs() < 1e-4);
 //! ```
 
+pub mod binary;
 pub mod bootstrap;
 pub mod delong;
 pub mod proportion;
 
-use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
 
-/// A two-sided confidence interval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Interval {
-    /// Lower bound.
-    pub low: f64,
-    /// Upper bound.
-    pub high: f64,
-    /// Confidence level, e.g. 0.95.
-    pub level: f64,
-    /// How it was computed: `wilson`, `clopper-pearson`, `delong`,
-    /// `bootstrap-percentile`, `bootstrap-bca`.
-    pub method: &'static str,
-}
+pub use assay_metrics::value::Interval;
 
 /// Why an interval cannot be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -12,6 +12,8 @@ use anyhow::Context as _;
 use assay_data::Format;
 use assay_metrics::ranking::CurveMode;
 use assay_plan::{Columns, EvalSpec, Input, ScoreKind, Task};
+use assay_stats::binary::{IntervalSettings, ProportionMethod};
+use assay_stats::bootstrap::Method as BootstrapMethod;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Exit code for a usage or input error.
@@ -69,6 +71,22 @@ enum CurvesArg {
     Exact,
     /// Bucket scores: constant memory, AUC with a stated error bound
     Binned,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProportionArg {
+    /// Wilson score interval
+    Wilson,
+    /// Clopper–Pearson exact interval
+    ClopperPearson,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BootstrapArg {
+    /// Percentiles of the replicates
+    Percentile,
+    /// Bias-corrected and accelerated (count-based metrics; row-based ones stay percentile)
+    Bca,
 }
 
 #[derive(Args)]
@@ -169,6 +187,30 @@ struct EvalArgs {
     #[arg(long, default_value_t = 1000)]
     curve_points: usize,
 
+    /// Confidence level of the intervals
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+
+    /// Bootstrap replicates for the metrics that need them
+    #[arg(long, default_value_t = 2000)]
+    bootstrap: usize,
+
+    /// Seed of the bootstrap (same seed, same intervals, whatever the thread count)
+    #[arg(long, default_value_t = 4213)]
+    seed: u64,
+
+    /// Interval for proportions (accuracy, precision, recall, …)
+    #[arg(long, value_enum, default_value_t = ProportionArg::Wilson)]
+    proportion_ci: ProportionArg,
+
+    /// Interval from bootstrap replicates
+    #[arg(long, value_enum, default_value_t = BootstrapArg::Percentile)]
+    bootstrap_ci: BootstrapArg,
+
+    /// Point estimates only: no confidence intervals
+    #[arg(long)]
+    no_intervals: bool,
+
     /// Write the result as JSON to PATH, or to standard output with '-'
     #[arg(long, value_name = "PATH|-")]
     json: Option<String>,
@@ -266,6 +308,19 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
         },
     };
     spec.curve_points = args.curve_points;
+    spec.intervals = (!args.no_intervals).then_some(IntervalSettings {
+        level: args.confidence,
+        replicates: args.bootstrap,
+        seed: args.seed,
+        proportion: match args.proportion_ci {
+            ProportionArg::Wilson => ProportionMethod::Wilson,
+            ProportionArg::ClopperPearson => ProportionMethod::ClopperPearson,
+        },
+        bootstrap: match args.bootstrap_ci {
+            BootstrapArg::Percentile => BootstrapMethod::Percentile,
+            BootstrapArg::Bca => BootstrapMethod::Bca,
+        },
+    });
     Ok(spec)
 }
 

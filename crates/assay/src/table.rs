@@ -63,9 +63,17 @@ fn metrics_list(out: &mut String, metrics: &MetricSet) {
         .max()
         .unwrap_or(6)
         .max(6);
-    let _ = writeln!(out, "{:<width$}  {:>10}", "metric", "value");
+    let level = metrics
+        .iter()
+        .find_map(|(_, m)| m.ci.as_ref().map(|c| c.level));
+    let ci_title = level.map_or(String::new(), |l| format!("{:.0}% interval", l * 100.0));
+    let header = format!("{:<width$}  {:>10}  {ci_title}", "metric", "value");
+    let _ = writeln!(out, "{}", header.trim_end());
     for (id, m) in metrics.iter() {
-        let mut line = format!("{id:<width$}  {:>10}", metric_cell(Some(m)));
+        let ci =
+            m.ci.as_ref()
+                .map_or(String::new(), |c| format!("[{:.4}, {:.4}]", c.low, c.high));
+        let mut line = format!("{id:<width$}  {:>10}  {ci:<19}", metric_cell(Some(m)));
         if let Some(reason) = &m.reason {
             let _ = write!(line, "  ({reason})");
         }
@@ -75,7 +83,7 @@ fn metrics_list(out: &mut String, metrics: &MetricSet) {
         if let Some(bound) = m.error_bound {
             let _ = write!(line, "  (± {bound:.2e} at most, binned)");
         }
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", line.trim_end());
     }
 }
 

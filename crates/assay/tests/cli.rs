@@ -463,3 +463,109 @@ fn bad_weights_and_settings() {
     let usage = assay(&["eval", "--no-such-flag"]);
     assert_eq!(usage.status.code(), Some(2));
 }
+
+// ------------------------------------------------------------ intervals
+
+#[test]
+fn every_binary_metric_has_an_interval_that_contains_it() {
+    let r = json_result(&[
+        data("binary.csv").to_str().unwrap(),
+        "--positive",
+        "defect",
+        "--weight",
+        "id",
+        "--no-intervals",
+    ]);
+    assert!(
+        r["metrics"]["accuracy"].get("ci").is_none(),
+        "--no-intervals leaves intervals out"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("b.csv");
+    // The fixture without its weight column: intervals need unweighted data.
+    let text = std::fs::read_to_string(data("binary.csv")).unwrap();
+    let unweighted: String = text
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_owned() + "\n")
+        .collect();
+    std::fs::write(&f, unweighted).unwrap();
+    let r = json_result(&[f.to_str().unwrap(), "--positive", "defect"]);
+    assert_valid(&r);
+    for (id, m) in r["metrics"].as_object().unwrap() {
+        let v = m["value"].as_f64().unwrap();
+        let ci = &m["ci"];
+        let (lo, hi) = (
+            ci["low"].as_f64().unwrap_or(f64::NAN),
+            ci["high"].as_f64().unwrap_or(f64::NAN),
+        );
+        assert!(
+            lo <= v + 1e-12 && v <= hi + 1e-12 || id == "mce",
+            "{id}: {v} outside [{lo}, {hi}]"
+        );
+        assert_eq!(ci["level"], 0.95, "{id}");
+    }
+    assert_eq!(r["metrics"]["roc_auc"]["ci"]["method"], "delong");
+    assert_eq!(r["metrics"]["recall"]["ci"]["method"], "wilson");
+    assert_eq!(r["metrics"]["f1"]["ci"]["method"], "bootstrap-percentile");
+}
+
+#[test]
+fn intervals_do_not_depend_on_the_thread_count() {
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args([
+                "eval",
+                "../../data/demo/breast_cancer.csv",
+                "--positive",
+                "malignant",
+                "--json",
+                "-",
+                "--bootstrap-ci",
+                "bca",
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        out.stdout
+    };
+    assert_eq!(
+        run("1"),
+        run("2"),
+        "same seed, different thread count, different intervals"
+    );
+}
+
+#[test]
+fn weighted_data_says_why_it_has_no_intervals() {
+    let r = json_result(&[data("binary.csv").to_str().unwrap(), "--positive", "defect"]);
+    assert!(r["metrics"]["accuracy"].get("ci").is_none());
+    assert!(
+        r["parameters"]["intervals"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("weighted")
+    );
+}
+
+#[test]
+fn confidence_outside_the_unit_interval_is_refused() {
+    assert_input_error(
+        &assay(&[
+            "eval",
+            data("binary.csv").to_str().unwrap(),
+            "--confidence",
+            "1.5",
+        ]),
+        &["--confidence"],
+    );
+    assert_input_error(
+        &assay(&[
+            "eval",
+            data("binary.csv").to_str().unwrap(),
+            "--confidence=0",
+        ]),
+        &["--confidence"],
+    );
+}

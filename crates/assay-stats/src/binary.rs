@@ -1,0 +1,318 @@
+//! An interval on every binary metric, each by the method that suits it:
+//!
+//! | metrics | method |
+//! | --- | --- |
+//! | accuracy, precision, recall, specificity, npv, fpr, fnr | Wilson (or Clopper–Pearson) on the counts |
+//! | roc_auc | DeLong |
+//! | balanced_accuracy, f1, fbeta, mcc, cohen_kappa, kl_divergence | bootstrap over the confusion cells (multinomial: the same as resampling rows), percentile or BCa |
+//! | average_precision, pr_auc, log_loss, brier_score, ece, mce | bootstrap over rows (Poisson weights on the sorted scores), percentile |
+//!
+//! Intervals need unweighted data: with sample weights the counts are not
+//! counts, and the functions here return nothing.
+
+use assay_metrics::binary::{BinaryReport, BinaryState};
+use assay_metrics::calibration::CalibrationBins;
+use assay_metrics::confusion::{BinaryCounts, kl_divergence};
+use assay_metrics::ranking::{CurveBuilder, TieGroup};
+use assay_metrics::value::Interval;
+use rand::RngExt;
+use rayon::prelude::*;
+
+use crate::bootstrap::{self, CountStatistic, Method, replicate_rng};
+use crate::{delong, proportion};
+
+/// How intervals are computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IntervalSettings {
+    /// Confidence level, strictly between 0 and 1.
+    pub level: f64,
+    /// Bootstrap replicates.
+    pub replicates: usize,
+    /// Seed of the bootstrap streams.
+    pub seed: u64,
+    /// Interval for proportions.
+    pub proportion: ProportionMethod,
+    /// Interval from bootstrap replicates.
+    pub bootstrap: Method,
+}
+
+impl Default for IntervalSettings {
+    fn default() -> Self {
+        Self {
+            level: 0.95,
+            replicates: 2000,
+            seed: 4213,
+            proportion: ProportionMethod::Wilson,
+            bootstrap: Method::Percentile,
+        }
+    }
+}
+
+/// Which interval for a proportion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProportionMethod {
+    /// Wilson score interval.
+    Wilson,
+    /// Clopper–Pearson exact interval.
+    ClopperPearson,
+}
+
+impl IntervalSettings {
+    /// The proportion interval for `x` of `n`.
+    pub fn proportion(&self, x: f64, n: f64) -> Option<Interval> {
+        match self.proportion {
+            ProportionMethod::Wilson => proportion::wilson(x, n, self.level),
+            ProportionMethod::ClopperPearson => proportion::clopper_pearson(x, n, self.level),
+        }
+    }
+
+    /// Bootstrap interval of a statistic of counts (multinomial replicates).
+    pub fn counts_interval(
+        &self,
+        counts: &[u64],
+        statistic: &CountStatistic<'_>,
+    ) -> Option<Interval> {
+        let estimate = statistic(counts)?;
+        let mut reps =
+            bootstrap::multinomial_replicates(counts, self.replicates, self.seed, statistic);
+        match self.bootstrap {
+            Method::Percentile => bootstrap::percentile(&mut reps, self.level),
+            Method::Bca => {
+                let jackknife = bootstrap::jackknife_counts(counts, statistic)?;
+                bootstrap::bca(estimate, &mut reps, &jackknife, self.level)
+            }
+        }
+    }
+}
+
+/// Cells in the order [tn, fp, fn, tp].
+fn counts_of(cells: &[u64]) -> BinaryCounts {
+    BinaryCounts {
+        tn: cells[0] as f64,
+        fp: cells[1] as f64,
+        fn_: cells[2] as f64,
+        tp: cells[3] as f64,
+    }
+}
+
+/// Intervals for the binary metrics of `report`. `state` must be the state
+/// the report was computed from; nothing is returned for weighted data.
+pub fn intervals(
+    state: &mut BinaryState,
+    report: &BinaryReport,
+    settings: &IntervalSettings,
+) -> Vec<(&'static str, Interval)> {
+    let mut out = Vec::new();
+    if state.inputs().weight {
+        return out;
+    }
+    let c = report.counts;
+    let cells = [c.tn as u64, c.fp as u64, c.fn_ as u64, c.tp as u64];
+    let n = c.total();
+    let mut push = |id: &'static str, ci: Option<Interval>| {
+        if let Some(ci) = ci {
+            out.push((id, ci));
+        }
+    };
+    push("accuracy", settings.proportion(c.tp + c.tn, n));
+    push("precision", settings.proportion(c.tp, c.tp + c.fp));
+    push("recall", settings.proportion(c.tp, c.tp + c.fn_));
+    push("specificity", settings.proportion(c.tn, c.tn + c.fp));
+    push("npv", settings.proportion(c.tn, c.tn + c.fn_));
+    push("fpr", settings.proportion(c.fp, c.fp + c.tn));
+    push("fnr", settings.proportion(c.fn_, c.fn_ + c.tp));
+    let beta = state.config().beta;
+    let by_counts: [(&'static str, &CountStatistic<'_>); 6] = [
+        ("balanced_accuracy", &|k| {
+            counts_of(k).matrix().balanced_accuracy().value
+        }),
+        ("f1", &|k| counts_of(k).fbeta(1.0).value),
+        ("fbeta", &|k| counts_of(k).fbeta(beta).value),
+        ("mcc", &|k| counts_of(k).matrix().mcc().value),
+        ("cohen_kappa", &|k| {
+            counts_of(k).matrix().cohen_kappa().value
+        }),
+        ("kl_divergence", &|k| {
+            let c = counts_of(k);
+            kl_divergence(&[c.tn + c.fp, c.tp + c.fn_], &[c.tn + c.fn_, c.tp + c.fp]).value
+        }),
+    ];
+    for (id, statistic) in by_counts {
+        push(id, settings.counts_interval(&cells, statistic));
+    }
+    if state.inputs().score {
+        let Some((pos, neg)) = state.ranking_mut().sorted_scores() else {
+            return out;
+        };
+        if let Some((auc, Some(variance))) = delong::auc_variance(&pos, &neg) {
+            push(
+                "roc_auc",
+                Some(delong::interval(auc, variance, settings.level)),
+            );
+        }
+        let probabilities = state.config().probabilities;
+        let bins = state.config().calibration_bins;
+        for (id, ci) in row_bootstrap(&pos, &neg, probabilities, bins, settings) {
+            push(id, ci);
+        }
+    }
+    out
+}
+
+/// Rows in descending score order with their class.
+fn merged_descending(pos: &[f64], neg: &[f64]) -> Vec<(f64, bool)> {
+    let mut rows = Vec::with_capacity(pos.len() + neg.len());
+    let (mut i, mut j) = (pos.len(), neg.len());
+    while i > 0 || j > 0 {
+        if j == 0 || (i > 0 && pos[i - 1] >= neg[j - 1]) {
+            rows.push((pos[i - 1], true));
+            i -= 1;
+        } else {
+            rows.push((neg[j - 1], false));
+            j -= 1;
+        }
+    }
+    rows
+}
+
+/// Poisson(1) by inversion of its distribution function.
+fn poisson_one(u: f64) -> u32 {
+    let mut k = 0u32;
+    let mut p = (-1.0f64).exp();
+    let mut cdf = p;
+    while u > cdf && k < 30 {
+        k += 1;
+        p /= f64::from(k);
+        cdf += p;
+    }
+    k
+}
+
+const ROW_METRICS: [&str; 6] = [
+    "average_precision",
+    "pr_auc",
+    "log_loss",
+    "brier_score",
+    "ece",
+    "mce",
+];
+
+/// Percentile intervals for the metrics that need the rows, from Poisson
+/// bootstrap weights on the rows in their (fixed) sorted order.
+fn row_bootstrap(
+    pos: &[f64],
+    neg: &[f64],
+    probabilities: bool,
+    bins: usize,
+    settings: &IntervalSettings,
+) -> Vec<(&'static str, Option<Interval>)> {
+    let rows = merged_descending(pos, neg);
+    let replicate = |r: usize| -> [Option<f64>; 6] {
+        let mut rng = replicate_rng(settings.seed ^ 0x9E37_79B9_7F4A_7C15, r as u64);
+        let weights: Vec<f64> = rows
+            .iter()
+            .map(|_| f64::from(poisson_one(rng.random::<f64>())))
+            .collect();
+        let (mut total_pos, mut total_neg) = (0.0, 0.0);
+        for ((_, y), w) in rows.iter().zip(&weights) {
+            if *y { total_pos += w } else { total_neg += w }
+        }
+        let mut builder = CurveBuilder::new(total_pos, total_neg, 2, false);
+        let (mut log_loss, mut brier) = (0.0, 0.0);
+        let mut calibration = CalibrationBins::new(bins);
+        let mut k = 0;
+        while k < rows.len() {
+            let s = rows[k].0;
+            let mut group = TieGroup {
+                threshold: s,
+                positive: 0.0,
+                negative: 0.0,
+            };
+            while k < rows.len() && rows[k].0 == s {
+                let (p, y) = rows[k];
+                let w = weights[k];
+                if y {
+                    group.positive += w
+                } else {
+                    group.negative += w
+                }
+                if probabilities && w > 0.0 {
+                    let clipped = p.clamp(f64::EPSILON, 1.0 - f64::EPSILON);
+                    log_loss -= w * if y {
+                        clipped.ln()
+                    } else {
+                        (1.0 - clipped).ln()
+                    };
+                    let t = if y { 1.0 } else { 0.0 };
+                    brier += w * (t - p) * (t - p);
+                    calibration.push(p, y, w);
+                }
+                k += 1;
+            }
+            builder.push(group);
+        }
+        let summary = builder.finish();
+        let total = total_pos + total_neg;
+        let mean = |x: f64| (total > 0.0).then(|| x / total);
+        [
+            summary.average_precision,
+            summary.pr_auc,
+            if probabilities { mean(log_loss) } else { None },
+            if probabilities { mean(brier) } else { None },
+            if probabilities {
+                calibration.ece()
+            } else {
+                None
+            },
+            if probabilities {
+                calibration.mce()
+            } else {
+                None
+            },
+        ]
+    };
+    let all: Vec<[Option<f64>; 6]> = (0..settings.replicates)
+        .into_par_iter()
+        .map(replicate)
+        .collect();
+    ROW_METRICS
+        .iter()
+        .enumerate()
+        .map(|(m, id)| {
+            let mut reps: Vec<f64> = all.iter().filter_map(|r| r[m]).collect();
+            // Row-level jackknife would cost n full passes: BCa is not offered here.
+            (
+                *id,
+                if reps.len() * 2 < settings.replicates {
+                    None
+                } else {
+                    bootstrap::percentile(&mut reps, settings.level)
+                },
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_one_has_mean_one() {
+        let n = 100_000;
+        let mut rng = replicate_rng(3, 0);
+        let total: u64 = (0..n)
+            .map(|_| u64::from(poisson_one(rng.random::<f64>())))
+            .sum();
+        let mean = total as f64 / n as f64;
+        assert!((mean - 1.0).abs() < 0.02, "{mean}");
+    }
+
+    #[test]
+    fn merge_keeps_descending_order() {
+        let rows = merged_descending(&[0.2, 0.8], &[0.1, 0.5, 0.9]);
+        let scores: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(scores, [0.9, 0.8, 0.5, 0.2, 0.1]);
+    }
+}
