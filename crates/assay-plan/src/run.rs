@@ -437,17 +437,14 @@ fn binary(
     })?;
     let mut report = state.compute();
     let intervals = spec.intervals.as_ref().map(|settings| {
-        for (id, ci) in assay_stats::binary::intervals(&mut state, &report, settings) {
+        let (cis, note) = assay_stats::binary::intervals(&mut state, &report, settings);
+        for (id, ci) in cis {
             if let Some(m) = report.metrics.get_mut(id)
                 && m.value.is_some()
             {
                 m.ci = Some(ci);
             }
         }
-        let note = ctx
-            .weight
-            .as_ref()
-            .map(|_| "intervals are not computed for weighted data yet".to_owned());
         crate::result::IntervalInfo::from_settings(settings, note)
     });
     let (neg_name, pos_name) = classes.names();

@@ -34,6 +34,9 @@ pub struct IntervalSettings {
     pub proportion: ProportionMethod,
     /// Interval from bootstrap replicates.
     pub bootstrap: Method,
+    /// Largest rows × replicates the row bootstrap may cost; past it the
+    /// row-based metrics get no interval and a note says so.
+    pub row_budget: u64,
 }
 
 impl Default for IntervalSettings {
@@ -44,6 +47,7 @@ impl Default for IntervalSettings {
             seed: 4213,
             proportion: ProportionMethod::Wilson,
             bootstrap: Method::Percentile,
+            row_budget: 200_000_000,
         }
     }
 }
@@ -95,16 +99,21 @@ fn counts_of(cells: &[u64]) -> BinaryCounts {
     }
 }
 
-/// Intervals for the binary metrics of `report`. `state` must be the state
-/// the report was computed from; nothing is returned for weighted data.
+/// Intervals for the binary metrics of `report`, and a note on what was left
+/// without one. `state` must be the state the report was computed from;
+/// nothing is returned for weighted data.
 pub fn intervals(
     state: &mut BinaryState,
     report: &BinaryReport,
     settings: &IntervalSettings,
-) -> Vec<(&'static str, Interval)> {
+) -> (Vec<(&'static str, Interval)>, Option<String>) {
     let mut out = Vec::new();
+    let mut note = None;
     if state.inputs().weight {
-        return out;
+        return (
+            out,
+            Some("intervals are not computed for weighted data yet".into()),
+        );
     }
     let c = report.counts;
     let cells = [c.tn as u64, c.fp as u64, c.fn_ as u64, c.tp as u64];
@@ -142,7 +151,7 @@ pub fn intervals(
     }
     if state.inputs().score {
         let Some((pos, neg)) = state.ranking_mut().sorted_scores() else {
-            return out;
+            return (out, Some("binned curves keep no rows: roc_auc and the row-based metrics have no interval".into()));
         };
         if let Some((auc, Some(variance))) = delong::auc_variance(&pos, &neg) {
             push(
@@ -152,11 +161,22 @@ pub fn intervals(
         }
         let probabilities = state.config().probabilities;
         let bins = state.config().calibration_bins;
-        for (id, ci) in row_bootstrap(&pos, &neg, probabilities, bins, settings) {
-            push(id, ci);
+        let cost = (pos.len() + neg.len()) as u64 * settings.replicates as u64;
+        if cost <= settings.row_budget {
+            for (id, ci) in row_bootstrap(&pos, &neg, probabilities, bins, settings) {
+                push(id, ci);
+            }
+        } else {
+            note = Some(format!(
+                "no interval for {}: the row bootstrap would cost {} rows × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
+                ROW_METRICS.join(", "),
+                pos.len() + neg.len(),
+                settings.replicates,
+                settings.row_budget
+            ));
         }
     }
-    out
+    (out, note)
 }
 
 /// Rows in descending score order with their class.

@@ -207,6 +207,10 @@ struct EvalArgs {
     #[arg(long, value_enum, default_value_t = BootstrapArg::Percentile)]
     bootstrap_ci: BootstrapArg,
 
+    /// Largest rows × replicates for the row bootstrap (average precision, PR AUC, log loss, Brier, ECE, MCE)
+    #[arg(long, default_value_t = 200_000_000)]
+    row_bootstrap_budget: u64,
+
     /// Point estimates only: no confidence intervals
     #[arg(long)]
     no_intervals: bool,
@@ -316,6 +320,7 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
             ProportionArg::Wilson => ProportionMethod::Wilson,
             ProportionArg::ClopperPearson => ProportionMethod::ClopperPearson,
         },
+        row_budget: args.row_bootstrap_budget,
         bootstrap: match args.bootstrap_ci {
             BootstrapArg::Percentile => BootstrapMethod::Percentile,
             BootstrapArg::Bca => BootstrapMethod::Bca,
