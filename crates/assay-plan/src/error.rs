@@ -31,6 +31,9 @@ pub enum EvalError {
         /// What is wrong and what to do.
         problem: String,
     },
+    /// A criterion that cannot be parsed or names no metric of the result.
+    #[error(transparent)]
+    Criterion(#[from] crate::criteria::CriterionError),
     /// Settings that cannot work together.
     #[error("{0}")]
     Settings(String),

@@ -218,6 +218,12 @@ pub struct EvalResult {
     pub confusion_matrix: ConfusionOut,
     /// Curves for plots.
     pub curves: CurvesOut,
+    /// Each acceptance criterion's verdict (when criteria were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<Vec<crate::criteria::Judgement>>,
+    /// `pass` when every criterion is met, `fail` otherwise (when criteria were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<&'static str>,
 }
 
 impl EvalResult {

@@ -25,17 +25,39 @@ use crate::spec::{EvalSpec, Input, ScoreKind, Task};
 /// Run an evaluation. `progress` is called with the number of rows read so far.
 pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalResult, EvalError> {
     spec.validate()?;
+    // Syntax errors in criteria are reported before any data is read.
+    let criteria = spec
+        .criteria
+        .iter()
+        .map(|c| crate::criteria::Criterion::parse(c))
+        .collect::<Result<Vec<_>, _>>()?;
     let reader = match &spec.input {
         Input::File { path, format } => assay_data::open(path, *format)?,
         Input::Npy(arrays) => assay_data::open_npy(arrays)?,
     };
     let task = detect_task(spec, &reader)?;
     let mut ctx = Context::new(spec, &reader);
-    match task {
+    let mut result = match task {
         Task::Binary => binary(spec, reader, &mut ctx, progress),
         Task::Multiclass => multiclass(spec, reader, &mut ctx, progress),
         Task::Multilabel => multilabel(spec, reader, &mut ctx, progress),
+    }?;
+    if !criteria.is_empty() {
+        for c in &criteria {
+            c.check(&result)?;
+        }
+        let judgements: Vec<_> = criteria
+            .iter()
+            .map(|c| crate::criteria::judge(c, &result, spec.decision_rule))
+            .collect();
+        result.verdict = Some(if judgements.iter().all(|j| j.passed) {
+            "pass"
+        } else {
+            "fail"
+        });
+        result.criteria = Some(judgements);
     }
+    Ok(result)
 }
 
 fn col_name(explicit: &Option<String>, default: &str) -> String {
@@ -438,18 +460,55 @@ fn binary(
     let mut report = state.compute();
     let intervals = spec.intervals.as_ref().map(|settings| {
         let (cis, note) = assay_stats::binary::intervals(&mut state, &report, settings);
-        for (id, ci) in cis {
-            if let Some(m) = report.metrics.get_mut(id)
-                && m.value.is_some()
-            {
-                m.ci = Some(ci);
-            }
+        for (id, ci) in &cis {
+            attach(&mut report.metrics, id, ci);
         }
-        crate::result::IntervalInfo::from_settings(settings, note)
+        (
+            cis,
+            crate::result::IntervalInfo::from_settings(settings, note),
+        )
     });
     let (neg_name, pos_name) = classes.names();
     let matrix = report.counts.matrix();
-    let per_class = per_class_from_matrix(&matrix, &[neg_name.clone(), pos_name.clone()]);
+    let mut per_class = per_class_from_matrix(&matrix, &[neg_name.clone(), pos_name.clone()]);
+    let intervals = intervals.map(|(cis, info)| {
+        // The per-class rates are the binary rates seen from each class.
+        let seen_from = [
+            (
+                &neg_name,
+                [
+                    ("precision", "npv"),
+                    ("recall", "specificity"),
+                    ("specificity", "recall"),
+                    ("f1", "f1_negative"),
+                ],
+            ),
+            (
+                &pos_name,
+                [
+                    ("precision", "precision"),
+                    ("recall", "recall"),
+                    ("specificity", "specificity"),
+                    ("f1", "f1"),
+                ],
+            ),
+        ];
+        for (class, pairs) in seen_from {
+            if let Some(set) = per_class
+                .0
+                .iter_mut()
+                .find(|(k, _)| k == class)
+                .map(|(_, s)| s)
+            {
+                for (target, source) in pairs {
+                    if let Some((_, ci)) = cis.iter().find(|(id, _)| *id == source) {
+                        attach(set, target, ci);
+                    }
+                }
+            }
+        }
+        info
+    });
     let total = report.counts.total();
     let mut parameters = curves_config(spec);
     parameters.threshold = pred.is_none().then_some(spec.threshold);
@@ -476,6 +535,8 @@ fn binary(
             counts: Some(matrix.rows()),
             per_label: None,
         },
+        criteria: None,
+        verdict: None,
         curves: CurvesOut {
             score: report.ranking.map(ScoreCurves::from_summary),
             calibration: report.calibration,
@@ -483,6 +544,15 @@ fn binary(
             per_label: None,
         },
     })
+}
+
+/// Give a defined metric its interval.
+fn attach(set: &mut MetricSet, id: &str, ci: &assay_metrics::value::Interval) {
+    if let Some(m) = set.get_mut(id)
+        && m.value.is_some()
+    {
+        m.ci = Some(ci.clone());
+    }
 }
 
 fn config_probabilities(spec: &EvalSpec) -> bool {
@@ -768,6 +838,8 @@ fn multiclass(
             counts: Some(report.confusion.rows()),
             per_label: None,
         },
+        criteria: None,
+        verdict: None,
         curves: CurvesOut {
             score: None,
             calibration: report.calibration,
@@ -953,6 +1025,8 @@ fn multilabel(
                     .collect(),
             ),
         },
+        criteria: None,
+        verdict: None,
         curves: CurvesOut {
             score: None,
             calibration: None,

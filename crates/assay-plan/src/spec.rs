@@ -125,6 +125,10 @@ pub struct EvalSpec {
     pub curve_points: usize,
     /// Rows per batch.
     pub batch_rows: usize,
+    /// Acceptance criteria, e.g. `recall[defect] >= 0.95`.
+    pub criteria: Vec<String>,
+    /// How criteria are judged.
+    pub decision_rule: crate::criteria::DecisionRule,
     /// Confidence intervals; `None` computes point estimates only.
     pub intervals: Option<assay_stats::binary::IntervalSettings>,
 }
@@ -148,6 +152,8 @@ impl EvalSpec {
             curve_points: 1000,
             batch_rows: assay_data::DEFAULT_BATCH_ROWS,
             intervals: Some(assay_stats::binary::IntervalSettings::default()),
+            criteria: Vec::new(),
+            decision_rule: crate::criteria::DecisionRule::Guarded,
         }
     }
 

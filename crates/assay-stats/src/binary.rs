@@ -99,7 +99,8 @@ fn counts_of(cells: &[u64]) -> BinaryCounts {
     }
 }
 
-/// Intervals for the binary metrics of `report`, and a note on what was left
+/// Intervals for the binary metrics of `report` (plus `f1_negative`, the F1
+/// of the negative class for the per-class table), and a note on what was left
 /// without one. `state` must be the state the report was computed from;
 /// nothing is returned for weighted data.
 pub fn intervals(
@@ -131,11 +132,23 @@ pub fn intervals(
     push("fpr", settings.proportion(c.fp, c.fp + c.tn));
     push("fnr", settings.proportion(c.fn_, c.fn_ + c.tp));
     let beta = state.config().beta;
-    let by_counts: [(&'static str, &CountStatistic<'_>); 6] = [
+    let by_counts: [(&'static str, &CountStatistic<'_>); 7] = [
         ("balanced_accuracy", &|k| {
             counts_of(k).matrix().balanced_accuracy().value
         }),
         ("f1", &|k| counts_of(k).fbeta(1.0).value),
+        // F1 of the negative class, for the per-class table.
+        ("f1_negative", &|k| {
+            let c = counts_of(k);
+            BinaryCounts {
+                tp: c.tn,
+                tn: c.tp,
+                fp: c.fn_,
+                fn_: c.fp,
+            }
+            .fbeta(1.0)
+            .value
+        }),
         ("fbeta", &|k| counts_of(k).fbeta(beta).value),
         ("mcc", &|k| counts_of(k).matrix().mcc().value),
         ("cohen_kappa", &|k| {

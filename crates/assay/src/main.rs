@@ -11,11 +11,14 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use assay_data::Format;
 use assay_metrics::ranking::CurveMode;
+use assay_plan::criteria::DecisionRule;
 use assay_plan::{Columns, EvalSpec, Input, ScoreKind, Task};
 use assay_stats::binary::{IntervalSettings, ProportionMethod};
 use assay_stats::bootstrap::Method as BootstrapMethod;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// Exit code for a failed criterion.
+const EXIT_FAILED: u8 = 1;
 /// Exit code for a usage or input error.
 const EXIT_INPUT: u8 = 2;
 
@@ -71,6 +74,14 @@ enum CurvesArg {
     Exact,
     /// Bucket scores: constant memory, AUC with a stated error bound
     Binned,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RuleArg {
+    /// The point estimate must clear the threshold
+    Simple,
+    /// The confidence bound on the unfavourable side must clear it (guarded acceptance)
+    Guarded,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -186,6 +197,14 @@ struct EvalArgs {
     /// Points kept per curve in the JSON output (for plots)
     #[arg(long, default_value_t = 1000)]
     curve_points: usize,
+
+    /// An acceptance criterion, e.g. "recall[defect] >= 0.95" or "ece <= 0.03" (repeatable); exit code 1 when one fails
+    #[arg(long = "require", value_name = "EXPR")]
+    require: Vec<String>,
+
+    /// How criteria are judged: the point estimate (simple) or the interval bound on the unfavourable side (guarded)
+    #[arg(long, value_enum, default_value_t = RuleArg::Guarded)]
+    decision_rule: RuleArg,
 
     /// Confidence level of the intervals
     #[arg(long, default_value_t = 0.95)]
@@ -312,6 +331,11 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
         },
     };
     spec.curve_points = args.curve_points;
+    spec.criteria = args.require.clone();
+    spec.decision_rule = match args.decision_rule {
+        RuleArg::Simple => DecisionRule::Simple,
+        RuleArg::Guarded => DecisionRule::Guarded,
+    };
     spec.intervals = (!args.no_intervals).then_some(IntervalSettings {
         level: args.confidence,
         replicates: args.bootstrap,
@@ -348,5 +372,9 @@ fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
             println!("\nresult written to {target}");
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if result.verdict == Some("fail") {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

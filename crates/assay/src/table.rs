@@ -149,6 +149,35 @@ pub fn render(r: &EvalResult) -> String {
         out.push('\n');
     }
     metrics_list(&mut out, &r.metrics);
+    if let Some(criteria) = &r.criteria {
+        out.push('\n');
+        let rule = criteria.first().map_or("", |j| match j.rule {
+            assay_plan::criteria::DecisionRule::Simple => {
+                "simple: the estimate must clear the threshold"
+            }
+            assay_plan::criteria::DecisionRule::Guarded => {
+                "guarded: the interval bound must clear the threshold"
+            }
+        });
+        let _ = writeln!(out, "criteria (decision rule {rule})");
+        for j in criteria {
+            let mark = if j.passed { "PASS" } else { "FAIL" };
+            let compared = j.compared.map_or("—".into(), |v| format!("{v:.4}"));
+            let risk = j
+                .false_accept_risk
+                .map_or(String::new(), |p| format!(", false-accept risk {p:.3}"));
+            let why = j
+                .reason
+                .as_ref()
+                .map_or(String::new(), |r| format!(" ({r})"));
+            let _ = writeln!(
+                out,
+                "  {mark}  {}  (compared {compared}{risk}){why}",
+                j.criterion.expression
+            );
+        }
+        let _ = writeln!(out, "verdict: {}", r.verdict.unwrap_or("—").to_uppercase());
+    }
     if let Some(counts) = &r.confusion_matrix.counts {
         out.push('\n');
         if r.confusion_matrix.labels.len() <= MAX_MATRIX_CLASSES {

@@ -569,3 +569,75 @@ fn confidence_outside_the_unit_interval_is_refused() {
         &["--confidence"],
     );
 }
+
+// ------------------------------------------------------------ criteria
+
+fn demo(args: &[&str]) -> Output {
+    let mut all = vec![
+        "eval",
+        "../../data/demo/breast_cancer.csv",
+        "--positive",
+        "malignant",
+    ];
+    all.extend_from_slice(args);
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(&all)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_decision_rule_decides_near_the_threshold() {
+    // recall[malignant] is 0.953 with a 95% Wilson interval from 0.894: the
+    // point estimate clears 0.9, the guarded bound does not.
+    let simple = demo(&[
+        "--require",
+        "recall[malignant] >= 0.9",
+        "--decision-rule",
+        "simple",
+    ]);
+    assert_eq!(simple.status.code(), Some(0), "{}", stderr(&simple));
+    let guarded = demo(&["--require", "recall[malignant] >= 0.9", "--json", "-"]);
+    assert_eq!(
+        guarded.status.code(),
+        Some(1),
+        "a failed criterion exits with 1"
+    );
+    let r: Value = serde_json::from_slice(&guarded.stdout).unwrap();
+    assert_valid(&r);
+    assert_eq!(r["verdict"], "fail");
+    let j = &r["criteria"][0];
+    assert_eq!(j["rule"], "guarded");
+    assert!(j["compared"].as_f64().unwrap() < 0.9 && j["value"].as_f64().unwrap() > 0.9);
+    let pass = demo(&[
+        "--require",
+        "roc_auc >= 0.99",
+        "--require",
+        "ece <= 0.1",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(pass.status.code(), Some(0), "{}", stderr(&pass));
+    let r: Value = serde_json::from_slice(&pass.stdout).unwrap();
+    assert_eq!(r["verdict"], "pass");
+    let risk = r["criteria"][0]["false_accept_risk"].as_f64().unwrap();
+    assert!((risk - 0.025).abs() < 1e-12, "guarded at 95%: risk (1 - 0.95) / 2, got {risk}");
+}
+
+#[test]
+fn a_criterion_naming_an_unknown_metric_or_class_shows_where() {
+    let out = demo(&["--require", "recall[malignnt] >= 0.9"]);
+    assert_input_error(
+        &out,
+        &[
+            "unknown class 'malignnt'",
+            "benign, malignant",
+            "       ^^^^^^^^",
+        ],
+    );
+    let out = demo(&["--require", "auc >= 0.9"]);
+    assert_input_error(&out, &["unknown metric 'auc'", "roc_auc", "^^^"]);
+    let out = demo(&["--require", "roc_auc >= 0.9x"]);
+    assert_input_error(&out, &["'0.9x' is not a number"]);
+}
