@@ -20,6 +20,7 @@ pub mod binary;
 pub mod bootstrap;
 pub mod delong;
 pub mod proportion;
+pub mod sample_size;
 
 use statrs::distribution::{ContinuousCDF, Normal};
 

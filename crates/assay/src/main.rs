@@ -41,6 +41,55 @@ enum Command {
     Eval(Box<EvalArgs>),
     /// Evaluate the bundled demo predictions (real models on real data)
     Demo(DemoArgs),
+    /// How many test items are needed to show a metric clears a target (or the interval a size delivers)
+    PlanSize(PlanSizeArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlannedMetric {
+    /// A proportion: accuracy, recall, precision, specificity, …
+    Proportion,
+    /// ROC AUC (Hanley–McNeil)
+    Auc,
+}
+
+#[derive(Args)]
+struct PlanSizeArgs {
+    /// What the size is planned for
+    #[arg(long, value_enum, default_value_t = PlannedMetric::Proportion)]
+    metric: PlannedMetric,
+
+    /// The value the model is expected to achieve
+    #[arg(long)]
+    expected: f64,
+
+    /// The value the test must show the metric at or above
+    #[arg(long, conflicts_with = "margin")]
+    target: Option<f64>,
+
+    /// expected − target, instead of --target
+    #[arg(long)]
+    margin: Option<f64>,
+
+    /// The converse: the interval this many items deliver (the denominator for a proportion, all items for AUC)
+    #[arg(long, conflicts_with_all = ["target", "margin"])]
+    items: Option<u64>,
+
+    /// Confidence level
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+
+    /// Proportions: the interval the assessment will use
+    #[arg(long, value_enum, default_value_t = ProportionArg::Wilson)]
+    method: ProportionArg,
+
+    /// AUC: fraction of positive items in the test set
+    #[arg(long, default_value_t = 0.5)]
+    prevalence: f64,
+
+    /// Print the plan as JSON
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -266,6 +315,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Eval(args) => eval(*args),
         Command::Demo(args) => demo::run(&args.out),
+        Command::PlanSize(args) => plan_size(&args),
     }
 }
 
@@ -351,6 +401,90 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
         },
     });
     Ok(spec)
+}
+
+fn plan_size(args: &PlanSizeArgs) -> anyhow::Result<ExitCode> {
+    use assay_stats::sample_size::{Quantity, delivered, required};
+    assay_stats::check_level(args.confidence).map_err(|_| {
+        anyhow::anyhow!(
+            "--confidence must lie strictly between 0 and 1, not {}",
+            args.confidence
+        )
+    })?;
+    if !(args.expected > 0.0 && args.expected < 1.0) {
+        anyhow::bail!(
+            "--expected must lie strictly between 0 and 1, not {}",
+            args.expected
+        );
+    }
+    let quantity = match args.metric {
+        PlannedMetric::Proportion => Quantity::Proportion(match args.method {
+            ProportionArg::Wilson => ProportionMethod::Wilson,
+            ProportionArg::ClopperPearson => ProportionMethod::ClopperPearson,
+        }),
+        PlannedMetric::Auc => {
+            if !(args.prevalence > 0.0 && args.prevalence < 1.0) {
+                anyhow::bail!(
+                    "--prevalence must lie strictly between 0 and 1, not {}",
+                    args.prevalence
+                );
+            }
+            Quantity::Auc {
+                prevalence: args.prevalence,
+            }
+        }
+    };
+    let what = match args.metric {
+        PlannedMetric::Proportion => "items in the denominator (e.g. defective items for recall)",
+        PlannedMetric::Auc => "items in all",
+    };
+    let level = args.confidence;
+    let plan = if let Some(items) = args.items {
+        let d = delivered(quantity, args.expected, items, level)
+            .with_context(|| format!("{items} items give no interval (too few on one side)"))?;
+        if !args.json {
+            println!(
+                "{items} {what} deliver a {:.0}% interval of [{:.4}, {:.4}] (width {:.4}) around {}",
+                level * 100.0,
+                d.low,
+                d.high,
+                d.width,
+                args.expected
+            );
+        }
+        d
+    } else {
+        let target = match (args.target, args.margin) {
+            (Some(t), None) => t,
+            // Rounded to 12 digits so that 0.95 − 0.05 reads 0.9.
+            (None, Some(m)) => ((args.expected - m) * 1e12).round() / 1e12,
+            _ => anyhow::bail!("name --target or --margin (or --items for the converse)"),
+        };
+        let Some(d) = required(quantity, args.expected, target, level) else {
+            anyhow::bail!(
+                "no test set up to {} items shows {target} when {} is expected: the target must lie below the expected value",
+                assay_stats::sample_size::MAX_ITEMS,
+                args.expected
+            );
+        };
+        if !args.json {
+            println!(
+                "{} {what} are needed: at {} expected, the {:.0}% interval's lower bound is then {:.4} ≥ {target}",
+                d.items,
+                args.expected,
+                level * 100.0,
+                d.low
+            );
+            if let (Some(p), Some(n)) = (d.positives, d.negatives) {
+                println!("({p} positive and {n} negative items)");
+            }
+        }
+        d
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&plan)?);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {

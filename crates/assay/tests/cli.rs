@@ -622,7 +622,10 @@ fn the_decision_rule_decides_near_the_threshold() {
     let r: Value = serde_json::from_slice(&pass.stdout).unwrap();
     assert_eq!(r["verdict"], "pass");
     let risk = r["criteria"][0]["false_accept_risk"].as_f64().unwrap();
-    assert!((risk - 0.025).abs() < 1e-12, "guarded at 95%: risk (1 - 0.95) / 2, got {risk}");
+    assert!(
+        (risk - 0.025).abs() < 1e-12,
+        "guarded at 95%: risk (1 - 0.95) / 2, got {risk}"
+    );
 }
 
 #[test]
@@ -640,4 +643,64 @@ fn a_criterion_naming_an_unknown_metric_or_class_shows_where() {
     assert_input_error(&out, &["unknown metric 'auc'", "roc_auc", "^^^"]);
     let out = demo(&["--require", "roc_auc >= 0.9x"]);
     assert_input_error(&out, &["'0.9x' is not a number"]);
+}
+
+// ------------------------------------------------------------ plan-size
+
+#[test]
+fn plan_size_both_ways() {
+    let out = assay(&[
+        "plan-size",
+        "--expected",
+        "0.97",
+        "--target",
+        "0.95",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The reference search in tools/fixtures/plan_size.py finds 465 (Wilson).
+    assert_eq!(plan["items"], 465);
+    let out = assay(&[
+        "plan-size",
+        "--expected",
+        "0.97",
+        "--items",
+        "465",
+        "--json",
+    ]);
+    let back: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(back["low"], plan["low"]);
+    let out = assay(&[
+        "plan-size",
+        "--metric",
+        "auc",
+        "--expected",
+        "0.95",
+        "--margin",
+        "0.05",
+        "--prevalence",
+        "0.1",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("positive and"),
+        "{}",
+        stderr(&out)
+    );
+    assert_input_error(
+        &assay(&["plan-size", "--expected", "0.9", "--target", "0.95"]),
+        &["below the expected value"],
+    );
+    assert_input_error(
+        &assay(&[
+            "plan-size",
+            "--expected",
+            "0.9",
+            "--target",
+            "0.8",
+            "--confidence",
+            "2",
+        ]),
+        &["--confidence"],
+    );
 }
