@@ -113,6 +113,56 @@ struct Ranked {
     row: u32,
 }
 
+/// Every multi-class metric that depends only on the confusion matrix, and
+/// the per-class rates: one definition for the point estimates and for the
+/// bootstrap replicates of their intervals.
+pub fn confusion_metrics(cm: &ConfusionMatrix) -> (MetricSet, Vec<MetricSet>) {
+    let k = cm.classes();
+    let total = cm.total();
+    let truth_totals = cm.truth_totals();
+    let mut m = MetricSet::new();
+    m.insert("accuracy", cm.accuracy());
+    m.insert("balanced_accuracy", cm.balanced_accuracy());
+
+    let ovr: Vec<_> = (0..k).map(|c| cm.one_vs_rest(c)).collect();
+    let value = |v: MetricValue| v.value;
+    let precision: Vec<_> = ovr.iter().map(|c| value(c.precision())).collect();
+    let recall: Vec<_> = ovr.iter().map(|c| value(c.recall())).collect();
+    let f1: Vec<_> = ovr.iter().map(|c| value(c.fbeta(1.0))).collect();
+    let specificity: Vec<_> = ovr.iter().map(|c| value(c.specificity())).collect();
+    let micro = MetricValue::ratio(cm.correct(), total, "there are no items");
+    for (name, values) in [("precision", &precision), ("recall", &recall), ("f1", &f1)] {
+        m.insert(
+            format!("{name}_macro"),
+            averaged(values, None, name, "class"),
+        );
+        m.insert(format!("{name}_micro"), micro.clone());
+        m.insert(
+            format!("{name}_weighted"),
+            averaged(values, Some(&truth_totals), name, "class"),
+        );
+    }
+    m.insert(
+        "specificity_macro",
+        averaged(&specificity, None, "specificity", "class"),
+    );
+    m.insert("mcc", cm.mcc());
+    m.insert("cohen_kappa", cm.cohen_kappa());
+
+    let per_class: Vec<MetricSet> = (0..k)
+        .map(|c| {
+            let mut s = MetricSet::new();
+            s.insert("precision", ovr[c].precision());
+            s.insert("recall", ovr[c].recall());
+            s.insert("specificity", ovr[c].specificity());
+            s.insert("f1", ovr[c].fbeta(1.0));
+            s.insert("support", MetricValue::defined(truth_totals[c]));
+            s
+        })
+        .collect();
+    (m, per_class)
+}
+
 /// Index of the first largest value (numpy's `argmax`).
 #[inline]
 fn argmax(row: &[f64]) -> usize {
@@ -377,50 +427,8 @@ impl MulticlassState {
 
     /// Compute every multi-class metric.
     pub fn compute(&mut self) -> MulticlassReport {
-        let k = self.config.classes;
-        let cm = &self.confusion;
-        let total = cm.total();
-        let truth_totals = cm.truth_totals();
-        let mut m = MetricSet::new();
-        m.insert("accuracy", cm.accuracy());
-        m.insert("balanced_accuracy", cm.balanced_accuracy());
-
-        let ovr: Vec<_> = (0..k).map(|c| cm.one_vs_rest(c)).collect();
-        let value = |v: MetricValue| v.value;
-        let precision: Vec<_> = ovr.iter().map(|c| value(c.precision())).collect();
-        let recall: Vec<_> = ovr.iter().map(|c| value(c.recall())).collect();
-        let f1: Vec<_> = ovr.iter().map(|c| value(c.fbeta(1.0))).collect();
-        let specificity: Vec<_> = ovr.iter().map(|c| value(c.specificity())).collect();
-        let micro = MetricValue::ratio(cm.correct(), total, "there are no items");
-        for (name, values) in [("precision", &precision), ("recall", &recall), ("f1", &f1)] {
-            m.insert(
-                format!("{name}_macro"),
-                averaged(values, None, name, "class"),
-            );
-            m.insert(format!("{name}_micro"), micro.clone());
-            m.insert(
-                format!("{name}_weighted"),
-                averaged(values, Some(&truth_totals), name, "class"),
-            );
-        }
-        m.insert(
-            "specificity_macro",
-            averaged(&specificity, None, "specificity", "class"),
-        );
-        m.insert("mcc", cm.mcc());
-        m.insert("cohen_kappa", cm.cohen_kappa());
-
-        let mut per_class: Vec<MetricSet> = (0..k)
-            .map(|c| {
-                let mut s = MetricSet::new();
-                s.insert("precision", ovr[c].precision());
-                s.insert("recall", ovr[c].recall());
-                s.insert("specificity", ovr[c].specificity());
-                s.insert("f1", ovr[c].fbeta(1.0));
-                s.insert("support", MetricValue::defined(truth_totals[c]));
-                s
-            })
-            .collect();
+        let total = self.confusion.total();
+        let (mut m, mut per_class) = confusion_metrics(&self.confusion);
 
         let mut curves = None;
         let mut calibration = None;

@@ -813,13 +813,27 @@ fn multiclass(
     let mut state = state;
     let names: Vec<String> = encoder.classes().iter().map(ToString::to_string).collect();
     let top_k = state.config().top_k;
-    let report = state.compute();
+    let mut report = state.compute();
+    let intervals = spec.intervals.as_ref().map(|settings| {
+        let (global, by_class, note) =
+            assay_stats::multiclass::intervals(&report, ctx.weight.is_some(), settings);
+        for (id, ci) in &global {
+            attach(&mut report.metrics, id, ci);
+        }
+        for (set, cis) in report.per_class.iter_mut().zip(&by_class) {
+            for (id, ci) in cis {
+                attach(set, id, ci);
+            }
+        }
+        crate::result::IntervalInfo::from_settings(settings, note)
+    });
     let total = report.confusion.total();
     let per_class = OrderedMap(names.iter().cloned().zip(report.per_class).collect());
     let mut parameters = curves_config(spec);
     parameters.calibration_bins = (k_probs > 0).then_some(spec.calibration_bins);
     parameters.top_k = top_k.filter(|_| k_probs > 0);
     parameters.sum_tolerance = (k_probs > 0).then_some(spec.sum_tolerance);
+    parameters.intervals = intervals;
     Ok(EvalResult {
         schema: SCHEMA_ID,
         tool: tool(),

@@ -155,6 +155,46 @@ pub fn multinomial_replicates(
     values.into_iter().flatten().collect()
 }
 
+/// Like [`multinomial_replicates`] for a statistic with several values per
+/// table (all the metrics of one confusion matrix at once).
+pub fn multinomial_replicates_multi(
+    counts: &[u64],
+    replicates: usize,
+    seed: u64,
+    statistic: &(dyn Fn(&[u64]) -> Vec<Option<f64>> + Sync),
+) -> Vec<Vec<Option<f64>>> {
+    (0..replicates)
+        .into_par_iter()
+        .map_init(
+            || vec![0; counts.len()],
+            |out, r| {
+                let mut rng = replicate_rng(seed, r as u64);
+                multinomial(counts, &mut rng, out);
+                statistic(out)
+            },
+        )
+        .collect()
+}
+
+/// Like [`jackknife_counts`] for a statistic with several values: one
+/// (values, multiplicity) pair per non-empty cell.
+pub fn jackknife_counts_multi(
+    counts: &[u64],
+    statistic: &(dyn Fn(&[u64]) -> Vec<Option<f64>> + Sync),
+) -> Vec<(Vec<Option<f64>>, f64)> {
+    let mut out = Vec::new();
+    let mut work = counts.to_vec();
+    for i in 0..counts.len() {
+        if counts[i] == 0 {
+            continue;
+        }
+        work[i] -= 1;
+        out.push((statistic(&work), counts[i] as f64));
+        work[i] += 1;
+    }
+    out
+}
+
 /// Jackknife values of a statistic of counts: leaving out one item of cell
 /// `i` gives the same value for every item of that cell.
 pub fn jackknife_counts(

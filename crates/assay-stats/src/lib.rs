@@ -19,6 +19,7 @@
 pub mod binary;
 pub mod bootstrap;
 pub mod delong;
+pub mod multiclass;
 pub mod proportion;
 pub mod sample_size;
 
