@@ -18,6 +18,7 @@
 
 pub mod binary;
 pub mod bootstrap;
+pub mod compare;
 pub mod delong;
 pub mod multiclass;
 pub mod proportion;
