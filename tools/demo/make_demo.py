@@ -6,6 +6,9 @@ bundled data sets, on held-out halves the models never saw.
   (569 tumours, 30 features). Logistic regression on standardized features;
   the test half's truth (`malignant` / `benign`), the probability of
   malignant (`score`) and the model's hard prediction (`pred`).
+- data/demo/breast_cancer_baseline.csv: the same test items scored by a
+  simpler baseline (logistic regression on the three "mean size" features
+  only), for `assay compare`.
 - data/demo/digits.csv: multi-class. 8x8 handwritten digits (1797 images,
   10 classes). Logistic regression; truth, one probability column per class
   (`prob_0` … `prob_9`) and the prediction.
@@ -49,6 +52,12 @@ def breast_cancer():
     pred = model.predict(X_test)
     rows = [[int(i), names[t], repr(float(s)), names[q]] for i, t, s, q in zip(id_test, y_test, p, pred)]
     write(OUT / "breast_cancer.csv", ["id", "label", "score", "pred"], rows)
+    size = [0, 2, 3]  # mean radius, mean perimeter, mean area
+    baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)).fit(X_train[:, size], y_train)
+    pb = baseline.predict_proba(X_test[:, size])[:, list(baseline.classes_).index(0)]
+    qb = baseline.predict(X_test[:, size])
+    rows = [[int(i), names[t], repr(float(s)), names[q]] for i, t, s, q in zip(id_test, y_test, pb, qb)]
+    write(OUT / "breast_cancer_baseline.csv", ["id", "label", "score", "pred"], rows)
 
 
 def digits():

@@ -17,6 +17,7 @@
 //! assert_eq!(result.metrics.get("roc_auc").unwrap().value, Some(0.75));
 //! ```
 
+pub mod compare;
 pub mod criteria;
 mod error;
 pub mod result;

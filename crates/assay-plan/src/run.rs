@@ -299,13 +299,20 @@ fn curves_config(spec: &EvalSpec) -> Parameters {
 
 /// Which labels are positive. Without `--positive`, labels must be 0/1,
 /// -1/1 or true/false.
-struct BinaryLabels {
+pub(crate) struct BinaryLabels {
     positive: Option<Label>,
     negative: Option<Label>,
 }
 
 impl BinaryLabels {
-    fn classify(&mut self, l: &Label) -> Result<bool, String> {
+    pub(crate) fn new(positive: Option<&str>) -> Self {
+        Self {
+            positive: positive.map(Label::from_text),
+            negative: None,
+        }
+    }
+
+    pub(crate) fn classify(&mut self, l: &Label) -> Result<bool, String> {
         match &self.positive {
             None => match (l.as_flag(), l) {
                 (Some(f), _) => {
@@ -333,7 +340,7 @@ impl BinaryLabels {
         }
     }
 
-    fn names(&self) -> (String, String) {
+    pub(crate) fn names(&self) -> (String, String) {
         match &self.positive {
             Some(p) => (
                 self.negative

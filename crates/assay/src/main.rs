@@ -43,6 +43,69 @@ enum Command {
     Demo(DemoArgs),
     /// How many test items are needed to show a metric clears a target (or the interval a size delivers)
     PlanSize(PlanSizeArgs),
+    /// Compare a candidate model with a baseline on the same items (binary tasks)
+    Compare(CompareArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HypothesisArg {
+    /// The candidate is not worse than the baseline by more than --margin
+    NonInferiority,
+    /// The candidate is better than the baseline
+    Superiority,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The candidate model's predictions
+    candidate: PathBuf,
+    /// The baseline model's predictions (same items, same column names)
+    baseline: PathBuf,
+    /// Column that identifies an item in both files
+    #[arg(long, default_value = "id")]
+    id: String,
+    /// Truth column [default: label]
+    #[arg(long, value_name = "COLUMN")]
+    truth: Option<String>,
+    /// Score column [default: score]
+    #[arg(long, value_name = "COLUMN")]
+    score: Option<String>,
+    /// Prediction column [default: pred]
+    #[arg(long, value_name = "COLUMN")]
+    pred: Option<String>,
+    /// The positive class label [default: 1 or true]
+    #[arg(long, value_name = "VALUE")]
+    positive: Option<String>,
+    /// Scores at or above this are predicted positive (when there is no prediction column)
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    threshold: f64,
+    /// Whether scores are probabilities
+    #[arg(long, value_enum, default_value_t = ScoreKindArg::Probability)]
+    score_kind: ScoreKindArg,
+    /// The metric the verdict is about (accuracy, balanced_accuracy, precision, recall, specificity, f1, mcc, roc_auc)
+    #[arg(long, default_value = "accuracy")]
+    metric: String,
+    /// Non-inferiority margin on the metric's scale
+    #[arg(long, default_value_t = 0.0)]
+    margin: f64,
+    /// What the verdict requires
+    #[arg(long, value_enum, default_value_t = HypothesisArg::NonInferiority)]
+    hypothesis: HypothesisArg,
+    /// Confidence level of the intervals
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Bootstrap replicates
+    #[arg(long, default_value_t = 2000)]
+    bootstrap: usize,
+    /// Seed of the bootstrap
+    #[arg(long, default_value_t = 4213)]
+    seed: u64,
+    /// Interval from bootstrap replicates
+    #[arg(long, value_enum, default_value_t = BootstrapArg::Percentile)]
+    bootstrap_ci: BootstrapArg,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -316,6 +379,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval(*args),
         Command::Demo(args) => demo::run(&args.out),
         Command::PlanSize(args) => plan_size(&args),
+        Command::Compare(args) => compare(&args),
     }
 }
 
@@ -401,6 +465,58 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
         },
     });
     Ok(spec)
+}
+
+fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    use assay_plan::compare::{CompareSpec, Hypothesis};
+    let mut candidate = EvalSpec::new(Input::File {
+        path: args.candidate.clone(),
+        format: None,
+    });
+    candidate.columns.truth = args.truth.clone();
+    candidate.columns.score = args.score.clone();
+    candidate.columns.prediction = args.pred.clone();
+    candidate.positive = args.positive.clone();
+    candidate.threshold = args.threshold;
+    candidate.score_kind = match args.score_kind {
+        ScoreKindArg::Probability => ScoreKind::Probability,
+        ScoreKindArg::Score => ScoreKind::Score,
+    };
+    candidate.intervals = Some(IntervalSettings {
+        level: args.confidence,
+        replicates: args.bootstrap,
+        seed: args.seed,
+        bootstrap: match args.bootstrap_ci {
+            BootstrapArg::Percentile => BootstrapMethod::Percentile,
+            BootstrapArg::Bca => BootstrapMethod::Bca,
+        },
+        ..IntervalSettings::default()
+    });
+    let spec = CompareSpec {
+        candidate,
+        baseline: Input::File {
+            path: args.baseline.clone(),
+            format: None,
+        },
+        id_column: args.id.clone(),
+        margin: args.margin,
+        primary: args.metric.clone(),
+        hypothesis: match args.hypothesis {
+            HypothesisArg::NonInferiority => Hypothesis::NonInferiority,
+            HypothesisArg::Superiority => Hypothesis::Superiority,
+        },
+    };
+    let r = assay_plan::compare::compare(&spec)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        print!("{}", table::render_compare(&r));
+    }
+    Ok(if r.verdict == "pass" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    })
 }
 
 fn plan_size(args: &PlanSizeArgs) -> anyhow::Result<ExitCode> {

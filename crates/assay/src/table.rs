@@ -193,3 +193,74 @@ pub fn render(r: &EvalResult) -> String {
     }
     out
 }
+
+/// The comparison report.
+pub fn render_compare(r: &assay_plan::compare::CompareResult) -> String {
+    use assay_stats::compare::Conclusion;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "candidate {} vs baseline {} — {} paired items, positive class '{}'\n",
+        r.candidate, r.baseline, r.n, r.positive
+    );
+    let m = &r.mcnemar;
+    let _ = writeln!(
+        out,
+        "McNemar: only the candidate right on {}, only the baseline on {}; exact p = {:.4}, mid-p = {:.4}",
+        m.candidate_only, m.baseline_only, m.p_exact, m.p_mid
+    );
+    if let Some(d) = &r.roc_auc {
+        let _ = writeln!(
+            out,
+            "DeLong: AUC {:.4} vs {:.4}, z = {:.3}, p = {:.4}",
+            d.auc_candidate, d.auc_baseline, d.z, d.p_value
+        );
+    }
+    let level = r
+        .differences
+        .iter()
+        .find_map(|d| d.interval.as_ref().map(|i| i.level))
+        .unwrap_or(0.95);
+    let _ = writeln!(
+        out,
+        "\n{:<18} {:>10} {:>10} {:>11}  {:<21} conclusion",
+        "metric",
+        "candidate",
+        "baseline",
+        "difference",
+        format!("{:.0}% interval", level * 100.0)
+    );
+    let num = |v: Option<f64>| v.map_or("—".to_owned(), |x| format!("{x:.4}"));
+    for d in &r.differences {
+        let ci = d.interval.as_ref().map_or("—".to_owned(), |i| {
+            format!("[{:.4}, {:.4}]", i.low, i.high)
+        });
+        let conclusion = match d.conclusion {
+            Some(Conclusion::Superior) => "superior",
+            Some(Conclusion::NonInferior) => "non-inferior",
+            Some(Conclusion::Inferior) => "inferior",
+            Some(Conclusion::Inconclusive) => "inconclusive",
+            None => "—",
+        };
+        let _ = writeln!(
+            out,
+            "{:<18} {:>10} {:>10} {:>11}  {ci:<21} {conclusion}",
+            d.metric,
+            num(d.candidate),
+            num(d.baseline),
+            num(d.difference)
+        );
+    }
+    let hypothesis = match r.hypothesis {
+        assay_plan::compare::Hypothesis::NonInferiority => "non-inferiority",
+        assay_plan::compare::Hypothesis::Superiority => "superiority",
+    };
+    let _ = writeln!(
+        out,
+        "\nverdict ({hypothesis} on {}, margin {}): {}",
+        r.primary,
+        r.margin,
+        r.verdict.to_uppercase()
+    );
+    out
+}

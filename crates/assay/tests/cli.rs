@@ -704,3 +704,71 @@ fn plan_size_both_ways() {
         &["--confidence"],
     );
 }
+
+// ------------------------------------------------------------ compare
+
+fn compare_demo(args: &[&str]) -> Output {
+    let mut all = vec![
+        "compare",
+        "../../data/demo/breast_cancer.csv",
+        "../../data/demo/breast_cancer_baseline.csv",
+        "--positive",
+        "malignant",
+    ];
+    all.extend_from_slice(args);
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(&all)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn compare_reports_mcnemar_delong_and_a_verdict() {
+    let out = compare_demo(&[
+        "--json",
+        "--metric",
+        "roc_auc",
+        "--hypothesis",
+        "superiority",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["n"], 285);
+    assert_eq!(r["verdict"], "pass");
+    assert!(r["mcnemar"]["p_exact"].as_f64().unwrap() < 0.001);
+    assert!(r["roc_auc"]["p_value"].as_f64().unwrap() < 0.01);
+    // The baseline is not superior to the candidate: exit code 1.
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args([
+            "compare",
+            "../../data/demo/breast_cancer_baseline.csv",
+            "../../data/demo/breast_cancer.csv",
+            "--positive",
+            "malignant",
+            "--hypothesis",
+            "superiority",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn compare_lists_ids_present_in_one_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = temp_file(&dir, "a.csv", "id,label,score\n1,1,0.9\n2,0,0.2\n3,1,0.7\n");
+    let b = temp_file(&dir, "b.csv", "id,label,score\n1,1,0.8\n2,0,0.4\n4,0,0.1\n");
+    let out = assay(&["compare", &a, &b]);
+    assert_input_error(
+        &out,
+        &[
+            "b.csv",
+            "1 id(s) only in the candidate file: '3'",
+            "1 id(s) only in the baseline file: '4'",
+        ],
+    );
+    let c = temp_file(&dir, "c.csv", "id,label,score\n1,1,0.8\n2,2,0.4\n3,1,0.1\n");
+    assert_input_error(&assay(&["compare", &a, &c]), &["c.csv", "row 2", "'2'"]);
+}

@@ -1,0 +1,427 @@
+//! `assay compare`: a candidate model against a baseline on the same items
+//! (joined by an id column), for binary tasks: McNemar's test on the paired
+//! correctness, DeLong's paired test for the AUCs, and paired bootstrap
+//! intervals for the difference of the confusion-matrix metrics, each with a
+//! superiority / non-inferiority conclusion against a stated margin.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use assay_data::{Column, Kind, Label, Request};
+use assay_metrics::confusion::BinaryCounts;
+use assay_metrics::value::Interval;
+use assay_stats::bootstrap::{self, Method};
+use assay_stats::compare::{Conclusion, DeLongPaired, McNemar, conclude, delong_paired, mcnemar};
+use serde::Serialize;
+
+use crate::EvalError;
+use crate::run::BinaryLabels;
+use crate::spec::{EvalSpec, Input};
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub struct CompareSpec {
+    /// The candidate's predictions and every setting (columns, positive class, threshold, intervals).
+    pub candidate: EvalSpec,
+    /// The baseline's predictions, read with the same column names.
+    pub baseline: Input,
+    /// The column that identifies an item in both files.
+    pub id_column: String,
+    /// Non-inferiority margin (on the metric's own scale).
+    pub margin: f64,
+    /// The metric the verdict is about.
+    pub primary: String,
+    /// Whether the verdict needs superiority or non-inferiority.
+    pub hypothesis: Hypothesis,
+}
+
+/// What the verdict requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hypothesis {
+    /// The candidate is not worse than the baseline by more than the margin.
+    NonInferiority,
+    /// The candidate is better than the baseline.
+    Superiority,
+}
+
+/// One metric compared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// Metric id.
+    pub metric: String,
+    /// Candidate's value.
+    pub candidate: Option<f64>,
+    /// Baseline's value.
+    pub baseline: Option<f64>,
+    /// candidate − baseline.
+    pub difference: Option<f64>,
+    /// Interval for the difference.
+    pub interval: Option<Interval>,
+    /// What the interval shows against the margin.
+    pub conclusion: Option<Conclusion>,
+}
+
+/// The result of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompareResult {
+    /// `assay/compare-result/v1`.
+    pub schema: &'static str,
+    /// Paired items.
+    pub n: u64,
+    /// The positive class.
+    pub positive: String,
+    /// Files compared.
+    pub candidate: String,
+    /// Files compared.
+    pub baseline: String,
+    /// McNemar's test on the paired correctness.
+    pub mcnemar: McNemar,
+    /// DeLong's paired AUC test (with scores in both files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roc_auc: Option<DeLongPaired>,
+    /// Metric differences.
+    pub differences: Vec<Difference>,
+    /// The non-inferiority margin.
+    pub margin: f64,
+    /// The hypothesis the verdict tests.
+    pub hypothesis: Hypothesis,
+    /// The metric the verdict is about.
+    pub primary: String,
+    /// `pass` or `fail`.
+    pub verdict: &'static str,
+}
+
+struct Rows {
+    ids: Vec<Label>,
+    truth: Vec<bool>,
+    predicted: Vec<bool>,
+    score: Option<Vec<f64>>,
+}
+
+fn read(
+    spec: &EvalSpec,
+    input: &Input,
+    id: &str,
+    labels: &mut BinaryLabels,
+) -> Result<Rows, EvalError> {
+    let reader = match input {
+        Input::File { path, format } => assay_data::open(path, *format)?,
+        Input::Npy(arrays) => assay_data::open_npy(arrays)?,
+    };
+    let path = reader.path().to_path_buf();
+    let c = &spec.columns;
+    let truth = c.truth.clone().unwrap_or_else(|| "label".into());
+    let score = c
+        .score
+        .clone()
+        .or_else(|| reader.has_column("score").then(|| "score".into()));
+    let pred = c
+        .prediction
+        .clone()
+        .or_else(|| reader.has_column("pred").then(|| "pred".into()));
+    if score.is_none() && pred.is_none() {
+        return Err(EvalError::Input {
+            path,
+            problem: "needs a score column ('score') or a prediction column ('pred')".into(),
+        });
+    }
+    let mut requests = vec![
+        Request::new(id, Kind::Label)
+            .role("the item id that joins the two files; set it with --id"),
+        Request::new(&truth, Kind::Label).role("the truth column; set it with --truth"),
+    ];
+    requests.extend(score.iter().map(|s| Request::new(s, Kind::Number)));
+    requests.extend(pred.iter().map(|p| Request::new(p, Kind::Label)));
+    let mut rows = Rows {
+        ids: Vec::new(),
+        truth: Vec::new(),
+        predicted: Vec::new(),
+        score: score.as_ref().map(|_| Vec::new()),
+    };
+    for batch in reader.select(&requests, spec.batch_rows)? {
+        let batch = batch?;
+        let col = |i: usize| &batch.columns[i];
+        let Column::Label(ids) = col(0) else {
+            unreachable!("requested as labels")
+        };
+        let Column::Label(truths) = col(1) else {
+            unreachable!("requested as labels")
+        };
+        let scores = match score.as_ref().map(|_| col(2)) {
+            Some(Column::Number(v)) => Some(v),
+            _ => None,
+        };
+        let preds = match pred.as_ref().map(|_| col(2 + usize::from(score.is_some()))) {
+            Some(Column::Label(v)) => Some(v),
+            _ => None,
+        };
+        for i in 0..batch.rows {
+            let row = batch.first_row + i as u64 + 1;
+            let err = |column: &str, problem: String| EvalError::Value {
+                path: path.clone(),
+                row,
+                column: column.into(),
+                problem,
+            };
+            rows.truth
+                .push(labels.classify(&truths[i]).map_err(|p| err(&truth, p))?);
+            let predicted = match (preds, scores) {
+                (Some(p), _) => labels
+                    .classify(&p[i])
+                    .map_err(|e| err(pred.as_deref().unwrap_or(""), e))?,
+                (None, Some(s)) => s[i] >= spec.threshold,
+                (None, None) => unreachable!("checked above"),
+            };
+            if let (Some(out), Some(s)) = (rows.score.as_mut(), scores) {
+                if spec.score_kind == crate::ScoreKind::Probability && !(0.0..=1.0).contains(&s[i])
+                {
+                    return Err(err(
+                        score.as_deref().unwrap_or(""),
+                        format!(
+                            "{} is not a probability (outside [0, 1]); if the scores are not probabilities, pass --score-kind score",
+                            s[i]
+                        ),
+                    ));
+                }
+                out.push(s[i]);
+            }
+            rows.predicted.push(predicted);
+            rows.ids.push(ids[i].clone());
+        }
+    }
+    Ok(rows)
+}
+
+fn list(ids: &[&Label]) -> String {
+    let shown: Vec<String> = ids.iter().take(10).map(|l| format!("'{l}'")).collect();
+    let more = if ids.len() > 10 {
+        format!(" … ({} in all)", ids.len())
+    } else {
+        String::new()
+    };
+    shown.join(", ") + &more
+}
+
+/// Cells of the paired table: index = truth·4 + candidate correct-prediction·2 + baseline prediction.
+fn cell(truth: bool, candidate: bool, baseline: bool) -> usize {
+    usize::from(truth) * 4 + usize::from(candidate) * 2 + usize::from(baseline)
+}
+
+fn counts(cells: &[u64], candidate: bool) -> BinaryCounts {
+    let mut c = BinaryCounts::default();
+    for (i, &n) in cells.iter().enumerate() {
+        let truth = i >= 4;
+        let predicted = if candidate {
+            (i >> 1) & 1 == 1
+        } else {
+            i & 1 == 1
+        };
+        c.add(truth, predicted, n as f64);
+    }
+    c
+}
+
+type CountsMetric = fn(&BinaryCounts) -> Option<f64>;
+
+const METRICS: [(&str, CountsMetric); 7] = [
+    ("accuracy", |c| {
+        (c.total() > 0.0).then(|| (c.tp + c.tn) / c.total())
+    }),
+    ("balanced_accuracy", |c| {
+        c.matrix().balanced_accuracy().value
+    }),
+    ("precision", |c| c.precision().value),
+    ("recall", |c| c.recall().value),
+    ("specificity", |c| c.specificity().value),
+    ("f1", |c| c.fbeta(1.0).value),
+    ("mcc", |c| c.matrix().mcc().value),
+];
+
+/// The metric ids `compare` reports.
+pub fn metric_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&str> = METRICS.iter().map(|(id, _)| *id).collect();
+    ids.push("roc_auc");
+    ids
+}
+
+/// Run a comparison.
+pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
+    spec.candidate.validate()?;
+    if !metric_ids().contains(&spec.primary.as_str()) {
+        return Err(EvalError::Settings(format!(
+            "--metric must be one of {}, not '{}'",
+            metric_ids().join(", "),
+            spec.primary
+        )));
+    }
+    if !(spec.margin.is_finite() && spec.margin >= 0.0) {
+        return Err(EvalError::Settings(format!(
+            "--margin must be a non-negative number, not {}",
+            spec.margin
+        )));
+    }
+    let settings = spec.candidate.intervals.unwrap_or_default();
+    let mut labels = BinaryLabels::new(spec.candidate.positive.as_deref());
+    let cand = read(
+        &spec.candidate,
+        &spec.candidate.input,
+        &spec.id_column,
+        &mut labels,
+    )?;
+    let base = read(
+        &spec.candidate,
+        &spec.baseline,
+        &spec.id_column,
+        &mut labels,
+    )?;
+    let base_path: PathBuf = spec.baseline.display_path();
+    let mut index: HashMap<&Label, usize> = HashMap::with_capacity(base.ids.len());
+    for (i, id) in base.ids.iter().enumerate() {
+        if index.insert(id, i).is_some() {
+            return Err(EvalError::Input {
+                path: base_path,
+                problem: format!("the id '{id}' appears twice; ids must identify items"),
+            });
+        }
+    }
+    let mut seen = vec![false; base.ids.len()];
+    let mut only_candidate = Vec::new();
+    let mut pairs = Vec::with_capacity(cand.ids.len());
+    for (i, id) in cand.ids.iter().enumerate() {
+        match index.get(id) {
+            Some(&j) => {
+                if seen[j] {
+                    return Err(EvalError::Input {
+                        path: spec.candidate.input.display_path(),
+                        problem: format!("the id '{id}' appears twice; ids must identify items"),
+                    });
+                }
+                seen[j] = true;
+                if cand.truth[i] != base.truth[j] {
+                    return Err(EvalError::Input {
+                        path: base_path,
+                        problem: format!(
+                            "item '{id}' has another truth than in the candidate file; both files must describe the same items"
+                        ),
+                    });
+                }
+                pairs.push((i, j));
+            }
+            None => only_candidate.push(id),
+        }
+    }
+    let only_baseline: Vec<&Label> = base
+        .ids
+        .iter()
+        .zip(&seen)
+        .filter(|(_, s)| !**s)
+        .map(|(id, _)| id)
+        .collect();
+    if !only_candidate.is_empty() || !only_baseline.is_empty() {
+        let mut parts = Vec::new();
+        if !only_candidate.is_empty() {
+            parts.push(format!(
+                "{} id(s) only in the candidate file: {}",
+                only_candidate.len(),
+                list(&only_candidate)
+            ));
+        }
+        if !only_baseline.is_empty() {
+            parts.push(format!(
+                "{} id(s) only in the baseline file: {}",
+                only_baseline.len(),
+                list(&only_baseline)
+            ));
+        }
+        return Err(EvalError::Input {
+            path: base_path,
+            problem: format!("the files do not hold the same items: {}", parts.join("; ")),
+        });
+    }
+    let mut cells = [0u64; 8];
+    let (mut cand_only, mut base_only) = (0, 0);
+    for &(i, j) in &pairs {
+        let y = cand.truth[i];
+        let (pc, pb) = (cand.predicted[i], base.predicted[j]);
+        cells[cell(y, pc, pb)] += 1;
+        match (pc == y, pb == y) {
+            (true, false) => cand_only += 1,
+            (false, true) => base_only += 1,
+            _ => {}
+        }
+    }
+    let mut differences = Vec::new();
+    for (id, metric) in METRICS {
+        let diff = |k: &[u64]| Some(metric(&counts(k, true))? - metric(&counts(k, false))?);
+        let estimate = diff(&cells);
+        let interval = estimate.and_then(|_| {
+            let mut reps = bootstrap::multinomial_replicates(
+                &cells,
+                settings.replicates,
+                settings.seed,
+                &diff,
+            );
+            if reps.len() * 2 < settings.replicates {
+                return None;
+            }
+            match settings.bootstrap {
+                Method::Percentile => bootstrap::percentile(&mut reps, settings.level),
+                Method::Bca => bootstrap::jackknife_counts(&cells, &diff).and_then(|jk| {
+                    bootstrap::bca(estimate.unwrap_or(0.0), &mut reps, &jk, settings.level)
+                }),
+            }
+        });
+        differences.push(Difference {
+            metric: id.into(),
+            candidate: metric(&counts(&cells, true)),
+            baseline: metric(&counts(&cells, false)),
+            difference: estimate,
+            conclusion: interval.as_ref().map(|i| conclude(i, spec.margin)),
+            interval,
+        });
+    }
+    let truth: Vec<bool> = pairs.iter().map(|&(i, _)| cand.truth[i]).collect();
+    let roc_auc = match (&cand.score, &base.score) {
+        (Some(a), Some(b)) => {
+            let a: Vec<f64> = pairs.iter().map(|&(i, _)| a[i]).collect();
+            let b: Vec<f64> = pairs.iter().map(|&(_, j)| b[j]).collect();
+            delong_paired(&a, &b, &truth, settings.level)
+        }
+        _ => None,
+    };
+    if let Some(d) = &roc_auc {
+        differences.push(Difference {
+            metric: "roc_auc".into(),
+            candidate: Some(d.auc_candidate),
+            baseline: Some(d.auc_baseline),
+            difference: Some(d.difference),
+            interval: Some(d.interval.clone()),
+            conclusion: Some(conclude(&d.interval, spec.margin)),
+        });
+    }
+    let conclusion = differences
+        .iter()
+        .find(|d| d.metric == spec.primary)
+        .and_then(|d| d.conclusion);
+    let passed = match (spec.hypothesis, conclusion) {
+        (Hypothesis::Superiority, Some(Conclusion::Superior)) => true,
+        (Hypothesis::NonInferiority, Some(Conclusion::Superior | Conclusion::NonInferior)) => true,
+        _ => false,
+    };
+    let (_, positive) = labels.names();
+    Ok(CompareResult {
+        schema: "assay/compare-result/v1",
+        n: pairs.len() as u64,
+        positive,
+        candidate: spec.candidate.input.display_path().display().to_string(),
+        baseline: spec.baseline.display_path().display().to_string(),
+        mcnemar: mcnemar(cand_only, base_only),
+        roc_auc,
+        differences,
+        margin: spec.margin,
+        hypothesis: spec.hypothesis,
+        primary: spec.primary.clone(),
+        verdict: if passed { "pass" } else { "fail" },
+    })
+}
