@@ -19,6 +19,7 @@ mkdir -p "$DATA" "$OUT"
 cargo build --release -q -p assay -p assay-bench
 ASSAY=target/release/assay
 GEN=target/release/gen-bench-data
+STATS=target/release/bench-stats
 
 # measure LABEL CMD... : run REPS times, append "label<TAB>seconds<TAB>peak_kib" per run.
 measure() {
@@ -70,9 +71,24 @@ print(f"  roc_auc binned {b['value']:.12f} (bound {b['error_bound']:.2e}), exact
 PY
 fi
 
+if [[ $WHICH == all || $WHICH == intervals ]]; then
+  f=$DATA/binary_10m.parquet
+  [[ -f $f ]] || $GEN binary 10000000 "$f"
+  echo "intervals: 10 million binary rows, with and without every interval"
+  measure assay-binary-10m-intervals $ASSAY eval "$f" --json "$OUT/assay_binary_intervals.json" --quiet
+  measure assay-binary-10m-no-intervals $ASSAY eval "$f" --no-intervals --json "$OUT/assay_binary_no_intervals.json" --quiet
+  echo "  DeLong (in-process, medians of 5):"
+  $STATS delong 10000000 2>/dev/null | sed 's/^/  /'
+  echo "  bootstrap of F1 and MCC, 1 million rows, 2000 replicates:"
+  $STATS bootstrap 1000000 2>/dev/null | sed 's/^/  /'
+  $PY bench/scipy_bootstrap.py 1000000 2>/dev/null | sed 's/^/  /'
+fi
+
 echo
 echo "medians (seconds, peak MiB):"
 for l in $(cut -f1 "$OUT/runs.tsv" | sort -u); do printf '  %-28s %s\n' "$l" "$(median "$l")"; done
+a=$(median assay-binary-10m-intervals 2>/dev/null | cut -d' ' -f1); b=$(median assay-binary-10m-no-intervals 2>/dev/null | cut -d' ' -f1)
+[[ -n $a && -n $b ]] && awk -v a="$a" -v b="$b" 'BEGIN {printf "  intervals: with / without = %.2fx\n", a / b}'
 for pair in "binary-10m" "multiclass-1m-100"; do
   if grep -q "assay-$pair" "$OUT/runs.tsv" && grep -q "sklearn-$pair" "$OUT/runs.tsv"; then
     a=$(median "assay-$pair" | cut -d' ' -f1); s=$(median "sklearn-$pair" | cut -d' ' -f1)
