@@ -55,7 +55,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (what, rows) = match args.as_slice() {
-        [w, r] => (w.as_str(), r.parse::<usize>().context("ROWS must be a number")?),
+        [w, r] => (
+            w.as_str(),
+            r.parse::<usize>().context("ROWS must be a number")?,
+        ),
         _ => bail!("usage: bench-stats delong|bootstrap ROWS"),
     };
     let (truth, score) = data(rows);
@@ -76,14 +79,23 @@ fn main() -> anyhow::Result<()> {
                 let t_all = start.elapsed().as_secs_f64();
                 alone.push(t_auc);
                 with.push(t_all);
-                eprintln!("auc {:?} ci [{:.6}, {:.6}]: {t_auc:.3}s alone, {t_all:.3}s with DeLong", auc, ci.low, ci.high);
+                eprintln!(
+                    "auc {:?} ci [{:.6}, {:.6}]: {t_auc:.3}s alone, {t_all:.3}s with DeLong",
+                    auc, ci.low, ci.high
+                );
             }
             let (a, w) = (median(alone), median(with));
-            println!("delong {rows} rows: AUC alone {a:.3}s, AUC + DeLong interval {w:.3}s, ratio {:.2}", w / a);
+            println!(
+                "delong {rows} rows: AUC alone {a:.3}s, AUC + DeLong interval {w:.3}s, ratio {:.2}",
+                w / a
+            );
         }
         "bootstrap" => {
             let mut times = Vec::new();
-            let settings = IntervalSettings { replicates: 2000, ..IntervalSettings::default() };
+            let settings = IntervalSettings {
+                replicates: 2000,
+                ..IntervalSettings::default()
+            };
             for _ in 0..5 {
                 let start = Instant::now();
                 let mut c = BinaryCounts::default();
@@ -91,14 +103,29 @@ fn main() -> anyhow::Result<()> {
                     c.add(*y, *s >= 0.5, 1.0);
                 }
                 let cells = [c.tn as u64, c.fp as u64, c.fn_ as u64, c.tp as u64];
-                let of = |k: &[u64]| BinaryCounts { tn: k[0] as f64, fp: k[1] as f64, fn_: k[2] as f64, tp: k[3] as f64 };
-                let f1 = settings.counts_interval(&cells, &|k| of(k).fbeta(1.0).value).context("f1")?;
-                let mcc = settings.counts_interval(&cells, &|k| of(k).matrix().mcc().value).context("mcc")?;
+                let of = |k: &[u64]| BinaryCounts {
+                    tn: k[0] as f64,
+                    fp: k[1] as f64,
+                    fn_: k[2] as f64,
+                    tp: k[3] as f64,
+                };
+                let f1 = settings
+                    .counts_interval(&cells, &|k| of(k).fbeta(1.0).value)
+                    .context("f1")?;
+                let mcc = settings
+                    .counts_interval(&cells, &|k| of(k).matrix().mcc().value)
+                    .context("mcc")?;
                 let t = start.elapsed().as_secs_f64();
-                eprintln!("f1 [{:.6}, {:.6}] mcc [{:.6}, {:.6}]: {t:.4}s", f1.low, f1.high, mcc.low, mcc.high);
+                eprintln!(
+                    "f1 [{:.6}, {:.6}] mcc [{:.6}, {:.6}]: {t:.4}s",
+                    f1.low, f1.high, mcc.low, mcc.high
+                );
                 times.push(t);
             }
-            println!("bootstrap {rows} rows, 2000 replicates of F1 and MCC: median {:.4}s", median(times));
+            println!(
+                "bootstrap {rows} rows, 2000 replicates of F1 and MCC: median {:.4}s",
+                median(times)
+            );
         }
         _ => bail!("usage: bench-stats delong|bootstrap ROWS"),
     }

@@ -23,6 +23,7 @@ pub mod delong;
 pub mod multiclass;
 pub mod proportion;
 pub mod sample_size;
+pub mod slices;
 
 use statrs::distribution::{ContinuousCDF, Normal};
 

@@ -1,0 +1,100 @@
+//! Testing slices against the rest: two-proportion z-tests, DeLong for two
+//! independent AUCs, the power to see a difference, and multiple-comparison
+//! control (Holm, Benjamini–Hochberg) across every slice × metric test.
+
+use serde::Serialize;
+
+use crate::{normal_cdf, normal_quantile};
+
+/// Two-sided pooled two-proportion z-test of x1/n1 against x2/n2, as
+/// statsmodels' `proportions_ztest`. `None` when a side is empty or the pooled
+/// rate is 0 or 1.
+pub fn two_proportion_test(x1: f64, n1: f64, x2: f64, n2: f64) -> Option<(f64, f64)> {
+    if n1 <= 0.0 || n2 <= 0.0 {
+        return None;
+    }
+    let pooled = (x1 + x2) / (n1 + n2);
+    let se = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
+    if se == 0.0 || !se.is_finite() {
+        return None;
+    }
+    let z = (x1 / n1 - x2 / n2) / se;
+    Some((z, 2.0 * (1.0 - normal_cdf(z.abs()))))
+}
+
+/// Two-sided z-test for two independent AUCs with DeLong variances.
+pub fn independent_auc_test(auc1: f64, var1: f64, auc2: f64, var2: f64) -> Option<(f64, f64)> {
+    let se = (var1 + var2).sqrt();
+    if se == 0.0 || !se.is_finite() {
+        return None;
+    }
+    let z = (auc1 - auc2) / se;
+    Some((z, 2.0 * (1.0 - normal_cdf(z.abs()))))
+}
+
+/// Power of the two-sided two-proportion test at level `alpha` to detect a
+/// difference `delta` around the rate `p` with n1 and n2 items, as
+/// statsmodels' `NormalIndPower` with effect size `delta / sqrt(p (1 − p))`.
+pub fn power_two_proportions(p: f64, n1: f64, n2: f64, delta: f64, alpha: f64) -> f64 {
+    let sd = (p * (1.0 - p)).sqrt();
+    if sd == 0.0 || n1 <= 0.0 || n2 <= 0.0 {
+        return 0.0;
+    }
+    let d = delta.abs() / sd;
+    let shift = d * (n1 * n2 / (n1 + n2)).sqrt();
+    let z = normal_quantile(1.0 - alpha / 2.0);
+    normal_cdf(shift - z) + normal_cdf(-shift - z)
+}
+
+/// A multiple-comparison procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Correction {
+    /// Holm's step-down (family-wise error).
+    Holm,
+    /// Benjamini–Hochberg (false discovery rate).
+    BenjaminiHochberg,
+}
+
+/// Adjusted p-values, as statsmodels' `multipletests` (`holm`, `fdr_bh`).
+pub fn adjust(p: &[f64], correction: Correction) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut adjusted = vec![0.0; m];
+    match correction {
+        Correction::Holm => {
+            let mut running: f64 = 0.0;
+            for (rank, &i) in order.iter().enumerate() {
+                running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+                adjusted[i] = running;
+            }
+        }
+        Correction::BenjaminiHochberg => {
+            let mut running: f64 = 1.0;
+            for (rank, &i) in order.iter().enumerate().rev() {
+                running = running.min((m as f64 / (rank + 1) as f64 * p[i]).min(1.0));
+                adjusted[i] = running;
+            }
+        }
+    }
+    adjusted
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holm_and_bh_on_a_small_example() {
+        let p = [0.01, 0.04, 0.03, 0.2];
+        let holm = adjust(&p, Correction::Holm);
+        assert_eq!(holm, vec![0.04, 0.09, 0.09, 0.2]);
+        let bh = adjust(&p, Correction::BenjaminiHochberg);
+        let expected = [0.04, 0.05333333333333334, 0.05333333333333334, 0.2];
+        for (a, b) in bh.iter().zip(expected) {
+            assert!((a - b).abs() < 1e-12);
+        }
+    }
+}
