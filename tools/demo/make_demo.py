@@ -5,7 +5,8 @@ bundled data sets, on held-out halves the models never saw.
 - data/demo/breast_cancer.csv: binary. Wisconsin diagnostic breast cancer
   (569 tumours, 30 features). Logistic regression on standardized features;
   the test half's truth (`malignant` / `benign`), the probability of
-  malignant (`score`) and the model's hard prediction (`pred`).
+  malignant (`score`), the model's hard prediction (`pred`) and the tumour
+  size tertile (`size`: small / medium / large, by mean radius) to slice by.
 - data/demo/breast_cancer_baseline.csv: the same test items scored by a
   simpler baseline (logistic regression on the three "mean size" features
   only), for `assay compare`.
@@ -50,12 +51,15 @@ def breast_cancer():
     malignant = list(model.classes_).index(0)
     p = model.predict_proba(X_test)[:, malignant]
     pred = model.predict(X_test)
-    rows = [[int(i), names[t], repr(float(s)), names[q]] for i, t, s, q in zip(id_test, y_test, p, pred)]
-    write(OUT / "breast_cancer.csv", ["id", "label", "score", "pred"], rows)
-    size = [0, 2, 3]  # mean radius, mean perimeter, mean area
-    baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)).fit(X_train[:, size], y_train)
-    pb = baseline.predict_proba(X_test[:, size])[:, list(baseline.classes_).index(0)]
-    qb = baseline.predict(X_test[:, size])
+    # A slice column: tumour size by tertile of the mean radius (cut points from the training half).
+    cuts = np.quantile(X_train[:, 0], [1 / 3, 2 / 3])
+    size = np.array(["small", "medium", "large"])[np.searchsorted(cuts, X_test[:, 0])]
+    rows = [[int(i), names[t], repr(float(s)), names[q], z] for i, t, s, q, z in zip(id_test, y_test, p, pred, size)]
+    write(OUT / "breast_cancer.csv", ["id", "label", "score", "pred", "size"], rows)
+    size_features = [0, 2, 3]  # mean radius, mean perimeter, mean area
+    baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)).fit(X_train[:, size_features], y_train)
+    pb = baseline.predict_proba(X_test[:, size_features])[:, list(baseline.classes_).index(0)]
+    qb = baseline.predict(X_test[:, size_features])
     rows = [[int(i), names[t], repr(float(s)), names[q]] for i, t, s, q in zip(id_test, y_test, pb, qb)]
     write(OUT / "breast_cancer_baseline.csv", ["id", "label", "score", "pred"], rows)
 

@@ -404,11 +404,14 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
         .iter()
         .find(|d| d.metric == spec.primary)
         .and_then(|d| d.conclusion);
-    let passed = match (spec.hypothesis, conclusion) {
-        (Hypothesis::Superiority, Some(Conclusion::Superior)) => true,
-        (Hypothesis::NonInferiority, Some(Conclusion::Superior | Conclusion::NonInferior)) => true,
-        _ => false,
-    };
+    let passed = matches!(
+        (spec.hypothesis, conclusion),
+        (Hypothesis::Superiority, Some(Conclusion::Superior))
+            | (
+                Hypothesis::NonInferiority,
+                Some(Conclusion::Superior | Conclusion::NonInferior)
+            )
+    );
     let (_, positive) = labels.names();
     Ok(CompareResult {
         schema: "assay/compare-result/v1",

@@ -22,6 +22,7 @@ pub mod criteria;
 mod error;
 pub mod result;
 mod run;
+pub mod slices;
 pub mod spec;
 
 pub use error::EvalError;

@@ -218,6 +218,9 @@ pub struct EvalResult {
     pub confusion_matrix: ConfusionOut,
     /// Curves for plots.
     pub curves: CurvesOut,
+    /// Metrics per slice, each slice tested against the rest (binary, with --slice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slices: Option<crate::slices::SlicesOut>,
     /// Each acceptance criterion's verdict (when criteria were given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Vec<crate::criteria::Judgement>>,

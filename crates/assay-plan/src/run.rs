@@ -36,6 +36,12 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
         Input::Npy(arrays) => assay_data::open_npy(arrays)?,
     };
     let task = detect_task(spec, &reader)?;
+    if spec.slices.is_some() && task != Task::Binary {
+        return Err(EvalError::Settings(format!(
+            "--slice is available for binary tasks; this is a {} task",
+            task.name()
+        )));
+    }
     let mut ctx = Context::new(spec, &reader);
     let mut result = match task {
         Task::Binary => binary(spec, reader, &mut ctx, progress),
@@ -413,7 +419,7 @@ fn binary(
         weight: ctx.weight.is_some(),
     };
     let mut state =
-        BinaryState::new(config, inputs).map_err(|e| EvalError::Settings(e.to_string()))?;
+        BinaryState::new(config.clone(), inputs).map_err(|e| EvalError::Settings(e.to_string()))?;
     let mut classes = BinaryLabels {
         positive: spec.positive.as_deref().map(Label::from_text),
         negative: None,
@@ -430,6 +436,19 @@ fn binary(
         Field::Prediction(_) => pred.clone().unwrap_or_default(),
         Field::Weight => ctx.weight.clone().unwrap_or_default(),
     };
+    let slice_columns: Vec<String> = spec
+        .slices
+        .as_ref()
+        .map(|s| s.columns.clone())
+        .unwrap_or_default();
+    let slice_base = requests.len();
+    for c in &slice_columns {
+        requests.push(Request::new(c, Kind::Label).role("a slice column; set it with --slice"));
+    }
+    let mut slice_states = spec
+        .slices
+        .as_ref()
+        .map(|_| crate::slices::SliceStates::new(config.clone(), inputs));
     let batches = reader.select(&requests, spec.batch_rows)?;
     let mut truth_buf = Vec::new();
     let mut pred_buf = Vec::new();
@@ -462,9 +481,31 @@ fn binary(
         };
         state
             .update(&b)
-            .map_err(|e| batch_error(ctx, batch, e, &column_of))
+            .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
+        if let Some(slices) = slice_states.as_mut() {
+            let keys: Vec<Vec<Label>> = (0..batch.rows)
+                .map(|i| {
+                    (0..slice_columns.len())
+                        .map(|c| labels(&batch.columns[slice_base + c])[i].clone())
+                        .collect()
+                })
+                .collect();
+            slices
+                .update(&keys, &b)
+                .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
+        }
+        Ok(())
     })?;
     let mut report = state.compute();
+    let slices_out = slice_states
+        .zip(spec.slices.as_ref())
+        .map(|(states, settings)| {
+            states.finish(
+                &report.counts,
+                settings,
+                spec.intervals.as_ref().filter(|_| ctx.weight.is_none()),
+            )
+        });
     let intervals = spec.intervals.as_ref().map(|settings| {
         let (cis, note) = assay_stats::binary::intervals(&mut state, &report, settings);
         for (id, ci) in &cis {
@@ -542,6 +583,7 @@ fn binary(
             counts: Some(matrix.rows()),
             per_label: None,
         },
+        slices: slices_out,
         criteria: None,
         verdict: None,
         curves: CurvesOut {
@@ -859,6 +901,7 @@ fn multiclass(
             counts: Some(report.confusion.rows()),
             per_label: None,
         },
+        slices: None,
         criteria: None,
         verdict: None,
         curves: CurvesOut {
@@ -1046,6 +1089,7 @@ fn multilabel(
                     .collect(),
             ),
         },
+        slices: None,
         criteria: None,
         verdict: None,
         curves: CurvesOut {

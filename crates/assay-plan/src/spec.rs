@@ -125,6 +125,8 @@ pub struct EvalSpec {
     pub curve_points: usize,
     /// Rows per batch.
     pub batch_rows: usize,
+    /// Slices: metrics per value of these columns, each tested against the rest.
+    pub slices: Option<crate::slices::SliceSettings>,
     /// Acceptance criteria, e.g. `recall[defect] >= 0.95`.
     pub criteria: Vec<String>,
     /// How criteria are judged.
@@ -153,6 +155,7 @@ impl EvalSpec {
             batch_rows: assay_data::DEFAULT_BATCH_ROWS,
             intervals: Some(assay_stats::binary::IntervalSettings::default()),
             criteria: Vec::new(),
+            slices: None,
             decision_rule: crate::criteria::DecisionRule::Guarded,
         }
     }

@@ -189,6 +189,14 @@ enum CurvesArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CorrectionArg {
+    /// Holm's step-down: family-wise error
+    Holm,
+    /// Benjamini–Hochberg: false discovery rate
+    Bh,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum RuleArg {
     /// The point estimate must clear the threshold
     Simple,
@@ -309,6 +317,26 @@ struct EvalArgs {
     /// Points kept per curve in the JSON output (for plots)
     #[arg(long, default_value_t = 1000)]
     curve_points: usize,
+
+    /// Slice the metrics by the values of a column (repeatable, or comma-separated: slices by every combination); binary tasks
+    #[arg(long, value_name = "COLUMN[,COLUMN…]", value_delimiter = ',')]
+    slice: Vec<String>,
+
+    /// Multiple-comparison control across all slice × metric tests
+    #[arg(long, value_enum, default_value_t = CorrectionArg::Holm)]
+    correction: CorrectionArg,
+
+    /// Slices with fewer items are marked "insufficient evidence"
+    #[arg(long, default_value_t = 30)]
+    min_slice_size: u64,
+
+    /// Slices whose tests have less power than this to see --slice-effect are marked "insufficient evidence"
+    #[arg(long, default_value_t = 0.8)]
+    min_power: f64,
+
+    /// The difference from the rest the slice tests must be able to see
+    #[arg(long, default_value_t = 0.05)]
+    slice_effect: f64,
 
     /// An acceptance criterion, e.g. "recall[defect] >= 0.95" or "ece <= 0.03" (repeatable); exit code 1 when one fails
     #[arg(long = "require", value_name = "EXPR")]
@@ -446,6 +474,21 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
     };
     spec.curve_points = args.curve_points;
     spec.criteria = args.require.clone();
+    if !args.slice.is_empty() {
+        let mut slices = assay_plan::slices::SliceSettings::new(
+            args.slice.iter().map(|c| c.trim().to_owned()).collect(),
+        );
+        slices.correction = match args.correction {
+            CorrectionArg::Holm => assay_stats::slices::Correction::Holm,
+            CorrectionArg::Bh => assay_stats::slices::Correction::BenjaminiHochberg,
+        };
+        slices.min_size = args.min_slice_size;
+        slices.min_power = args.min_power;
+        slices.effect = args.slice_effect;
+        // Rounded so that 1 − 0.95 reads 0.05.
+        slices.alpha = ((1.0 - args.confidence) * 1e12).round() / 1e12;
+        spec.slices = Some(slices);
+    }
     spec.decision_rule = match args.decision_rule {
         RuleArg::Simple => DecisionRule::Simple,
         RuleArg::Guarded => DecisionRule::Guarded,

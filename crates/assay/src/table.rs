@@ -149,6 +149,49 @@ pub fn render(r: &EvalResult) -> String {
         out.push('\n');
     }
     metrics_list(&mut out, &r.metrics);
+    if let Some(slices) = &r.slices {
+        out.push('\n');
+        let correction = match slices.correction {
+            assay_stats::slices::Correction::Holm => "Holm",
+            assay_stats::slices::Correction::BenjaminiHochberg => "Benjamini–Hochberg",
+        };
+        let _ = writeln!(
+            out,
+            "slices by {} ({correction} across all tests, alpha {}; under {} items or power below {} to see a {} difference: insufficient evidence)",
+            slices.columns.join(" × "),
+            slices.alpha,
+            slices.min_size,
+            slices.min_power,
+            slices.effect
+        );
+        for g in &slices.groups {
+            let key: Vec<String> = g.key.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut line = format!("  {:<24} n={:<7}", key.join(" "), g.n);
+            for id in ["accuracy", "recall", "roc_auc"] {
+                if let Some(m) = g.metrics.get(id) {
+                    let ci =
+                        m.ci.as_ref()
+                            .map_or(String::new(), |c| format!(" [{:.3}, {:.3}]", c.low, c.high));
+                    let _ = write!(line, " {id} {}{ci}", metric_cell(Some(m)));
+                }
+            }
+            let _ = writeln!(out, "{line}");
+            let mut by_status: Vec<(&str, Vec<String>)> = Vec::new();
+            for (id, t) in &g.tests.0 {
+                let entry = match t.adjusted_p {
+                    Some(p) if t.status == "differs" => format!("{id} (adjusted p {p:.4})"),
+                    _ => id.clone(),
+                };
+                match by_status.iter_mut().find(|(s, _)| *s == t.status) {
+                    Some((_, v)) => v.push(entry),
+                    None => by_status.push((t.status, vec![entry])),
+                }
+            }
+            for (status, ids) in by_status {
+                let _ = writeln!(out, "      {status}: {}", ids.join(", "));
+            }
+        }
+    }
     if let Some(criteria) = &r.criteria {
         out.push('\n');
         let rule = criteria.first().map_or("", |j| match j.rule {

@@ -772,3 +772,50 @@ fn compare_lists_ids_present_in_one_file_only() {
     let c = temp_file(&dir, "c.csv", "id,label,score\n1,1,0.8\n2,2,0.4\n3,1,0.1\n");
     assert_input_error(&assay(&["compare", &a, &c]), &["c.csv", "row 2", "'2'"]);
 }
+
+// ------------------------------------------------------------ slices
+
+#[test]
+fn slices_have_metrics_intervals_and_tests() {
+    let out = demo(&["--slice", "size", "--json", "-"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&r);
+    let groups = r["slices"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 3);
+    let total: u64 = groups.iter().map(|g| g["n"].as_u64().unwrap()).sum();
+    assert_eq!(total, 285, "every item is in exactly one slice");
+    for g in groups {
+        assert!(g["metrics"]["accuracy"]["ci"].is_object());
+        // Few malignant tumours per size tertile: recall cannot be judged per slice.
+        assert_eq!(g["tests"]["recall"]["status"], "insufficient evidence");
+        let acc = &g["tests"]["accuracy"];
+        if acc["status"] != "insufficient evidence" {
+            assert!(acc["adjusted_p"].as_f64().unwrap() >= acc["p_value"].as_f64().unwrap());
+        }
+    }
+    assert_eq!(r["slices"]["correction"], "holm");
+}
+
+#[test]
+fn slice_columns_must_be_complete_and_the_task_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "s.csv", "label,score,line\n1,0.9,A\n0,0.2,\n");
+    assert_input_error(
+        &assay(&["eval", &f, "--slice", "line"]),
+        &["s.csv", "row 2", "column 'line'", "empty"],
+    );
+    assert_input_error(
+        &assay(&["eval", &f, "--slice", "camera"]),
+        &["no column named 'camera'", "slice column"],
+    );
+    assert_input_error(
+        &assay(&[
+            "eval",
+            data("multiclass.parquet").to_str().unwrap(),
+            "--slice",
+            "label",
+        ]),
+        &["binary tasks"],
+    );
+}

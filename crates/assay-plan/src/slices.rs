@@ -1,0 +1,318 @@
+//! Slices (binary tasks): every metric and its interval per value of one or
+//! more columns (production line, lighting, camera …), each slice tested
+//! against the rest, with Holm or Benjamini–Hochberg control across every
+//! slice × metric test. A slice too small to support a conclusion — fewer
+//! items than the minimum, or too little power to see the stated effect — is
+//! marked "insufficient evidence" and left out of the tests.
+
+use std::collections::BTreeMap;
+
+use assay_data::Label;
+use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState};
+use assay_metrics::confusion::BinaryCounts;
+use assay_metrics::{BatchError, MetricSet};
+use assay_stats::binary::IntervalSettings;
+use assay_stats::slices::{
+    Correction, adjust, independent_auc_test, power_two_proportions, two_proportion_test,
+};
+use serde::Serialize;
+
+use crate::result::OrderedMap;
+
+/// How slices are judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SliceSettings {
+    /// The columns whose value combinations form the slices.
+    pub columns: Vec<String>,
+    /// Multiple-comparison control.
+    pub correction: Correction,
+    /// Fewer items than this: insufficient evidence.
+    pub min_size: u64,
+    /// Less power than this to see `effect`: insufficient evidence.
+    pub min_power: f64,
+    /// The difference from the rest the tests must be able to see.
+    pub effect: f64,
+    /// Significance level of the tests (after correction).
+    pub alpha: f64,
+}
+
+impl SliceSettings {
+    /// Defaults for these columns.
+    pub fn new(columns: Vec<String>) -> Self {
+        Self {
+            columns,
+            correction: Correction::Holm,
+            min_size: 30,
+            min_power: 0.8,
+            effect: 0.05,
+            alpha: 0.05,
+        }
+    }
+}
+
+/// One slice against the rest on one metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SliceTest {
+    /// The slice's value.
+    pub slice: Option<f64>,
+    /// The value on all other items.
+    pub rest: Option<f64>,
+    /// Power to see the stated effect (proportions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power: Option<f64>,
+    /// Unadjusted two-sided p-value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_value: Option<f64>,
+    /// p-value after the multiple-comparison correction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjusted_p: Option<f64>,
+    /// `differs`, `no difference shown` or `insufficient evidence`.
+    pub status: &'static str,
+}
+
+/// One slice.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SliceResult {
+    /// Column → value.
+    pub key: OrderedMap<String>,
+    /// Items in the slice.
+    pub n: u64,
+    /// Every binary metric of the slice, with intervals.
+    pub metrics: MetricSet,
+    /// Tests against the rest, by metric.
+    pub tests: OrderedMap<SliceTest>,
+}
+
+/// All slices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlicesOut {
+    /// The slicing columns.
+    pub columns: Vec<String>,
+    /// Multiple-comparison control.
+    pub correction: Correction,
+    /// Significance level after correction.
+    pub alpha: f64,
+    /// Minimum slice size.
+    pub min_size: u64,
+    /// Minimum power.
+    pub min_power: f64,
+    /// The effect the power is computed for.
+    pub effect: f64,
+    /// The slices, in key order.
+    pub groups: Vec<SliceResult>,
+}
+
+/// One state per slice, fed from the same batches as the overall state.
+pub struct SliceStates {
+    config: BinaryConfig,
+    inputs: BinaryInputs,
+    states: BTreeMap<Vec<Label>, BinaryState>,
+}
+
+impl SliceStates {
+    /// No slices yet.
+    pub fn new(config: BinaryConfig, inputs: BinaryInputs) -> Self {
+        Self {
+            config,
+            inputs,
+            states: BTreeMap::new(),
+        }
+    }
+
+    /// Route each row of a batch to its slice's state.
+    pub fn update(
+        &mut self,
+        keys: &[Vec<Label>],
+        batch: &BinaryBatch<'_>,
+    ) -> Result<(), BatchError> {
+        let mut groups: BTreeMap<&Vec<Label>, Vec<usize>> = BTreeMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            groups.entry(k).or_default().push(i);
+        }
+        for (key, rows) in groups {
+            let truth: Vec<bool> = rows.iter().map(|&i| batch.truth[i]).collect();
+            let score: Option<Vec<f64>> = batch.score.map(|s| rows.iter().map(|&i| s[i]).collect());
+            let prediction: Option<Vec<bool>> = batch
+                .prediction
+                .map(|p| rows.iter().map(|&i| p[i]).collect());
+            let weight: Option<Vec<f64>> =
+                batch.weight.map(|w| rows.iter().map(|&i| w[i]).collect());
+            let state = match self.states.get_mut(key) {
+                Some(s) => s,
+                None => {
+                    let s = BinaryState::new(self.config.clone(), self.inputs)?;
+                    self.states.entry(key.clone()).or_insert(s)
+                }
+            };
+            state.update(&BinaryBatch {
+                truth: &truth,
+                score: score.as_deref(),
+                prediction: prediction.as_deref(),
+                weight: weight.as_deref(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Compute every slice, its intervals and its tests against the rest.
+    pub fn finish(
+        mut self,
+        overall: &BinaryCounts,
+        settings: &SliceSettings,
+        intervals: Option<&IntervalSettings>,
+    ) -> SlicesOut {
+        struct Computed {
+            key: Vec<Label>,
+            n: u64,
+            metrics: MetricSet,
+            counts: BinaryCounts,
+            auc: Option<(f64, f64, Vec<f64>, Vec<f64>)>,
+        }
+        let mut computed = Vec::new();
+        for (key, mut state) in std::mem::take(&mut self.states) {
+            let mut report = state.compute();
+            if let Some(iv) = intervals {
+                let (cis, _) = assay_stats::binary::intervals(&mut state, &report, iv);
+                for (id, ci) in cis {
+                    if let Some(m) = report.metrics.get_mut(id)
+                        && m.value.is_some()
+                    {
+                        m.ci = Some(ci);
+                    }
+                }
+            }
+            let auc = state.ranking_mut().sorted_scores().and_then(|(pos, neg)| {
+                let (a, v) = assay_stats::delong::auc_variance(&pos, &neg)?;
+                Some((a, v?, pos, neg))
+            });
+            computed.push(Computed {
+                key,
+                n: report.rows,
+                metrics: report.metrics,
+                counts: report.counts,
+                auc,
+            });
+        }
+        // Proportion metrics: (id, successes, denominator).
+        let proportions = |c: &BinaryCounts| -> [(&'static str, f64, f64); 4] {
+            [
+                ("accuracy", c.tp + c.tn, c.total()),
+                ("recall", c.tp, c.tp + c.fn_),
+                ("specificity", c.tn, c.tn + c.fp),
+                ("precision", c.tp, c.tp + c.fp),
+            ]
+        };
+        let mut tests: Vec<Vec<(&'static str, SliceTest)>> = Vec::new();
+        let mut family: Vec<(usize, usize, f64)> = Vec::new();
+        for (s, slice) in computed.iter().enumerate() {
+            let mut row = Vec::new();
+            let rest = BinaryCounts {
+                tp: overall.tp - slice.counts.tp,
+                fp: overall.fp - slice.counts.fp,
+                tn: overall.tn - slice.counts.tn,
+                fn_: overall.fn_ - slice.counts.fn_,
+            };
+            for ((id, x1, n1), (_, x2, n2)) in proportions(&slice.counts)
+                .into_iter()
+                .zip(proportions(&rest))
+            {
+                let p = (x1 + x2) / (n1 + n2);
+                let power = power_two_proportions(p, n1, n2, settings.effect, settings.alpha);
+                let enough = slice.n >= settings.min_size && power >= settings.min_power;
+                let test = enough
+                    .then(|| two_proportion_test(x1, n1, x2, n2))
+                    .flatten();
+                if let Some((_, pv)) = test {
+                    family.push((s, row.len(), pv));
+                }
+                row.push((
+                    id,
+                    SliceTest {
+                        slice: (n1 > 0.0).then(|| x1 / n1),
+                        rest: (n2 > 0.0).then(|| x2 / n2),
+                        power: Some(power),
+                        p_value: test.map(|t| t.1),
+                        adjusted_p: None,
+                        status: if test.is_some() {
+                            "no difference shown"
+                        } else {
+                            "insufficient evidence"
+                        },
+                    },
+                ));
+            }
+            if let Some((auc, var, _, _)) = &slice.auc {
+                let (mut pos, mut neg) = (Vec::new(), Vec::new());
+                for (t, other) in computed.iter().enumerate() {
+                    if t != s
+                        && let Some((_, _, p, n)) = &other.auc
+                    {
+                        pos.extend_from_slice(p);
+                        neg.extend_from_slice(n);
+                    }
+                }
+                pos.sort_by(f64::total_cmp);
+                neg.sort_by(f64::total_cmp);
+                let rest = assay_stats::delong::auc_variance(&pos, &neg);
+                let enough = slice.n >= settings.min_size;
+                let test = match (enough, rest) {
+                    (true, Some((a2, Some(v2)))) => independent_auc_test(*auc, *var, a2, v2),
+                    _ => None,
+                };
+                if let Some((_, pv)) = test {
+                    family.push((s, row.len(), pv));
+                }
+                row.push((
+                    "roc_auc",
+                    SliceTest {
+                        slice: Some(*auc),
+                        rest: rest.map(|r| r.0),
+                        power: None,
+                        p_value: test.map(|t| t.1),
+                        adjusted_p: None,
+                        status: if test.is_some() {
+                            "no difference shown"
+                        } else {
+                            "insufficient evidence"
+                        },
+                    },
+                ));
+            }
+            tests.push(row);
+        }
+        let raw: Vec<f64> = family.iter().map(|f| f.2).collect();
+        for ((s, t, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
+            let test = &mut tests[*s][*t].1;
+            test.adjusted_p = Some(adj);
+            if adj < settings.alpha {
+                test.status = "differs";
+            }
+        }
+        let groups = computed
+            .into_iter()
+            .zip(tests)
+            .map(|(c, t)| SliceResult {
+                key: OrderedMap(
+                    settings
+                        .columns
+                        .iter()
+                        .cloned()
+                        .zip(c.key.iter().map(ToString::to_string))
+                        .collect(),
+                ),
+                n: c.n,
+                metrics: c.metrics,
+                tests: OrderedMap(t.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+            })
+            .collect();
+        SlicesOut {
+            columns: settings.columns.clone(),
+            correction: settings.correction,
+            alpha: settings.alpha,
+            min_size: settings.min_size,
+            min_power: settings.min_power,
+            effect: settings.effect,
+            groups,
+        }
+    }
+}
