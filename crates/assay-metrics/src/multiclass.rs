@@ -165,7 +165,7 @@ pub fn confusion_metrics(cm: &ConfusionMatrix) -> (MetricSet, Vec<MetricSet>) {
 
 /// Index of the first largest value (numpy's `argmax`).
 #[inline]
-fn argmax(row: &[f64]) -> usize {
+pub fn argmax(row: &[f64]) -> usize {
     let mut best = 0;
     for (j, &v) in row.iter().enumerate().skip(1) {
         if v > row[best] {
@@ -179,7 +179,7 @@ fn argmax(row: &[f64]) -> usize {
 /// scikit-learn's `top_k_accuracy_score` does (a reversed stable argsort:
 /// among equal scores the higher class index ranks first).
 #[inline]
-fn in_top_k(row: &[f64], c: usize, k: usize) -> bool {
+pub fn in_top_k(row: &[f64], c: usize, k: usize) -> bool {
     let sc = row[c];
     let ahead = row
         .iter()
@@ -234,6 +234,14 @@ impl MulticlassState {
     /// The settings.
     pub fn config(&self) -> &MulticlassConfig {
         &self.config
+    }
+
+    /// The stored rows (probabilities given, no weights): the true class of
+    /// each row and the probabilities column by column, for intervals that
+    /// resample rows.
+    pub fn stored_rows(&self) -> Option<(&[u32], &[Vec<f64>])> {
+        (self.inputs.probabilities && !self.inputs.weight)
+            .then_some((self.truth.as_slice(), self.columns.as_slice()))
     }
 
     /// Check a batch without changing the state.

@@ -865,7 +865,7 @@ fn multiclass(
     let mut report = state.compute();
     let intervals = spec.intervals.as_ref().map(|settings| {
         let (global, by_class, note) =
-            assay_stats::multiclass::intervals(&report, ctx.weight.is_some(), settings);
+            assay_stats::multiclass::intervals(&state, &report, ctx.weight.is_some(), settings);
         for (id, ci) in &global {
             attach(&mut report.metrics, id, ci);
         }

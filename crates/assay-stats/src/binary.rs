@@ -209,7 +209,7 @@ fn merged_descending(pos: &[f64], neg: &[f64]) -> Vec<(f64, bool)> {
 }
 
 /// Poisson(1) by inversion of its distribution function.
-fn poisson_one(u: f64) -> u32 {
+pub(crate) fn poisson_one(u: f64) -> u32 {
     let mut k = 0u32;
     let mut p = (-1.0f64).exp();
     let mut cdf = p;
@@ -241,7 +241,7 @@ fn row_bootstrap(
 ) -> Vec<(&'static str, Option<Interval>)> {
     let rows = merged_descending(pos, neg);
     let replicate = |r: usize| -> [Option<f64>; 6] {
-        let mut rng = replicate_rng(settings.seed ^ 0x9E37_79B9_7F4A_7C15, r as u64);
+        let mut rng = replicate_rng(settings.seed ^ crate::bootstrap::ROW_STREAM, r as u64);
         let weights: Vec<f64> = rows
             .iter()
             .map(|_| f64::from(poisson_one(rng.random::<f64>())))

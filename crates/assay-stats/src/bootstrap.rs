@@ -18,6 +18,10 @@ use crate::{Interval, normal_cdf, normal_quantile};
 /// A metric computed from a table of counts; `None` where it is undefined.
 pub type CountStatistic<'a> = dyn Fn(&[u64]) -> Option<f64> + Sync + 'a;
 
+/// Row bootstraps draw from `seed ^ ROW_STREAM`, a stream family apart from
+/// the cell bootstraps' so the two never share draws.
+pub const ROW_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
+
 /// Which bootstrap interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {

@@ -6,16 +6,22 @@
 //! | accuracy (= micro precision, recall, F1 and weighted recall), per-class precision, recall, specificity | Wilson (or Clopper–Pearson) |
 //! | balanced_accuracy, macro and weighted precision / recall / F1, specificity_macro, mcc, cohen_kappa, kl_divergence, per-class F1 | bootstrap over the confusion cells (multinomial), percentile or BCa |
 //!
-//! The probability-based metrics (one-vs-rest and one-vs-one AUC, log loss,
-//! Brier, top-k accuracy, ECE) have no interval yet. Nothing is returned for
-//! weighted data.
+//! | per-class roc_auc | DeLong (one class against the rest) |
+//! | roc_auc_ovr_macro / _weighted, roc_auc_ovo_macro, log_loss, brier_score, top-k accuracy, ece, mce | bootstrap over rows (Poisson weights; each column's sort is done once), percentile, within the row budget |
+//!
+//! Nothing is returned for weighted data.
 
+use assay_metrics::calibration::CalibrationBins;
 use assay_metrics::confusion::ConfusionMatrix;
-use assay_metrics::multiclass::{MulticlassReport, confusion_metrics};
+use assay_metrics::multiclass::{
+    MulticlassReport, MulticlassState, argmax, confusion_metrics, in_top_k,
+};
 use assay_metrics::value::Interval;
+use rand::RngExt;
+use rayon::prelude::*;
 
 use crate::binary::IntervalSettings;
-use crate::bootstrap::{self, Method};
+use crate::bootstrap::{self, Method, ROW_STREAM};
 
 /// Metrics bootstrapped over the cells.
 const CELL_METRICS: [&str; 11] = [
@@ -59,8 +65,10 @@ fn statistics(cells: &[u64], k: usize) -> Vec<Option<f64>> {
     out
 }
 
-/// Intervals for `report` (unweighted data only).
+/// Intervals for `report` (unweighted data only). `state` is the state the
+/// report came from (for the metrics that need the rows).
 pub fn intervals(
+    state: &MulticlassState,
     report: &MulticlassReport,
     weighted: bool,
     settings: &IntervalSettings,
@@ -130,6 +138,203 @@ pub fn intervals(
             per_class[m - (CELL_METRICS.len() - 1)].push(("f1", ci));
         }
     }
-    let note = "no interval yet for the probability-based metrics (AUC, log loss, Brier, top-k accuracy, ECE, MCE)";
-    (global, per_class, Some(note.into()))
+    let mut note = None;
+    if let Some((truth, columns)) = state.stored_rows() {
+        let n = truth.len() as u64;
+        let k = columns.len() as u64;
+        for (c, slot) in per_class.iter_mut().enumerate() {
+            let mut pos = Vec::new();
+            let mut neg = Vec::new();
+            for (i, &t) in truth.iter().enumerate() {
+                if t as usize == c {
+                    pos.push(columns[c][i])
+                } else {
+                    neg.push(columns[c][i])
+                }
+            }
+            pos.sort_by(f64::total_cmp);
+            neg.sort_by(f64::total_cmp);
+            if let Some((auc, Some(var))) = crate::delong::auc_variance(&pos, &neg) {
+                slot.push(("roc_auc", crate::delong::interval(auc, var, settings.level)));
+            }
+        }
+        if n * k * settings.replicates as u64 <= settings.row_budget {
+            global.extend(row_bootstrap(
+                truth,
+                columns,
+                state.config().top_k,
+                state.config().calibration_bins,
+                settings,
+            ));
+        } else {
+            note = Some(format!(
+                "no interval for the probability-based metrics: the row bootstrap would cost {n} rows × {k} classes × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
+                settings.replicates, settings.row_budget
+            ));
+        }
+    }
+    (global, per_class, note)
+}
+
+/// Percentile intervals for the probability-based metrics by a Poisson
+/// bootstrap over rows; each column is sorted once and walked per replicate.
+fn row_bootstrap(
+    truth: &[u32],
+    columns: &[Vec<f64>],
+    top_k: Option<usize>,
+    bins: usize,
+    settings: &IntervalSettings,
+) -> Vec<(String, Interval)> {
+    let k = columns.len();
+    let n = truth.len();
+    // Per-row quantities that do not change under resampling.
+    let mut loss = Vec::with_capacity(n);
+    let mut brier = Vec::with_capacity(n);
+    let mut hit = Vec::with_capacity(n);
+    let mut top = Vec::with_capacity(n);
+    let scale = if k < 3 { 0.5 } else { 1.0 };
+    let mut row = vec![0.0; k];
+    for (i, &t) in truth.iter().enumerate() {
+        for (j, c) in columns.iter().enumerate() {
+            row[j] = c[i];
+        }
+        let t = t as usize;
+        loss.push(-row[t].clamp(f64::EPSILON, 1.0 - f64::EPSILON).ln());
+        brier.push(
+            scale
+                * row
+                    .iter()
+                    .enumerate()
+                    .map(|(j, p)| if j == t { (1.0 - p) * (1.0 - p) } else { p * p })
+                    .sum::<f64>(),
+        );
+        hit.push(top_k.is_some_and(|tk| in_top_k(&row, t, tk)));
+        let best = argmax(&row);
+        top.push((row[best], best == t));
+    }
+    // Each column's order, descending, with tie-group starts marked.
+    let orders: Vec<Vec<(u32, bool)>> = columns
+        .par_iter()
+        .map(|c| {
+            let mut idx: Vec<u32> = (0..n as u32).collect();
+            idx.sort_by(|&a, &b| c[b as usize].total_cmp(&c[a as usize]));
+            idx.iter()
+                .enumerate()
+                .map(|(r, &i)| (i, r == 0 || c[idx[r - 1] as usize] != c[i as usize]))
+                .collect()
+        })
+        .collect();
+    let mut ids: Vec<String> = vec!["log_loss".into(), "brier_score".into()];
+    if let Some(tk) = top_k {
+        ids.push(format!("top_{tk}_accuracy"));
+    }
+    ids.extend(
+        [
+            "ece",
+            "mce",
+            "roc_auc_ovr_macro",
+            "roc_auc_ovr_weighted",
+            "roc_auc_ovo_macro",
+        ]
+        .map(String::from),
+    );
+    let replicate = |r: usize| -> Vec<Option<f64>> {
+        let mut rng = bootstrap::replicate_rng(settings.seed ^ ROW_STREAM, r as u64);
+        let w: Vec<f64> = (0..n)
+            .map(|_| f64::from(crate::binary::poisson_one(rng.random::<f64>())))
+            .collect();
+        let total: f64 = w.iter().sum();
+        if total == 0.0 {
+            return vec![None; ids.len()];
+        }
+        let mut class_w = vec![0.0; k];
+        for (i, &t) in truth.iter().enumerate() {
+            class_w[t as usize] += w[i];
+        }
+        let mut out = vec![
+            Some(loss.iter().zip(&w).map(|(l, w)| l * w).sum::<f64>() / total),
+            Some(brier.iter().zip(&w).map(|(b, w)| b * w).sum::<f64>() / total),
+        ];
+        if top_k.is_some() {
+            out.push(Some(
+                hit.iter()
+                    .zip(&w)
+                    .map(|(h, w)| if *h { *w } else { 0.0 })
+                    .sum::<f64>()
+                    / total,
+            ));
+        }
+        let mut cal = CalibrationBins::new(bins);
+        for (i, &(conf, correct)) in top.iter().enumerate() {
+            if w[i] > 0.0 {
+                cal.push(conf, correct, w[i]);
+            }
+        }
+        out.push(cal.ece());
+        out.push(cal.mce());
+        // One walk per column: class j's one-vs-rest AUC and its pairwise counts.
+        let mut ovr = vec![None; k];
+        let mut pair = vec![vec![0.0; k]; k];
+        for (j, order) in orders.iter().enumerate() {
+            let mut above = 0.0; // weight of class j strictly above the current group
+            let mut start = 0;
+            while start < n {
+                let mut end = start + 1;
+                while end < n && !order[end].1 {
+                    end += 1;
+                }
+                let j_here: f64 = order[start..end]
+                    .iter()
+                    .filter(|(i, _)| truth[*i as usize] as usize == j)
+                    .map(|(i, _)| w[*i as usize])
+                    .sum();
+                for &(i, _) in &order[start..end] {
+                    let b = truth[i as usize] as usize;
+                    if b != j {
+                        pair[j][b] += w[i as usize] * (above + 0.5 * j_here);
+                    }
+                }
+                above += j_here;
+                start = end;
+            }
+            let pos = class_w[j];
+            let neg = total - pos;
+            if pos > 0.0 && neg > 0.0 {
+                ovr[j] = Some(pair[j].iter().sum::<f64>() / (pos * neg));
+            }
+        }
+        let all: Option<Vec<f64>> = ovr.iter().copied().collect();
+        match all {
+            Some(a) => {
+                out.push(Some(a.iter().sum::<f64>() / k as f64));
+                out.push(Some(
+                    a.iter().zip(&class_w).map(|(x, w)| x * w).sum::<f64>() / total,
+                ));
+                let mut sum = 0.0;
+                for a_ in 0..k {
+                    for b_ in a_ + 1..k {
+                        let pw = class_w[a_] * class_w[b_];
+                        sum += (pair[a_][b_] / pw + pair[b_][a_] / pw) / 2.0;
+                    }
+                }
+                out.push(Some(sum / (k * (k - 1) / 2) as f64));
+            }
+            None => out.extend([None, None, None]),
+        }
+        out
+    };
+    let all: Vec<Vec<Option<f64>>> = (0..settings.replicates)
+        .into_par_iter()
+        .map(replicate)
+        .collect();
+    ids.into_iter()
+        .enumerate()
+        .filter_map(|(m, id)| {
+            let mut reps: Vec<f64> = all.iter().filter_map(|r| r[m]).collect();
+            if reps.len() * 2 < settings.replicates {
+                return None;
+            }
+            bootstrap::percentile(&mut reps, settings.level).map(|ci| (id, ci))
+        })
+        .collect()
 }

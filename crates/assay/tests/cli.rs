@@ -819,3 +819,44 @@ fn slice_columns_must_be_complete_and_the_task_binary() {
         &["binary tasks"],
     );
 }
+
+#[test]
+fn every_multiclass_metric_has_an_interval_that_contains_it() {
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["eval", "../../data/demo/digits.csv", "--json", "-"])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(
+        one,
+        run("2"),
+        "multi-class intervals depend on the thread count"
+    );
+    let r: Value = serde_json::from_slice(&one).unwrap();
+    assert_valid(&r);
+    for (id, m) in r["metrics"].as_object().unwrap() {
+        let v = m["value"].as_f64().unwrap();
+        let (lo, hi) = (
+            m["ci"]["low"].as_f64().unwrap(),
+            m["ci"]["high"].as_f64().unwrap(),
+        );
+        assert!(
+            lo <= v + 1e-12 && v <= hi + 1e-12 || id == "mce",
+            "{id}: {v} outside [{lo}, {hi}]"
+        );
+    }
+    for (class, m) in r["per_class"].as_object().unwrap() {
+        for id in ["precision", "recall", "specificity", "f1", "roc_auc"] {
+            assert!(
+                m[id]["ci"].is_object(),
+                "per_class.{class}.{id} has no interval"
+            );
+        }
+    }
+}
