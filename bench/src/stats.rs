@@ -110,10 +110,10 @@ fn main() -> anyhow::Result<()> {
                     tp: k[3] as f64,
                 };
                 let f1 = settings
-                    .counts_interval(&cells, &|k| of(k).fbeta(1.0).value)
+                    .counts_interval(&cells, 2, &|k| of(k).fbeta(1.0).value)
                     .context("f1")?;
                 let mcc = settings
-                    .counts_interval(&cells, &|k| of(k).matrix().mcc().value)
+                    .counts_interval(&cells, 2, &|k| of(k).matrix().mcc().value)
                     .context("mcc")?;
                 let t = start.elapsed().as_secs_f64();
                 eprintln!(

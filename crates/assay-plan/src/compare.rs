@@ -356,8 +356,10 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
         let diff = |k: &[u64]| Some(metric(&counts(k, true))? - metric(&counts(k, false))?);
         let estimate = diff(&cells);
         let interval = estimate.and_then(|_| {
+            // Cells laid out by truth first: two strata when stratified.
             let mut reps = bootstrap::multinomial_replicates(
                 &cells,
+                settings.strata(2),
                 settings.replicates,
                 settings.seed,
                 &diff,

@@ -96,6 +96,8 @@ pub struct IntervalInfo {
     pub proportion: &'static str,
     /// `percentile` or `bca`.
     pub bootstrap: &'static str,
+    /// Whether cell bootstraps resample within each true class.
+    pub stratified: bool,
     /// Why some or all metrics have no interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -118,6 +120,7 @@ impl IntervalInfo {
                 Method::Percentile => "percentile",
                 Method::Bca => "bca",
             },
+            stratified: s.stratified,
             note,
         }
     }

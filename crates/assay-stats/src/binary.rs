@@ -34,6 +34,8 @@ pub struct IntervalSettings {
     pub proportion: ProportionMethod,
     /// Interval from bootstrap replicates.
     pub bootstrap: Method,
+    /// Resample within each true class (cell bootstraps), keeping the class counts.
+    pub stratified: bool,
     /// Largest rows × replicates the row bootstrap may cost; past it the
     /// row-based metrics get no interval and a note says so.
     pub row_budget: u64,
@@ -47,6 +49,7 @@ impl Default for IntervalSettings {
             seed: 4213,
             proportion: ProportionMethod::Wilson,
             bootstrap: Method::Percentile,
+            stratified: false,
             row_budget: 200_000_000,
         }
     }
@@ -62,6 +65,11 @@ pub enum ProportionMethod {
 }
 
 impl IntervalSettings {
+    /// The number of strata to use: `classes` when stratified, else one.
+    pub fn strata(&self, classes: usize) -> usize {
+        if self.stratified { classes } else { 1 }
+    }
+
     /// The proportion interval for `x` of `n`.
     pub fn proportion(&self, x: f64, n: f64) -> Option<Interval> {
         match self.proportion {
@@ -70,15 +78,23 @@ impl IntervalSettings {
         }
     }
 
-    /// Bootstrap interval of a statistic of counts (multinomial replicates).
+    /// Bootstrap interval of a statistic of counts (multinomial replicates),
+    /// with `strata` equal groups of cells (one per true class) resampled
+    /// separately when the settings ask for a stratified bootstrap.
     pub fn counts_interval(
         &self,
         counts: &[u64],
+        strata: usize,
         statistic: &CountStatistic<'_>,
     ) -> Option<Interval> {
         let estimate = statistic(counts)?;
-        let mut reps =
-            bootstrap::multinomial_replicates(counts, self.replicates, self.seed, statistic);
+        let mut reps = bootstrap::multinomial_replicates(
+            counts,
+            self.strata(strata),
+            self.replicates,
+            self.seed,
+            statistic,
+        );
         match self.bootstrap {
             Method::Percentile => bootstrap::percentile(&mut reps, self.level),
             Method::Bca => {
@@ -160,7 +176,8 @@ pub fn intervals(
         }),
     ];
     for (id, statistic) in by_counts {
-        push(id, settings.counts_interval(&cells, statistic));
+        // Cells [tn, fp | fn, tp]: two strata, one per true class.
+        push(id, settings.counts_interval(&cells, 2, statistic));
     }
     if state.inputs().score {
         let Some((pos, neg)) = state.ranking_mut().sorted_scores() else {

@@ -135,10 +135,32 @@ pub fn multinomial(counts: &[u64], rng: &mut ChaCha8Rng, out: &mut [u64]) {
     }
 }
 
+/// A multinomial resample within each of `strata` equal, contiguous groups of
+/// cells (each group's total kept): with the cells of a confusion matrix laid
+/// out by true class, this is the bootstrap stratified by class. One stratum
+/// is the plain multinomial.
+pub fn stratified_multinomial(
+    counts: &[u64],
+    strata: usize,
+    rng: &mut ChaCha8Rng,
+    out: &mut [u64],
+) {
+    let strata = strata.max(1);
+    if strata == 1 || counts.len() % strata != 0 {
+        multinomial(counts, rng, out);
+        return;
+    }
+    let width = counts.len() / strata;
+    for (c, o) in counts.chunks(width).zip(out.chunks_mut(width)) {
+        multinomial(c, rng, o);
+    }
+}
+
 /// `replicates` bootstrap values of `statistic` over multinomial resamples of
 /// `counts`; replicates where the statistic is undefined are left out.
 pub fn multinomial_replicates(
     counts: &[u64],
+    strata: usize,
     replicates: usize,
     seed: u64,
     statistic: &CountStatistic<'_>,
@@ -151,7 +173,7 @@ pub fn multinomial_replicates(
             || vec![0; counts.len()],
             |out, r| {
                 let mut rng = replicate_rng(seed, r as u64);
-                multinomial(counts, &mut rng, out);
+                stratified_multinomial(counts, strata, &mut rng, out);
                 statistic(out)
             },
         )
@@ -163,6 +185,7 @@ pub fn multinomial_replicates(
 /// table (all the metrics of one confusion matrix at once).
 pub fn multinomial_replicates_multi(
     counts: &[u64],
+    strata: usize,
     replicates: usize,
     seed: u64,
     statistic: &(dyn Fn(&[u64]) -> Vec<Option<f64>> + Sync),
@@ -173,7 +196,7 @@ pub fn multinomial_replicates_multi(
             || vec![0; counts.len()],
             |out, r| {
                 let mut rng = replicate_rng(seed, r as u64);
-                multinomial(counts, &mut rng, out);
+                stratified_multinomial(counts, strata, &mut rng, out);
                 statistic(out)
             },
         )
@@ -237,10 +260,22 @@ mod tests {
     }
 
     #[test]
+    fn stratified_resampling_keeps_each_class_total() {
+        let counts = [30, 5, 2, 13]; // [tn, fp | fn, tp]
+        let mut rng = replicate_rng(2, 0);
+        let mut out = [0; 4];
+        for _ in 0..200 {
+            stratified_multinomial(&counts, 2, &mut rng, &mut out);
+            assert_eq!(out[0] + out[1], 35);
+            assert_eq!(out[2] + out[3], 15);
+        }
+    }
+
+    #[test]
     fn replicates_do_not_depend_on_threads() {
         let counts = [40, 10, 5, 45];
         let stat = |c: &[u64]| Some(c[0] as f64 / c.iter().sum::<u64>() as f64);
-        let a = multinomial_replicates(&counts, 500, 7, &stat);
+        let a = multinomial_replicates(&counts, 1, 500, 7, &stat);
         let b: Vec<f64> = (0..500)
             .map(|r| {
                 let mut rng = replicate_rng(7, r);

@@ -111,10 +111,13 @@ pub fn intervals(
     }
     let cells: Vec<u64> = cm.rows().iter().flatten().map(|&c| c as u64).collect();
     let estimate = statistics(&cells, k);
-    let replicates: Vec<Vec<Option<f64>>> =
-        bootstrap::multinomial_replicates_multi(&cells, settings.replicates, settings.seed, &|x| {
-            statistics(x, k)
-        });
+    let replicates: Vec<Vec<Option<f64>>> = bootstrap::multinomial_replicates_multi(
+        &cells,
+        settings.strata(k),
+        settings.replicates,
+        settings.seed,
+        &|x| statistics(x, k),
+    );
     let jackknife = (settings.bootstrap == Method::Bca)
         .then(|| bootstrap::jackknife_counts_multi(&cells, &|x| statistics(x, k)));
     for (m, est) in estimate.iter().enumerate() {

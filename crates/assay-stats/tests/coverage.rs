@@ -69,7 +69,7 @@ fn bootstrap_covers_f1() {
             seed: r,
             ..settings
         };
-        let ci = s.counts_interval(&items, &f1).unwrap();
+        let ci = s.counts_interval(&items, 2, &f1).unwrap();
         covered += u64::from(ci.low <= truth && truth <= ci.high);
     }
     assert_coverage("f1 (bootstrap)", covered);

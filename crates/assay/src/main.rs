@@ -370,6 +370,10 @@ struct EvalArgs {
     #[arg(long, default_value_t = 200_000_000)]
     row_bootstrap_budget: u64,
 
+    /// Bootstrap within each true class (keeps the class counts of the test set)
+    #[arg(long)]
+    stratified: bool,
+
     /// Point estimates only: no confidence intervals
     #[arg(long)]
     no_intervals: bool,
@@ -502,6 +506,7 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
             ProportionArg::ClopperPearson => ProportionMethod::ClopperPearson,
         },
         row_budget: args.row_bootstrap_budget,
+        stratified: args.stratified,
         bootstrap: match args.bootstrap_ci {
             BootstrapArg::Percentile => BootstrapMethod::Percentile,
             BootstrapArg::Bca => BootstrapMethod::Bca,
