@@ -146,7 +146,7 @@ pub fn stratified_multinomial(
     out: &mut [u64],
 ) {
     let strata = strata.max(1);
-    if strata == 1 || counts.len() % strata != 0 {
+    if strata == 1 || !counts.len().is_multiple_of(strata) {
         multinomial(counts, rng, out);
         return;
     }
