@@ -25,6 +25,8 @@ pub struct MultilabelConfig {
     pub curve_mode: CurveMode,
     /// Curve points kept per label for plotting.
     pub max_curve_points: usize,
+    /// Keep the rows (for intervals that resample them); memory grows with the rows.
+    pub keep_rows: bool,
 }
 
 impl MultilabelConfig {
@@ -36,6 +38,7 @@ impl MultilabelConfig {
             probabilities: true,
             curve_mode: CurveMode::Exact,
             max_curve_points: 200,
+            keep_rows: false,
         }
     }
 }
@@ -64,6 +67,17 @@ pub struct MultilabelBatch<'a> {
     pub weight: Option<&'a [f64]>,
 }
 
+/// Kept rows of a multi-label state, row-major.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredRows<'a> {
+    /// Truth flags.
+    pub truth: &'a [bool],
+    /// Scores, when the state has them.
+    pub scores: Option<&'a [f64]>,
+    /// Predictions, when the state has them.
+    pub prediction: Option<&'a [bool]>,
+}
+
 /// Mergeable state of a multi-label assessment.
 #[derive(Debug, Clone)]
 pub struct MultilabelState {
@@ -79,6 +93,15 @@ pub struct MultilabelState {
     precision_samples: f64,
     recall_samples: f64,
     f1_samples: f64,
+    kept: KeptRows,
+}
+
+/// Rows kept for resampling (row-major, `labels` per row).
+#[derive(Debug, Clone, Default)]
+struct KeptRows {
+    truth: Vec<bool>,
+    scores: Vec<f64>,
+    prediction: Vec<bool>,
 }
 
 /// Everything computed from a multi-label state.
@@ -138,6 +161,7 @@ impl MultilabelState {
             precision_samples: 0.0,
             recall_samples: 0.0,
             f1_samples: 0.0,
+            kept: KeptRows::default(),
         })
     }
 
@@ -214,7 +238,34 @@ impl MultilabelState {
             self.weight_sum += w;
         }
         self.rows += n as u64;
+        if self.config.keep_rows {
+            self.kept.truth.extend_from_slice(batch.truth);
+            if let Some(s) = batch.scores {
+                self.kept.scores.extend_from_slice(s);
+            }
+            if let Some(p) = batch.prediction {
+                self.kept.prediction.extend_from_slice(p);
+            }
+        }
         Ok(())
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &MultilabelConfig {
+        &self.config
+    }
+
+    /// The kept rows (with `keep_rows`, unweighted): truth, scores and
+    /// predictions, row-major; absent inputs are `None`.
+    pub fn stored_rows(&self) -> Option<StoredRows<'_>> {
+        (self.config.keep_rows && !self.inputs.weight).then(|| StoredRows {
+            truth: &self.kept.truth,
+            scores: self.inputs.scores.then_some(self.kept.scores.as_slice()),
+            prediction: self
+                .inputs
+                .prediction
+                .then_some(self.kept.prediction.as_slice()),
+        })
     }
 
     /// Fold in another state built with the same settings and inputs.
@@ -236,6 +287,9 @@ impl MultilabelState {
         self.precision_samples += other.precision_samples;
         self.recall_samples += other.recall_samples;
         self.f1_samples += other.f1_samples;
+        self.kept.truth.extend(other.kept.truth);
+        self.kept.scores.extend(other.kept.scores);
+        self.kept.prediction.extend(other.kept.prediction);
         Ok(())
     }
 

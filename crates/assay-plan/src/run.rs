@@ -991,6 +991,7 @@ fn multilabel(
     config.probabilities = spec.score_kind == ScoreKind::Probability;
     config.curve_mode = spec.curve_mode;
     config.max_curve_points = spec.curve_points;
+    config.keep_rows = spec.intervals.is_some() && ctx.weight.is_none();
     let inputs = MultilabelInputs {
         scores: has_scores,
         prediction: has_preds,
@@ -1058,8 +1059,22 @@ fn multilabel(
             .update(&b)
             .map_err(|e| batch_error(ctx, batch, e, &column_of))
     })?;
-    let report = state.compute();
+    let mut report = state.compute();
+    let intervals = spec.intervals.as_ref().map(|settings| {
+        let (global, by_label, note) =
+            assay_stats::multilabel::intervals(&state, &report, settings);
+        for (id, ci) in &global {
+            attach(&mut report.metrics, id, ci);
+        }
+        for (set, cis) in report.per_label.iter_mut().zip(&by_label) {
+            for (id, ci) in cis {
+                attach(set, id, ci);
+            }
+        }
+        crate::result::IntervalInfo::from_settings(settings, note)
+    });
     let mut parameters = curves_config(spec);
+    parameters.intervals = intervals;
     parameters.threshold = (!has_preds).then_some(spec.threshold);
     parameters.score_kind = has_scores.then_some(spec.score_kind);
     let total = report.counts.first().map(|c| c.total());

@@ -21,6 +21,7 @@ pub mod bootstrap;
 pub mod compare;
 pub mod delong;
 pub mod multiclass;
+pub mod multilabel;
 pub mod proportion;
 pub mod sample_size;
 pub mod slices;

@@ -860,3 +860,40 @@ fn every_multiclass_metric_has_an_interval_that_contains_it() {
         }
     }
 }
+
+#[test]
+fn every_multilabel_metric_has_an_interval_that_contains_it() {
+    let r = json_result(&[data("multilabel.csv").to_str().unwrap()]);
+    assert_valid(&r);
+    for (id, m) in r["metrics"].as_object().unwrap() {
+        let v = m["value"].as_f64().unwrap();
+        let (lo, hi) = (
+            m["ci"]["low"].as_f64().unwrap(),
+            m["ci"]["high"].as_f64().unwrap(),
+        );
+        assert!(
+            lo <= v + 1e-12 && v <= hi + 1e-12,
+            "{id}: {v} outside [{lo}, {hi}]"
+        );
+    }
+    for (label, m) in r["per_label"].as_object().unwrap() {
+        for id in [
+            "precision",
+            "recall",
+            "specificity",
+            "f1",
+            "roc_auc",
+            "average_precision",
+        ] {
+            assert!(
+                m[id]["ci"].is_object(),
+                "per_label.{label}.{id} has no interval"
+            );
+        }
+    }
+    assert_eq!(r["metrics"]["exact_match"]["ci"]["method"], "wilson");
+    assert_eq!(
+        r["metrics"]["hamming_loss"]["ci"]["method"],
+        "bootstrap-percentile"
+    );
+}

@@ -1,0 +1,147 @@
+//! Intervals for the multi-label metrics:
+//!
+//! | metrics | method |
+//! | --- | --- |
+//! | exact_match, per-label precision, recall, specificity | Wilson (or Clopper–Pearson) |
+//! | per-label roc_auc | DeLong |
+//! | everything else (Hamming loss, Jaccard, averaged precision / recall / F1, macro AUC and AP, per-label F1 and AP) | bootstrap over rows: each replicate is the metric state itself, fed the rows with Poisson weights, percentile |
+//!
+//! Labels of one item are correlated, so the row is the unit of resampling.
+//! Needs the state's kept rows (unweighted data, within the row budget).
+
+use assay_metrics::multilabel::{
+    MultilabelBatch, MultilabelConfig, MultilabelReport, MultilabelState,
+};
+use assay_metrics::value::Interval;
+use rand::RngExt;
+use rayon::prelude::*;
+
+use crate::binary::IntervalSettings;
+use crate::bootstrap::{self, ROW_STREAM};
+
+/// Intervals by metric id, per label (by label index), and a note.
+pub type MultilabelIntervals = (
+    Vec<(String, Interval)>,
+    Vec<Vec<(String, Interval)>>,
+    Option<String>,
+);
+
+/// Intervals for `report`, computed from the rows `state` kept.
+pub fn intervals(
+    state: &MultilabelState,
+    report: &MultilabelReport,
+    settings: &IntervalSettings,
+) -> MultilabelIntervals {
+    let l = report.per_label.len();
+    let mut global = Vec::new();
+    let mut per_label: Vec<Vec<(String, Interval)>> = vec![Vec::new(); l];
+    let Some(rows) = state.stored_rows() else {
+        return (
+            global,
+            per_label,
+            Some("intervals are not computed for weighted data yet".into()),
+        );
+    };
+    let n = rows.truth.len() / l.max(1);
+    // Exact match: a proportion of items.
+    if let Some(v) = report.metrics.get("exact_match").and_then(|m| m.value) {
+        let x = (v * n as f64).round();
+        global.extend(
+            settings
+                .proportion(x, n as f64)
+                .map(|ci| ("exact_match".to_owned(), ci)),
+        );
+    }
+    for (j, slot) in per_label.iter_mut().enumerate() {
+        let c = report.counts[j];
+        for (id, x, d) in [
+            ("precision", c.tp, c.tp + c.fp),
+            ("recall", c.tp, c.tp + c.fn_),
+            ("specificity", c.tn, c.tn + c.fp),
+        ] {
+            slot.extend(settings.proportion(x, d).map(|ci| (id.to_owned(), ci)));
+        }
+        if let Some(scores) = rows.scores {
+            let (mut pos, mut neg) = (Vec::new(), Vec::new());
+            for i in 0..n {
+                let s = scores[i * l + j];
+                if rows.truth[i * l + j] {
+                    pos.push(s)
+                } else {
+                    neg.push(s)
+                }
+            }
+            pos.sort_by(f64::total_cmp);
+            neg.sort_by(f64::total_cmp);
+            if let Some((auc, Some(var))) = crate::delong::auc_variance(&pos, &neg) {
+                slot.push((
+                    "roc_auc".to_owned(),
+                    crate::delong::interval(auc, var, settings.level),
+                ));
+            }
+        }
+    }
+    let cost = (n * l) as u64 * settings.replicates as u64;
+    if cost > settings.row_budget {
+        let note = format!(
+            "no interval for the row-based multi-label metrics: the row bootstrap would cost {n} rows × {l} labels × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
+            settings.replicates, settings.row_budget
+        );
+        return (global, per_label, Some(note));
+    }
+    let config = MultilabelConfig {
+        keep_rows: false,
+        ..state.config().clone()
+    };
+    let replicate = |r: usize| -> Option<MultilabelReport> {
+        let mut rng = bootstrap::replicate_rng(settings.seed ^ ROW_STREAM, r as u64);
+        let weights: Vec<f64> = (0..n)
+            .map(|_| f64::from(crate::binary::poisson_one(rng.random::<f64>())))
+            .collect();
+        MultilabelState::evaluate(
+            config.clone(),
+            &MultilabelBatch {
+                truth: rows.truth,
+                scores: rows.scores,
+                prediction: rows.prediction,
+                weight: Some(&weights),
+            },
+        )
+        .ok()
+    };
+    let reports: Vec<Option<MultilabelReport>> = (0..settings.replicates)
+        .into_par_iter()
+        .map(replicate)
+        .collect();
+    let interval = |values: Vec<f64>| {
+        let mut values = values;
+        (values.len() * 2 >= settings.replicates)
+            .then(|| bootstrap::percentile(&mut values, settings.level))
+            .flatten()
+    };
+    for (id, m) in report.metrics.iter() {
+        if m.value.is_none() || id == "exact_match" {
+            continue;
+        }
+        let values = reports
+            .iter()
+            .flatten()
+            .filter_map(|r| r.metrics.get(id).and_then(|v| v.value))
+            .collect();
+        global.extend(interval(values).map(|ci| (id.to_owned(), ci)));
+    }
+    for (j, slot) in per_label.iter_mut().enumerate() {
+        for id in ["f1", "average_precision"] {
+            if report.per_label[j].get(id).and_then(|v| v.value).is_none() {
+                continue;
+            }
+            let values = reports
+                .iter()
+                .flatten()
+                .filter_map(|r| r.per_label[j].get(id).and_then(|v| v.value))
+                .collect();
+            slot.extend(interval(values).map(|ci| (id.to_owned(), ci)));
+        }
+    }
+    (global, per_label, None)
+}
