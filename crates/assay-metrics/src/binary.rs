@@ -22,6 +22,8 @@ pub struct BinaryConfig {
     pub curve_mode: CurveMode,
     /// Curve points kept for plotting.
     pub max_curve_points: usize,
+    /// Keep the rows (for intervals on weighted data, which resample them).
+    pub keep_rows: bool,
 }
 
 impl Default for BinaryConfig {
@@ -33,6 +35,7 @@ impl Default for BinaryConfig {
             probabilities: true,
             curve_mode: CurveMode::Exact,
             max_curve_points: 1000,
+            keep_rows: false,
         }
     }
 }
@@ -72,6 +75,29 @@ pub struct BinaryState {
     brier_sum: f64,
     calibration: CalibrationBins,
     ranking: RankingState,
+    kept: KeptRows,
+}
+
+/// Rows kept for resampling.
+#[derive(Debug, Clone, Default)]
+struct KeptRows {
+    truth: Vec<bool>,
+    score: Vec<f64>,
+    prediction: Vec<bool>,
+    weight: Vec<f64>,
+}
+
+/// The rows a state kept (`keep_rows`); absent inputs are `None`.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredRows<'a> {
+    /// Truth.
+    pub truth: &'a [bool],
+    /// Scores.
+    pub score: Option<&'a [f64]>,
+    /// Predictions.
+    pub prediction: Option<&'a [bool]>,
+    /// Weights.
+    pub weight: Option<&'a [f64]>,
 }
 
 /// Everything computed from a binary state.
@@ -126,6 +152,7 @@ impl BinaryState {
             counts: BinaryCounts::default(),
             log_loss_sum: 0.0,
             brier_sum: 0.0,
+            kept: KeptRows::default(),
         })
     }
 
@@ -137,6 +164,19 @@ impl BinaryState {
     /// The stored scores (for intervals that need the rows).
     pub fn ranking_mut(&mut self) -> &mut RankingState {
         &mut self.ranking
+    }
+
+    /// The kept rows, with `keep_rows`.
+    pub fn stored_rows(&self) -> Option<StoredRows<'_>> {
+        self.config.keep_rows.then(|| StoredRows {
+            truth: &self.kept.truth,
+            score: self.inputs.score.then_some(self.kept.score.as_slice()),
+            prediction: self
+                .inputs
+                .prediction
+                .then_some(self.kept.prediction.as_slice()),
+            weight: self.inputs.weight.then_some(self.kept.weight.as_slice()),
+        })
     }
 
     /// Which inputs the state was built for.
@@ -193,6 +233,18 @@ impl BinaryState {
             }
         }
         self.rows += batch.truth.len() as u64;
+        if self.config.keep_rows {
+            self.kept.truth.extend_from_slice(batch.truth);
+            self.kept
+                .score
+                .extend_from_slice(batch.score.unwrap_or(&[]));
+            self.kept
+                .prediction
+                .extend_from_slice(batch.prediction.unwrap_or(&[]));
+            self.kept
+                .weight
+                .extend_from_slice(batch.weight.unwrap_or(&[]));
+        }
         Ok(())
     }
 
@@ -206,6 +258,10 @@ impl BinaryState {
         self.log_loss_sum += other.log_loss_sum;
         self.brier_sum += other.brier_sum;
         self.calibration.merge(&other.calibration)?;
+        self.kept.truth.extend(other.kept.truth);
+        self.kept.score.extend(other.kept.score);
+        self.kept.prediction.extend(other.kept.prediction);
+        self.kept.weight.extend(other.kept.weight);
         self.ranking.merge(other.ranking)
     }
 

@@ -412,6 +412,8 @@ fn binary(
         probabilities: spec.score_kind == ScoreKind::Probability,
         curve_mode: spec.curve_mode,
         max_curve_points: spec.curve_points,
+        // Weighted data: intervals resample the rows.
+        keep_rows: spec.intervals.is_some() && ctx.weight.is_some(),
     };
     let inputs = BinaryInputs {
         score: score.is_some(),

@@ -10,7 +10,7 @@
 //! Intervals need unweighted data: with sample weights the counts are not
 //! counts, and the functions here return nothing.
 
-use assay_metrics::binary::{BinaryReport, BinaryState};
+use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryReport, BinaryState};
 use assay_metrics::calibration::CalibrationBins;
 use assay_metrics::confusion::{BinaryCounts, kl_divergence};
 use assay_metrics::ranking::{CurveBuilder, TieGroup};
@@ -127,10 +127,7 @@ pub fn intervals(
     let mut out = Vec::new();
     let mut note = None;
     if state.inputs().weight {
-        return (
-            out,
-            Some("intervals are not computed for weighted data yet".into()),
-        );
+        return weighted_intervals(state, report, settings);
     }
     let c = report.counts;
     let cells = [c.tn as u64, c.fp as u64, c.fn_ as u64, c.tp as u64];
@@ -208,6 +205,102 @@ pub fn intervals(
     }
     (out, note)
 }
+
+/// Weighted data: counts are not counts, so every metric's interval comes
+/// from the row bootstrap through the metric state itself (weights times
+/// Poisson draws), percentile. Needs the rows kept (`keep_rows`).
+fn weighted_intervals(
+    state: &BinaryState,
+    report: &BinaryReport,
+    settings: &IntervalSettings,
+) -> (Vec<(&'static str, Interval)>, Option<String>) {
+    let Some(rows) = state.stored_rows() else {
+        return (
+            Vec::new(),
+            Some("intervals on weighted data need the rows kept".into()),
+        );
+    };
+    let n = rows.truth.len();
+    if n as u64 * settings.replicates as u64 > settings.row_budget {
+        let note = format!(
+            "no intervals: weighted data need the row bootstrap, which would cost {n} rows × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
+            settings.replicates, settings.row_budget
+        );
+        return (Vec::new(), Some(note));
+    }
+    let config = BinaryConfig {
+        keep_rows: false,
+        ..state.config().clone()
+    };
+    let weights = rows.weight.unwrap_or(&[]);
+    let replicate = |r: usize| {
+        let mut rng = replicate_rng(settings.seed ^ bootstrap::ROW_STREAM, r as u64);
+        let w: Vec<f64> = weights
+            .iter()
+            .map(|w| w * f64::from(poisson_one(rng.random::<f64>())))
+            .collect();
+        BinaryState::evaluate(
+            config.clone(),
+            &BinaryBatch {
+                truth: rows.truth,
+                score: rows.score,
+                prediction: rows.prediction,
+                weight: Some(&w),
+            },
+        )
+        .ok()
+        .map(|rep| rep.metrics)
+    };
+    let all: Vec<Option<assay_metrics::MetricSet>> = (0..settings.replicates)
+        .into_par_iter()
+        .map(replicate)
+        .collect();
+    let mut out = Vec::new();
+    for (id, m) in report.metrics.iter() {
+        if m.value.is_none() {
+            continue;
+        }
+        let mut values: Vec<f64> = all
+            .iter()
+            .flatten()
+            .filter_map(|s| s.get(id).and_then(|v| v.value))
+            .collect();
+        if values.len() * 2 < settings.replicates {
+            continue;
+        }
+        // Metric ids are the metric crate's static names.
+        let Some(static_id) = STATIC_IDS.iter().find(|s| **s == id) else {
+            continue;
+        };
+        if let Some(ci) = bootstrap::percentile(&mut values, settings.level) {
+            out.push((*static_id, ci));
+        }
+    }
+    (out, Some("weighted data: every interval is a row bootstrap (weights × Poisson draws), percentile".into()))
+}
+
+const STATIC_IDS: [&str; 20] = [
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "specificity",
+    "fpr",
+    "fnr",
+    "npv",
+    "f1",
+    "fbeta",
+    "mcc",
+    "cohen_kappa",
+    "roc_auc",
+    "average_precision",
+    "pr_auc",
+    "log_loss",
+    "brier_score",
+    "ece",
+    "mce",
+    "kl_divergence",
+];
 
 /// Rows in descending score order with their class.
 fn merged_descending(pos: &[f64], neg: &[f64]) -> Vec<(f64, bool)> {

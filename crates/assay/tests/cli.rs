@@ -538,14 +538,20 @@ fn intervals_do_not_depend_on_the_thread_count() {
 }
 
 #[test]
-fn weighted_data_says_why_it_has_no_intervals() {
+fn weighted_data_get_row_bootstrap_intervals() {
     let r = json_result(&[data("binary.csv").to_str().unwrap(), "--positive", "defect"]);
-    assert!(r["metrics"]["accuracy"].get("ci").is_none());
+    assert_valid(&r);
+    for (id, m) in r["metrics"].as_object().unwrap() {
+        assert_eq!(
+            m["ci"]["method"], "bootstrap-percentile",
+            "{id}: weighted data use the row bootstrap"
+        );
+    }
     assert!(
         r["parameters"]["intervals"]["note"]
             .as_str()
             .unwrap()
-            .contains("weighted")
+            .contains("weights")
     );
 }
 
