@@ -32,8 +32,10 @@ const SETS: [DemoSet; 2] = [
 
 const BASELINE: &[u8] = include_bytes!("../../../data/demo/breast_cancer_baseline.csv");
 
-/// Write the bundled inputs to `out`, evaluate each, print the reports and
-/// write one JSON result per data set.
+/// Write the bundled inputs to `out`, evaluate each (the binary one with
+/// slices by tumour size and three acceptance criteria), print the reports,
+/// write one JSON result per data set, and compare the binary model with a
+/// baseline.
 pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create the folder {}", out.display()))?;
@@ -46,6 +48,11 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
             format: None,
         });
         spec.positive = set.positive.map(str::to_owned);
+        if set.positive.is_some() {
+            // The binary demo also shows slices and acceptance criteria under the guarded rule.
+            spec.slices = Some(assay_plan::slices::SliceSettings::new(vec!["size".into()]));
+            spec.criteria = vec!["roc_auc >= 0.99".into(), "recall[malignant] >= 0.85".into(), "ece <= 0.1".into()];
+        }
         let result = assay_plan::evaluate(&spec, &mut |_| {})?;
         let json = input.with_extension("result.json");
         std::fs::write(&json, result.to_json() + "\n")
