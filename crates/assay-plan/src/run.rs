@@ -438,15 +438,30 @@ fn binary(
         Field::Prediction(_) => pred.clone().unwrap_or_default(),
         Field::Weight => ctx.weight.clone().unwrap_or_default(),
     };
-    let slice_columns: Vec<String> = spec
+    // Each distinct slice column is read once; each slicing points into them.
+    let slicings: Vec<Vec<String>> = spec
         .slices
         .as_ref()
-        .map(|s| s.columns.clone())
+        .map(|s| s.slicings.clone())
         .unwrap_or_default();
+    let mut slice_columns: Vec<String> = Vec::new();
+    for c in slicings.iter().flatten() {
+        if !slice_columns.contains(c) {
+            slice_columns.push(c.clone());
+        }
+    }
     let slice_base = requests.len();
     for c in &slice_columns {
         requests.push(Request::new(c, Kind::Label).role("a slice column; set it with --slice"));
     }
+    let slicing_positions: Vec<Vec<usize>> = slicings
+        .iter()
+        .map(|cols| {
+            cols.iter()
+                .map(|c| slice_base + slice_columns.iter().position(|x| x == c).unwrap_or(0))
+                .collect()
+        })
+        .collect();
     let mut slice_states = spec
         .slices
         .as_ref()
@@ -485,16 +500,19 @@ fn binary(
             .update(&b)
             .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
         if let Some(slices) = slice_states.as_mut() {
-            let keys: Vec<Vec<Label>> = (0..batch.rows)
-                .map(|i| {
-                    (0..slice_columns.len())
-                        .map(|c| labels(&batch.columns[slice_base + c])[i].clone())
-                        .collect()
-                })
-                .collect();
-            slices
-                .update(&keys, &b)
-                .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
+            for (slicing, positions) in slicing_positions.iter().enumerate() {
+                let keys: Vec<Vec<Label>> = (0..batch.rows)
+                    .map(|i| {
+                        positions
+                            .iter()
+                            .map(|&p| labels(&batch.columns[p])[i].clone())
+                            .collect()
+                    })
+                    .collect();
+                slices
+                    .update(slicing, &keys, &b)
+                    .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
+            }
         }
         Ok(())
     })?;

@@ -22,8 +22,10 @@ use crate::result::OrderedMap;
 /// How slices are judged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SliceSettings {
-    /// The columns whose value combinations form the slices.
-    pub columns: Vec<String>,
+    /// The slicings: each is a list of columns whose value combinations form
+    /// its slices (`--slice line --slice camera` is two slicings,
+    /// `--slice line,camera` one).
+    pub slicings: Vec<Vec<String>>,
     /// Multiple-comparison control.
     pub correction: Correction,
     /// Fewer items than this: insufficient evidence.
@@ -37,10 +39,10 @@ pub struct SliceSettings {
 }
 
 impl SliceSettings {
-    /// Defaults for these columns.
-    pub fn new(columns: Vec<String>) -> Self {
+    /// Defaults for these slicings.
+    pub fn new(slicings: Vec<Vec<String>>) -> Self {
         Self {
-            columns,
+            slicings,
             correction: Correction::Holm,
             min_size: 30,
             min_power: 0.8,
@@ -86,8 +88,8 @@ pub struct SliceResult {
 /// All slices.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SlicesOut {
-    /// The slicing columns.
-    pub columns: Vec<String>,
+    /// The slicings (columns of each).
+    pub slicings: Vec<Vec<String>>,
     /// Multiple-comparison control.
     pub correction: Correction,
     /// Significance level after correction.
@@ -106,7 +108,8 @@ pub struct SlicesOut {
 pub struct SliceStates {
     config: BinaryConfig,
     inputs: BinaryInputs,
-    states: BTreeMap<Vec<Label>, BinaryState>,
+    /// (slicing, key) → state.
+    states: BTreeMap<(usize, Vec<Label>), BinaryState>,
 }
 
 impl SliceStates {
@@ -119,9 +122,10 @@ impl SliceStates {
         }
     }
 
-    /// Route each row of a batch to its slice's state.
+    /// Route each row of a batch to its slice's state in slicing `slicing`.
     pub fn update(
         &mut self,
+        slicing: usize,
         keys: &[Vec<Label>],
         batch: &BinaryBatch<'_>,
     ) -> Result<(), BatchError> {
@@ -137,11 +141,12 @@ impl SliceStates {
                 .map(|p| rows.iter().map(|&i| p[i]).collect());
             let weight: Option<Vec<f64>> =
                 batch.weight.map(|w| rows.iter().map(|&i| w[i]).collect());
-            let state = match self.states.get_mut(key) {
+            let id = (slicing, key.clone());
+            let state = match self.states.get_mut(&id) {
                 Some(s) => s,
                 None => {
                     let s = BinaryState::new(self.config.clone(), self.inputs)?;
-                    self.states.entry(key.clone()).or_insert(s)
+                    self.states.entry(id).or_insert(s)
                 }
             };
             state.update(&BinaryBatch {
@@ -162,6 +167,7 @@ impl SliceStates {
         intervals: Option<&IntervalSettings>,
     ) -> SlicesOut {
         struct Computed {
+            slicing: usize,
             key: Vec<Label>,
             n: u64,
             metrics: MetricSet,
@@ -169,7 +175,7 @@ impl SliceStates {
             auc: Option<(f64, f64, Vec<f64>, Vec<f64>)>,
         }
         let mut computed = Vec::new();
-        for (key, mut state) in std::mem::take(&mut self.states) {
+        for ((slicing, key), mut state) in std::mem::take(&mut self.states) {
             let mut report = state.compute();
             if let Some(iv) = intervals {
                 let (cis, _) = assay_stats::binary::intervals(&mut state, &report, iv);
@@ -186,6 +192,7 @@ impl SliceStates {
                 Some((a, v?, pos, neg))
             });
             computed.push(Computed {
+                slicing,
                 key,
                 n: report.rows,
                 metrics: report.metrics,
@@ -244,7 +251,9 @@ impl SliceStates {
             if let Some((auc, var, _, _)) = &slice.auc {
                 let (mut pos, mut neg) = (Vec::new(), Vec::new());
                 for (t, other) in computed.iter().enumerate() {
+                    // The rest: the other slices of the same slicing.
                     if t != s
+                        && other.slicing == slice.slicing
                         && let Some((_, _, p, n)) = &other.auc
                     {
                         pos.extend_from_slice(p);
@@ -293,8 +302,7 @@ impl SliceStates {
             .zip(tests)
             .map(|(c, t)| SliceResult {
                 key: OrderedMap(
-                    settings
-                        .columns
+                    settings.slicings[c.slicing]
                         .iter()
                         .cloned()
                         .zip(c.key.iter().map(ToString::to_string))
@@ -306,7 +314,7 @@ impl SliceStates {
             })
             .collect();
         SlicesOut {
-            columns: settings.columns.clone(),
+            slicings: settings.slicings.clone(),
             correction: settings.correction,
             alpha: settings.alpha,
             min_size: settings.min_size,

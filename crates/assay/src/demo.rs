@@ -50,8 +50,14 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         spec.positive = set.positive.map(str::to_owned);
         if set.positive.is_some() {
             // The binary demo also shows slices and acceptance criteria under the guarded rule.
-            spec.slices = Some(assay_plan::slices::SliceSettings::new(vec!["size".into()]));
-            spec.criteria = vec!["roc_auc >= 0.99".into(), "recall[malignant] >= 0.85".into(), "ece <= 0.1".into()];
+            spec.slices = Some(assay_plan::slices::SliceSettings::new(vec![vec![
+                "size".into(),
+            ]]));
+            spec.criteria = vec![
+                "roc_auc >= 0.99".into(),
+                "recall[malignant] >= 0.85".into(),
+                "ece <= 0.1".into(),
+            ];
         }
         let result = assay_plan::evaluate(&spec, &mut |_| {})?;
         let json = input.with_extension("result.json");

@@ -318,8 +318,8 @@ struct EvalArgs {
     #[arg(long, default_value_t = 1000)]
     curve_points: usize,
 
-    /// Slice the metrics by the values of a column (repeatable, or comma-separated: slices by every combination); binary tasks
-    #[arg(long, value_name = "COLUMN[,COLUMN…]", value_delimiter = ',')]
+    /// Slice the metrics by the values of a column; repeat for more slicings, or join columns with commas to slice by their combinations (binary tasks)
+    #[arg(long, value_name = "COLUMN[,COLUMN…]")]
     slice: Vec<String>,
 
     /// Multiple-comparison control across all slice × metric tests
@@ -480,7 +480,10 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
     spec.criteria = args.require.clone();
     if !args.slice.is_empty() {
         let mut slices = assay_plan::slices::SliceSettings::new(
-            args.slice.iter().map(|c| c.trim().to_owned()).collect(),
+            args.slice
+                .iter()
+                .map(|s| s.split(',').map(|c| c.trim().to_owned()).collect())
+                .collect(),
         );
         slices.correction = match args.correction {
             CorrectionArg::Holm => assay_stats::slices::Correction::Holm,

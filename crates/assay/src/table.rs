@@ -158,7 +158,12 @@ pub fn render(r: &EvalResult) -> String {
         let _ = writeln!(
             out,
             "slices by {} ({correction} across all tests, alpha {}; under {} items or power below {} to see a {} difference: insufficient evidence)",
-            slices.columns.join(" × "),
+            slices
+                .slicings
+                .iter()
+                .map(|c| c.join(" × "))
+                .collect::<Vec<_>>()
+                .join(", "),
             slices.alpha,
             slices.min_size,
             slices.min_power,

@@ -903,3 +903,44 @@ fn every_multilabel_metric_has_an_interval_that_contains_it() {
         "bootstrap-percentile"
     );
 }
+
+#[test]
+fn separate_and_combined_slicings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("label,score,line,camera\n");
+    for i in 0..400u32 {
+        let y = (i * 7919) % 10 < 4;
+        let s = ((i * 104_729) % 1000) as f64 / 1000.0 * 0.6 + if y { 0.4 } else { 0.0 };
+        text.push_str(&format!(
+            "{},{s},{},{}\n",
+            u8::from(y),
+            ["A", "B"][(i % 2) as usize],
+            ["X", "Y"][(i / 2 % 2) as usize]
+        ));
+    }
+    let f = temp_file(&dir, "lines.csv", &text);
+    let r = json_result(&[&f, "--slice", "line", "--slice", "camera"]);
+    assert_valid(&r);
+    assert_eq!(
+        r["slices"]["slicings"],
+        serde_json::json!([["line"], ["camera"]])
+    );
+    let groups = r["slices"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 4, "two slices per slicing");
+    for slicing in ["line", "camera"] {
+        let n: u64 = groups
+            .iter()
+            .filter(|g| g["key"].get(slicing).is_some())
+            .map(|g| g["n"].as_u64().unwrap())
+            .sum();
+        assert_eq!(n, 400, "the {slicing} slices cover every item once");
+    }
+    let r = json_result(&[&f, "--slice", "line,camera", "--correction", "bh"]);
+    let groups = r["slices"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 4, "line × camera");
+    assert_eq!(
+        groups[0]["key"],
+        serde_json::json!({"line": "A", "camera": "X"})
+    );
+    assert_eq!(r["slices"]["correction"], "benjamini-hochberg");
+}
