@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use assay_data::{Column, Kind, Label, Request};
-use assay_metrics::confusion::BinaryCounts;
+use assay_data::{Column, Kind, Label, LabelEncoder, Request};
+use assay_metrics::confusion::{BinaryCounts, ConfusionMatrix};
+use assay_metrics::multiclass::confusion_metrics;
 use assay_metrics::value::Interval;
 use assay_stats::bootstrap::{self, Method};
 use assay_stats::compare::{Conclusion, DeLongPaired, McNemar, conclude, delong_paired, mcnemar};
@@ -69,8 +70,14 @@ pub struct CompareResult {
     pub schema: &'static str,
     /// Paired items.
     pub n: u64,
-    /// The positive class.
-    pub positive: String,
+    /// `binary` or `multiclass`.
+    pub task: crate::Task,
+    /// Binary: the positive class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub positive: Option<String>,
+    /// Multi-class: the classes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<String>>,
     /// Files compared.
     pub candidate: String,
     /// Files compared.
@@ -92,10 +99,11 @@ pub struct CompareResult {
     pub verdict: &'static str,
 }
 
+/// One file's rows: class indices (binary: 1 is the positive class).
 struct Rows {
     ids: Vec<Label>,
-    truth: Vec<bool>,
-    predicted: Vec<bool>,
+    truth: Vec<u32>,
+    predicted: Vec<u32>,
     score: Option<Vec<f64>>,
 }
 
@@ -164,8 +172,9 @@ fn read(
                 column: column.into(),
                 problem,
             };
-            rows.truth
-                .push(labels.classify(&truths[i]).map_err(|p| err(&truth, p))?);
+            rows.truth.push(u32::from(
+                labels.classify(&truths[i]).map_err(|p| err(&truth, p))?,
+            ));
             let predicted = match (preds, scores) {
                 (Some(p), _) => labels
                     .classify(&p[i])
@@ -186,8 +195,95 @@ fn read(
                 }
                 out.push(s[i]);
             }
-            rows.predicted.push(predicted);
+            rows.predicted.push(u32::from(predicted));
             rows.ids.push(ids[i].clone());
+        }
+    }
+    Ok(rows)
+}
+
+/// Multi-class rows: the prediction column, or the most probable class of the
+/// probability columns; classes are learned across both files.
+fn read_multiclass(
+    spec: &EvalSpec,
+    input: &Input,
+    id: &str,
+    prefix: &str,
+    encoder: &mut LabelEncoder,
+) -> Result<Rows, EvalError> {
+    let reader = match input {
+        Input::File { path, format } => assay_data::open(path, *format)?,
+        Input::Npy(arrays) => assay_data::open_npy(arrays)?,
+    };
+    let path = reader.path().to_path_buf();
+    let c = &spec.columns;
+    let truth = c.truth.clone().unwrap_or_else(|| "label".into());
+    let pred = c
+        .prediction
+        .clone()
+        .or_else(|| reader.has_column("pred").then(|| "pred".into()));
+    let prob_cols: Vec<String> = reader
+        .columns()
+        .iter()
+        .filter(|c| c.starts_with(prefix) && c.len() > prefix.len())
+        .cloned()
+        .collect();
+    if pred.is_none() && prob_cols.is_empty() {
+        return Err(EvalError::Input {
+            path,
+            problem: format!(
+                "needs a prediction column ('pred') or probability columns ('{prefix}<CLASS>')"
+            ),
+        });
+    }
+    let mut requests = vec![
+        Request::new(id, Kind::Label)
+            .role("the item id that joins the two files; set it with --id"),
+        Request::new(&truth, Kind::Label).role("the truth column; set it with --truth"),
+    ];
+    match &pred {
+        Some(p) => requests.push(Request::new(p, Kind::Label)),
+        None => requests.extend(prob_cols.iter().map(|c| Request::new(c, Kind::Number))),
+    }
+    let class_of_column: Vec<u32> = prob_cols
+        .iter()
+        .map(|c| encoder.insert(Label::from_text(&c[prefix.len()..])))
+        .collect();
+    let mut rows = Rows {
+        ids: Vec::new(),
+        truth: Vec::new(),
+        predicted: Vec::new(),
+        score: None,
+    };
+    for batch in reader.select(&requests, spec.batch_rows)? {
+        let batch = batch?;
+        let Column::Label(ids) = &batch.columns[0] else {
+            unreachable!("requested as labels")
+        };
+        let Column::Label(truths) = &batch.columns[1] else {
+            unreachable!("requested as labels")
+        };
+        for i in 0..batch.rows {
+            rows.ids.push(ids[i].clone());
+            rows.truth.push(encoder.insert(truths[i].clone()));
+            let predicted = match &batch.columns[2] {
+                Column::Label(p) if pred.is_some() => encoder.insert(p[i].clone()),
+                _ => {
+                    let mut best = 0;
+                    let mut best_p = f64::NEG_INFINITY;
+                    for (j, col) in batch.columns[2..].iter().enumerate() {
+                        let Column::Number(v) = col else {
+                            unreachable!("requested as numbers")
+                        };
+                        if v[i] > best_p {
+                            best_p = v[i];
+                            best = j;
+                        }
+                    }
+                    class_of_column[best]
+                }
+            };
+            rows.predicted.push(predicted);
         }
     }
     Ok(rows)
@@ -245,16 +341,160 @@ pub fn metric_ids() -> Vec<&'static str> {
     ids
 }
 
+/// Binary: the 8 cells of truth × candidate × baseline resampled
+/// multinomially, and DeLong's paired test when both have scores.
+fn binary_differences(
+    cand: &Rows,
+    base: &Rows,
+    pairs: &[(usize, usize)],
+    spec: &CompareSpec,
+    settings: &assay_stats::binary::IntervalSettings,
+) -> (Vec<Difference>, Option<DeLongPaired>) {
+    let mut cells = [0u64; 8];
+    for &(i, j) in pairs {
+        cells[cell(
+            cand.truth[i] == 1,
+            cand.predicted[i] == 1,
+            base.predicted[j] == 1,
+        )] += 1;
+    }
+    let mut differences = Vec::new();
+    for (id, metric) in METRICS {
+        let diff = |k: &[u64]| Some(metric(&counts(k, true))? - metric(&counts(k, false))?);
+        let estimate = diff(&cells);
+        let interval = estimate.and_then(|_| {
+            // Cells laid out by truth first: two strata when stratified.
+            let mut reps = bootstrap::multinomial_replicates(
+                &cells,
+                settings.strata(2),
+                settings.replicates,
+                settings.seed,
+                &diff,
+            );
+            if reps.len() * 2 < settings.replicates {
+                return None;
+            }
+            match settings.bootstrap {
+                Method::Percentile => bootstrap::percentile(&mut reps, settings.level),
+                Method::Bca => bootstrap::jackknife_counts(&cells, &diff).and_then(|jk| {
+                    bootstrap::bca(estimate.unwrap_or(0.0), &mut reps, &jk, settings.level)
+                }),
+            }
+        });
+        differences.push(Difference {
+            metric: id.into(),
+            candidate: metric(&counts(&cells, true)),
+            baseline: metric(&counts(&cells, false)),
+            difference: estimate,
+            conclusion: interval.as_ref().map(|i| conclude(i, spec.margin)),
+            interval,
+        });
+    }
+    let truth: Vec<bool> = pairs.iter().map(|&(i, _)| cand.truth[i] == 1).collect();
+    let roc_auc = match (&cand.score, &base.score) {
+        (Some(a), Some(b)) => {
+            let a: Vec<f64> = pairs.iter().map(|&(i, _)| a[i]).collect();
+            let b: Vec<f64> = pairs.iter().map(|&(_, j)| b[j]).collect();
+            delong_paired(&a, &b, &truth, settings.level)
+        }
+        _ => None,
+    };
+    if let Some(d) = &roc_auc {
+        differences.push(Difference {
+            metric: "roc_auc".into(),
+            candidate: Some(d.auc_candidate),
+            baseline: Some(d.auc_baseline),
+            difference: Some(d.difference),
+            interval: Some(d.interval.clone()),
+            conclusion: Some(conclude(&d.interval, spec.margin)),
+        });
+    }
+    (differences, roc_auc)
+}
+
+/// The multi-class metrics `compare` reports.
+const MULTICLASS_METRICS: [&str; 7] = [
+    "accuracy",
+    "balanced_accuracy",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "mcc",
+    "cohen_kappa",
+];
+
+/// Multi-class: a Poisson bootstrap over the paired rows (each replicate
+/// builds both confusion matrices from the same row weights).
+fn multiclass_differences(
+    cand: &Rows,
+    base: &Rows,
+    pairs: &[(usize, usize)],
+    k: usize,
+    spec: &CompareSpec,
+    settings: &assay_stats::binary::IntervalSettings,
+) -> Result<Vec<Difference>, EvalError> {
+    use rayon::prelude::*;
+    let metrics_of = |weights: Option<&[f64]>, candidate: bool| {
+        let mut cm = ConfusionMatrix::new(k);
+        for (p, &(i, j)) in pairs.iter().enumerate() {
+            let w = weights.map_or(1.0, |w| w[p]);
+            let predicted = if candidate {
+                cand.predicted[i]
+            } else {
+                base.predicted[j]
+            };
+            cm.add(cand.truth[i] as usize, predicted as usize, w);
+        }
+        confusion_metrics(&cm).0
+    };
+    let (c_all, b_all) = (metrics_of(None, true), metrics_of(None, false));
+    let value = |set: &assay_metrics::MetricSet, id: &str| set.get(id).and_then(|m| m.value);
+    let cost = pairs.len() as u64 * settings.replicates as u64;
+    let reps: Vec<Option<(assay_metrics::MetricSet, assay_metrics::MetricSet)>> = if cost
+        <= settings.row_budget
+    {
+        (0..settings.replicates)
+            .into_par_iter()
+            .map(|r| {
+                let w = bootstrap::poisson_weights(settings.seed, r as u64, pairs.len());
+                Some((metrics_of(Some(&w), true), metrics_of(Some(&w), false)))
+            })
+            .collect()
+    } else {
+        return Err(EvalError::Settings(format!(
+            "a multi-class comparison resamples rows: {} pairs × {} replicates is over --row-bootstrap-budget {}",
+            pairs.len(),
+            settings.replicates,
+            settings.row_budget
+        )));
+    };
+    Ok(MULTICLASS_METRICS
+        .iter()
+        .map(|id| {
+            let estimate = value(&c_all, id).zip(value(&b_all, id)).map(|(c, b)| c - b);
+            let mut values: Vec<f64> = reps
+                .iter()
+                .flatten()
+                .filter_map(|(c, b)| Some(value(c, id)? - value(b, id)?))
+                .collect();
+            let interval = (estimate.is_some() && values.len() * 2 >= settings.replicates)
+                .then(|| bootstrap::percentile(&mut values, settings.level))
+                .flatten();
+            Difference {
+                metric: (*id).into(),
+                candidate: value(&c_all, id),
+                baseline: value(&b_all, id),
+                difference: estimate,
+                conclusion: interval.as_ref().map(|i| conclude(i, spec.margin)),
+                interval,
+            }
+        })
+        .collect())
+}
+
 /// Run a comparison.
 pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
     spec.candidate.validate()?;
-    if !metric_ids().contains(&spec.primary.as_str()) {
-        return Err(EvalError::Settings(format!(
-            "--metric must be one of {}, not '{}'",
-            metric_ids().join(", "),
-            spec.primary
-        )));
-    }
     if !(spec.margin.is_finite() && spec.margin >= 0.0) {
         return Err(EvalError::Settings(format!(
             "--margin must be a non-negative number, not {}",
@@ -262,19 +502,83 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
         )));
     }
     let settings = spec.candidate.intervals.unwrap_or_default();
+    let prefix = spec
+        .candidate
+        .columns
+        .probability_prefix
+        .clone()
+        .unwrap_or_else(|| "prob_".into());
+    let multiclass = match spec.candidate.task {
+        Some(crate::Task::Binary) => false,
+        Some(crate::Task::Multiclass) => true,
+        Some(crate::Task::Multilabel) => {
+            return Err(EvalError::Settings(
+                "compare supports binary and multi-class tasks".into(),
+            ));
+        }
+        None => {
+            let reader = match &spec.candidate.input {
+                Input::File { path, format } => assay_data::open(path, *format)?,
+                Input::Npy(arrays) => assay_data::open_npy(arrays)?,
+            };
+            reader
+                .columns()
+                .iter()
+                .any(|c| c.starts_with(&prefix) && c.len() > prefix.len())
+        }
+    };
+    let valid: Vec<&str> = if multiclass {
+        MULTICLASS_METRICS.to_vec()
+    } else {
+        metric_ids()
+    };
+    if !valid.contains(&spec.primary.as_str()) {
+        return Err(EvalError::Settings(format!(
+            "--metric must be one of {} for this task, not '{}'",
+            valid.join(", "),
+            spec.primary
+        )));
+    }
     let mut labels = BinaryLabels::new(spec.candidate.positive.as_deref());
-    let cand = read(
-        &spec.candidate,
-        &spec.candidate.input,
-        &spec.id_column,
-        &mut labels,
-    )?;
-    let base = read(
-        &spec.candidate,
-        &spec.baseline,
-        &spec.id_column,
-        &mut labels,
-    )?;
+    let mut encoder = LabelEncoder::default();
+    let (cand, base) = if multiclass {
+        let cand = read_multiclass(
+            &spec.candidate,
+            &spec.candidate.input,
+            &spec.id_column,
+            &prefix,
+            &mut encoder,
+        )?;
+        let base = read_multiclass(
+            &spec.candidate,
+            &spec.baseline,
+            &spec.id_column,
+            &prefix,
+            &mut encoder,
+        )?;
+        (cand, base)
+    } else {
+        let cand = read(
+            &spec.candidate,
+            &spec.candidate.input,
+            &spec.id_column,
+            &mut labels,
+        )?;
+        let base = read(
+            &spec.candidate,
+            &spec.baseline,
+            &spec.id_column,
+            &mut labels,
+        )?;
+        (cand, base)
+    };
+    let classes = multiclass.then(|| {
+        encoder
+            .classes()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<String>>()
+    });
     let base_path: PathBuf = spec.baseline.display_path();
     let mut index: HashMap<&Label, usize> = HashMap::with_capacity(base.ids.len());
     for (i, id) in base.ids.iter().enumerate() {
@@ -339,69 +643,22 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
             problem: format!("the files do not hold the same items: {}", parts.join("; ")),
         });
     }
-    let mut cells = [0u64; 8];
     let (mut cand_only, mut base_only) = (0, 0);
     for &(i, j) in &pairs {
         let y = cand.truth[i];
-        let (pc, pb) = (cand.predicted[i], base.predicted[j]);
-        cells[cell(y, pc, pb)] += 1;
-        match (pc == y, pb == y) {
+        match (cand.predicted[i] == y, base.predicted[j] == y) {
             (true, false) => cand_only += 1,
             (false, true) => base_only += 1,
             _ => {}
         }
     }
-    let mut differences = Vec::new();
-    for (id, metric) in METRICS {
-        let diff = |k: &[u64]| Some(metric(&counts(k, true))? - metric(&counts(k, false))?);
-        let estimate = diff(&cells);
-        let interval = estimate.and_then(|_| {
-            // Cells laid out by truth first: two strata when stratified.
-            let mut reps = bootstrap::multinomial_replicates(
-                &cells,
-                settings.strata(2),
-                settings.replicates,
-                settings.seed,
-                &diff,
-            );
-            if reps.len() * 2 < settings.replicates {
-                return None;
-            }
-            match settings.bootstrap {
-                Method::Percentile => bootstrap::percentile(&mut reps, settings.level),
-                Method::Bca => bootstrap::jackknife_counts(&cells, &diff).and_then(|jk| {
-                    bootstrap::bca(estimate.unwrap_or(0.0), &mut reps, &jk, settings.level)
-                }),
-            }
-        });
-        differences.push(Difference {
-            metric: id.into(),
-            candidate: metric(&counts(&cells, true)),
-            baseline: metric(&counts(&cells, false)),
-            difference: estimate,
-            conclusion: interval.as_ref().map(|i| conclude(i, spec.margin)),
-            interval,
-        });
-    }
-    let truth: Vec<bool> = pairs.iter().map(|&(i, _)| cand.truth[i]).collect();
-    let roc_auc = match (&cand.score, &base.score) {
-        (Some(a), Some(b)) => {
-            let a: Vec<f64> = pairs.iter().map(|&(i, _)| a[i]).collect();
-            let b: Vec<f64> = pairs.iter().map(|&(_, j)| b[j]).collect();
-            delong_paired(&a, &b, &truth, settings.level)
-        }
-        _ => None,
+    let (differences, roc_auc) = match &classes {
+        None => binary_differences(&cand, &base, &pairs, spec, &settings),
+        Some(names) => (
+            multiclass_differences(&cand, &base, &pairs, names.len(), spec, &settings)?,
+            None,
+        ),
     };
-    if let Some(d) = &roc_auc {
-        differences.push(Difference {
-            metric: "roc_auc".into(),
-            candidate: Some(d.auc_candidate),
-            baseline: Some(d.auc_baseline),
-            difference: Some(d.difference),
-            interval: Some(d.interval.clone()),
-            conclusion: Some(conclude(&d.interval, spec.margin)),
-        });
-    }
     let conclusion = differences
         .iter()
         .find(|d| d.metric == spec.primary)
@@ -414,11 +671,16 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
                 Some(Conclusion::Superior | Conclusion::NonInferior)
             )
     );
-    let (_, positive) = labels.names();
     Ok(CompareResult {
         schema: "assay/compare-result/v1",
         n: pairs.len() as u64,
-        positive,
+        task: if multiclass {
+            crate::Task::Multiclass
+        } else {
+            crate::Task::Binary
+        },
+        positive: (!multiclass).then(|| labels.names().1),
+        classes,
         candidate: spec.candidate.input.display_path().display().to_string(),
         baseline: spec.baseline.display_path().display().to_string(),
         mcnemar: mcnemar(cand_only, base_only),

@@ -15,10 +15,9 @@ use assay_metrics::calibration::CalibrationBins;
 use assay_metrics::confusion::{BinaryCounts, kl_divergence};
 use assay_metrics::ranking::{CurveBuilder, TieGroup};
 use assay_metrics::value::Interval;
-use rand::RngExt;
 use rayon::prelude::*;
 
-use crate::bootstrap::{self, CountStatistic, Method, replicate_rng};
+use crate::bootstrap::{self, CountStatistic, Method};
 use crate::{delong, proportion};
 
 /// How intervals are computed.
@@ -234,10 +233,10 @@ fn weighted_intervals(
     };
     let weights = rows.weight.unwrap_or(&[]);
     let replicate = |r: usize| {
-        let mut rng = replicate_rng(settings.seed ^ bootstrap::ROW_STREAM, r as u64);
-        let w: Vec<f64> = weights
+        let w: Vec<f64> = bootstrap::poisson_weights(settings.seed, r as u64, weights.len())
             .iter()
-            .map(|w| w * f64::from(poisson_one(rng.random::<f64>())))
+            .zip(weights)
+            .map(|(p, w)| p * w)
             .collect();
         BinaryState::evaluate(
             config.clone(),
@@ -318,19 +317,6 @@ fn merged_descending(pos: &[f64], neg: &[f64]) -> Vec<(f64, bool)> {
     rows
 }
 
-/// Poisson(1) by inversion of its distribution function.
-pub(crate) fn poisson_one(u: f64) -> u32 {
-    let mut k = 0u32;
-    let mut p = (-1.0f64).exp();
-    let mut cdf = p;
-    while u > cdf && k < 30 {
-        k += 1;
-        p /= f64::from(k);
-        cdf += p;
-    }
-    k
-}
-
 const ROW_METRICS: [&str; 6] = [
     "average_precision",
     "pr_auc",
@@ -351,11 +337,7 @@ fn row_bootstrap(
 ) -> Vec<(&'static str, Option<Interval>)> {
     let rows = merged_descending(pos, neg);
     let replicate = |r: usize| -> [Option<f64>; 6] {
-        let mut rng = replicate_rng(settings.seed ^ crate::bootstrap::ROW_STREAM, r as u64);
-        let weights: Vec<f64> = rows
-            .iter()
-            .map(|_| f64::from(poisson_one(rng.random::<f64>())))
-            .collect();
+        let weights = bootstrap::poisson_weights(settings.seed, r as u64, rows.len());
         let (mut total_pos, mut total_neg) = (0.0, 0.0);
         for ((_, y), w) in rows.iter().zip(&weights) {
             if *y { total_pos += w } else { total_neg += w }
@@ -440,17 +422,6 @@ fn row_bootstrap(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn poisson_one_has_mean_one() {
-        let n = 100_000;
-        let mut rng = replicate_rng(3, 0);
-        let total: u64 = (0..n)
-            .map(|_| u64::from(poisson_one(rng.random::<f64>())))
-            .sum();
-        let mean = total as f64 / n as f64;
-        assert!((mean - 1.0).abs() < 0.02, "{mean}");
-    }
 
     #[test]
     fn merge_keeps_descending_order() {

@@ -135,6 +135,29 @@ pub fn multinomial(counts: &[u64], rng: &mut ChaCha8Rng, out: &mut [u64]) {
     }
 }
 
+/// Poisson(1) by inversion of its distribution function.
+pub fn poisson_one(u: f64) -> u32 {
+    let mut k = 0u32;
+    let mut p = (-1.0f64).exp();
+    let mut cdf = p;
+    while u > cdf && k < 30 {
+        k += 1;
+        p /= f64::from(k);
+        cdf += p;
+    }
+    k
+}
+
+/// Poisson(1) row weights of one row-bootstrap replicate: `n` draws from the
+/// replicate's own stream (`seed ^ ROW_STREAM`).
+pub fn poisson_weights(seed: u64, replicate: u64, n: usize) -> Vec<f64> {
+    use rand::RngExt;
+    let mut rng = replicate_rng(seed ^ ROW_STREAM, replicate);
+    (0..n)
+        .map(|_| f64::from(poisson_one(rng.random::<f64>())))
+        .collect()
+}
+
 /// A multinomial resample within each of `strata` equal, contiguous groups of
 /// cells (each group's total kept): with the cells of a confusion matrix laid
 /// out by true class, this is the bootstrap stratified by class. One stratum
@@ -246,6 +269,7 @@ pub fn jackknife_counts(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use rand::RngExt;
 
     #[test]
     fn multinomial_keeps_the_total() {
@@ -257,6 +281,17 @@ mod tests {
             assert_eq!(out.iter().sum::<u64>(), 100);
             assert_eq!(out[1], 0);
         }
+    }
+
+    #[test]
+    fn poisson_one_has_mean_one() {
+        let n = 100_000;
+        let mut rng = replicate_rng(3, 0);
+        let total: u64 = (0..n)
+            .map(|_| u64::from(poisson_one(rng.random::<f64>())))
+            .sum();
+        let mean = total as f64 / n as f64;
+        assert!((mean - 1.0).abs() < 0.02, "{mean}");
     }
 
     #[test]

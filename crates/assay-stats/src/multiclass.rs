@@ -17,11 +17,10 @@ use assay_metrics::multiclass::{
     MulticlassReport, MulticlassState, argmax, confusion_metrics, in_top_k,
 };
 use assay_metrics::value::Interval;
-use rand::RngExt;
 use rayon::prelude::*;
 
 use crate::binary::IntervalSettings;
-use crate::bootstrap::{self, Method, ROW_STREAM};
+use crate::bootstrap::{self, Method};
 
 /// Metrics bootstrapped over the cells.
 const CELL_METRICS: [&str; 11] = [
@@ -242,10 +241,7 @@ fn row_bootstrap(
         .map(String::from),
     );
     let replicate = |r: usize| -> Vec<Option<f64>> {
-        let mut rng = bootstrap::replicate_rng(settings.seed ^ ROW_STREAM, r as u64);
-        let w: Vec<f64> = (0..n)
-            .map(|_| f64::from(crate::binary::poisson_one(rng.random::<f64>())))
-            .collect();
+        let w = bootstrap::poisson_weights(settings.seed, r as u64, n);
         let total: f64 = w.iter().sum();
         if total == 0.0 {
             return vec![None; ids.len()];

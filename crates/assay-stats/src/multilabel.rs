@@ -13,11 +13,10 @@ use assay_metrics::multilabel::{
     MultilabelBatch, MultilabelConfig, MultilabelReport, MultilabelState,
 };
 use assay_metrics::value::Interval;
-use rand::RngExt;
 use rayon::prelude::*;
 
 use crate::binary::IntervalSettings;
-use crate::bootstrap::{self, ROW_STREAM};
+use crate::bootstrap;
 
 /// Intervals by metric id, per label (by label index), and a note.
 pub type MultilabelIntervals = (
@@ -94,10 +93,7 @@ pub fn intervals(
         ..state.config().clone()
     };
     let replicate = |r: usize| -> Option<MultilabelReport> {
-        let mut rng = bootstrap::replicate_rng(settings.seed ^ ROW_STREAM, r as u64);
-        let weights: Vec<f64> = (0..n)
-            .map(|_| f64::from(crate::binary::poisson_one(rng.random::<f64>())))
-            .collect();
+        let weights = bootstrap::poisson_weights(settings.seed, r as u64, n);
         MultilabelState::evaluate(
             config.clone(),
             &MultilabelBatch {

@@ -43,7 +43,7 @@ enum Command {
     Demo(DemoArgs),
     /// How many test items are needed to show a metric clears a target (or the interval a size delivers)
     PlanSize(PlanSizeArgs),
-    /// Compare a candidate model with a baseline on the same items (binary tasks)
+    /// Compare a candidate model with a baseline on the same items (binary and multi-class tasks)
     Compare(CompareArgs),
 }
 
@@ -64,6 +64,9 @@ struct CompareArgs {
     /// Column that identifies an item in both files
     #[arg(long, default_value = "id")]
     id: String,
+    /// The task; multi-class when the candidate has probability columns, else binary
+    #[arg(long, value_enum)]
+    task: Option<TaskArg>,
     /// Truth column [default: label]
     #[arg(long, value_name = "COLUMN")]
     truth: Option<String>,
@@ -82,7 +85,7 @@ struct CompareArgs {
     /// Whether scores are probabilities
     #[arg(long, value_enum, default_value_t = ScoreKindArg::Probability)]
     score_kind: ScoreKindArg,
-    /// The metric the verdict is about (accuracy, balanced_accuracy, precision, recall, specificity, f1, mcc, roc_auc)
+    /// The metric the verdict is about (binary: accuracy, balanced_accuracy, precision, recall, specificity, f1, mcc, roc_auc; multi-class: accuracy, balanced_accuracy, precision_macro, recall_macro, f1_macro, mcc, cohen_kappa)
     #[arg(long, default_value = "accuracy")]
     metric: String,
     /// Non-inferiority margin on the metric's scale
@@ -528,6 +531,11 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     candidate.columns.score = args.score.clone();
     candidate.columns.prediction = args.pred.clone();
     candidate.positive = args.positive.clone();
+    candidate.task = args.task.map(|t| match t {
+        TaskArg::Binary => Task::Binary,
+        TaskArg::Multiclass => Task::Multiclass,
+        TaskArg::Multilabel => Task::Multilabel,
+    });
     candidate.threshold = args.threshold;
     candidate.score_kind = match args.score_kind {
         ScoreKindArg::Probability => ScoreKind::Probability,

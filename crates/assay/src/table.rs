@@ -246,10 +246,15 @@ pub fn render(r: &EvalResult) -> String {
 pub fn render_compare(r: &assay_plan::compare::CompareResult) -> String {
     use assay_stats::compare::Conclusion;
     let mut out = String::new();
+    let what = match (&r.positive, &r.classes) {
+        (Some(p), _) => format!("positive class '{p}'"),
+        (None, Some(c)) => format!("{} classes", c.len()),
+        (None, None) => String::new(),
+    };
     let _ = writeln!(
         out,
-        "candidate {} vs baseline {} — {} paired items, positive class '{}'\n",
-        r.candidate, r.baseline, r.n, r.positive
+        "candidate {} vs baseline {} — {} paired items, {what}\n",
+        r.candidate, r.baseline, r.n
     );
     let m = &r.mcnemar;
     let _ = writeln!(

@@ -944,3 +944,62 @@ fn separate_and_combined_slicings() {
     );
     assert_eq!(r["slices"]["correction"], "benjamini-hochberg");
 }
+
+#[test]
+fn compare_multiclass_models() {
+    // A worse baseline: every fifth digit predicted as the next digit.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/digits.csv"),
+    )
+    .unwrap();
+    let mut baseline = String::from("id,label,pred\n");
+    for (n, line) in text.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let (id, label, pred) = (f[0], f[1], f[f.len() - 1]);
+        let pred = if n % 5 == 0 {
+            ((pred.parse::<u32>().unwrap() + 1) % 10).to_string()
+        } else {
+            pred.to_owned()
+        };
+        baseline.push_str(&format!("{id},{label},{pred}\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let b = temp_file(&dir, "baseline.csv", &baseline);
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args([
+            "compare",
+            "../../data/demo/digits.csv",
+            &b,
+            "--metric",
+            "f1_macro",
+            "--hypothesis",
+            "superiority",
+            "--json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["task"], "multiclass");
+    assert_eq!(r["classes"].as_array().unwrap().len(), 10);
+    // The baseline is wrong on every fifth item the candidate gets right.
+    assert!(r["mcnemar"]["candidate_only"].as_u64().unwrap() > 150);
+    let acc = r["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["metric"] == "accuracy")
+        .unwrap();
+    assert!(acc["interval"]["low"].as_f64().unwrap() > 0.0);
+    assert_input_error(
+        &assay(&[
+            "compare",
+            "../../data/demo/digits.csv",
+            &b,
+            "--metric",
+            "roc_auc",
+        ]),
+        &["--metric must be one of", "f1_macro"],
+    );
+}
