@@ -36,11 +36,11 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
         Input::Npy(arrays) => assay_data::open_npy(arrays)?,
     };
     let task = detect_task(spec, &reader)?;
-    if spec.slices.is_some() && task != Task::Binary {
-        return Err(EvalError::Settings(format!(
-            "--slice is available for binary tasks; this is a {} task",
-            task.name()
-        )));
+    if spec.slices.is_some() && task == Task::Multilabel {
+        return Err(EvalError::Settings(
+            "--slice is available for binary and multi-class tasks; this is a multilabel task"
+                .into(),
+        ));
     }
     let mut ctx = Context::new(spec, &reader);
     let mut result = match task {
@@ -438,30 +438,7 @@ fn binary(
         Field::Prediction(_) => pred.clone().unwrap_or_default(),
         Field::Weight => ctx.weight.clone().unwrap_or_default(),
     };
-    // Each distinct slice column is read once; each slicing points into them.
-    let slicings: Vec<Vec<String>> = spec
-        .slices
-        .as_ref()
-        .map(|s| s.slicings.clone())
-        .unwrap_or_default();
-    let mut slice_columns: Vec<String> = Vec::new();
-    for c in slicings.iter().flatten() {
-        if !slice_columns.contains(c) {
-            slice_columns.push(c.clone());
-        }
-    }
-    let slice_base = requests.len();
-    for c in &slice_columns {
-        requests.push(Request::new(c, Kind::Label).role("a slice column; set it with --slice"));
-    }
-    let slicing_positions: Vec<Vec<usize>> = slicings
-        .iter()
-        .map(|cols| {
-            cols.iter()
-                .map(|c| slice_base + slice_columns.iter().position(|x| x == c).unwrap_or(0))
-                .collect()
-        })
-        .collect();
+    let slicing_positions = add_slice_requests(spec, &mut requests);
     let mut slice_states = spec
         .slices
         .as_ref()
@@ -501,16 +478,8 @@ fn binary(
             .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
         if let Some(slices) = slice_states.as_mut() {
             for (slicing, positions) in slicing_positions.iter().enumerate() {
-                let keys: Vec<Vec<Label>> = (0..batch.rows)
-                    .map(|i| {
-                        positions
-                            .iter()
-                            .map(|&p| labels(&batch.columns[p])[i].clone())
-                            .collect()
-                    })
-                    .collect();
                 slices
-                    .update(slicing, &keys, &b)
+                    .update(slicing, &slice_keys(positions, batch), &b)
                     .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
             }
         }
@@ -615,6 +584,47 @@ fn binary(
     })
 }
 
+/// Request each distinct slice column once; return, per slicing, the
+/// positions of its columns in the batches.
+fn add_slice_requests(spec: &EvalSpec, requests: &mut Vec<Request>) -> Vec<Vec<usize>> {
+    let slicings: Vec<Vec<String>> = spec
+        .slices
+        .as_ref()
+        .map(|s| s.slicings.clone())
+        .unwrap_or_default();
+    let mut columns: Vec<String> = Vec::new();
+    for c in slicings.iter().flatten() {
+        if !columns.contains(c) {
+            columns.push(c.clone());
+        }
+    }
+    let base = requests.len();
+    for c in &columns {
+        requests.push(Request::new(c, Kind::Label).role("a slice column; set it with --slice"));
+    }
+    slicings
+        .iter()
+        .map(|cols| {
+            cols.iter()
+                .filter_map(|c| columns.iter().position(|x| x == c))
+                .map(|p| base + p)
+                .collect()
+        })
+        .collect()
+}
+
+/// Each row's slice key: its values in the slicing's columns.
+fn slice_keys(positions: &[usize], batch: &Batch) -> Vec<Vec<Label>> {
+    (0..batch.rows)
+        .map(|i| {
+            positions
+                .iter()
+                .map(|&p| labels(&batch.columns[p])[i].clone())
+                .collect()
+        })
+        .collect()
+}
+
 /// Give a defined metric its interval.
 fn attach(set: &mut MetricSet, id: &str, ci: &assay_metrics::value::Interval) {
     if let Some(m) = set.get_mut(id)
@@ -704,6 +714,7 @@ fn multiclass(
             .push(Request::new(p, Kind::Label).role("the prediction column; set it with --pred"));
     }
     requests.extend(ctx.weight_request());
+    let slicing_positions = add_slice_requests(spec, &mut requests);
     ctx.role("truth", vec![truth.clone()]);
     if !prob_cols.is_empty() {
         ctx.role("probabilities", prob_cols.clone());
@@ -761,7 +772,15 @@ fn multiclass(
             MulticlassState::new(make_config(encoder.len()), inputs)
                 .map_err(|e| EvalError::Settings(e.to_string()))?,
         );
+    } else if spec.slices.is_some() {
+        return Err(EvalError::Settings(
+            "--slice on a multi-class task needs the classes up front: probability columns or --classes".into(),
+        ));
     }
+    let mut slice_states = spec
+        .slices
+        .as_ref()
+        .map(|_| crate::slices::MulticlassSliceStates::new(make_config(encoder.len()), inputs));
     let column_of = |f: Field| match f {
         Field::Truth(_) => truth.clone(),
         Field::Score(Some(j)) => prob_cols.get(j).cloned().unwrap_or_default(),
@@ -837,7 +856,15 @@ fn multiclass(
         };
         state
             .update(&b)
-            .map_err(|e| batch_error(ctx, batch, e, &column_of))
+            .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
+        if let Some(slices) = slice_states.as_mut() {
+            for (slicing, positions) in slicing_positions.iter().enumerate() {
+                slices
+                    .update(slicing, &slice_keys(positions, batch), &b)
+                    .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
+            }
+        }
+        Ok(())
     })?;
     let (state, encoder) = match state {
         Some(s) => (s, encoder),
@@ -883,6 +910,18 @@ fn multiclass(
     let names: Vec<String> = encoder.classes().iter().map(ToString::to_string).collect();
     let top_k = state.config().top_k;
     let mut report = state.compute();
+    let slices_out = slice_states
+        .zip(spec.slices.as_ref())
+        .map(|(states, settings)| {
+            let (correct, total) = (report.confusion.correct(), report.confusion.total());
+            states.finish(
+                correct,
+                total,
+                ctx.weight.is_some(),
+                settings,
+                spec.intervals.as_ref(),
+            )
+        });
     let intervals = spec.intervals.as_ref().map(|settings| {
         let (global, by_class, note) =
             assay_stats::multiclass::intervals(&state, &report, ctx.weight.is_some(), settings);
@@ -921,7 +960,7 @@ fn multiclass(
             counts: Some(report.confusion.rows()),
             per_label: None,
         },
-        slices: None,
+        slices: slices_out,
         criteria: None,
         verdict: None,
         curves: CurvesOut {

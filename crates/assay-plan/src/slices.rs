@@ -1,4 +1,4 @@
-//! Slices (binary tasks): every metric and its interval per value of one or
+//! Slices (binary and multi-class tasks): every metric and its interval per value of one or
 //! more columns (production line, lighting, camera …), each slice tested
 //! against the rest, with Holm or Benjamini–Hochberg control across every
 //! slice × metric test. A slice too small to support a conclusion — fewer
@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use assay_data::Label;
 use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState};
 use assay_metrics::confusion::BinaryCounts;
+use assay_metrics::multiclass::{
+    MulticlassBatch, MulticlassConfig, MulticlassInputs, MulticlassState,
+};
 use assay_metrics::{BatchError, MetricSet};
 use assay_stats::binary::IntervalSettings;
 use assay_stats::slices::{
@@ -313,6 +316,149 @@ impl SliceStates {
                 tests: OrderedMap(t.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
             })
             .collect();
+        SlicesOut {
+            slicings: settings.slicings.clone(),
+            correction: settings.correction,
+            alpha: settings.alpha,
+            min_size: settings.min_size,
+            min_power: settings.min_power,
+            effect: settings.effect,
+            groups,
+        }
+    }
+}
+
+/// One multi-class state per slice: every metric and interval per slice,
+/// and each slice's accuracy tested against the rest (two-proportion test,
+/// power, correction across all tests, as for binary tasks).
+pub struct MulticlassSliceStates {
+    config: MulticlassConfig,
+    inputs: MulticlassInputs,
+    states: BTreeMap<(usize, Vec<Label>), MulticlassState>,
+}
+
+impl MulticlassSliceStates {
+    /// No slices yet.
+    pub fn new(config: MulticlassConfig, inputs: MulticlassInputs) -> Self {
+        Self {
+            config,
+            inputs,
+            states: BTreeMap::new(),
+        }
+    }
+
+    /// Route each row of a batch to its slice's state in slicing `slicing`.
+    pub fn update(
+        &mut self,
+        slicing: usize,
+        keys: &[Vec<Label>],
+        batch: &MulticlassBatch<'_>,
+    ) -> Result<(), BatchError> {
+        let k = self.config.classes;
+        let mut groups: BTreeMap<&Vec<Label>, Vec<usize>> = BTreeMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            groups.entry(key).or_default().push(i);
+        }
+        for (key, rows) in groups {
+            let truth: Vec<u32> = rows.iter().map(|&i| batch.truth[i]).collect();
+            let probabilities: Option<Vec<f64>> = batch.probabilities.map(|p| {
+                rows.iter()
+                    .flat_map(|&i| p[i * k..(i + 1) * k].iter().copied())
+                    .collect()
+            });
+            let prediction: Option<Vec<u32>> = batch
+                .prediction
+                .map(|p| rows.iter().map(|&i| p[i]).collect());
+            let weight: Option<Vec<f64>> =
+                batch.weight.map(|w| rows.iter().map(|&i| w[i]).collect());
+            let id = (slicing, key.clone());
+            let state = match self.states.get_mut(&id) {
+                Some(s) => s,
+                None => {
+                    let s = MulticlassState::new(self.config.clone(), self.inputs)?;
+                    self.states.entry(id).or_insert(s)
+                }
+            };
+            state.update(&MulticlassBatch {
+                truth: &truth,
+                probabilities: probabilities.as_deref(),
+                prediction: prediction.as_deref(),
+                weight: weight.as_deref(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Compute every slice, its intervals and its accuracy test against the rest.
+    pub fn finish(
+        self,
+        overall_correct: f64,
+        overall_total: f64,
+        weighted: bool,
+        settings: &SliceSettings,
+        intervals: Option<&IntervalSettings>,
+    ) -> SlicesOut {
+        let mut groups = Vec::new();
+        let mut family = Vec::new();
+        for (g, ((slicing, key), mut state)) in self.states.into_iter().enumerate() {
+            let mut report = state.compute();
+            if let Some(iv) = intervals {
+                let (global, _, _) =
+                    assay_stats::multiclass::intervals(&state, &report, weighted, iv);
+                for (id, ci) in global {
+                    if let Some(m) = report.metrics.get_mut(&id)
+                        && m.value.is_some()
+                    {
+                        m.ci = Some(ci);
+                    }
+                }
+            }
+            let (x1, n1) = (report.confusion.correct(), report.confusion.total());
+            let (x2, n2) = (overall_correct - x1, overall_total - n1);
+            let p = overall_correct / overall_total;
+            let power = power_two_proportions(p, n1, n2, settings.effect, settings.alpha);
+            let enough = report.rows >= settings.min_size && power >= settings.min_power;
+            let test = enough
+                .then(|| two_proportion_test(x1, n1, x2, n2))
+                .flatten();
+            if let Some((_, pv)) = test {
+                family.push((g, pv));
+            }
+            groups.push(SliceResult {
+                key: OrderedMap(
+                    settings.slicings[slicing]
+                        .iter()
+                        .cloned()
+                        .zip(key.iter().map(ToString::to_string))
+                        .collect(),
+                ),
+                n: report.rows,
+                metrics: report.metrics,
+                tests: OrderedMap(vec![(
+                    "accuracy".to_owned(),
+                    SliceTest {
+                        slice: (n1 > 0.0).then(|| x1 / n1),
+                        rest: (n2 > 0.0).then(|| x2 / n2),
+                        power: Some(power),
+                        p_value: test.map(|t| t.1),
+                        adjusted_p: None,
+                        status: if test.is_some() {
+                            "no difference shown"
+                        } else {
+                            "insufficient evidence"
+                        },
+                    },
+                )]),
+            });
+        }
+        let raw: Vec<f64> = family.iter().map(|f| f.1).collect();
+        for ((g, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
+            let test = &mut groups[*g].tests.0[0].1;
+            test.adjusted_p = Some(adj);
+            if adj < settings.alpha {
+                test.status = "differs";
+            }
+        }
         SlicesOut {
             slicings: settings.slicings.clone(),
             correction: settings.correction,

@@ -804,7 +804,7 @@ fn slices_have_metrics_intervals_and_tests() {
 }
 
 #[test]
-fn slice_columns_must_be_complete_and_the_task_binary() {
+fn slice_columns_must_be_complete_and_the_task_not_multilabel() {
     let dir = tempfile::tempdir().unwrap();
     let f = temp_file(&dir, "s.csv", "label,score,line\n1,0.9,A\n0,0.2,\n");
     assert_input_error(
@@ -818,11 +818,11 @@ fn slice_columns_must_be_complete_and_the_task_binary() {
     assert_input_error(
         &assay(&[
             "eval",
-            data("multiclass.parquet").to_str().unwrap(),
+            data("multilabel.csv").to_str().unwrap(),
             "--slice",
-            "label",
+            "true_dent",
         ]),
-        &["binary tasks"],
+        &["binary and multi-class tasks"],
     );
 }
 
@@ -1002,4 +1002,37 @@ fn compare_multiclass_models() {
         ]),
         &["--metric must be one of", "f1_macro"],
     );
+}
+
+#[test]
+fn multiclass_slices() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/digits.csv"),
+    )
+    .unwrap();
+    let mut out = String::new();
+    for (n, line) in text.lines().enumerate() {
+        out.push_str(line);
+        out.push_str(if n == 0 {
+            ",scanner\n"
+        } else if n % 3 == 0 {
+            ",old\n"
+        } else {
+            ",new\n"
+        });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "digits_scanner.csv", &out);
+    let r = json_result(&[&f, "--slice", "scanner", "--bootstrap", "200"]);
+    assert_valid(&r);
+    let groups = r["slices"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(
+        groups.iter().map(|g| g["n"].as_u64().unwrap()).sum::<u64>(),
+        899
+    );
+    for g in groups {
+        assert!(g["metrics"]["f1_macro"]["ci"].is_object());
+        assert!(g["tests"]["accuracy"]["status"].is_string());
+    }
 }
