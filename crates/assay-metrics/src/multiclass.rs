@@ -86,6 +86,7 @@ pub struct MulticlassState {
     truth: Vec<u32>,
     columns: Vec<Vec<f64>>,
     weights: Vec<f64>,
+    predictions: Vec<u32>,
 }
 
 /// Everything computed from a multi-class state.
@@ -228,6 +229,7 @@ impl MulticlassState {
             truth: Vec::new(),
             columns: Vec::new(),
             weights: Vec::new(),
+            predictions: Vec::new(),
         })
     }
 
@@ -242,6 +244,26 @@ impl MulticlassState {
     pub fn stored_rows(&self) -> Option<(&[u32], &[Vec<f64>])> {
         (self.inputs.probabilities && !self.inputs.weight)
             .then_some((self.truth.as_slice(), self.columns.as_slice()))
+    }
+
+    /// Every stored row as a batch (row-major probabilities), weights and
+    /// predictions included: `None` without probabilities (nothing is kept).
+    pub fn stored_batch(&self) -> Option<(Vec<u32>, Vec<f64>, Option<Vec<u32>>, Option<Vec<f64>>)> {
+        if !self.inputs.probabilities {
+            return None;
+        }
+        let k = self.config.classes;
+        let n = self.truth.len();
+        let mut rows = Vec::with_capacity(n * k);
+        for i in 0..n {
+            rows.extend(self.columns.iter().map(|c| c[i]));
+        }
+        Some((
+            self.truth.clone(),
+            rows,
+            self.inputs.prediction.then(|| self.predictions.clone()),
+            self.inputs.weight.then(|| self.weights.clone()),
+        ))
     }
 
     /// Check a batch without changing the state.
@@ -334,6 +356,9 @@ impl MulticlassState {
             if let Some(w) = batch.weight {
                 self.weights.extend_from_slice(w);
             }
+            if let Some(p) = batch.prediction {
+                self.predictions.extend_from_slice(p);
+            }
         }
         self.rows += batch.truth.len() as u64;
         Ok(())
@@ -356,6 +381,7 @@ impl MulticlassState {
             a.extend(b);
         }
         self.weights.extend(other.weights);
+        self.predictions.extend(other.predictions);
         Ok(())
     }
 

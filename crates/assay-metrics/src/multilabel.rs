@@ -76,6 +76,8 @@ pub struct StoredRows<'a> {
     pub scores: Option<&'a [f64]>,
     /// Predictions, when the state has them.
     pub prediction: Option<&'a [bool]>,
+    /// Weights, when the state has them.
+    pub weight: Option<&'a [f64]>,
 }
 
 /// Mergeable state of a multi-label assessment.
@@ -102,6 +104,7 @@ struct KeptRows {
     truth: Vec<bool>,
     scores: Vec<f64>,
     prediction: Vec<bool>,
+    weight: Vec<f64>,
 }
 
 /// Everything computed from a multi-label state.
@@ -246,6 +249,9 @@ impl MultilabelState {
             if let Some(p) = batch.prediction {
                 self.kept.prediction.extend_from_slice(p);
             }
+            if let Some(w) = batch.weight {
+                self.kept.weight.extend_from_slice(w);
+            }
         }
         Ok(())
     }
@@ -255,16 +261,17 @@ impl MultilabelState {
         &self.config
     }
 
-    /// The kept rows (with `keep_rows`, unweighted): truth, scores and
-    /// predictions, row-major; absent inputs are `None`.
+    /// The kept rows (with `keep_rows`): truth, scores and predictions
+    /// row-major, and weights; absent inputs are `None`.
     pub fn stored_rows(&self) -> Option<StoredRows<'_>> {
-        (self.config.keep_rows && !self.inputs.weight).then(|| StoredRows {
+        self.config.keep_rows.then(|| StoredRows {
             truth: &self.kept.truth,
             scores: self.inputs.scores.then_some(self.kept.scores.as_slice()),
             prediction: self
                 .inputs
                 .prediction
                 .then_some(self.kept.prediction.as_slice()),
+            weight: self.inputs.weight.then_some(self.kept.weight.as_slice()),
         })
     }
 
@@ -290,6 +297,7 @@ impl MultilabelState {
         self.kept.truth.extend(other.kept.truth);
         self.kept.scores.extend(other.kept.scores);
         self.kept.prediction.extend(other.kept.prediction);
+        self.kept.weight.extend(other.kept.weight);
         Ok(())
     }
 

@@ -1050,7 +1050,7 @@ fn multilabel(
     config.probabilities = spec.score_kind == ScoreKind::Probability;
     config.curve_mode = spec.curve_mode;
     config.max_curve_points = spec.curve_points;
-    config.keep_rows = spec.intervals.is_some() && ctx.weight.is_none();
+    config.keep_rows = spec.intervals.is_some();
     let inputs = MultilabelInputs {
         scores: has_scores,
         prediction: has_preds,

@@ -9,12 +9,13 @@
 //! | per-class roc_auc | DeLong (one class against the rest) |
 //! | roc_auc_ovr_macro / _weighted, roc_auc_ovo_macro, log_loss, brier_score, top-k accuracy, ece, mce | bootstrap over rows (Poisson weights; each column's sort is done once), percentile, within the row budget |
 //!
-//! Nothing is returned for weighted data.
+//! Weighted data: every interval by the row bootstrap through the metric
+//! state itself (weights × Poisson draws).
 
 use assay_metrics::calibration::CalibrationBins;
 use assay_metrics::confusion::ConfusionMatrix;
 use assay_metrics::multiclass::{
-    MulticlassReport, MulticlassState, argmax, confusion_metrics, in_top_k,
+    MulticlassBatch, MulticlassReport, MulticlassState, argmax, confusion_metrics, in_top_k,
 };
 use assay_metrics::value::Interval;
 use rayon::prelude::*;
@@ -76,11 +77,7 @@ pub fn intervals(
     let mut global = Vec::new();
     let mut per_class: Vec<Vec<(&'static str, Interval)>> = vec![Vec::new(); k];
     if weighted {
-        return (
-            global,
-            per_class,
-            Some("intervals are not computed for weighted data yet".into()),
-        );
+        return weighted_intervals(state, report, settings);
     }
     let cm = &report.confusion;
     let total = cm.total();
@@ -176,6 +173,84 @@ pub fn intervals(
         }
     }
     (global, per_class, note)
+}
+
+/// Weighted data: every interval from the row bootstrap through the metric
+/// state itself (weights × Poisson draws), percentile, within the row budget.
+fn weighted_intervals(
+    state: &MulticlassState,
+    report: &MulticlassReport,
+    settings: &IntervalSettings,
+) -> MulticlassIntervals {
+    let k = report.confusion.classes();
+    let mut per_class: Vec<Vec<(&'static str, Interval)>> = vec![Vec::new(); k];
+    let Some((truth, rows, prediction, weights)) = state.stored_batch() else {
+        let note = "intervals on weighted data need probability columns (the rows are kept only with them)";
+        return (Vec::new(), per_class, Some(note.into()));
+    };
+    let weights = weights.unwrap_or_else(|| vec![1.0; truth.len()]);
+    let cost = (truth.len() * k) as u64 * settings.replicates as u64;
+    if cost > settings.row_budget {
+        let note = format!(
+            "no intervals: weighted data need the row bootstrap, which would cost {} rows × {k} classes × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
+            truth.len(),
+            settings.replicates,
+            settings.row_budget
+        );
+        return (Vec::new(), per_class, Some(note));
+    }
+    let config = state.config().clone();
+    let reports: Vec<Option<MulticlassReport>> = (0..settings.replicates)
+        .into_par_iter()
+        .map(|r| {
+            let w: Vec<f64> = bootstrap::poisson_weights(settings.seed, r as u64, truth.len())
+                .iter()
+                .zip(&weights)
+                .map(|(p, w)| p * w)
+                .collect();
+            let batch = MulticlassBatch {
+                truth: &truth,
+                probabilities: Some(&rows),
+                prediction: prediction.as_deref(),
+                weight: Some(&w),
+            };
+            MulticlassState::evaluate(config.clone(), &batch).ok()
+        })
+        .collect();
+    let interval = |values: Vec<f64>| {
+        let mut values = values;
+        (values.len() * 2 >= settings.replicates)
+            .then(|| bootstrap::percentile(&mut values, settings.level))
+            .flatten()
+    };
+    let mut global = Vec::new();
+    for (id, m) in report.metrics.iter() {
+        if m.value.is_none() {
+            continue;
+        }
+        let values = reports
+            .iter()
+            .flatten()
+            .filter_map(|r| r.metrics.get(id).and_then(|v| v.value))
+            .collect();
+        global.extend(interval(values).map(|ci| (id.to_owned(), ci)));
+    }
+    for (c, slot) in per_class.iter_mut().enumerate() {
+        for id in ["precision", "recall", "specificity", "f1", "roc_auc"] {
+            if report.per_class[c].get(id).and_then(|v| v.value).is_none() {
+                continue;
+            }
+            let values = reports
+                .iter()
+                .flatten()
+                .filter_map(|r| r.per_class[c].get(id).and_then(|v| v.value))
+                .collect();
+            slot.extend(interval(values).map(|ci| (id, ci)));
+        }
+    }
+    let note =
+        "weighted data: every interval is a row bootstrap (weights × Poisson draws), percentile";
+    (global, per_class, Some(note.into()))
 }
 
 /// Percentile intervals for the probability-based metrics by a Poisson

@@ -7,7 +7,8 @@
 //! | everything else (Hamming loss, Jaccard, averaged precision / recall / F1, macro AUC and AP, per-label F1 and AP) | bootstrap over rows: each replicate is the metric state itself, fed the rows with Poisson weights, percentile |
 //!
 //! Labels of one item are correlated, so the row is the unit of resampling.
-//! Needs the state's kept rows (unweighted data, within the row budget).
+//! Needs the state's kept rows, within the row budget. Weighted data: every
+//! interval from the row bootstrap (weights × Poisson draws).
 
 use assay_metrics::multilabel::{
     MultilabelBatch, MultilabelConfig, MultilabelReport, MultilabelState,
@@ -38,12 +39,18 @@ pub fn intervals(
         return (
             global,
             per_label,
-            Some("intervals are not computed for weighted data yet".into()),
+            Some("intervals need the rows kept (keep_rows)".into()),
         );
     };
+    let weighted = rows.weight.is_some();
     let n = rows.truth.len() / l.max(1);
-    // Exact match: a proportion of items.
-    if let Some(v) = report.metrics.get("exact_match").and_then(|m| m.value) {
+    // Exact match: a proportion of items (unweighted data).
+    if let Some(v) = report
+        .metrics
+        .get("exact_match")
+        .and_then(|m| m.value)
+        .filter(|_| !weighted)
+    {
         let x = (v * n as f64).round();
         global.extend(
             settings
@@ -51,7 +58,7 @@ pub fn intervals(
                 .map(|ci| ("exact_match".to_owned(), ci)),
         );
     }
-    for (j, slot) in per_label.iter_mut().enumerate() {
+    for (j, slot) in per_label.iter_mut().enumerate().filter(|_| !weighted) {
         let c = report.counts[j];
         for (id, x, d) in [
             ("precision", c.tp, c.tp + c.fp),
@@ -93,7 +100,10 @@ pub fn intervals(
         ..state.config().clone()
     };
     let replicate = |r: usize| -> Option<MultilabelReport> {
-        let weights = bootstrap::poisson_weights(settings.seed, r as u64, n);
+        let mut weights = bootstrap::poisson_weights(settings.seed, r as u64, n);
+        if let Some(w) = rows.weight {
+            weights.iter_mut().zip(w).for_each(|(p, w)| *p *= w);
+        }
         MultilabelState::evaluate(
             config.clone(),
             &MultilabelBatch {
@@ -116,7 +126,7 @@ pub fn intervals(
             .flatten()
     };
     for (id, m) in report.metrics.iter() {
-        if m.value.is_none() || id == "exact_match" {
+        if m.value.is_none() || (id == "exact_match" && !weighted) {
             continue;
         }
         let values = reports
@@ -127,7 +137,19 @@ pub fn intervals(
         global.extend(interval(values).map(|ci| (id.to_owned(), ci)));
     }
     for (j, slot) in per_label.iter_mut().enumerate() {
-        for id in ["f1", "average_precision"] {
+        let ids: &[&str] = if weighted {
+            &[
+                "precision",
+                "recall",
+                "specificity",
+                "f1",
+                "roc_auc",
+                "average_precision",
+            ]
+        } else {
+            &["f1", "average_precision"]
+        };
+        for &id in ids {
             if report.per_label[j].get(id).and_then(|v| v.value).is_none() {
                 continue;
             }
@@ -139,5 +161,9 @@ pub fn intervals(
             slot.extend(interval(values).map(|ci| (id.to_owned(), ci)));
         }
     }
-    (global, per_label, None)
+    let note = weighted.then(|| {
+        "weighted data: every interval is a row bootstrap (weights × Poisson draws), percentile"
+            .to_owned()
+    });
+    (global, per_label, note)
 }

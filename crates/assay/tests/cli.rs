@@ -1036,3 +1036,40 @@ fn multiclass_slices() {
         assert!(g["tests"]["accuracy"]["status"].is_string());
     }
 }
+
+#[test]
+fn weighted_multiclass_and_multilabel_data_get_row_bootstrap_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_weights = |path: &Path, name: &str| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut out = String::new();
+        for (n, line) in text.lines().enumerate() {
+            let w = if n == 0 {
+                "weight".to_owned()
+            } else {
+                (1 + n % 3).to_string()
+            };
+            out.push_str(&format!("{line},{w}\n"));
+        }
+        temp_file(&dir, name, &out)
+    };
+    let digits = with_weights(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/digits.csv"),
+        "digits_w.csv",
+    );
+    let labels = with_weights(&data("multilabel.csv"), "multilabel_w.csv");
+    for f in [digits, labels] {
+        let r = json_result(&[&f, "--bootstrap", "200"]);
+        assert_valid(&r);
+        assert!(r["total_weight"].is_number());
+        for (id, m) in r["metrics"].as_object().unwrap() {
+            assert_eq!(m["ci"]["method"], "bootstrap-percentile", "{f}: {id}");
+        }
+        assert!(
+            r["parameters"]["intervals"]["note"]
+                .as_str()
+                .unwrap()
+                .contains("weights")
+        );
+    }
+}
