@@ -106,6 +106,19 @@ pub struct MulticlassReport {
     pub calibration: Option<Vec<CalibrationBin>>,
 }
 
+/// Every stored row of a multi-class state, owned, as batch columns.
+#[derive(Debug, Clone)]
+pub struct StoredBatch {
+    /// True classes.
+    pub truth: Vec<u32>,
+    /// Row-major probabilities.
+    pub probabilities: Vec<f64>,
+    /// Predictions, when there was a prediction column.
+    pub prediction: Option<Vec<u32>>,
+    /// Weights, when there was a weight column.
+    pub weight: Option<Vec<f64>>,
+}
+
 /// One row in a per-column pass: order key of the score, true class, row.
 #[derive(Debug, Clone, Copy)]
 struct Ranked {
@@ -248,7 +261,7 @@ impl MulticlassState {
 
     /// Every stored row as a batch (row-major probabilities), weights and
     /// predictions included: `None` without probabilities (nothing is kept).
-    pub fn stored_batch(&self) -> Option<(Vec<u32>, Vec<f64>, Option<Vec<u32>>, Option<Vec<f64>>)> {
+    pub fn stored_batch(&self) -> Option<StoredBatch> {
         if !self.inputs.probabilities {
             return None;
         }
@@ -258,12 +271,12 @@ impl MulticlassState {
         for i in 0..n {
             rows.extend(self.columns.iter().map(|c| c[i]));
         }
-        Some((
-            self.truth.clone(),
-            rows,
-            self.inputs.prediction.then(|| self.predictions.clone()),
-            self.inputs.weight.then(|| self.weights.clone()),
-        ))
+        Some(StoredBatch {
+            truth: self.truth.clone(),
+            probabilities: rows,
+            prediction: self.inputs.prediction.then(|| self.predictions.clone()),
+            weight: self.inputs.weight.then(|| self.weights.clone()),
+        })
     }
 
     /// Check a batch without changing the state.

@@ -184,11 +184,12 @@ fn weighted_intervals(
 ) -> MulticlassIntervals {
     let k = report.confusion.classes();
     let mut per_class: Vec<Vec<(&'static str, Interval)>> = vec![Vec::new(); k];
-    let Some((truth, rows, prediction, weights)) = state.stored_batch() else {
+    let Some(stored) = state.stored_batch() else {
         let note = "intervals on weighted data need probability columns (the rows are kept only with them)";
         return (Vec::new(), per_class, Some(note.into()));
     };
-    let weights = weights.unwrap_or_else(|| vec![1.0; truth.len()]);
+    let (truth, rows, prediction) = (stored.truth, stored.probabilities, stored.prediction);
+    let weights = stored.weight.unwrap_or_else(|| vec![1.0; truth.len()]);
     let cost = (truth.len() * k) as u64 * settings.replicates as u64;
     if cost > settings.row_budget {
         let note = format!(
