@@ -113,10 +113,7 @@ fn read(
     id: &str,
     labels: &mut BinaryLabels,
 ) -> Result<Rows, EvalError> {
-    let reader = match input {
-        Input::File { path, format } => assay_data::open(path, *format)?,
-        Input::Npy(arrays) => assay_data::open_npy(arrays)?,
-    };
+    let reader = input.open()?;
     let path = reader.path().to_path_buf();
     let c = &spec.columns;
     let truth = c.truth.clone().unwrap_or_else(|| "label".into());
@@ -211,10 +208,7 @@ fn read_multiclass(
     prefix: &str,
     encoder: &mut LabelEncoder,
 ) -> Result<Rows, EvalError> {
-    let reader = match input {
-        Input::File { path, format } => assay_data::open(path, *format)?,
-        Input::Npy(arrays) => assay_data::open_npy(arrays)?,
-    };
+    let reader = input.open()?;
     let path = reader.path().to_path_buf();
     let c = &spec.columns;
     let truth = c.truth.clone().unwrap_or_else(|| "label".into());
@@ -472,14 +466,12 @@ fn multiclass_differences(
         .iter()
         .map(|id| {
             let estimate = value(&c_all, id).zip(value(&b_all, id)).map(|(c, b)| c - b);
-            let mut values: Vec<f64> = reps
+            let values: Vec<f64> = reps
                 .iter()
                 .flatten()
                 .filter_map(|(c, b)| Some(value(c, id)? - value(b, id)?))
                 .collect();
-            let interval = (estimate.is_some() && values.len() * 2 >= settings.replicates)
-                .then(|| bootstrap::percentile(&mut values, settings.level))
-                .flatten();
+            let interval = estimate.and_then(|_| settings.percentile_of(values));
             Difference {
                 metric: (*id).into(),
                 candidate: value(&c_all, id),
@@ -517,10 +509,7 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
             ));
         }
         None => {
-            let reader = match &spec.candidate.input {
-                Input::File { path, format } => assay_data::open(path, *format)?,
-                Input::Npy(arrays) => assay_data::open_npy(arrays)?,
-            };
+            let reader = spec.candidate.input.open()?;
             reader
                 .columns()
                 .iter()

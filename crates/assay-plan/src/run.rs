@@ -31,10 +31,7 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
         .iter()
         .map(|c| crate::criteria::Criterion::parse(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let reader = match &spec.input {
-        Input::File { path, format } => assay_data::open(path, *format)?,
-        Input::Npy(arrays) => assay_data::open_npy(arrays)?,
-    };
+    let reader = spec.input.open()?;
     let task = detect_task(spec, &reader)?;
     if spec.slices.is_some() && task == Task::Multilabel {
         return Err(EvalError::Settings(

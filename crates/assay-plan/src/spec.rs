@@ -54,6 +54,14 @@ pub enum Input {
 }
 
 impl Input {
+    /// Open the input for reading.
+    pub fn open(&self) -> Result<assay_data::Reader, assay_data::DataError> {
+        match self {
+            Input::File { path, format } => assay_data::open(path, *format),
+            Input::Npy(arrays) => assay_data::open_npy(arrays),
+        }
+    }
+
     /// The file to name in messages.
     pub fn display_path(&self) -> PathBuf {
         match self {

@@ -64,6 +64,15 @@ pub enum ProportionMethod {
 }
 
 impl IntervalSettings {
+    /// Percentile interval from the replicate values where the metric was
+    /// defined; none when it was undefined in more than half of the replicates.
+    pub fn percentile_of(&self, mut values: Vec<f64>) -> Option<Interval> {
+        if values.len() * 2 < self.replicates {
+            return None;
+        }
+        bootstrap::percentile(&mut values, self.level)
+    }
+
     /// The number of strata to use: `classes` when stratified, else one.
     pub fn strata(&self, classes: usize) -> usize {
         if self.stratified { classes } else { 1 }
@@ -259,19 +268,16 @@ fn weighted_intervals(
         if m.value.is_none() {
             continue;
         }
-        let mut values: Vec<f64> = all
+        let values: Vec<f64> = all
             .iter()
             .flatten()
             .filter_map(|s| s.get(id).and_then(|v| v.value))
             .collect();
-        if values.len() * 2 < settings.replicates {
-            continue;
-        }
         // Metric ids are the metric crate's static names.
         let Some(static_id) = STATIC_IDS.iter().find(|s| **s == id) else {
             continue;
         };
-        if let Some(ci) = bootstrap::percentile(&mut values, settings.level) {
+        if let Some(ci) = settings.percentile_of(values) {
             out.push((*static_id, ci));
         }
     }
@@ -404,15 +410,10 @@ fn row_bootstrap(
         .iter()
         .enumerate()
         .map(|(m, id)| {
-            let mut reps: Vec<f64> = all.iter().filter_map(|r| r[m]).collect();
             // Row-level jackknife would cost n full passes: BCa is not offered here.
             (
                 *id,
-                if reps.len() * 2 < settings.replicates {
-                    None
-                } else {
-                    bootstrap::percentile(&mut reps, settings.level)
-                },
+                settings.percentile_of(all.iter().filter_map(|r| r[m]).collect()),
             )
         })
         .collect()

@@ -218,12 +218,7 @@ fn weighted_intervals(
             MulticlassState::evaluate(config.clone(), &batch).ok()
         })
         .collect();
-    let interval = |values: Vec<f64>| {
-        let mut values = values;
-        (values.len() * 2 >= settings.replicates)
-            .then(|| bootstrap::percentile(&mut values, settings.level))
-            .flatten()
-    };
+    let interval = |values: Vec<f64>| settings.percentile_of(values);
     let mut global = Vec::new();
     for (id, m) in report.metrics.iter() {
         if m.value.is_none() {
@@ -405,11 +400,9 @@ fn row_bootstrap(
     ids.into_iter()
         .enumerate()
         .filter_map(|(m, id)| {
-            let mut reps: Vec<f64> = all.iter().filter_map(|r| r[m]).collect();
-            if reps.len() * 2 < settings.replicates {
-                return None;
-            }
-            bootstrap::percentile(&mut reps, settings.level).map(|ci| (id, ci))
+            settings
+                .percentile_of(all.iter().filter_map(|r| r[m]).collect())
+                .map(|ci| (id, ci))
         })
         .collect()
 }

@@ -119,12 +119,7 @@ pub fn intervals(
         .into_par_iter()
         .map(replicate)
         .collect();
-    let interval = |values: Vec<f64>| {
-        let mut values = values;
-        (values.len() * 2 >= settings.replicates)
-            .then(|| bootstrap::percentile(&mut values, settings.level))
-            .flatten()
-    };
+    let interval = |values: Vec<f64>| settings.percentile_of(values);
     for (id, m) in report.metrics.iter() {
         if m.value.is_none() || (id == "exact_match" && !weighted) {
             continue;
