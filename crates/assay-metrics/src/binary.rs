@@ -73,6 +73,9 @@ pub struct BinaryState {
     counts: BinaryCounts,
     log_loss_sum: f64,
     brier_sum: f64,
+    /// Sums of squared per-item losses (weighted), for large-sample intervals.
+    log_loss_sq: f64,
+    brier_sq: f64,
     calibration: CalibrationBins,
     ranking: RankingState,
     kept: KeptRows,
@@ -152,6 +155,8 @@ impl BinaryState {
             counts: BinaryCounts::default(),
             log_loss_sum: 0.0,
             brier_sum: 0.0,
+            log_loss_sq: 0.0,
+            brier_sq: 0.0,
             kept: KeptRows::default(),
         })
     }
@@ -159,6 +164,16 @@ impl BinaryState {
     /// The settings.
     pub fn config(&self) -> &BinaryConfig {
         &self.config
+    }
+
+    /// Sums of the per-item log loss and Brier score and of their squares,
+    /// `[(Σ log loss, Σ log loss²), (Σ brier, Σ brier²)]`, for large-sample
+    /// intervals of the means.
+    pub fn loss_moments(&self) -> [(f64, f64); 2] {
+        [
+            (self.log_loss_sum, self.log_loss_sq),
+            (self.brier_sum, self.brier_sq),
+        ]
     }
 
     /// The stored scores (for intervals that need the rows).
@@ -221,13 +236,17 @@ impl BinaryState {
                 let p = s[i];
                 self.ranking.push(p, truth, w);
                 if probabilities {
-                    self.log_loss_sum -= w * if truth {
+                    let loss = -if truth {
                         clipped_ln(p)
                     } else {
                         clipped_ln(1.0 - p)
                     };
+                    self.log_loss_sum += w * loss;
+                    self.log_loss_sq += w * loss * loss;
                     let y = if truth { 1.0 } else { 0.0 };
-                    self.brier_sum += w * (y - p) * (y - p);
+                    let brier = (y - p) * (y - p);
+                    self.brier_sum += w * brier;
+                    self.brier_sq += w * brier * brier;
                     self.calibration.push(p, truth, w);
                 }
             }
@@ -257,6 +276,8 @@ impl BinaryState {
         self.counts.merge(&other.counts);
         self.log_loss_sum += other.log_loss_sum;
         self.brier_sum += other.brier_sum;
+        self.log_loss_sq += other.log_loss_sq;
+        self.brier_sq += other.brier_sq;
         self.calibration.merge(&other.calibration)?;
         self.kept.truth.extend(other.kept.truth);
         self.kept.score.extend(other.kept.score);

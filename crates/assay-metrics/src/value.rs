@@ -35,7 +35,8 @@ pub struct Interval {
     /// Confidence level, e.g. 0.95.
     pub level: f64,
     /// How it was computed: `wilson`, `clopper-pearson`, `delong`,
-    /// `bootstrap-percentile`, `bootstrap-bca`.
+    /// `bootstrap-percentile`, `bootstrap-bca`, `normal` (large-sample mean),
+    /// `logit` (large-sample average precision).
     pub method: &'static str,
 }
 

@@ -202,9 +202,59 @@ pub fn intervals(
                 push(id, ci);
             }
         } else {
+            // Large samples: the normal interval of a mean for log loss and
+            // Brier, and the logit interval of Boyd, Eng & Page (2013) for
+            // average precision and PR AUC.
+            let n = (pos.len() + neg.len()) as f64;
+            let z = crate::normal_quantile(1.0 - (1.0 - settings.level) / 2.0);
+            if probabilities {
+                for ((id, (sum, sq)), value) in ["log_loss", "brier_score"]
+                    .into_iter()
+                    .zip(state.loss_moments())
+                    .zip([
+                        report.metrics.get("log_loss"),
+                        report.metrics.get("brier_score"),
+                    ])
+                {
+                    if let Some(mean) = value.and_then(|m| m.value) {
+                        let var = ((sq - sum * sum / n) / (n - 1.0)).max(0.0);
+                        let half = z * (var / n).sqrt();
+                        push(
+                            id,
+                            Some(Interval {
+                                low: mean - half,
+                                high: mean + half,
+                                level: settings.level,
+                                method: "normal",
+                            }),
+                        );
+                    }
+                }
+            }
+            let positives = pos.len() as f64;
+            for id in ["average_precision", "pr_auc"] {
+                if let Some(ap) = report
+                    .metrics
+                    .get(id)
+                    .and_then(|m| m.value)
+                    .filter(|v| *v > 0.0 && *v < 1.0)
+                {
+                    let tau = 1.0 / (positives * ap * (1.0 - ap)).sqrt();
+                    let logit = (ap / (1.0 - ap)).ln();
+                    let inv = |x: f64| 1.0 / (1.0 + (-x).exp());
+                    push(
+                        id,
+                        Some(Interval {
+                            low: inv(logit - z * tau),
+                            high: inv(logit + z * tau),
+                            level: settings.level,
+                            method: "logit",
+                        }),
+                    );
+                }
+            }
             note = Some(format!(
-                "no interval for {}: the row bootstrap would cost {} rows × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
-                ROW_METRICS.join(", "),
+                "large sample: log loss and Brier by the normal interval of a mean, average precision and PR AUC by the logit interval (Boyd et al. 2013); no interval for ECE and MCE: the row bootstrap would cost {} rows × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
                 pos.len() + neg.len(),
                 settings.replicates,
                 settings.row_budget

@@ -1073,3 +1073,41 @@ fn weighted_multiclass_and_multilabel_data_get_row_bootstrap_intervals() {
         );
     }
 }
+
+#[test]
+fn large_samples_use_the_normal_and_logit_intervals() {
+    // A row budget below rows × replicates takes the large-sample path.
+    let out = demo(&["--row-bootstrap-budget", "1000", "--json", "-"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&r);
+    assert_eq!(r["metrics"]["log_loss"]["ci"]["method"], "normal");
+    assert_eq!(r["metrics"]["average_precision"]["ci"]["method"], "logit");
+    assert!(r["metrics"]["ece"].get("ci").is_none());
+    // The normal interval of the mean log loss, recomputed here from the rows.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/breast_cancer.csv"),
+    )
+    .unwrap();
+    let losses: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let p: f64 = f[2].parse().unwrap();
+            let p = p.clamp(f64::EPSILON, 1.0 - f64::EPSILON);
+            if f[1] == "malignant" {
+                -p.ln()
+            } else {
+                -(1.0 - p).ln()
+            }
+        })
+        .collect();
+    let n = losses.len() as f64;
+    let mean = losses.iter().sum::<f64>() / n;
+    let sd = (losses.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt();
+    let half = 1.959_963_984_540_054 * sd / n.sqrt();
+    let ci = &r["metrics"]["log_loss"]["ci"];
+    assert!((ci["low"].as_f64().unwrap() - (mean - half)).abs() < 1e-9);
+    assert!((ci["high"].as_f64().unwrap() - (mean + half)).abs() < 1e-9);
+}
