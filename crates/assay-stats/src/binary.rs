@@ -233,24 +233,8 @@ pub fn intervals(
             }
             let positives = pos.len() as f64;
             for id in ["average_precision", "pr_auc"] {
-                if let Some(ap) = report
-                    .metrics
-                    .get(id)
-                    .and_then(|m| m.value)
-                    .filter(|v| *v > 0.0 && *v < 1.0)
-                {
-                    let tau = 1.0 / (positives * ap * (1.0 - ap)).sqrt();
-                    let logit = (ap / (1.0 - ap)).ln();
-                    let inv = |x: f64| 1.0 / (1.0 + (-x).exp());
-                    push(
-                        id,
-                        Some(Interval {
-                            low: inv(logit - z * tau),
-                            high: inv(logit + z * tau),
-                            level: settings.level,
-                            method: "logit",
-                        }),
-                    );
+                if let Some(ap) = report.metrics.get(id).and_then(|m| m.value) {
+                    push(id, logit_interval(ap, positives, settings.level));
                 }
             }
             note = Some(format!(
@@ -356,6 +340,24 @@ const STATIC_IDS: [&str; 20] = [
     "mce",
     "kl_divergence",
 ];
+
+/// The logit interval for average precision (Boyd, Eng & Page 2013):
+/// `logit(AP) ± z / sqrt(n₊ · AP · (1 − AP))`, mapped back. `None` at AP of 0 or 1.
+pub fn logit_interval(ap: f64, positives: f64, level: f64) -> Option<Interval> {
+    if !(ap > 0.0 && ap < 1.0 && positives > 0.0) {
+        return None;
+    }
+    let z = crate::normal_quantile(1.0 - (1.0 - level) / 2.0);
+    let tau = 1.0 / (positives * ap * (1.0 - ap)).sqrt();
+    let logit = (ap / (1.0 - ap)).ln();
+    let inv = |x: f64| 1.0 / (1.0 + (-x).exp());
+    Some(Interval {
+        low: inv(logit - z * tau),
+        high: inv(logit + z * tau),
+        level,
+        method: "logit",
+    })
+}
 
 /// Rows in descending score order with their class.
 fn merged_descending(pos: &[f64], neg: &[f64]) -> Vec<(f64, bool)> {

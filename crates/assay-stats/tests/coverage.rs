@@ -1,10 +1,12 @@
 //! Coverage: on simulated data with a known truth, 95 % intervals must cover
 //! it in 93.5–96.5 % of 2000 repetitions (accuracy by Wilson, F1 by the
-//! confusion-cell bootstrap, ROC AUC by DeLong). Seeds are fixed, so the test
+//! confusion-cell bootstrap, ROC AUC by DeLong, average precision by the
+//! large-sample logit interval). Seeds are fixed, so the test
 //! is deterministic; the band is about ±3 standard errors of a 95 % rate.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryState};
 use assay_stats::binary::IntervalSettings;
 use assay_stats::bootstrap::replicate_rng;
 use assay_stats::{delong, proportion};
@@ -93,4 +95,60 @@ fn delong_covers_auc() {
         covered += u64::from(ci.low <= truth && truth <= ci.high);
     }
     assert_coverage("roc_auc (DeLong)", covered);
+}
+
+/// Average precision of `n` binormal items (30 % positives, separation 1.5).
+fn average_precision(n: usize, seed: u64, r: u64) -> (f64, f64) {
+    let mut rng = replicate_rng(seed, r);
+    let mut truth = Vec::with_capacity(n);
+    let mut score = Vec::with_capacity(n);
+    for _ in 0..n {
+        let y = rng.random::<f64>() < 0.3;
+        let z: f64 = StandardNormal.sample(&mut rng);
+        truth.push(y);
+        score.push(z + if y { 1.5 } else { 0.0 });
+    }
+    let inputs = BinaryInputs {
+        score: true,
+        prediction: false,
+        weight: false,
+    };
+    let config = BinaryConfig {
+        probabilities: false,
+        ..BinaryConfig::default()
+    };
+    let report = BinaryState::evaluate(
+        config,
+        &BinaryBatch {
+            truth: &truth,
+            score: Some(&score),
+            prediction: None,
+            weight: None,
+        },
+    )
+    .unwrap();
+    let positives = truth.iter().filter(|y| **y).count() as f64;
+    (
+        report
+            .metrics
+            .get("average_precision")
+            .unwrap()
+            .value
+            .unwrap(),
+        positives,
+    )
+}
+
+#[test]
+fn logit_interval_covers_average_precision() {
+    // The population value, from one sample of two million items (its own
+    // error, about 3e-4, is small against the intervals' width, about 0.04).
+    let (truth, _) = average_precision(2_000_000, 99, 0);
+    let mut covered = 0;
+    for r in 0..REPETITIONS {
+        let (ap, positives) = average_precision(2000, 14, r);
+        let ci = assay_stats::binary::logit_interval(ap, positives, 0.95).unwrap();
+        covered += u64::from(ci.low <= truth && truth <= ci.high);
+    }
+    assert_coverage("average_precision (logit)", covered);
 }
