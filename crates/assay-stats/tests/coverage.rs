@@ -108,11 +108,6 @@ fn average_precision(n: usize, seed: u64, r: u64) -> (f64, f64) {
         truth.push(y);
         score.push(z + if y { 1.5 } else { 0.0 });
     }
-    let inputs = BinaryInputs {
-        score: true,
-        prediction: false,
-        weight: false,
-    };
     let config = BinaryConfig {
         probabilities: false,
         ..BinaryConfig::default()
