@@ -107,6 +107,34 @@ pub struct SlicesOut {
     pub groups: Vec<SliceResult>,
 }
 
+/// The rows of a batch by slice key.
+fn group_rows(keys: &[Vec<Label>]) -> BTreeMap<&Vec<Label>, Vec<usize>> {
+    let mut groups: BTreeMap<&Vec<Label>, Vec<usize>> = BTreeMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        groups.entry(key).or_default().push(i);
+    }
+    groups
+}
+
+/// The values at `rows`.
+fn pick<T: Copy>(values: &[T], rows: &[usize]) -> Vec<T> {
+    rows.iter().map(|&i| values[i]).collect()
+}
+
+/// The state of one slice, made on first use.
+fn state_for<'a, S>(
+    states: &'a mut BTreeMap<(usize, Vec<Label>), S>,
+    slicing: usize,
+    key: &[Label],
+    make: impl FnOnce() -> Result<S, BatchError>,
+) -> Result<&'a mut S, BatchError> {
+    let id = (slicing, key.to_vec());
+    if !states.contains_key(&id) {
+        states.insert(id.clone(), make()?);
+    }
+    Ok(states.get_mut(&id).expect("inserted above"))
+}
+
 /// One state per slice, fed from the same batches as the overall state.
 pub struct SliceStates {
     config: BinaryConfig,
@@ -132,26 +160,19 @@ impl SliceStates {
         keys: &[Vec<Label>],
         batch: &BinaryBatch<'_>,
     ) -> Result<(), BatchError> {
-        let mut groups: BTreeMap<&Vec<Label>, Vec<usize>> = BTreeMap::new();
-        for (i, k) in keys.iter().enumerate() {
-            groups.entry(k).or_default().push(i);
-        }
-        for (key, rows) in groups {
-            let truth: Vec<bool> = rows.iter().map(|&i| batch.truth[i]).collect();
-            let score: Option<Vec<f64>> = batch.score.map(|s| rows.iter().map(|&i| s[i]).collect());
-            let prediction: Option<Vec<bool>> = batch
-                .prediction
-                .map(|p| rows.iter().map(|&i| p[i]).collect());
-            let weight: Option<Vec<f64>> =
-                batch.weight.map(|w| rows.iter().map(|&i| w[i]).collect());
-            let id = (slicing, key.clone());
-            let state = match self.states.get_mut(&id) {
-                Some(s) => s,
-                None => {
-                    let s = BinaryState::new(self.config.clone(), self.inputs)?;
-                    self.states.entry(id).or_insert(s)
-                }
-            };
+        for (key, rows) in group_rows(keys) {
+            let (config, inputs) = (&self.config, self.inputs);
+            let state = state_for(&mut self.states, slicing, key, || {
+                BinaryState::new(config.clone(), inputs)
+            })?;
+            let (truth, score) = (
+                pick(batch.truth, &rows),
+                batch.score.map(|s| pick(s, &rows)),
+            );
+            let (prediction, weight) = (
+                batch.prediction.map(|p| pick(p, &rows)),
+                batch.weight.map(|w| pick(w, &rows)),
+            );
             state.update(&BinaryBatch {
                 truth: &truth,
                 score: score.as_deref(),
@@ -355,30 +376,21 @@ impl MulticlassSliceStates {
         batch: &MulticlassBatch<'_>,
     ) -> Result<(), BatchError> {
         let k = self.config.classes;
-        let mut groups: BTreeMap<&Vec<Label>, Vec<usize>> = BTreeMap::new();
-        for (i, key) in keys.iter().enumerate() {
-            groups.entry(key).or_default().push(i);
-        }
-        for (key, rows) in groups {
-            let truth: Vec<u32> = rows.iter().map(|&i| batch.truth[i]).collect();
+        for (key, rows) in group_rows(keys) {
+            let (config, inputs) = (&self.config, self.inputs);
+            let state = state_for(&mut self.states, slicing, key, || {
+                MulticlassState::new(config.clone(), inputs)
+            })?;
             let probabilities: Option<Vec<f64>> = batch.probabilities.map(|p| {
                 rows.iter()
                     .flat_map(|&i| p[i * k..(i + 1) * k].iter().copied())
                     .collect()
             });
-            let prediction: Option<Vec<u32>> = batch
-                .prediction
-                .map(|p| rows.iter().map(|&i| p[i]).collect());
-            let weight: Option<Vec<f64>> =
-                batch.weight.map(|w| rows.iter().map(|&i| w[i]).collect());
-            let id = (slicing, key.clone());
-            let state = match self.states.get_mut(&id) {
-                Some(s) => s,
-                None => {
-                    let s = MulticlassState::new(self.config.clone(), self.inputs)?;
-                    self.states.entry(id).or_insert(s)
-                }
-            };
+            let (truth, prediction) = (
+                pick(batch.truth, &rows),
+                batch.prediction.map(|p| pick(p, &rows)),
+            );
+            let weight = batch.weight.map(|w| pick(w, &rows));
             state.update(&MulticlassBatch {
                 truth: &truth,
                 probabilities: probabilities.as_deref(),

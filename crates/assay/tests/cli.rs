@@ -77,6 +77,24 @@ fn assert_matches(result: &Value, expected: &Value, what: &str) {
     }
 }
 
+/// Every metric has a 95 % interval that contains its value (MCE, a maximum,
+/// may sit outside its percentile interval).
+fn assert_every_interval_contains(r: &Value) {
+    for (id, m) in r["metrics"].as_object().unwrap() {
+        let v = m["value"].as_f64().unwrap();
+        let ci = &m["ci"];
+        let (lo, hi) = (
+            ci["low"].as_f64().unwrap_or(f64::NAN),
+            ci["high"].as_f64().unwrap_or(f64::NAN),
+        );
+        assert!(
+            lo <= v + 1e-12 && v <= hi + 1e-12 || id == "mce",
+            "{id}: {v} outside [{lo}, {hi}]"
+        );
+        assert_eq!(ci["level"], 0.95, "{id}");
+    }
+}
+
 fn assert_input_error(out: &Output, must_contain: &[&str]) {
     let err = stderr(out);
     assert_eq!(
@@ -491,19 +509,7 @@ fn every_binary_metric_has_an_interval_that_contains_it() {
     std::fs::write(&f, unweighted).unwrap();
     let r = json_result(&[f.to_str().unwrap(), "--positive", "defect"]);
     assert_valid(&r);
-    for (id, m) in r["metrics"].as_object().unwrap() {
-        let v = m["value"].as_f64().unwrap();
-        let ci = &m["ci"];
-        let (lo, hi) = (
-            ci["low"].as_f64().unwrap_or(f64::NAN),
-            ci["high"].as_f64().unwrap_or(f64::NAN),
-        );
-        assert!(
-            lo <= v + 1e-12 && v <= hi + 1e-12 || id == "mce",
-            "{id}: {v} outside [{lo}, {hi}]"
-        );
-        assert_eq!(ci["level"], 0.95, "{id}");
-    }
+    assert_every_interval_contains(&r);
     assert_eq!(r["metrics"]["roc_auc"]["ci"]["method"], "delong");
     assert_eq!(r["metrics"]["recall"]["ci"]["method"], "wilson");
     assert_eq!(r["metrics"]["f1"]["ci"]["method"], "bootstrap-percentile");
@@ -846,17 +852,7 @@ fn every_multiclass_metric_has_an_interval_that_contains_it() {
     );
     let r: Value = serde_json::from_slice(&one).unwrap();
     assert_valid(&r);
-    for (id, m) in r["metrics"].as_object().unwrap() {
-        let v = m["value"].as_f64().unwrap();
-        let (lo, hi) = (
-            m["ci"]["low"].as_f64().unwrap(),
-            m["ci"]["high"].as_f64().unwrap(),
-        );
-        assert!(
-            lo <= v + 1e-12 && v <= hi + 1e-12 || id == "mce",
-            "{id}: {v} outside [{lo}, {hi}]"
-        );
-    }
+    assert_every_interval_contains(&r);
     for (class, m) in r["per_class"].as_object().unwrap() {
         for id in ["precision", "recall", "specificity", "f1", "roc_auc"] {
             assert!(
@@ -871,17 +867,7 @@ fn every_multiclass_metric_has_an_interval_that_contains_it() {
 fn every_multilabel_metric_has_an_interval_that_contains_it() {
     let r = json_result(&[data("multilabel.csv").to_str().unwrap()]);
     assert_valid(&r);
-    for (id, m) in r["metrics"].as_object().unwrap() {
-        let v = m["value"].as_f64().unwrap();
-        let (lo, hi) = (
-            m["ci"]["low"].as_f64().unwrap(),
-            m["ci"]["high"].as_f64().unwrap(),
-        );
-        assert!(
-            lo <= v + 1e-12 && v <= hi + 1e-12,
-            "{id}: {v} outside [{lo}, {hi}]"
-        );
-    }
+    assert_every_interval_contains(&r);
     for (label, m) in r["per_label"].as_object().unwrap() {
         for id in [
             "precision",
