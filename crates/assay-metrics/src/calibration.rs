@@ -54,10 +54,16 @@ impl CalibrationBins {
         self.weight.is_empty()
     }
 
+    /// The bin of confidence `p`.
+    #[inline]
+    pub fn bin_of(&self, p: f64) -> usize {
+        self.inner_edges.partition_point(|e| *e < p)
+    }
+
     /// Add one prediction with confidence `p` in [0, 1] and a 0/1 outcome.
     #[inline]
     pub fn push(&mut self, p: f64, outcome: bool, weight: f64) {
-        let b = self.inner_edges.partition_point(|e| *e < p);
+        let b = self.bin_of(p);
         self.weight[b] += weight;
         self.confidence[b] += weight * p;
         if outcome {

@@ -237,8 +237,14 @@ pub fn intervals(
                     push(id, logit_interval(ap, positives, settings.level));
                 }
             }
+            if probabilities {
+                let (ece, mce) =
+                    calibration_bootstrap(&pos, &neg, state.config().calibration_bins, settings);
+                push("ece", ece);
+                push("mce", mce);
+            }
             note = Some(format!(
-                "large sample: log loss and Brier by the normal interval of a mean, average precision and PR AUC by the logit interval (Boyd et al. 2013); no interval for ECE and MCE: the row bootstrap would cost {} rows × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
+                "large sample ({} rows × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, average precision and PR AUC by the logit interval (Boyd et al. 2013), ECE and MCE by a Poisson bootstrap of the bin sums (exact in bins under {SMALL_BIN} items, normal approximation above)",
                 pos.len() + neg.len(),
                 settings.replicates,
                 settings.row_budget
@@ -340,6 +346,111 @@ const STATIC_IDS: [&str; 20] = [
     "mce",
     "kl_divergence",
 ];
+
+/// Bins with fewer items than this are resampled row by row; larger ones
+/// through the normal approximation of their Poisson-bootstrap sums.
+const SMALL_BIN: usize = 1000;
+
+/// ECE and MCE intervals for large samples: the Poisson bootstrap of each
+/// calibration bin's sums (items, Σ confidence, Σ outcome). In a bin of m
+/// items those sums are, by the central limit theorem, normal with the mean
+/// of the data and covariance `[[m, Σc, Σo], [Σc, Σc², Σco], [Σo, Σco, Σo]]`;
+/// bins under `SMALL_BIN` items are resampled exactly, row by row.
+fn calibration_bootstrap(
+    pos: &[f64],
+    neg: &[f64],
+    bins: usize,
+    settings: &IntervalSettings,
+) -> (Option<Interval>, Option<Interval>) {
+    use rand_distr::{Distribution, StandardNormal};
+    let layout = CalibrationBins::new(bins);
+    let k = layout.len();
+    // Per bin: count, Σc, Σo, Σc², Σco, and the rows of small bins.
+    let mut m = vec![[0.0f64; 5]; k];
+    let mut rows: Vec<Vec<(f64, bool)>> = vec![Vec::new(); k];
+    for (&p, y) in pos
+        .iter()
+        .map(|p| (p, true))
+        .chain(neg.iter().map(|p| (p, false)))
+    {
+        let b = layout.bin_of(p);
+        let o = if y { 1.0 } else { 0.0 };
+        let s = &mut m[b];
+        s[0] += 1.0;
+        s[1] += p;
+        s[2] += o;
+        s[3] += p * p;
+        s[4] += p * o;
+        if rows[b].len() <= SMALL_BIN {
+            rows[b].push((p, y));
+        }
+    }
+    let small: Vec<bool> = m.iter().map(|s| (s[0] as usize) < SMALL_BIN).collect();
+    // Cholesky factor of each large bin's covariance (jitter-free: clamp at 0).
+    let chol: Vec<[f64; 6]> = m
+        .iter()
+        .map(|s| {
+            let (a, b, c, d, e, f) = (s[0], s[1], s[2], s[3], s[4], s[2]);
+            let l11 = a.max(0.0).sqrt();
+            let l21 = if l11 > 0.0 { b / l11 } else { 0.0 };
+            let l31 = if l11 > 0.0 { c / l11 } else { 0.0 };
+            let l22 = (d - l21 * l21).max(0.0).sqrt();
+            let l32 = if l22 > 0.0 {
+                (e - l31 * l21) / l22
+            } else {
+                0.0
+            };
+            let l33 = (f - l31 * l31 - l32 * l32).max(0.0).sqrt();
+            [l11, l21, l22, l31, l32, l33]
+        })
+        .collect();
+    let replicate = |r: usize| -> [Option<f64>; 2] {
+        let mut rng =
+            bootstrap::replicate_rng(settings.seed ^ bootstrap::ROW_STREAM ^ 0xCA1B, r as u64);
+        let mut sums = vec![[0.0f64; 3]; k];
+        for b in 0..k {
+            if small[b] {
+                for &(p, y) in &rows[b] {
+                    let w = f64::from(bootstrap::poisson_one(rand::RngExt::random::<f64>(
+                        &mut rng,
+                    )));
+                    sums[b][0] += w;
+                    sums[b][1] += w * p;
+                    sums[b][2] += if y { w } else { 0.0 };
+                }
+            } else {
+                let z: [f64; 3] = [
+                    StandardNormal.sample(&mut rng),
+                    StandardNormal.sample(&mut rng),
+                    StandardNormal.sample(&mut rng),
+                ];
+                let [l11, l21, l22, l31, l32, l33] = chol[b];
+                sums[b][0] = (m[b][0] + l11 * z[0]).max(0.0);
+                sums[b][1] = (m[b][1] + l21 * z[0] + l22 * z[1]).max(0.0);
+                sums[b][2] = (m[b][2] + l31 * z[0] + l32 * z[1] + l33 * z[2]).max(0.0);
+            }
+        }
+        let total: f64 = sums.iter().map(|s| s[0]).sum();
+        if total <= 0.0 {
+            return [None, None];
+        }
+        let ece = sums.iter().map(|s| (s[2] - s[1]).abs()).sum::<f64>() / total;
+        let mce = sums
+            .iter()
+            .filter(|s| s[0] > 0.0)
+            .map(|s| ((s[2] - s[1]) / s[0]).abs())
+            .reduce(f64::max);
+        [Some(ece), mce]
+    };
+    let all: Vec<[Option<f64>; 2]> = (0..settings.replicates)
+        .into_par_iter()
+        .map(replicate)
+        .collect();
+    (
+        settings.percentile_of(all.iter().filter_map(|r| r[0]).collect()),
+        settings.percentile_of(all.iter().filter_map(|r| r[1]).collect()),
+    )
+}
 
 /// The logit interval for average precision (Boyd, Eng & Page 2013):
 /// `logit(AP) ± z / sqrt(n₊ · AP · (1 − AP))`, mapped back. `None` at AP of 0 or 1.

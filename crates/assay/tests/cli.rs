@@ -1097,3 +1097,43 @@ fn large_samples_use_the_normal_and_logit_intervals() {
     assert!((ci["low"].as_f64().unwrap() - (mean - half)).abs() < 1e-9);
     assert!((ci["high"].as_f64().unwrap() - (mean + half)).abs() < 1e-9);
 }
+
+#[test]
+fn large_sample_calibration_intervals_agree_with_the_row_bootstrap() {
+    // 20 000 items: bins hold thousands, so the large-sample path uses the
+    // normal approximation of the bin sums; the row bootstrap is the reference.
+    let mut text = String::from("label,score\n");
+    let mut x: u64 = 12_345;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let p = (x % 10_000) as f64 / 10_000.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let y = ((x % 10_000) as f64 / 10_000.0) < p * 0.8 + 0.05;
+        text.push_str(&format!("{},{p}\n", u8::from(y)));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "calib.csv", &text);
+    let rows = json_result(&[&f, "--bootstrap", "500"]);
+    let large = json_result(&[&f, "--bootstrap", "500", "--row-bootstrap-budget", "1000"]);
+    assert!(
+        large["parameters"]["intervals"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("large sample")
+    );
+    for id in ["ece", "mce", "log_loss", "brier_score", "average_precision"] {
+        let (a, b) = (&rows["metrics"][id]["ci"], &large["metrics"][id]["ci"]);
+        let width = a["high"].as_f64().unwrap() - a["low"].as_f64().unwrap();
+        for end in ["low", "high"] {
+            let d = (a[end].as_f64().unwrap() - b[end].as_f64().unwrap()).abs();
+            assert!(
+                d < 0.3 * width,
+                "{id}.{end}: row bootstrap {a}, large sample {b}"
+            );
+        }
+    }
+}
