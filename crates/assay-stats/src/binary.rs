@@ -238,8 +238,13 @@ pub fn intervals(
                 }
             }
             if probabilities {
-                let (ece, mce) =
-                    calibration_bootstrap(&pos, &neg, state.config().calibration_bins, settings);
+                let (ece, mce) = calibration_bootstrap(
+                    pos.iter()
+                        .map(|p| (*p, true))
+                        .chain(neg.iter().map(|p| (*p, false))),
+                    state.config().calibration_bins,
+                    settings,
+                );
                 push("ece", ece);
                 push("mce", mce);
             }
@@ -349,16 +354,37 @@ const STATIC_IDS: [&str; 20] = [
 
 /// Bins with fewer items than this are resampled row by row; larger ones
 /// through the normal approximation of their Poisson-bootstrap sums.
-const SMALL_BIN: usize = 1000;
+pub(crate) const SMALL_BIN: usize = 1000;
+
+/// The normal interval of a mean from its values.
+pub(crate) fn mean_interval(values: impl Iterator<Item = f64>, level: f64) -> Option<Interval> {
+    let (mut n, mut sum, mut sq) = (0.0, 0.0, 0.0);
+    for v in values {
+        n += 1.0;
+        sum += v;
+        sq += v * v;
+    }
+    if n < 2.0 {
+        return None;
+    }
+    let mean = sum / n;
+    let var = ((sq - sum * sum / n) / (n - 1.0)).max(0.0);
+    let half = crate::normal_quantile(1.0 - (1.0 - level) / 2.0) * (var / n).sqrt();
+    Some(Interval {
+        low: mean - half,
+        high: mean + half,
+        level,
+        method: "normal",
+    })
+}
 
 /// ECE and MCE intervals for large samples: the Poisson bootstrap of each
 /// calibration bin's sums (items, Σ confidence, Σ outcome). In a bin of m
 /// items those sums are, by the central limit theorem, normal with the mean
 /// of the data and covariance `[[m, Σc, Σo], [Σc, Σc², Σco], [Σo, Σco, Σo]]`;
 /// bins under `SMALL_BIN` items are resampled exactly, row by row.
-fn calibration_bootstrap(
-    pos: &[f64],
-    neg: &[f64],
+pub(crate) fn calibration_bootstrap(
+    items: impl Iterator<Item = (f64, bool)>,
     bins: usize,
     settings: &IntervalSettings,
 ) -> (Option<Interval>, Option<Interval>) {
@@ -368,11 +394,7 @@ fn calibration_bootstrap(
     // Per bin: count, Σc, Σo, Σc², Σco, and the rows of small bins.
     let mut m = vec![[0.0f64; 5]; k];
     let mut rows: Vec<Vec<(f64, bool)>> = vec![Vec::new(); k];
-    for (&p, y) in pos
-        .iter()
-        .map(|p| (p, true))
-        .chain(neg.iter().map(|p| (p, false)))
-    {
+    for (p, y) in items {
         let b = layout.bin_of(p);
         let o = if y { 1.0 } else { 0.0 };
         let s = &mut m[b];

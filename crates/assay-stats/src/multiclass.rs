@@ -166,8 +166,36 @@ pub fn intervals(
                 settings,
             ));
         } else {
+            // Large samples: log loss and Brier by the normal interval of a
+            // mean, top-k accuracy as a proportion, ECE / MCE by the Poisson
+            // bootstrap of the bin sums.
+            let q = row_quantities(truth, columns, state.config().top_k);
+            let level = settings.level;
+            global.extend(
+                crate::binary::mean_interval(q.loss.iter().copied(), level)
+                    .map(|ci| ("log_loss".to_owned(), ci)),
+            );
+            global.extend(
+                crate::binary::mean_interval(q.brier.iter().copied(), level)
+                    .map(|ci| ("brier_score".to_owned(), ci)),
+            );
+            if let Some(tk) = state.config().top_k {
+                let hits = q.hit.iter().filter(|h| **h).count() as f64;
+                global.extend(
+                    settings
+                        .proportion(hits, n as f64)
+                        .map(|ci| (format!("top_{tk}_accuracy"), ci)),
+                );
+            }
+            let (ece, mce) = crate::binary::calibration_bootstrap(
+                q.top.iter().copied(),
+                state.config().calibration_bins,
+                settings,
+            );
+            global.extend(ece.map(|ci| ("ece".to_owned(), ci)));
+            global.extend(mce.map(|ci| ("mce".to_owned(), ci)));
             note = Some(format!(
-                "no interval for the probability-based metrics: the row bootstrap would cost {n} rows × {k} classes × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
+                "large sample ({n} rows × {k} classes × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, top-k accuracy by the proportion interval, ECE and MCE by a Poisson bootstrap of the bin sums; no interval for the one-vs-rest and one-vs-one AUC averages (raise --row-bootstrap-budget for them)",
                 settings.replicates, settings.row_budget
             ));
         }
@@ -249,18 +277,18 @@ fn weighted_intervals(
     (global, per_class, Some(note.into()))
 }
 
-/// Percentile intervals for the probability-based metrics by a Poisson
-/// bootstrap over rows; each column is sorted once and walked per replicate.
-fn row_bootstrap(
-    truth: &[u32],
-    columns: &[Vec<f64>],
-    top_k: Option<usize>,
-    bins: usize,
-    settings: &IntervalSettings,
-) -> Vec<(String, Interval)> {
+/// Per-row quantities that do not change under resampling: log loss, Brier
+/// score, top-k hit, and the top label's confidence and correctness.
+struct RowQuantities {
+    loss: Vec<f64>,
+    brier: Vec<f64>,
+    hit: Vec<bool>,
+    top: Vec<(f64, bool)>,
+}
+
+fn row_quantities(truth: &[u32], columns: &[Vec<f64>], top_k: Option<usize>) -> RowQuantities {
     let k = columns.len();
     let n = truth.len();
-    // Per-row quantities that do not change under resampling.
     let mut loss = Vec::with_capacity(n);
     let mut brier = Vec::with_capacity(n);
     let mut hit = Vec::with_capacity(n);
@@ -285,6 +313,31 @@ fn row_bootstrap(
         let best = argmax(&row);
         top.push((row[best], best == t));
     }
+    RowQuantities {
+        loss,
+        brier,
+        hit,
+        top,
+    }
+}
+
+/// Percentile intervals for the probability-based metrics by a Poisson
+/// bootstrap over rows; each column is sorted once and walked per replicate.
+fn row_bootstrap(
+    truth: &[u32],
+    columns: &[Vec<f64>],
+    top_k: Option<usize>,
+    bins: usize,
+    settings: &IntervalSettings,
+) -> Vec<(String, Interval)> {
+    let k = columns.len();
+    let n = truth.len();
+    let RowQuantities {
+        loss,
+        brier,
+        hit,
+        top,
+    } = row_quantities(truth, columns, top_k);
     // Each column's order, descending, with tie-group starts marked.
     let orders: Vec<Vec<(u32, bool)>> = columns
         .par_iter()

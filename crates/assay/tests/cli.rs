@@ -1138,3 +1138,25 @@ fn large_sample_calibration_intervals_agree_with_the_row_bootstrap() {
         }
     }
 }
+
+#[test]
+fn multiclass_large_samples_keep_intervals_on_the_means_and_calibration() {
+    let r = json_result(&[
+        "../../data/demo/digits.csv",
+        "--row-bootstrap-budget",
+        "1000",
+    ]);
+    assert_valid(&r);
+    let method = |id: &str| r["metrics"][id]["ci"]["method"].clone();
+    assert_eq!(method("log_loss"), "normal");
+    assert_eq!(method("brier_score"), "normal");
+    assert_eq!(method("top_2_accuracy"), "wilson");
+    assert_eq!(method("ece"), "bootstrap-percentile");
+    assert!(r["metrics"]["roc_auc_ovr_macro"].get("ci").is_none());
+    assert!(
+        r["parameters"]["intervals"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("large sample")
+    );
+}
