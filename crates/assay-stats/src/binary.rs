@@ -186,7 +186,14 @@ pub fn intervals(
     }
     if state.inputs().score {
         let Some((pos, neg)) = state.ranking_mut().sorted_scores() else {
-            return (out, Some("binned curves keep no rows: roc_auc and the row-based metrics have no interval".into()));
+            // Binned curves keep no rows; the loss sums still give the means' intervals.
+            if state.config().probabilities {
+                for (id, ci) in moment_intervals(state, report, n, settings.level) {
+                    push(id, ci);
+                }
+            }
+            let note = "binned curves keep no rows: log loss and Brier take the normal interval of a mean; roc_auc, average precision, PR AUC, ECE and MCE have no interval";
+            return (out, Some(note.into()));
         };
         if let Some((auc, Some(variance))) = delong::auc_variance(&pos, &neg) {
             push(
@@ -206,29 +213,9 @@ pub fn intervals(
             // Brier, and the logit interval of Boyd, Eng & Page (2013) for
             // average precision and PR AUC.
             let n = (pos.len() + neg.len()) as f64;
-            let z = crate::normal_quantile(1.0 - (1.0 - settings.level) / 2.0);
             if probabilities {
-                for ((id, (sum, sq)), value) in ["log_loss", "brier_score"]
-                    .into_iter()
-                    .zip(state.loss_moments())
-                    .zip([
-                        report.metrics.get("log_loss"),
-                        report.metrics.get("brier_score"),
-                    ])
-                {
-                    if let Some(mean) = value.and_then(|m| m.value) {
-                        let var = ((sq - sum * sum / n) / (n - 1.0)).max(0.0);
-                        let half = z * (var / n).sqrt();
-                        push(
-                            id,
-                            Some(Interval {
-                                low: mean - half,
-                                high: mean + half,
-                                level: settings.level,
-                                method: "normal",
-                            }),
-                        );
-                    }
+                for (id, ci) in moment_intervals(state, report, n, settings.level) {
+                    push(id, ci);
                 }
             }
             let positives = pos.len() as f64;
@@ -351,6 +338,39 @@ const STATIC_IDS: [&str; 20] = [
     "mce",
     "kl_divergence",
 ];
+
+/// Normal intervals of the mean log loss and Brier score from the state's
+/// sums of the per-item losses and of their squares.
+fn moment_intervals(
+    state: &BinaryState,
+    report: &BinaryReport,
+    n: f64,
+    level: f64,
+) -> Vec<(&'static str, Option<Interval>)> {
+    let z = crate::normal_quantile(1.0 - (1.0 - level) / 2.0);
+    ["log_loss", "brier_score"]
+        .into_iter()
+        .zip(state.loss_moments())
+        .map(|(id, (sum, sq))| {
+            let ci = report
+                .metrics
+                .get(id)
+                .and_then(|m| m.value)
+                .filter(|_| n > 1.0)
+                .map(|mean| {
+                    let var = ((sq - sum * sum / n) / (n - 1.0)).max(0.0);
+                    let half = z * (var / n).sqrt();
+                    Interval {
+                        low: mean - half,
+                        high: mean + half,
+                        level,
+                        method: "normal",
+                    }
+                });
+            (id, ci)
+        })
+        .collect()
+}
 
 /// Bins with fewer items than this are resampled row by row; larger ones
 /// through the normal approximation of their Poisson-bootstrap sums.

@@ -1160,3 +1160,36 @@ fn multiclass_large_samples_keep_intervals_on_the_means_and_calibration() {
             .contains("large sample")
     );
 }
+
+#[test]
+fn binned_curves_keep_interval_on_the_mean_losses() {
+    let r = json_result(&[
+        data("binary.parquet").to_str().unwrap(),
+        "--positive",
+        "defect",
+        "--weight",
+        "id",
+        "--curves",
+        "binned",
+    ]);
+    assert_valid(&r);
+    // Weighted data need rows; with unit weights use the CSV without its weight column.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("binary.csv")).unwrap();
+    let unweighted: String = text
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_owned() + "\n")
+        .collect();
+    let f = temp_file(&dir, "b.csv", &unweighted);
+    let r = json_result(&[&f, "--positive", "defect", "--curves", "binned"]);
+    assert_valid(&r);
+    assert_eq!(r["metrics"]["log_loss"]["ci"]["method"], "normal");
+    assert_eq!(r["metrics"]["f1"]["ci"]["method"], "bootstrap-percentile");
+    assert!(r["metrics"]["roc_auc"].get("ci").is_none());
+    assert!(
+        r["parameters"]["intervals"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("binned")
+    );
+}
