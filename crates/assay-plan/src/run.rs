@@ -910,10 +910,10 @@ fn multiclass(
     let slices_out = slice_states
         .zip(spec.slices.as_ref())
         .map(|(states, settings)| {
-            let (correct, total) = (report.confusion.correct(), report.confusion.total());
+            let names: Vec<String> = encoder.classes().iter().map(ToString::to_string).collect();
             states.finish(
-                correct,
-                total,
+                &report.confusion,
+                &names,
                 ctx.weight.is_some(),
                 settings,
                 spec.intervals.as_ref(),

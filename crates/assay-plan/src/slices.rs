@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use assay_data::Label;
 use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState};
-use assay_metrics::confusion::BinaryCounts;
+use assay_metrics::confusion::{BinaryCounts, ConfusionMatrix};
 use assay_metrics::multiclass::{
     MulticlassBatch, MulticlassConfig, MulticlassInputs, MulticlassState,
 };
@@ -135,6 +135,38 @@ fn state_for<'a, S>(
     Ok(states.get_mut(&id).expect("inserted above"))
 }
 
+/// A two-proportion test of a slice against the rest, unless the slice is
+/// too small or the test too weak to see `settings.effect`.
+fn proportion_test(
+    x1: f64,
+    n1: f64,
+    x2: f64,
+    n2: f64,
+    items: u64,
+    settings: &SliceSettings,
+) -> (SliceTest, Option<f64>) {
+    let p = (x1 + x2) / (n1 + n2);
+    let power = power_two_proportions(p, n1, n2, settings.effect, settings.alpha);
+    let enough = items >= settings.min_size && power >= settings.min_power;
+    let p_value = enough
+        .then(|| two_proportion_test(x1, n1, x2, n2))
+        .flatten()
+        .map(|t| t.1);
+    let test = SliceTest {
+        slice: (n1 > 0.0).then(|| x1 / n1),
+        rest: (n2 > 0.0).then(|| x2 / n2),
+        power: Some(power),
+        p_value,
+        adjusted_p: None,
+        status: if p_value.is_some() {
+            "no difference shown"
+        } else {
+            "insufficient evidence"
+        },
+    };
+    (test, p_value)
+}
+
 /// One state per slice, fed from the same batches as the overall state.
 pub struct SliceStates {
     config: BinaryConfig,
@@ -247,30 +279,11 @@ impl SliceStates {
                 .into_iter()
                 .zip(proportions(&rest))
             {
-                let p = (x1 + x2) / (n1 + n2);
-                let power = power_two_proportions(p, n1, n2, settings.effect, settings.alpha);
-                let enough = slice.n >= settings.min_size && power >= settings.min_power;
-                let test = enough
-                    .then(|| two_proportion_test(x1, n1, x2, n2))
-                    .flatten();
-                if let Some((_, pv)) = test {
+                let (test, p_value) = proportion_test(x1, n1, x2, n2, slice.n, settings);
+                if let Some(pv) = p_value {
                     family.push((s, row.len(), pv));
                 }
-                row.push((
-                    id,
-                    SliceTest {
-                        slice: (n1 > 0.0).then(|| x1 / n1),
-                        rest: (n2 > 0.0).then(|| x2 / n2),
-                        power: Some(power),
-                        p_value: test.map(|t| t.1),
-                        adjusted_p: None,
-                        status: if test.is_some() {
-                            "no difference shown"
-                        } else {
-                            "insufficient evidence"
-                        },
-                    },
-                ));
+                row.push((id, test));
             }
             if let Some((auc, var, _, _)) = &slice.auc {
                 let (mut pos, mut neg) = (Vec::new(), Vec::new());
@@ -401,11 +414,12 @@ impl MulticlassSliceStates {
         Ok(())
     }
 
-    /// Compute every slice, its intervals and its accuracy test against the rest.
+    /// Compute every slice, its intervals, and its accuracy and per-class
+    /// recall tested against the rest.
     pub fn finish(
         self,
-        overall_correct: f64,
-        overall_total: f64,
+        overall: &ConfusionMatrix,
+        names: &[String],
         weighted: bool,
         settings: &SliceSettings,
         intervals: Option<&IntervalSettings>,
@@ -425,16 +439,33 @@ impl MulticlassSliceStates {
                     }
                 }
             }
-            let (x1, n1) = (report.confusion.correct(), report.confusion.total());
-            let (x2, n2) = (overall_correct - x1, overall_total - n1);
-            let p = overall_correct / overall_total;
-            let power = power_two_proportions(p, n1, n2, settings.effect, settings.alpha);
-            let enough = report.rows >= settings.min_size && power >= settings.min_power;
-            let test = enough
-                .then(|| two_proportion_test(x1, n1, x2, n2))
-                .flatten();
-            if let Some((_, pv)) = test {
-                family.push((g, pv));
+            // Accuracy, and each class's recall, against the rest.
+            let cm = &report.confusion;
+            let mut candidates = vec![(
+                "accuracy".to_owned(),
+                cm.correct(),
+                cm.total(),
+                overall.correct(),
+                overall.total(),
+            )];
+            for (c, name) in names.iter().enumerate() {
+                let (slice, all) = (cm.one_vs_rest(c), overall.one_vs_rest(c));
+                candidates.push((
+                    format!("recall[{name}]"),
+                    slice.tp,
+                    slice.tp + slice.fn_,
+                    all.tp,
+                    all.tp + all.fn_,
+                ));
+            }
+            let mut tests = Vec::new();
+            for (id, x1, n1, x_all, n_all) in candidates {
+                let (test, p_value) =
+                    proportion_test(x1, n1, x_all - x1, n_all - n1, report.rows, settings);
+                if let Some(pv) = p_value {
+                    family.push((g, tests.len(), pv));
+                }
+                tests.push((id, test));
             }
             groups.push(SliceResult {
                 key: OrderedMap(
@@ -446,26 +477,12 @@ impl MulticlassSliceStates {
                 ),
                 n: report.rows,
                 metrics: report.metrics,
-                tests: OrderedMap(vec![(
-                    "accuracy".to_owned(),
-                    SliceTest {
-                        slice: (n1 > 0.0).then(|| x1 / n1),
-                        rest: (n2 > 0.0).then(|| x2 / n2),
-                        power: Some(power),
-                        p_value: test.map(|t| t.1),
-                        adjusted_p: None,
-                        status: if test.is_some() {
-                            "no difference shown"
-                        } else {
-                            "insufficient evidence"
-                        },
-                    },
-                )]),
+                tests: OrderedMap(tests),
             });
         }
-        let raw: Vec<f64> = family.iter().map(|f| f.1).collect();
-        for ((g, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
-            let test = &mut groups[*g].tests.0[0].1;
+        let raw: Vec<f64> = family.iter().map(|f| f.2).collect();
+        for ((g, t, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
+            let test = &mut groups[*g].tests.0[*t].1;
             test.adjusted_p = Some(adj);
             if adj < settings.alpha {
                 test.status = "differs";

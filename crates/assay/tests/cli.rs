@@ -1020,6 +1020,10 @@ fn multiclass_slices() {
     for g in groups {
         assert!(g["metrics"]["f1_macro"]["ci"].is_object());
         assert!(g["tests"]["accuracy"]["status"].is_string());
+        assert!(
+            g["tests"]["recall[7]"]["status"].is_string(),
+            "per-class recall is tested too"
+        );
     }
 }
 
