@@ -33,12 +33,6 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
         .collect::<Result<Vec<_>, _>>()?;
     let reader = spec.input.open()?;
     let task = detect_task(spec, &reader)?;
-    if spec.slices.is_some() && task == Task::Multilabel {
-        return Err(EvalError::Settings(
-            "--slice is available for binary and multi-class tasks; this is a multilabel task"
-                .into(),
-        ));
-    }
     let mut ctx = Context::new(spec, &reader);
     let mut result = match task {
         Task::Binary => binary(spec, reader, &mut ctx, progress),
@@ -1035,6 +1029,7 @@ fn multilabel(
         }));
     }
     requests.extend(ctx.weight_request());
+    let slicing_positions = add_slice_requests(spec, &mut requests);
     ctx.role("truth", truth_cols.clone());
     if has_scores {
         ctx.role("scores", score_cols.clone());
@@ -1053,6 +1048,10 @@ fn multilabel(
         prediction: has_preds,
         weight: ctx.weight.is_some(),
     };
+    let mut slice_states = spec
+        .slices
+        .as_ref()
+        .map(|_| crate::slices::MultilabelSliceStates::new(config.clone(), inputs));
     let mut state =
         MultilabelState::new(config, inputs).map_err(|e| EvalError::Settings(e.to_string()))?;
     let score_base = l;
@@ -1113,9 +1112,22 @@ fn multilabel(
         };
         state
             .update(&b)
-            .map_err(|e| batch_error(ctx, batch, e, &column_of))
+            .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
+        if let Some(slices) = slice_states.as_mut() {
+            for (slicing, positions) in slicing_positions.iter().enumerate() {
+                slices
+                    .update(slicing, &slice_keys(positions, batch), &b)
+                    .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
+            }
+        }
+        Ok(())
     })?;
     let mut report = state.compute();
+    let slices_out = slice_states
+        .zip(spec.slices.as_ref())
+        .map(|(states, settings)| {
+            states.finish(&report, &names, settings, spec.intervals.as_ref())
+        });
     let intervals = spec.intervals.as_ref().map(|settings| {
         let (global, by_label, note) =
             assay_stats::multilabel::intervals(&state, &report, settings);
@@ -1160,7 +1172,7 @@ fn multilabel(
                     .collect(),
             ),
         },
-        slices: None,
+        slices: slices_out,
         criteria: None,
         verdict: None,
         curves: CurvesOut {

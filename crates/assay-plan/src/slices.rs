@@ -1,4 +1,4 @@
-//! Slices (binary and multi-class tasks): every metric and its interval per value of one or
+//! Slices (every task): every metric and its interval per value of one or
 //! more columns (production line, lighting, camera …), each slice tested
 //! against the rest, with Holm or Benjamini–Hochberg control across every
 //! slice × metric test. A slice too small to support a conclusion — fewer
@@ -12,6 +12,9 @@ use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState
 use assay_metrics::confusion::{BinaryCounts, ConfusionMatrix};
 use assay_metrics::multiclass::{
     MulticlassBatch, MulticlassConfig, MulticlassInputs, MulticlassState,
+};
+use assay_metrics::multilabel::{
+    MultilabelBatch, MultilabelConfig, MultilabelInputs, MultilabelReport, MultilabelState,
 };
 use assay_metrics::{BatchError, MetricSet};
 use assay_stats::binary::IntervalSettings;
@@ -483,6 +486,156 @@ impl MulticlassSliceStates {
         let raw: Vec<f64> = family.iter().map(|f| f.2).collect();
         for ((g, t, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
             let test = &mut groups[*g].tests.0[*t].1;
+            test.adjusted_p = Some(adj);
+            if adj < settings.alpha {
+                test.status = "differs";
+            }
+        }
+        SlicesOut {
+            slicings: settings.slicings.clone(),
+            correction: settings.correction,
+            alpha: settings.alpha,
+            min_size: settings.min_size,
+            min_power: settings.min_power,
+            effect: settings.effect,
+            groups,
+        }
+    }
+}
+
+/// One multi-label state per slice: every metric and interval per slice, and
+/// each slice's exact-match rate and per-label recall tested against the rest.
+pub struct MultilabelSliceStates {
+    config: MultilabelConfig,
+    inputs: MultilabelInputs,
+    states: BTreeMap<(usize, Vec<Label>), MultilabelState>,
+}
+
+impl MultilabelSliceStates {
+    /// No slices yet.
+    pub fn new(config: MultilabelConfig, inputs: MultilabelInputs) -> Self {
+        Self {
+            config,
+            inputs,
+            states: BTreeMap::new(),
+        }
+    }
+
+    /// Route each item of a batch to its slice's state in slicing `slicing`.
+    pub fn update(
+        &mut self,
+        slicing: usize,
+        keys: &[Vec<Label>],
+        batch: &MultilabelBatch<'_>,
+    ) -> Result<(), BatchError> {
+        let l = self.config.labels;
+        for (key, rows) in group_rows(keys) {
+            let (config, inputs) = (&self.config, self.inputs);
+            let state = state_for(&mut self.states, slicing, key, || {
+                MultilabelState::new(config.clone(), inputs)
+            })?;
+            let spread = |v: &[bool]| -> Vec<bool> {
+                rows.iter()
+                    .flat_map(|&i| v[i * l..(i + 1) * l].iter().copied())
+                    .collect()
+            };
+            let truth = spread(batch.truth);
+            let prediction = batch.prediction.map(spread);
+            let scores: Option<Vec<f64>> = batch.scores.map(|s| {
+                rows.iter()
+                    .flat_map(|&i| s[i * l..(i + 1) * l].iter().copied())
+                    .collect()
+            });
+            let weight = batch.weight.map(|w| pick(w, &rows));
+            state.update(&MultilabelBatch {
+                truth: &truth,
+                scores: scores.as_deref(),
+                prediction: prediction.as_deref(),
+                weight: weight.as_deref(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Compute every slice, its intervals, and its exact match and per-label
+    /// recall tested against the rest.
+    pub fn finish(
+        self,
+        overall: &MultilabelReport,
+        names: &[String],
+        settings: &SliceSettings,
+        intervals: Option<&IntervalSettings>,
+    ) -> SlicesOut {
+        let total_items = overall.rows as f64;
+        let overall_exact = overall
+            .metrics
+            .get("exact_match")
+            .and_then(|m| m.value)
+            .unwrap_or(0.0)
+            * total_items;
+        let mut groups = Vec::new();
+        let mut family = Vec::new();
+        for (g, ((slicing, key), mut state)) in self.states.into_iter().enumerate() {
+            let mut report = state.compute();
+            if let Some(iv) = intervals {
+                let (global, _, _) = assay_stats::multilabel::intervals(&state, &report, iv);
+                for (id, ci) in global {
+                    if let Some(m) = report.metrics.get_mut(&id)
+                        && m.value.is_some()
+                    {
+                        m.ci = Some(ci);
+                    }
+                }
+            }
+            let items = report.rows as f64;
+            let exact = report
+                .metrics
+                .get("exact_match")
+                .and_then(|m| m.value)
+                .unwrap_or(0.0)
+                * items;
+            let mut candidates = vec![(
+                "exact_match".to_owned(),
+                exact,
+                items,
+                overall_exact,
+                total_items,
+            )];
+            for (j, name) in names.iter().enumerate() {
+                let (slice, all) = (report.counts[j], overall.counts[j]);
+                candidates.push((
+                    format!("recall[{name}]"),
+                    slice.tp,
+                    slice.tp + slice.fn_,
+                    all.tp,
+                    all.tp + all.fn_,
+                ));
+            }
+            let mut tests = Vec::new();
+            for (id, x1, n1, x_all, n_all) in candidates {
+                let (test, p_value) =
+                    proportion_test(x1, n1, x_all - x1, n_all - n1, report.rows, settings);
+                if let Some(pv) = p_value {
+                    family.push((g, tests.len(), pv));
+                }
+                tests.push((id, test));
+            }
+            groups.push(SliceResult {
+                key: OrderedMap(
+                    settings.slicings[slicing]
+                        .iter()
+                        .cloned()
+                        .zip(key.iter().map(ToString::to_string))
+                        .collect(),
+                ),
+                n: report.rows,
+                metrics: report.metrics,
+                tests: OrderedMap(tests),
+            });
+        }
+        let raw: Vec<f64> = family.iter().map(|f| f.2).collect();
+        for ((g, t, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
+            let test: &mut SliceTest = &mut groups[*g].tests.0[*t].1;
             test.adjusted_p = Some(adj);
             if adj < settings.alpha {
                 test.status = "differs";

@@ -810,7 +810,7 @@ fn slices_have_metrics_intervals_and_tests() {
 }
 
 #[test]
-fn slice_columns_must_be_complete_and_the_task_not_multilabel() {
+fn slice_columns_must_be_complete() {
     let dir = tempfile::tempdir().unwrap();
     let f = temp_file(&dir, "s.csv", "label,score,line\n1,0.9,A\n0,0.2,\n");
     assert_input_error(
@@ -820,15 +820,6 @@ fn slice_columns_must_be_complete_and_the_task_not_multilabel() {
     assert_input_error(
         &assay(&["eval", &f, "--slice", "camera"]),
         &["no column named 'camera'", "slice column"],
-    );
-    assert_input_error(
-        &assay(&[
-            "eval",
-            data("multilabel.csv").to_str().unwrap(),
-            "--slice",
-            "true_dent",
-        ]),
-        &["binary and multi-class tasks"],
     );
 }
 
@@ -1196,4 +1187,35 @@ fn binned_curves_keep_interval_on_the_mean_losses() {
             .unwrap()
             .contains("binned")
     );
+}
+
+#[test]
+fn multilabel_slices() {
+    let text = std::fs::read_to_string(data("multilabel.csv")).unwrap();
+    let mut out = String::new();
+    for (n, line) in text.lines().enumerate() {
+        out.push_str(line);
+        out.push_str(if n == 0 {
+            ",line\n"
+        } else if n % 2 == 0 {
+            ",A\n"
+        } else {
+            ",B\n"
+        });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = temp_file(&dir, "ml_lines.csv", &out);
+    let r = json_result(&[&f, "--slice", "line", "--bootstrap", "200"]);
+    assert_valid(&r);
+    let groups = r["slices"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(
+        groups.iter().map(|g| g["n"].as_u64().unwrap()).sum::<u64>(),
+        120
+    );
+    for g in groups {
+        assert!(g["metrics"]["hamming_loss"]["ci"].is_object());
+        assert!(g["tests"]["exact_match"]["status"].is_string());
+        assert!(g["tests"]["recall[dent]"]["status"].is_string());
+    }
 }
