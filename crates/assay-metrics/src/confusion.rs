@@ -98,6 +98,20 @@ impl ConfusionMatrix {
         }
     }
 
+    /// One-vs-rest counts of every class, from the row and column sums
+    /// computed once (O(C²) for all classes, not O(C³)).
+    pub fn all_one_vs_rest(&self) -> Vec<BinaryCounts> {
+        let total = self.total();
+        let truth = self.truth_totals();
+        let pred = self.predicted_totals();
+        (0..self.n)
+            .map(|c| {
+                let tp = self.get(c, c);
+                BinaryCounts { tp, fn_: truth[c] - tp, fp: pred[c] - tp, tn: total - truth[c] - pred[c] + tp }
+            })
+            .collect()
+    }
+
     /// Fraction of weight on the diagonal.
     pub fn accuracy(&self) -> MetricValue {
         MetricValue::ratio(self.correct(), self.total(), "there are no items")

@@ -138,7 +138,7 @@ pub fn confusion_metrics(cm: &ConfusionMatrix) -> (MetricSet, Vec<MetricSet>) {
     m.insert("accuracy", cm.accuracy());
     m.insert("balanced_accuracy", cm.balanced_accuracy());
 
-    let ovr: Vec<_> = (0..k).map(|c| cm.one_vs_rest(c)).collect();
+    let ovr = cm.all_one_vs_rest();
     let value = |v: MetricValue| v.value;
     let precision: Vec<_> = ovr.iter().map(|c| value(c.precision())).collect();
     let recall: Vec<_> = ovr.iter().map(|c| value(c.recall())).collect();

@@ -141,21 +141,25 @@ pub fn intervals(
     if let Some((truth, columns)) = state.stored_rows() {
         let n = truth.len() as u64;
         let k = columns.len() as u64;
-        for (c, slot) in per_class.iter_mut().enumerate() {
-            let mut pos = Vec::new();
-            let mut neg = Vec::new();
-            for (i, &t) in truth.iter().enumerate() {
-                if t as usize == c {
-                    pos.push(columns[c][i])
-                } else {
-                    neg.push(columns[c][i])
+        // Per-class DeLong, one class per task: probabilities are non-negative,
+        // so their bit patterns sort as the values do.
+        let per_class_auc: Vec<Option<Interval>> = (0..k as usize)
+            .into_par_iter()
+            .map(|c| {
+                let (mut pos, mut neg) = (Vec::new(), Vec::new());
+                for (i, &t) in truth.iter().enumerate() {
+                    if t as usize == c { pos.push(columns[c][i]) } else { neg.push(columns[c][i]) }
                 }
-            }
-            pos.sort_by(f64::total_cmp);
-            neg.sort_by(f64::total_cmp);
-            if let Some((auc, Some(var))) = crate::delong::auc_variance(&pos, &neg) {
-                slot.push(("roc_auc", crate::delong::interval(auc, var, settings.level)));
-            }
+                pos.sort_unstable_by_key(|p| (p + 0.0).to_bits());
+                neg.sort_unstable_by_key(|p| (p + 0.0).to_bits());
+                match crate::delong::auc_variance(&pos, &neg) {
+                    Some((auc, Some(var))) => Some(crate::delong::interval(auc, var, settings.level)),
+                    _ => None,
+                }
+            })
+            .collect();
+        for (slot, ci) in per_class.iter_mut().zip(per_class_auc) {
+            slot.extend(ci.map(|ci| ("roc_auc", ci)));
         }
         if n * k * settings.replicates as u64 <= settings.row_budget {
             global.extend(row_bootstrap(
