@@ -107,7 +107,12 @@ impl ConfusionMatrix {
         (0..self.n)
             .map(|c| {
                 let tp = self.get(c, c);
-                BinaryCounts { tp, fn_: truth[c] - tp, fp: pred[c] - tp, tn: total - truth[c] - pred[c] + tp }
+                BinaryCounts {
+                    tp,
+                    fn_: truth[c] - tp,
+                    fp: pred[c] - tp,
+                    tn: total - truth[c] - pred[c] + tp,
+                }
             })
             .collect()
     }

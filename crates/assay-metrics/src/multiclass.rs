@@ -430,6 +430,11 @@ impl MulticlassState {
             CurveBuilder::new(pos_total, neg_total, self.config.max_curve_points, false);
         let mut u = vec![0.0; k];
         let mut j_above = 0.0;
+        // DeLong's placement values, summed as we go: each positive's share of
+        // negatives below it, each negative's share of positives above it
+        // (ties one half), with their squares.
+        let mut others_above = 0.0;
+        let mut moments = [0.0f64; 4];
         let mut end = order.len();
         let w_of = |e: &Ranked| {
             if weighted {
@@ -461,7 +466,16 @@ impl MulticlassState {
                     u[e.class as usize] += w_of(e) * credit;
                 }
             }
+            if neg_total > 0.0 && pos_total > 0.0 {
+                let v10 = (neg_total - others_above - 0.5 * others) / neg_total;
+                let v01 = credit / pos_total;
+                moments[0] += j_here * v10;
+                moments[1] += j_here * v10 * v10;
+                moments[2] += others * v01;
+                moments[3] += others * v01 * v01;
+            }
             j_above += j_here;
+            others_above += others;
             builder.push(TieGroup {
                 threshold: score,
                 positive: j_here,
@@ -469,7 +483,9 @@ impl MulticlassState {
             });
             end = start;
         }
-        (builder.finish(), u)
+        let mut summary = builder.finish();
+        summary.placement_moments = Some(moments);
+        (summary, u)
     }
 
     /// Compute every multi-class metric.

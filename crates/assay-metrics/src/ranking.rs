@@ -288,6 +288,9 @@ pub struct RankingSummary {
     pub pr_auc: Option<f64>,
     /// Number of distinct thresholds (tied groups).
     pub thresholds_total: usize,
+    /// DeLong's placement values, when the pass computed them: (Σ V10,
+    /// Σ V10², Σ V01, Σ V01²) over the positive and the negative items.
+    pub placement_moments: Option<[f64; 4]>,
     /// ROC points (thinned to at most about `max_points`).
     pub roc: RocCurve,
     /// Precision–recall points (thinned).

@@ -141,21 +141,21 @@ pub fn intervals(
     if let Some((truth, columns)) = state.stored_rows() {
         let n = truth.len() as u64;
         let k = columns.len() as u64;
-        // Per-class DeLong, one class per task: probabilities are non-negative,
-        // so their bit patterns sort as the values do.
-        let per_class_auc: Vec<Option<Interval>> = (0..k as usize)
-            .into_par_iter()
+        // Per-class DeLong from the placement values the metric pass summed
+        // while walking each sorted column (no second sort).
+        let per_class_auc: Vec<Option<Interval>> = report
+            .curves
+            .iter()
+            .flatten()
             .map(|c| {
-                let (mut pos, mut neg) = (Vec::new(), Vec::new());
-                for (i, &t) in truth.iter().enumerate() {
-                    if t as usize == c { pos.push(columns[c][i]) } else { neg.push(columns[c][i]) }
+                let [s10, q10, s01, q01] = c.placement_moments?;
+                let (m, n) = (c.positive_weight, c.negative_weight);
+                if m < 2.0 || n < 2.0 {
+                    return None;
                 }
-                pos.sort_unstable_by_key(|p| (p + 0.0).to_bits());
-                neg.sort_unstable_by_key(|p| (p + 0.0).to_bits());
-                match crate::delong::auc_variance(&pos, &neg) {
-                    Some((auc, Some(var))) => Some(crate::delong::interval(auc, var, settings.level)),
-                    _ => None,
-                }
+                let var =
+                    (q10 - s10 * s10 / m) / (m - 1.0) / m + (q01 - s01 * s01 / n) / (n - 1.0) / n;
+                Some(crate::delong::interval(c.roc_auc?, var, settings.level))
             })
             .collect();
         for (slot, ci) in per_class.iter_mut().zip(per_class_auc) {
