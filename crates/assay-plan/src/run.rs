@@ -20,6 +20,7 @@ use crate::result::{
     ConfusionOut, CurvesOut, EvalResult, InputInfo, OrderedMap, Parameters, SCHEMA_ID, ScoreCurves,
     Tool,
 };
+use crate::slices::RouteRows;
 use crate::spec::{EvalSpec, Input, ScoreKind, Task};
 
 /// Run an evaluation. `progress` is called with the number of rows read so far.
@@ -468,11 +469,10 @@ fn binary(
             .update(&b)
             .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
         if let Some(slices) = slice_states.as_mut() {
-            for (slicing, positions) in slicing_positions.iter().enumerate() {
-                slices
-                    .update(slicing, &slice_keys(positions, batch), &b)
-                    .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
-            }
+            let keys = slicing_positions.iter().map(|p| slice_keys(p, batch));
+            slices
+                .route_all(keys, &b)
+                .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
         }
         Ok(())
     })?;
@@ -849,11 +849,10 @@ fn multiclass(
             .update(&b)
             .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
         if let Some(slices) = slice_states.as_mut() {
-            for (slicing, positions) in slicing_positions.iter().enumerate() {
-                slices
-                    .update(slicing, &slice_keys(positions, batch), &b)
-                    .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
-            }
+            let keys = slicing_positions.iter().map(|p| slice_keys(p, batch));
+            slices
+                .route_all(keys, &b)
+                .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
         }
         Ok(())
     })?;
@@ -1114,11 +1113,10 @@ fn multilabel(
             .update(&b)
             .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
         if let Some(slices) = slice_states.as_mut() {
-            for (slicing, positions) in slicing_positions.iter().enumerate() {
-                slices
-                    .update(slicing, &slice_keys(positions, batch), &b)
-                    .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
-            }
+            let keys = slicing_positions.iter().map(|p| slice_keys(p, batch));
+            slices
+                .route_all(keys, &b)
+                .map_err(|e| batch_error(ctx, batch, e, &column_of))?;
         }
         Ok(())
     })?;

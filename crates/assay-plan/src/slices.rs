@@ -170,6 +170,114 @@ fn proportion_test(
     (test, p_value)
 }
 
+/// The slice states of one task: route a batch's rows, slicing by slicing.
+pub trait RouteRows<B: ?Sized> {
+    /// Route each row of `batch` to its slice's state in slicing `slicing`.
+    fn route(&mut self, slicing: usize, keys: &[Vec<Label>], batch: &B) -> Result<(), BatchError>;
+
+    /// Route a batch under every slicing, given each slicing's keys.
+    fn route_all(
+        &mut self,
+        keys: impl Iterator<Item = Vec<Vec<Label>>>,
+        batch: &B,
+    ) -> Result<(), BatchError> {
+        for (slicing, k) in keys.enumerate() {
+            self.route(slicing, &k, batch)?;
+        }
+        Ok(())
+    }
+}
+
+impl RouteRows<BinaryBatch<'_>> for SliceStates {
+    fn route(
+        &mut self,
+        slicing: usize,
+        keys: &[Vec<Label>],
+        batch: &BinaryBatch<'_>,
+    ) -> Result<(), BatchError> {
+        self.update(slicing, keys, batch)
+    }
+}
+
+impl RouteRows<MulticlassBatch<'_>> for MulticlassSliceStates {
+    fn route(
+        &mut self,
+        slicing: usize,
+        keys: &[Vec<Label>],
+        batch: &MulticlassBatch<'_>,
+    ) -> Result<(), BatchError> {
+        self.update(slicing, keys, batch)
+    }
+}
+
+impl RouteRows<MultilabelBatch<'_>> for MultilabelSliceStates {
+    fn route(
+        &mut self,
+        slicing: usize,
+        keys: &[Vec<Label>],
+        batch: &MultilabelBatch<'_>,
+    ) -> Result<(), BatchError> {
+        self.update(slicing, keys, batch)
+    }
+}
+
+/// Candidate proportion tests `(id, x_slice, n_slice, x_all, n_all)` of
+/// group `g`, each against the rest; the judged ones join `family`.
+fn proportion_tests(
+    candidates: Vec<(String, f64, f64, f64, f64)>,
+    items: u64,
+    settings: &SliceSettings,
+    g: usize,
+    family: &mut Vec<(usize, usize, f64)>,
+) -> OrderedMap<SliceTest> {
+    let mut tests = Vec::new();
+    for (id, x1, n1, x_all, n_all) in candidates {
+        let (test, p_value) = proportion_test(x1, n1, x_all - x1, n_all - n1, items, settings);
+        if let Some(pv) = p_value {
+            family.push((g, tests.len(), pv));
+        }
+        tests.push((id, test));
+    }
+    OrderedMap(tests)
+}
+
+/// Column → value of a slice key.
+fn slice_key(settings: &SliceSettings, slicing: usize, key: &[Label]) -> OrderedMap<String> {
+    OrderedMap(
+        settings.slicings[slicing]
+            .iter()
+            .cloned()
+            .zip(key.iter().map(ToString::to_string))
+            .collect(),
+    )
+}
+
+/// Adjust the family of (group, test, p) across every slice × metric test
+/// and assemble the output.
+fn corrected(
+    mut groups: Vec<SliceResult>,
+    family: &[(usize, usize, f64)],
+    settings: &SliceSettings,
+) -> SlicesOut {
+    let raw: Vec<f64> = family.iter().map(|f| f.2).collect();
+    for ((g, t, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
+        let test = &mut groups[*g].tests.0[*t].1;
+        test.adjusted_p = Some(adj);
+        if adj < settings.alpha {
+            test.status = "differs";
+        }
+    }
+    SlicesOut {
+        slicings: settings.slicings.clone(),
+        correction: settings.correction,
+        alpha: settings.alpha,
+        min_size: settings.min_size,
+        min_power: settings.min_power,
+        effect: settings.effect,
+        groups,
+    }
+}
+
 /// One state per slice, fed from the same batches as the overall state.
 pub struct SliceStates {
     config: BinaryConfig,
@@ -329,39 +437,17 @@ impl SliceStates {
             }
             tests.push(row);
         }
-        let raw: Vec<f64> = family.iter().map(|f| f.2).collect();
-        for ((s, t, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
-            let test = &mut tests[*s][*t].1;
-            test.adjusted_p = Some(adj);
-            if adj < settings.alpha {
-                test.status = "differs";
-            }
-        }
         let groups = computed
             .into_iter()
             .zip(tests)
             .map(|(c, t)| SliceResult {
-                key: OrderedMap(
-                    settings.slicings[c.slicing]
-                        .iter()
-                        .cloned()
-                        .zip(c.key.iter().map(ToString::to_string))
-                        .collect(),
-                ),
+                key: slice_key(settings, c.slicing, &c.key),
                 n: c.n,
                 metrics: c.metrics,
                 tests: OrderedMap(t.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
             })
             .collect();
-        SlicesOut {
-            slicings: settings.slicings.clone(),
-            correction: settings.correction,
-            alpha: settings.alpha,
-            min_size: settings.min_size,
-            min_power: settings.min_power,
-            effect: settings.effect,
-            groups,
-        }
+        corrected(groups, &family, settings)
     }
 }
 
@@ -461,45 +547,15 @@ impl MulticlassSliceStates {
                     all.tp + all.fn_,
                 ));
             }
-            let mut tests = Vec::new();
-            for (id, x1, n1, x_all, n_all) in candidates {
-                let (test, p_value) =
-                    proportion_test(x1, n1, x_all - x1, n_all - n1, report.rows, settings);
-                if let Some(pv) = p_value {
-                    family.push((g, tests.len(), pv));
-                }
-                tests.push((id, test));
-            }
+            let tests = proportion_tests(candidates, report.rows, settings, g, &mut family);
             groups.push(SliceResult {
-                key: OrderedMap(
-                    settings.slicings[slicing]
-                        .iter()
-                        .cloned()
-                        .zip(key.iter().map(ToString::to_string))
-                        .collect(),
-                ),
+                key: slice_key(settings, slicing, &key),
                 n: report.rows,
                 metrics: report.metrics,
-                tests: OrderedMap(tests),
+                tests,
             });
         }
-        let raw: Vec<f64> = family.iter().map(|f| f.2).collect();
-        for ((g, t, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
-            let test = &mut groups[*g].tests.0[*t].1;
-            test.adjusted_p = Some(adj);
-            if adj < settings.alpha {
-                test.status = "differs";
-            }
-        }
-        SlicesOut {
-            slicings: settings.slicings.clone(),
-            correction: settings.correction,
-            alpha: settings.alpha,
-            min_size: settings.min_size,
-            min_power: settings.min_power,
-            effect: settings.effect,
-            groups,
-        }
+        corrected(groups, &family, settings)
     }
 }
 
@@ -611,44 +667,14 @@ impl MultilabelSliceStates {
                     all.tp + all.fn_,
                 ));
             }
-            let mut tests = Vec::new();
-            for (id, x1, n1, x_all, n_all) in candidates {
-                let (test, p_value) =
-                    proportion_test(x1, n1, x_all - x1, n_all - n1, report.rows, settings);
-                if let Some(pv) = p_value {
-                    family.push((g, tests.len(), pv));
-                }
-                tests.push((id, test));
-            }
+            let tests = proportion_tests(candidates, report.rows, settings, g, &mut family);
             groups.push(SliceResult {
-                key: OrderedMap(
-                    settings.slicings[slicing]
-                        .iter()
-                        .cloned()
-                        .zip(key.iter().map(ToString::to_string))
-                        .collect(),
-                ),
+                key: slice_key(settings, slicing, &key),
                 n: report.rows,
                 metrics: report.metrics,
-                tests: OrderedMap(tests),
+                tests,
             });
         }
-        let raw: Vec<f64> = family.iter().map(|f| f.2).collect();
-        for ((g, t, _), adj) in family.iter().zip(adjust(&raw, settings.correction)) {
-            let test: &mut SliceTest = &mut groups[*g].tests.0[*t].1;
-            test.adjusted_p = Some(adj);
-            if adj < settings.alpha {
-                test.status = "differs";
-            }
-        }
-        SlicesOut {
-            slicings: settings.slicings.clone(),
-            correction: settings.correction,
-            alpha: settings.alpha,
-            min_size: settings.min_size,
-            min_power: settings.min_power,
-            effect: settings.effect,
-            groups,
-        }
+        corrected(groups, &family, settings)
     }
 }

@@ -73,6 +73,27 @@ impl IntervalSettings {
         bootstrap::percentile(&mut values, self.level)
     }
 
+    /// Percentile intervals for every defined metric of `estimate`, from the
+    /// same metrics in each replicate's set (`skip` leaves metrics out).
+    pub fn per_metric<'a>(
+        &self,
+        estimate: &assay_metrics::MetricSet,
+        replicates: impl Iterator<Item = &'a assay_metrics::MetricSet> + Clone,
+        skip: impl Fn(&str) -> bool,
+    ) -> Vec<(String, Interval)> {
+        estimate
+            .iter()
+            .filter(|(id, m)| m.value.is_some() && !skip(id))
+            .filter_map(|(id, _)| {
+                let values = replicates
+                    .clone()
+                    .filter_map(|r| r.get(id).and_then(|v| v.value))
+                    .collect();
+                self.percentile_of(values).map(|ci| (id.to_owned(), ci))
+            })
+            .collect()
+    }
+
     /// The number of strata to use: `classes` when stratified, else one.
     pub fn strata(&self, classes: usize) -> usize {
         if self.stratified { classes } else { 1 }

@@ -251,18 +251,11 @@ fn weighted_intervals(
         })
         .collect();
     let interval = |values: Vec<f64>| settings.percentile_of(values);
-    let mut global = Vec::new();
-    for (id, m) in report.metrics.iter() {
-        if m.value.is_none() {
-            continue;
-        }
-        let values = reports
-            .iter()
-            .flatten()
-            .filter_map(|r| r.metrics.get(id).and_then(|v| v.value))
-            .collect();
-        global.extend(interval(values).map(|ci| (id.to_owned(), ci)));
-    }
+    let global = settings.per_metric(
+        &report.metrics,
+        reports.iter().flatten().map(|r| &r.metrics),
+        |_| false,
+    );
     for (c, slot) in per_class.iter_mut().enumerate() {
         for id in ["precision", "recall", "specificity", "f1", "roc_auc"] {
             if report.per_class[c].get(id).and_then(|v| v.value).is_none() {

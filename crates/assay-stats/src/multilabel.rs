@@ -120,17 +120,11 @@ pub fn intervals(
         .map(replicate)
         .collect();
     let interval = |values: Vec<f64>| settings.percentile_of(values);
-    for (id, m) in report.metrics.iter() {
-        if m.value.is_none() || (id == "exact_match" && !weighted) {
-            continue;
-        }
-        let values = reports
-            .iter()
-            .flatten()
-            .filter_map(|r| r.metrics.get(id).and_then(|v| v.value))
-            .collect();
-        global.extend(interval(values).map(|ci| (id.to_owned(), ci)));
-    }
+    global.extend(settings.per_metric(
+        &report.metrics,
+        reports.iter().flatten().map(|r| &r.metrics),
+        |id| id == "exact_match" && !weighted,
+    ));
     for (j, slot) in per_label.iter_mut().enumerate() {
         let ids: &[&str] = if weighted {
             &[
