@@ -79,6 +79,8 @@ pub struct CriterionError {
     pub problem: String,
     /// A caret line under the offending part.
     pub caret: String,
+    /// The offending part, as a byte range of the expression.
+    pub span: std::ops::Range<usize>,
 }
 
 fn error(expression: &str, start: usize, len: usize, problem: impl Into<String>) -> CriterionError {
@@ -91,6 +93,7 @@ fn error(expression: &str, start: usize, len: usize, problem: impl Into<String>)
         expression: expression.into(),
         problem: problem.into(),
         caret: format!("{pad}{}", "^".repeat(len.max(1))),
+        span: start..start + len,
     }
 }
 

@@ -17,9 +17,11 @@
 //! assert_eq!(result.metrics.get("roc_auc").unwrap().value, Some(0.75));
 //! ```
 
+pub mod canonical;
 pub mod compare;
 pub mod criteria;
 mod error;
+pub mod plan;
 pub mod result;
 mod run;
 pub mod slices;

@@ -1,0 +1,994 @@
+//! The test plan (`assay.toml`): what is assessed, by whom, with which data,
+//! settings and criteria, and the ISO/IEC TS 4213 clause 5.3 disclosures.
+//!
+//! Parsing keeps the byte span of every value that can be wrong, so that an
+//! error (unknown key, wrong type, a value out of range, an unknown metric, a
+//! file that does not exist) names the plan's line and column and puts a
+//! caret under the offending text.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::criteria::{Criterion, DecisionRule};
+use crate::spec::{EvalSpec, Input, ScoreKind, Task};
+
+/// The schema id a plan may declare (`schema = "assay/plan/v1"`).
+pub const PLAN_SCHEMA: &str = "assay/plan/v1";
+/// The standard assessed against, unless the plan names another edition.
+pub const DEFAULT_STANDARD: &str = "ISO/IEC TS 4213:2022";
+
+/// A plan that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The file cannot be read.
+    #[error("cannot read the plan {}: {source}", path.display())]
+    Read {
+        /// The plan file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Something at a known place in the plan.
+    #[error("{}:{line}:{column}: {message}\n{excerpt}", path.display())]
+    At {
+        /// The plan file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// What is wrong and what to do.
+        message: String,
+        /// The line of the plan with a caret under the offending text.
+        excerpt: String,
+    },
+}
+
+/// Identification of the plan itself.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSection {
+    /// The lab's identifier of this plan.
+    pub id: String,
+    /// The plan's version.
+    pub version: String,
+    /// A title for reports.
+    pub title: Option<String>,
+    /// Standard and edition (default `ISO/IEC TS 4213:2022`).
+    pub standard: Option<String>,
+}
+
+/// A lab or a client.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// Short identifier (the lab's certificate prefix, for a lab).
+    pub id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Accreditation and its scope (labs).
+    pub accreditation: Option<String>,
+}
+
+/// The model under test.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Intended use, as the client states it.
+    pub intended_use: String,
+    /// Who made it.
+    pub developer: Option<String>,
+    /// Anything else that identifies it.
+    pub description: Option<String>,
+}
+
+/// File formats a plan can name.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatName {
+    /// Comma-separated (or `delimiter`).
+    Csv,
+    /// Tab-separated.
+    Tsv,
+    /// JSON Lines.
+    Jsonl,
+    /// Apache Parquet.
+    Parquet,
+    /// Arrow IPC.
+    Arrow,
+}
+
+/// The task, as a plan names it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskName {
+    /// Two classes.
+    Binary,
+    /// One of several classes.
+    Multiclass,
+    /// Any subset of several labels.
+    Multilabel,
+}
+
+/// Whether scores are probabilities.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreKindName {
+    /// Probabilities in [0, 1].
+    Probability,
+    /// Any real score.
+    Score,
+}
+
+/// Column names (defaults as in `assay eval`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnsSection {
+    /// Truth column.
+    pub truth: Option<String>,
+    /// Binary score column.
+    pub score: Option<String>,
+    /// Hard prediction column.
+    pub prediction: Option<String>,
+    /// Sample-weight column.
+    pub weight: Option<String>,
+    /// Prefix of multi-class probability columns.
+    pub probability_prefix: Option<String>,
+    /// Prefix of multi-label truth columns.
+    pub truth_prefix: Option<String>,
+    /// Prefix of multi-label score columns.
+    pub score_prefix: Option<String>,
+    /// Prefix of multi-label prediction columns.
+    pub prediction_prefix: Option<String>,
+}
+
+/// The predictions under assessment.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DataSection {
+    /// The predictions file, relative to the plan.
+    pub predictions: Spanned<String>,
+    /// Its format, when the name does not tell.
+    pub format: Option<FormatName>,
+    /// Field delimiter of delimited text.
+    pub delimiter: Option<Spanned<String>>,
+    /// The task (detected from the columns when left out).
+    pub task: Option<TaskName>,
+    /// Binary: the positive class.
+    pub positive: Option<String>,
+    /// Multi-class: the classes in order.
+    pub classes: Option<Vec<String>>,
+    /// The column that identifies an item (joins the baseline).
+    pub id_column: Option<String>,
+    /// Whether scores are probabilities.
+    pub score_kind: Option<ScoreKindName>,
+    /// Column names.
+    #[serde(default)]
+    pub columns: ColumnsSection,
+}
+
+/// Curves kept exactly or in bins.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CurvesName {
+    /// Every score kept.
+    Exact,
+    /// Scores bucketed: constant memory, stated AUC error bound.
+    Binned,
+}
+
+/// Metric settings.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationSection {
+    /// The metrics the report presents (all are computed and recorded).
+    pub metrics: Option<Vec<Spanned<String>>>,
+    /// Decision threshold on scores.
+    pub threshold: Option<Spanned<f64>>,
+    /// β of the F-beta score.
+    pub beta: Option<Spanned<f64>>,
+    /// Calibration bins.
+    pub calibration_bins: Option<Spanned<usize>>,
+    /// k of top-k accuracy.
+    pub top_k: Option<Spanned<usize>>,
+    /// Largest |Σp − 1| per row.
+    pub sum_tolerance: Option<Spanned<f64>>,
+    /// Exact or binned curves.
+    pub curves: Option<CurvesName>,
+    /// Binned curves: mantissa bits per bucket.
+    pub bin_bits: Option<Spanned<u8>>,
+    /// Curve points kept for plots.
+    pub curve_points: Option<Spanned<usize>>,
+    /// Seed of every random stream of the assessment.
+    pub seed: Option<u64>,
+}
+
+/// Interval for proportions.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProportionName {
+    /// Wilson score.
+    Wilson,
+    /// Clopper–Pearson exact.
+    ClopperPearson,
+}
+
+/// Interval from bootstrap replicates.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BootstrapName {
+    /// Percentiles.
+    Percentile,
+    /// Bias-corrected and accelerated.
+    Bca,
+}
+
+/// Confidence intervals.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IntervalsSection {
+    /// `false`: point estimates only.
+    pub enabled: Option<bool>,
+    /// Confidence level.
+    pub confidence: Option<Spanned<f64>>,
+    /// Bootstrap replicates.
+    pub bootstrap: Option<Spanned<usize>>,
+    /// Interval for proportions.
+    pub proportion: Option<ProportionName>,
+    /// Interval from bootstrap replicates.
+    pub bootstrap_method: Option<BootstrapName>,
+    /// Resample within each true class.
+    pub stratified: Option<bool>,
+    /// Largest rows × replicates for the row bootstrap.
+    pub row_budget: Option<u64>,
+}
+
+/// Multiple-comparison control.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CorrectionName {
+    /// Holm's step-down.
+    Holm,
+    /// Benjamini–Hochberg.
+    Bh,
+}
+
+/// A slicing: one column, or columns whose combinations form the slices.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Slicing {
+    /// One column.
+    One(String),
+    /// Combined columns.
+    Combined(Vec<String>),
+}
+
+/// Slices.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SlicesSection {
+    /// The slicings.
+    pub by: Vec<Slicing>,
+    /// Multiple-comparison control.
+    pub correction: Option<CorrectionName>,
+    /// Smaller slices are "insufficient evidence".
+    pub min_size: Option<u64>,
+    /// Less power than this is "insufficient evidence".
+    pub min_power: Option<Spanned<f64>>,
+    /// The difference the tests must be able to see.
+    pub effect: Option<Spanned<f64>>,
+}
+
+/// The decision rule, as a plan names it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleName {
+    /// Point estimate.
+    Simple,
+    /// Interval bound on the unfavourable side.
+    Guarded,
+}
+
+/// Acceptance criteria.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CriteriaSection {
+    /// How criteria are judged (default `guarded`).
+    pub decision_rule: Option<RuleName>,
+    /// The criteria, e.g. `recall[defect] >= 0.95`.
+    pub require: Vec<Spanned<String>>,
+}
+
+/// What a baseline comparison must show.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum HypothesisName {
+    /// Not worse by more than the margin.
+    NonInferiority,
+    /// Better.
+    Superiority,
+}
+
+/// The baseline (4213 clause 5.3.13).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineSection {
+    /// The baseline's predictions on the same items, relative to the plan.
+    pub predictions: Spanned<String>,
+    /// What the baseline is (name, version).
+    pub name: Option<String>,
+    /// Its version.
+    pub version: Option<String>,
+    /// Why it is an appropriate baseline.
+    pub description: Option<String>,
+    /// The metric the verdict is about (default `accuracy`).
+    pub metric: Option<Spanned<String>>,
+    /// Non-inferiority margin on the metric's scale.
+    pub margin: Option<Spanned<f64>>,
+    /// What the comparison must show (default `non-inferiority`).
+    pub hypothesis: Option<HypothesisName>,
+}
+
+/// The leakage check (4213 clause 5.3.7).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LeakageSection {
+    /// Training-data manifest: a CSV with a `sha256` or `path` column, or a folder.
+    pub training: Spanned<String>,
+    /// Test-data manifest, in the same forms.
+    pub test: Spanned<String>,
+}
+
+/// The 4213 clause 5.3 control criteria, each a statement by the lab.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosures {
+    /// 5.3.2 Data representativeness and bias.
+    pub data_representativeness: Option<String>,
+    /// 5.3.3 Preprocessing.
+    pub preprocessing: Option<String>,
+    /// 5.3.4 Training data.
+    pub training_data: Option<String>,
+    /// 5.3.5 Test and validation data.
+    pub test_data: Option<String>,
+    /// 5.3.6 Cross-validation.
+    pub cross_validation: Option<String>,
+    /// 5.3.7 Limiting information leakage.
+    pub leakage: Option<String>,
+    /// 5.3.8 Limiting channel effects.
+    pub channel_effects: Option<String>,
+    /// 5.3.9 Ground truth.
+    pub ground_truth: Option<String>,
+    /// 5.3.10 Machine learning algorithms, hyperparameters and parameters.
+    pub algorithms: Option<String>,
+    /// 5.3.11 Evaluation environment.
+    pub evaluation_environment: Option<String>,
+    /// 5.3.12 Acceleration.
+    pub acceleration: Option<String>,
+    /// 5.3.13 Appropriate baselines.
+    pub baselines: Option<String>,
+    /// 5.3.14 Machine learning classification performance context.
+    pub performance_context: Option<String>,
+}
+
+impl Disclosures {
+    /// (key, clause, title, statement) for every control criterion, in clause order.
+    pub fn entries(&self) -> [(&'static str, &'static str, &'static str, Option<&str>); 13] {
+        [
+            (
+                "data_representativeness",
+                "5.3.2",
+                "Data representativeness and bias",
+                self.data_representativeness.as_deref(),
+            ),
+            (
+                "preprocessing",
+                "5.3.3",
+                "Preprocessing",
+                self.preprocessing.as_deref(),
+            ),
+            (
+                "training_data",
+                "5.3.4",
+                "Training data",
+                self.training_data.as_deref(),
+            ),
+            (
+                "test_data",
+                "5.3.5",
+                "Test and validation data",
+                self.test_data.as_deref(),
+            ),
+            (
+                "cross_validation",
+                "5.3.6",
+                "Cross-validation",
+                self.cross_validation.as_deref(),
+            ),
+            (
+                "leakage",
+                "5.3.7",
+                "Limiting information leakage",
+                self.leakage.as_deref(),
+            ),
+            (
+                "channel_effects",
+                "5.3.8",
+                "Limiting channel effects",
+                self.channel_effects.as_deref(),
+            ),
+            (
+                "ground_truth",
+                "5.3.9",
+                "Ground truth",
+                self.ground_truth.as_deref(),
+            ),
+            (
+                "algorithms",
+                "5.3.10",
+                "Machine learning algorithms, hyperparameters and parameters",
+                self.algorithms.as_deref(),
+            ),
+            (
+                "evaluation_environment",
+                "5.3.11",
+                "Evaluation environment",
+                self.evaluation_environment.as_deref(),
+            ),
+            (
+                "acceleration",
+                "5.3.12",
+                "Acceleration",
+                self.acceleration.as_deref(),
+            ),
+            (
+                "baselines",
+                "5.3.13",
+                "Appropriate baselines",
+                self.baselines.as_deref(),
+            ),
+            (
+                "performance_context",
+                "5.3.14",
+                "Machine learning classification performance context",
+                self.performance_context.as_deref(),
+            ),
+        ]
+    }
+}
+
+/// The plan file as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFile {
+    /// `assay/plan/v1` (optional).
+    pub schema: Option<Spanned<String>>,
+    /// The plan's identification.
+    pub plan: PlanSection,
+    /// The testing laboratory.
+    pub lab: Party,
+    /// The client.
+    pub client: Party,
+    /// The model under test.
+    pub model: ModelSection,
+    /// The predictions.
+    pub data: DataSection,
+    /// Metric settings.
+    #[serde(default)]
+    pub evaluation: EvaluationSection,
+    /// Confidence intervals.
+    #[serde(default)]
+    pub intervals: IntervalsSection,
+    /// Slices.
+    pub slices: Option<SlicesSection>,
+    /// Acceptance criteria.
+    pub criteria: Option<CriteriaSection>,
+    /// The baseline comparison.
+    pub baseline: Option<BaselineSection>,
+    /// The leakage check.
+    pub leakage: Option<LeakageSection>,
+    /// The clause 5.3 disclosures.
+    #[serde(default)]
+    pub disclosures: Disclosures,
+}
+
+/// A plan read, checked and resolved against its folder.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its exact text.
+    pub source: String,
+    /// What it says.
+    pub file: PlanFile,
+    /// The folder its relative paths start from.
+    pub base: PathBuf,
+    criteria: Vec<(Criterion, Range<usize>)>,
+}
+
+/// Where a byte offset lies: 1-based line and column (in characters), and
+/// the byte range of its line.
+fn locate(source: &str, offset: usize) -> (usize, usize, Range<usize>) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = source[offset..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i);
+    let line = source[..start].matches('\n').count() + 1;
+    let column = source[start..offset].chars().count() + 1;
+    (line, column, start..end)
+}
+
+impl Plan {
+    /// Read and check the plan at `path`.
+    pub fn load(path: &Path) -> Result<Plan, PlanError> {
+        let source = std::fs::read_to_string(path).map_err(|source| PlanError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(path, source)
+    }
+
+    /// Check the plan text `source`, read from `path`.
+    pub fn parse(path: &Path, source: String) -> Result<Plan, PlanError> {
+        let file: PlanFile = match toml::from_str(&source) {
+            Ok(f) => f,
+            Err(e) => {
+                let span = e.span().unwrap_or(0..0);
+                let message = e.message().trim().to_owned();
+                return Err(error_at(path, &source, span, &friendly(&message)));
+            }
+        };
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let mut plan = Plan {
+            path: path.to_owned(),
+            source,
+            file,
+            base,
+            criteria: Vec::new(),
+        };
+        plan.check()?;
+        Ok(plan)
+    }
+
+    /// An error at `span` of this plan.
+    pub fn error(&self, span: Range<usize>, message: &str) -> PlanError {
+        error_at(&self.path, &self.source, span, message)
+    }
+
+    /// A path of the plan, resolved against its folder.
+    pub fn resolve(&self, relative: &str) -> PathBuf {
+        let p = Path::new(relative);
+        if p.is_absolute() {
+            p.to_owned()
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    fn existing(&self, value: &Spanned<String>, what: &str) -> Result<PathBuf, PlanError> {
+        let path = self.resolve(value.get_ref());
+        if path.exists() {
+            Ok(path)
+        } else {
+            Err(self.error(
+                value.span(),
+                &format!(
+                    "{what} '{}' does not exist (looked for {}; paths are relative to the plan's folder)",
+                    value.get_ref(),
+                    path.display()
+                ),
+            ))
+        }
+    }
+
+    fn check(&mut self) -> Result<(), PlanError> {
+        let f = &self.file;
+        if let Some(schema) = &f.schema
+            && schema.get_ref() != PLAN_SCHEMA
+        {
+            return Err(self.error(
+                schema.span(),
+                &format!(
+                    "this version of assay reads plans of schema '{PLAN_SCHEMA}', not '{}'",
+                    schema.get_ref()
+                ),
+            ));
+        }
+        self.existing(&f.data.predictions, "the predictions file")?;
+        if let Some(b) = &f.baseline {
+            self.existing(&b.predictions, "the baseline predictions file")?;
+        }
+        if let Some(l) = &f.leakage {
+            self.existing(&l.training, "the training-data manifest")?;
+            self.existing(&l.test, "the test-data manifest")?;
+        }
+        if let Some(d) = &f.data.delimiter {
+            let mut chars = d.get_ref().chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii() => {}
+                _ => {
+                    return Err(self.error(
+                        d.span(),
+                        "the delimiter must be one ASCII character, e.g. \";\" or \"\\t\"",
+                    ));
+                }
+            }
+        }
+        self.check_ranges()?;
+        let mut criteria = Vec::new();
+        if let Some(c) = &f.criteria {
+            for expr in &c.require {
+                match Criterion::parse(expr.get_ref()) {
+                    Ok(parsed) => criteria.push((parsed, expr.span())),
+                    Err(e) => {
+                        return Err(self.error(
+                            inner_span(&self.source, expr, e.span.clone()),
+                            &format!("criterion {:?}: {}", e.expression, e.problem),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(b) = &f.baseline
+            && let Some(m) = &b.metric
+        {
+            let ids = crate::compare::metric_ids();
+            if !ids.contains(&m.get_ref().as_str()) {
+                return Err(self.error(
+                    m.span(),
+                    &format!(
+                        "the baseline comparison has no metric '{}'; it compares: {}",
+                        m.get_ref(),
+                        ids.join(", ")
+                    ),
+                ));
+            }
+        }
+        self.criteria = criteria;
+        Ok(())
+    }
+
+    fn check_ranges(&self) -> Result<(), PlanError> {
+        let f = &self.file;
+        let e = &f.evaluation;
+        let i = &f.intervals;
+        let need = |ok: bool, span: Range<usize>, message: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(self.error(span, message))
+            }
+        };
+        if let Some(v) = &e.threshold {
+            need(
+                v.get_ref().is_finite(),
+                v.span(),
+                "threshold must be a finite number",
+            )?;
+        }
+        if let Some(v) = &e.beta {
+            need(
+                v.get_ref().is_finite() && *v.get_ref() > 0.0,
+                v.span(),
+                "beta must be a positive number",
+            )?;
+        }
+        if let Some(v) = &e.calibration_bins {
+            need(
+                (1..=10_000).contains(v.get_ref()),
+                v.span(),
+                "calibration_bins must be between 1 and 10000",
+            )?;
+        }
+        if let Some(v) = &e.top_k {
+            need(*v.get_ref() >= 1, v.span(), "top_k must be at least 1")?;
+        }
+        if let Some(v) = &e.sum_tolerance {
+            need(
+                v.get_ref().is_finite() && *v.get_ref() >= 0.0,
+                v.span(),
+                "sum_tolerance must be a non-negative number",
+            )?;
+        }
+        if let Some(v) = &e.bin_bits {
+            need(
+                (1..=52).contains(v.get_ref()),
+                v.span(),
+                "bin_bits must be between 1 and 52",
+            )?;
+        }
+        if let Some(v) = &e.curve_points {
+            need(*v.get_ref() >= 2, v.span(), "curve_points must be at least 2")?;
+        }
+        if let Some(v) = &i.confidence {
+            need(
+                assay_stats::check_level(*v.get_ref()).is_ok(),
+                v.span(),
+                "confidence must lie strictly between 0 and 1, e.g. 0.95",
+            )?;
+        }
+        if let Some(v) = &i.bootstrap {
+            need(
+                *v.get_ref() >= 100,
+                v.span(),
+                "bootstrap needs at least 100 replicates (2000 is the default)",
+            )?;
+        }
+        if let Some(s) = &f.slices {
+            if let Some(v) = &s.min_power {
+                need(
+                    *v.get_ref() > 0.0 && *v.get_ref() < 1.0,
+                    v.span(),
+                    "min_power must lie strictly between 0 and 1",
+                )?;
+            }
+            if let Some(v) = &s.effect {
+                need(
+                    *v.get_ref() > 0.0 && *v.get_ref() < 1.0,
+                    v.span(),
+                    "effect must lie strictly between 0 and 1",
+                )?;
+            }
+        }
+        if let Some(b) = &f.baseline
+            && let Some(v) = &b.margin
+        {
+            need(
+                v.get_ref().is_finite() && *v.get_ref() >= 0.0,
+                v.span(),
+                "margin must be a non-negative number on the metric's scale",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The parsed criteria with the span of each in the plan.
+    pub fn criteria(&self) -> &[(Criterion, Range<usize>)] {
+        &self.criteria
+    }
+
+    /// The standard assessed against.
+    pub fn standard(&self) -> &str {
+        self.file
+            .plan
+            .standard
+            .as_deref()
+            .unwrap_or(DEFAULT_STANDARD)
+    }
+
+    /// The seed of every random stream.
+    pub fn seed(&self) -> u64 {
+        self.file
+            .evaluation
+            .seed
+            .unwrap_or(assay_stats::binary::IntervalSettings::default().seed)
+    }
+
+    /// The evaluation the plan asks for.
+    pub fn eval_spec(&self) -> EvalSpec {
+        use assay_metrics::ranking::CurveMode;
+        use assay_stats::binary::{IntervalSettings, ProportionMethod};
+        use assay_stats::bootstrap::Method;
+        let f = &self.file;
+        let d = &f.data;
+        let format = match (d.format, &d.delimiter) {
+            (_, Some(delim)) => Some(assay_data::Format::Csv {
+                delimiter: delim.get_ref().as_bytes().first().copied().unwrap_or(b','),
+            }),
+            (Some(FormatName::Csv), None) => Some(assay_data::Format::Csv { delimiter: b',' }),
+            (Some(FormatName::Tsv), None) => Some(assay_data::Format::Csv { delimiter: b'\t' }),
+            (Some(FormatName::Jsonl), None) => Some(assay_data::Format::JsonLines),
+            (Some(FormatName::Parquet), None) => Some(assay_data::Format::Parquet),
+            (Some(FormatName::Arrow), None) => Some(assay_data::Format::ArrowIpc),
+            (None, None) => None,
+        };
+        let mut spec = EvalSpec::new(Input::File {
+            path: self.resolve(d.predictions.get_ref()),
+            format,
+        });
+        spec.task = d.task.map(|t| match t {
+            TaskName::Binary => Task::Binary,
+            TaskName::Multiclass => Task::Multiclass,
+            TaskName::Multilabel => Task::Multilabel,
+        });
+        let c = &d.columns;
+        spec.columns = crate::Columns {
+            truth: c.truth.clone(),
+            score: c.score.clone(),
+            prediction: c.prediction.clone(),
+            weight: c.weight.clone(),
+            probability_prefix: c.probability_prefix.clone(),
+            truth_prefix: c.truth_prefix.clone(),
+            score_prefix: c.score_prefix.clone(),
+            prediction_prefix: c.prediction_prefix.clone(),
+        };
+        spec.positive = d.positive.clone();
+        spec.classes = d.classes.clone();
+        if let Some(k) = d.score_kind {
+            spec.score_kind = match k {
+                ScoreKindName::Probability => ScoreKind::Probability,
+                ScoreKindName::Score => ScoreKind::Score,
+            };
+        }
+        let e = &f.evaluation;
+        if let Some(v) = &e.threshold {
+            spec.threshold = *v.get_ref();
+        }
+        if let Some(v) = &e.beta {
+            spec.beta = *v.get_ref();
+        }
+        if let Some(v) = &e.calibration_bins {
+            spec.calibration_bins = *v.get_ref();
+        }
+        spec.top_k = e.top_k.as_ref().map(|v| *v.get_ref());
+        if let Some(v) = &e.sum_tolerance {
+            spec.sum_tolerance = *v.get_ref();
+        }
+        if e.curves == Some(CurvesName::Binned) {
+            spec.curve_mode = CurveMode::Binned {
+                bits: e.bin_bits.as_ref().map_or(16, |b| *b.get_ref()),
+            };
+        }
+        if let Some(v) = &e.curve_points {
+            spec.curve_points = *v.get_ref();
+        }
+        let i = &f.intervals;
+        let defaults = IntervalSettings::default();
+        spec.intervals = (i.enabled != Some(false)).then(|| IntervalSettings {
+            level: i.confidence.as_ref().map_or(defaults.level, |v| *v.get_ref()),
+            replicates: i
+                .bootstrap
+                .as_ref()
+                .map_or(defaults.replicates, |v| *v.get_ref()),
+            seed: self.seed(),
+            proportion: match i.proportion {
+                Some(ProportionName::ClopperPearson) => ProportionMethod::ClopperPearson,
+                _ => ProportionMethod::Wilson,
+            },
+            bootstrap: match i.bootstrap_method {
+                Some(BootstrapName::Bca) => Method::Bca,
+                _ => Method::Percentile,
+            },
+            stratified: i.stratified.unwrap_or(false),
+            row_budget: i.row_budget.unwrap_or(defaults.row_budget),
+        });
+        if let Some(s) = &f.slices {
+            let mut settings = crate::slices::SliceSettings::new(
+                s.by.iter()
+                    .map(|s| match s {
+                        Slicing::One(c) => vec![c.clone()],
+                        Slicing::Combined(cs) => cs.clone(),
+                    })
+                    .collect(),
+            );
+            if s.correction == Some(CorrectionName::Bh) {
+                settings.correction = assay_stats::slices::Correction::BenjaminiHochberg;
+            }
+            if let Some(m) = s.min_size {
+                settings.min_size = m;
+            }
+            if let Some(v) = &s.min_power {
+                settings.min_power = *v.get_ref();
+            }
+            if let Some(v) = &s.effect {
+                settings.effect = *v.get_ref();
+            }
+            let level = spec.intervals.as_ref().map_or(defaults.level, |i| i.level);
+            // Rounded so that 1 − 0.95 reads 0.05.
+            settings.alpha = ((1.0 - level) * 1e12).round() / 1e12;
+            spec.slices = Some(settings);
+        }
+        if let Some(c) = &f.criteria {
+            spec.criteria = c.require.iter().map(|r| r.get_ref().clone()).collect();
+            spec.decision_rule = match c.decision_rule {
+                Some(RuleName::Simple) => DecisionRule::Simple,
+                _ => DecisionRule::Guarded,
+            };
+        }
+        spec
+    }
+
+    /// The baseline comparison the plan asks for, if any.
+    pub fn compare_spec(&self) -> Option<crate::compare::CompareSpec> {
+        let b = self.file.baseline.as_ref()?;
+        let mut candidate = self.eval_spec();
+        // The comparison has its own verdict; criteria and slices belong to the evaluation.
+        candidate.criteria.clear();
+        candidate.slices = None;
+        Some(crate::compare::CompareSpec {
+            candidate,
+            baseline: Input::File {
+                path: self.resolve(b.predictions.get_ref()),
+                format: None,
+            },
+            id_column: self
+                .file
+                .data
+                .id_column
+                .clone()
+                .unwrap_or_else(|| "id".into()),
+            margin: b.margin.as_ref().map_or(0.0, |m| *m.get_ref()),
+            primary: b
+                .metric
+                .as_ref()
+                .map_or_else(|| "accuracy".into(), |m| m.get_ref().clone()),
+            hypothesis: match b.hypothesis {
+                Some(HypothesisName::Superiority) => crate::compare::Hypothesis::Superiority,
+                _ => crate::compare::Hypothesis::NonInferiority,
+            },
+        })
+    }
+}
+
+/// The span of `inner` (a byte range of the string's value) inside the plan,
+/// when the string is written without escapes; else the whole string.
+fn inner_span(source: &str, value: &Spanned<String>, inner: Range<usize>) -> Range<usize> {
+    let span = value.span();
+    let raw = source.get(span.clone()).unwrap_or("");
+    let text = value.get_ref();
+    for quote in ["\"", "'"] {
+        if raw.len() == text.len() + 2 && raw.starts_with(quote) && &raw[1..raw.len() - 1] == text
+        {
+            return span.start + 1 + inner.start..span.start + 1 + inner.end;
+        }
+    }
+    span
+}
+
+/// serde's messages, in the words of a plan.
+fn friendly(message: &str) -> String {
+    let m = message
+        .replace("unknown field", "unknown key")
+        .replace("missing field", "missing key")
+        .replace("expected one of", "expected one of:");
+    if m.starts_with("unknown key") {
+        format!("{m} (check the spelling; `assay init` writes a plan with every key)")
+    } else {
+        m
+    }
+}
+
+fn error_at(path: &Path, source: &str, span: Range<usize>, message: &str) -> PlanError {
+    let (line, column, line_range) = locate(source, span.start);
+    let text = source[line_range.clone()].trim_end_matches('\r');
+    let width = source
+        .get(span.start.min(line_range.end)..span.end.clamp(span.start, line_range.end))
+        .map_or(1, |s| s.chars().count())
+        .max(1);
+    let gutter = line.to_string().len();
+    let pad: String = text
+        .chars()
+        .take(column - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let excerpt = format!(
+        "{:gutter$} |\n{line} | {text}\n{:gutter$} | {pad}{}",
+        "",
+        "",
+        "^".repeat(width)
+    );
+    PlanError::At {
+        path: path.to_owned(),
+        line,
+        column,
+        message: message.to_owned(),
+        excerpt,
+    }
+}
