@@ -10,6 +10,10 @@ bundled data sets, on held-out halves the models never saw.
 - data/demo/breast_cancer_baseline.csv: the same test items scored by a
   simpler baseline (logistic regression on the three "mean size" features
   only), for `assay compare`.
+- data/demo/breast_cancer_train_manifest.csv, breast_cancer_test_manifest.csv:
+  per-item content hashes (`id`, `sha256`) of the training and test halves,
+  for the leakage check of ISO/IEC TS 4213 clause 5.3.7. An item's content is
+  its 30 feature values as little-endian float64 bytes.
 - data/demo/digits.csv: multi-class. 8x8 handwritten digits (1797 images,
   10 classes). Logistic regression; truth, one probability column per class
   (`prob_0` … `prob_9`) and the prediction.
@@ -18,6 +22,7 @@ Run:  .venv/bin/python tools/demo/make_demo.py
 """
 
 import csv
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +46,20 @@ def write(path, header, rows):
     print(f"wrote {len(rows)} rows to {path.relative_to(ROOT)}")
 
 
+def content_hash(features):
+    """SHA-256 of an item's feature values as little-endian float64 bytes."""
+    return hashlib.sha256(np.asarray(features, dtype="<f8").tobytes()).hexdigest()
+
+
 def breast_cancer():
     data = load_breast_cancer()
     names = np.array(data.target_names)  # 0 = malignant, 1 = benign
-    X_train, X_test, y_train, y_test, _, id_test = train_test_split(
+    X_train, X_test, y_train, y_test, id_train, id_test = train_test_split(
         data.data, data.target, np.arange(len(data.target)), test_size=0.5, stratify=data.target, random_state=SEED
     )
+    for part, ids, X in (("train", id_train, X_train), ("test", id_test, X_test)):
+        rows = [[int(i), content_hash(x)] for i, x in zip(ids, X)]
+        write(OUT / f"breast_cancer_{part}_manifest.csv", ["id", "sha256"], rows)
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=0.05)).fit(X_train, y_train)
     malignant = list(model.classes_).index(0)
     p = model.predict_proba(X_test)[:, malignant]

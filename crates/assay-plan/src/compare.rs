@@ -417,6 +417,25 @@ const MULTICLASS_METRICS: [&str; 7] = [
     "cohen_kappa",
 ];
 
+/// The metrics a comparison can judge for `task`.
+pub fn metric_ids_for(task: crate::Task) -> Vec<&'static str> {
+    match task {
+        crate::Task::Multiclass => MULTICLASS_METRICS.to_vec(),
+        _ => metric_ids(),
+    }
+}
+
+/// The metrics a comparison can judge for any task.
+pub fn all_metric_ids() -> Vec<&'static str> {
+    let mut ids = metric_ids();
+    for id in MULTICLASS_METRICS {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
 /// Multi-class: a Poisson bootstrap over the paired rows (each replicate
 /// builds both confusion matrices from the same row weights).
 fn multiclass_differences(

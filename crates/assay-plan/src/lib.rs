@@ -17,10 +17,14 @@
 //! assert_eq!(result.metrics.get("roc_auc").unwrap().value, Some(0.75));
 //! ```
 
+pub mod assessment;
 pub mod canonical;
 pub mod compare;
 pub mod criteria;
+pub mod digest;
+pub mod environment;
 mod error;
+pub mod leakage;
 pub mod plan;
 pub mod result;
 mod run;

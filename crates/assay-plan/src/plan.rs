@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::criteria::{Criterion, DecisionRule};
@@ -49,7 +49,7 @@ pub enum PlanError {
 }
 
 /// Identification of the plan itself.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PlanSection {
     /// The lab's identifier of this plan.
@@ -63,7 +63,7 @@ pub struct PlanSection {
 }
 
 /// A lab or a client.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
     /// Short identifier (the lab's certificate prefix, for a lab).
@@ -77,7 +77,7 @@ pub struct Party {
 }
 
 /// The model under test.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSection {
     /// Name.
@@ -649,7 +649,7 @@ impl Plan {
         if let Some(b) = &f.baseline
             && let Some(m) = &b.metric
         {
-            let ids = crate::compare::metric_ids();
+            let ids = crate::compare::all_metric_ids();
             if !ids.contains(&m.get_ref().as_str()) {
                 return Err(self.error(
                     m.span(),
@@ -757,6 +757,16 @@ impl Plan {
             )?;
         }
         Ok(())
+    }
+
+    /// A criterion's error, placed in the plan where that criterion is written.
+    pub fn criterion_error(&self, e: &crate::criteria::CriterionError) -> Option<PlanError> {
+        let c = self.file.criteria.as_ref()?;
+        let written = c.require.iter().find(|r| *r.get_ref() == e.expression)?;
+        Some(self.error(
+            inner_span(&self.source, written, e.span.clone()),
+            &format!("criterion {:?}: {}", e.expression, e.problem),
+        ))
     }
 
     /// The parsed criteria with the span of each in the plan.

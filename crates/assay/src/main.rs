@@ -2,6 +2,7 @@
 //! Everything else lives in the library crates.
 
 mod demo;
+mod plan;
 mod table;
 
 use std::io::Write;
@@ -18,7 +19,7 @@ use assay_stats::bootstrap::Method as BootstrapMethod;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Exit code for a failed criterion.
-const EXIT_FAILED: u8 = 1;
+pub(crate) const EXIT_FAILED: u8 = 1;
 /// Exit code for a usage or input error.
 const EXIT_INPUT: u8 = 2;
 
@@ -45,6 +46,36 @@ enum Command {
     PlanSize(PlanSizeArgs),
     /// Compare a candidate model with a baseline on the same items (binary and multi-class tasks)
     Compare(CompareArgs),
+    /// Write a fully commented test plan (assay.toml) for the bundled demo data
+    Init(InitArgs),
+    /// Carry out a test plan and write the assessment record (assessment.json)
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Folder for assay.toml and its data
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Overwrite an existing assay.toml
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The test plan
+    #[arg(default_value = "assay.toml")]
+    plan: PathBuf,
+    /// Folder for assessment.json
+    #[arg(long, default_value = "assay-out")]
+    out: PathBuf,
+    /// Check the plan (keys, types, values, criteria, files) and stop
+    #[arg(long)]
+    check: bool,
+    /// Print nothing but errors; no progress display
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -415,6 +446,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&args.out),
         Command::PlanSize(args) => plan_size(&args),
         Command::Compare(args) => compare(&args),
+        Command::Init(args) => {
+            let plan = plan::init(&args.dir, args.force)?;
+            println!(
+                "wrote {} and its data; run it with: assay run {} --out {}",
+                plan.display(),
+                plan.display(),
+                args.dir.join("assay-out").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => plan::run(&plan::RunOptions {
+            plan: &args.plan,
+            out: &args.out,
+            quiet: args.quiet,
+            check_only: args.check,
+        }),
     }
 }
 

@@ -1,0 +1,701 @@
+//! `assay run`: carry out a plan and make its assessment record
+//! (`assessment.json`, schema `schemas/assessment.v1.schema.json`).
+//!
+//! The record identifies every file that goes into the verdict by SHA-256,
+//! holds every result with its interval, each criterion's verdict and the
+//! overall one, the clause 5.3 disclosures and the warnings. It is written
+//! in canonical JSON (RFC 8785); everything that differs between two runs of
+//! the same plan on the same inputs on the same machine lives under `/run`,
+//! so the rest is byte-identical.
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use serde::Serialize;
+
+use crate::compare::CompareResult;
+use crate::criteria::DecisionRule;
+use crate::digest::{self, FileDigest};
+use crate::environment::Environment;
+use crate::leakage::LeakageReport;
+use crate::plan::{ModelSection, Party, Plan, PlanError};
+use crate::result::EvalResult;
+use crate::{EvalError, Task};
+
+/// The schema id of the record.
+pub const ASSESSMENT_SCHEMA: &str = "assay/assessment/v1";
+
+/// The JSON pointers of the members that differ from run to run.
+pub const RUN_SPECIFIC: [&str; 1] = ["/run"];
+
+/// What the run is doing, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A stage begins: `digests`, `evaluation`, `comparison`, `leakage`.
+    Stage(&'static str),
+    /// Rows read so far in the current stage.
+    Rows(u64),
+}
+
+/// Why an assessment could not be made (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum AssessError {
+    /// The plan is wrong at a known place.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The data cannot be evaluated as planned.
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+    /// A file cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file changed while it was being assessed.
+    #[error(
+        "{}: the file changed while the assessment read it; run again once nothing writes to it",
+        path.display()
+    )]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// The plan as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanRecord {
+    /// The plan's file name.
+    pub file: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its exact text.
+    pub text: String,
+}
+
+/// Who assesses what.
+#[derive(Debug, Clone, Serialize)]
+pub struct Identification {
+    /// The plan's id.
+    pub plan_id: String,
+    /// The plan's version.
+    pub plan_version: String,
+    /// A title for reports.
+    pub title: Option<String>,
+    /// Standard and edition.
+    pub standard: String,
+    /// The testing laboratory.
+    pub lab: Party,
+    /// The client.
+    pub client: Party,
+    /// The model under test.
+    pub model: ModelSection,
+}
+
+/// One input file or folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputRecord {
+    /// What it is for.
+    pub role: &'static str,
+    /// The path as the plan writes it.
+    pub path: String,
+    /// `file`, or `folder` (digest over the sorted per-file digests).
+    pub kind: &'static str,
+    /// SHA-256 of the bytes (for a folder: of its `sha256sum` listing).
+    pub sha256: String,
+    /// Bytes (for a folder: all files).
+    pub size: u64,
+    /// Files in a folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<u64>,
+}
+
+/// The tool that made the record.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolRecord {
+    /// Always `assay`.
+    pub name: &'static str,
+    /// Version.
+    pub version: &'static str,
+    /// The source revision it was built from.
+    pub revision: &'static str,
+}
+
+/// One clause 5.3 control criterion.
+#[derive(Debug, Clone, Serialize)]
+pub struct Disclosure {
+    /// Clause of ISO/IEC TS 4213.
+    pub clause: &'static str,
+    /// The plan's key.
+    pub key: &'static str,
+    /// The clause's title.
+    pub title: &'static str,
+    /// `disclosed` or `not disclosed`.
+    pub status: &'static str,
+    /// The lab's statement.
+    pub statement: Option<String>,
+}
+
+/// Something the reader of the record must know.
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    /// A stable code: `small-slices`, `class-imbalance`, `few-items`,
+    /// `leakage`, `not-disclosed`, `intervals`, `undefined-metric`.
+    pub code: &'static str,
+    /// What it means.
+    pub message: String,
+}
+
+/// The overall verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// `pass` when every criterion (and the baseline comparison) holds,
+    /// `fail` when one does not, `not judged` when the plan states none.
+    pub overall: &'static str,
+    /// How criteria were judged.
+    pub decision_rule: DecisionRule,
+    /// Criteria met.
+    pub criteria_met: usize,
+    /// Criteria stated.
+    pub criteria_total: usize,
+    /// The baseline comparison's verdict, when the plan has one.
+    pub baseline: Option<&'static str>,
+}
+
+/// Seconds spent per stage.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Durations {
+    /// Digests of the inputs.
+    pub digests: f64,
+    /// Metrics and intervals.
+    pub evaluation: f64,
+    /// Baseline comparison.
+    pub comparison: f64,
+    /// Leakage check.
+    pub leakage: f64,
+    /// Everything.
+    pub total: f64,
+}
+
+/// What differs between runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    /// When the run began (UTC, RFC 3339).
+    pub started_at: String,
+    /// When it ended.
+    pub finished_at: String,
+    /// Seconds per stage.
+    pub seconds: Durations,
+}
+
+/// The assessment record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    /// [`ASSESSMENT_SCHEMA`].
+    pub schema: &'static str,
+    /// The plan.
+    pub plan: PlanRecord,
+    /// Lab, client, model, standard.
+    pub identification: Identification,
+    /// Every input with its digest.
+    pub inputs: Vec<InputRecord>,
+    /// The tool.
+    pub tool: ToolRecord,
+    /// Where it ran.
+    pub environment: Environment,
+    /// The seed of every random stream.
+    pub seed: u64,
+    /// Every metric with its interval, slices and criteria.
+    pub evaluation: EvalResult,
+    /// The metrics the plan asks reports to present.
+    pub reported_metrics: Vec<String>,
+    /// The baseline comparison.
+    pub comparison: Option<CompareResult>,
+    /// The leakage check.
+    pub leakage: Option<LeakageReport>,
+    /// The overall verdict.
+    pub verdict: Verdict,
+    /// The clause 5.3 disclosures.
+    pub disclosures: Vec<Disclosure>,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+    /// The members that differ from run to run ([`RUN_SPECIFIC`]).
+    pub run_specific: [&'static str; 1],
+    /// Times.
+    pub run: RunRecord,
+}
+
+impl Assessment {
+    /// The record in canonical JSON.
+    pub fn to_canonical(&self) -> String {
+        crate::canonical::to_canonical(self).expect("records hold only finite numbers and strings")
+    }
+
+    /// Whether the verdict lets the run exit with success.
+    pub fn passed(&self) -> bool {
+        self.verdict.overall != "fail"
+    }
+}
+
+/// UTC date and time in RFC 3339, to the millisecond.
+pub fn rfc3339(t: SystemTime) -> String {
+    let since = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+struct Stamp {
+    path: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+fn stamp(path: &Path) -> Result<Stamp, AssessError> {
+    let m = std::fs::metadata(path).map_err(|source| AssessError::Io {
+        path: path.into(),
+        source,
+    })?;
+    Ok(Stamp {
+        path: path.into(),
+        len: m.len(),
+        modified: m.modified().ok(),
+    })
+}
+
+fn digest_input(
+    plan: &Plan,
+    role: &'static str,
+    written: &str,
+    stamps: &mut Vec<Stamp>,
+) -> Result<InputRecord, AssessError> {
+    let path = plan.resolve(written);
+    let io = |source| AssessError::Io {
+        path: path.clone(),
+        source,
+    };
+    if path.is_dir() {
+        let (root, files) = digest::folder(&path).map_err(io)?;
+        Ok(InputRecord {
+            role,
+            path: written.into(),
+            kind: "folder",
+            sha256: root.sha256,
+            size: root.size,
+            files: Some(files.len() as u64),
+        })
+    } else {
+        stamps.push(stamp(&path)?);
+        let FileDigest { sha256, size } = digest::file(&path).map_err(io)?;
+        Ok(InputRecord {
+            role,
+            path: written.into(),
+            kind: "file",
+            sha256,
+            size,
+            files: None,
+        })
+    }
+}
+
+fn seconds(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+/// Carry out `plan`.
+pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment, AssessError> {
+    let started_at = rfc3339(SystemTime::now());
+    let start = Instant::now();
+    let f = &plan.file;
+    let mut durations = Durations::default();
+
+    progress(Event::Stage("digests"));
+    let t = Instant::now();
+    let mut stamps = Vec::new();
+    let mut inputs = vec![digest_input(
+        plan,
+        "predictions",
+        f.data.predictions.get_ref(),
+        &mut stamps,
+    )?];
+    if let Some(b) = &f.baseline {
+        inputs.push(digest_input(
+            plan,
+            "baseline predictions",
+            b.predictions.get_ref(),
+            &mut stamps,
+        )?);
+    }
+    if let Some(l) = &f.leakage {
+        inputs.push(digest_input(
+            plan,
+            "training-data manifest",
+            l.training.get_ref(),
+            &mut stamps,
+        )?);
+        inputs.push(digest_input(
+            plan,
+            "test-data manifest",
+            l.test.get_ref(),
+            &mut stamps,
+        )?);
+    }
+    durations.digests = seconds(t);
+
+    progress(Event::Stage("evaluation"));
+    let t = Instant::now();
+    let spec = plan.eval_spec();
+    let mut evaluation =
+        crate::evaluate(&spec, &mut |rows| progress(Event::Rows(rows))).map_err(|e| match e {
+            EvalError::Criterion(c) => match plan.criterion_error(&c) {
+                Some(p) => AssessError::Plan(p),
+                None => AssessError::Eval(EvalError::Criterion(c)),
+            },
+            other => AssessError::Eval(other),
+        })?;
+    evaluation.input.paths = vec![f.data.predictions.get_ref().clone()];
+    durations.evaluation = seconds(t);
+
+    let reported_metrics = reported(plan, &evaluation)?;
+
+    let comparison = match plan.compare_spec() {
+        Some(compare) => {
+            progress(Event::Stage("comparison"));
+            let t = Instant::now();
+            if let Some(b) = &f.baseline
+                && let Some(m) = &b.metric
+            {
+                let valid = crate::compare::metric_ids_for(evaluation.task);
+                if !valid.contains(&m.get_ref().as_str()) {
+                    return Err(plan
+                        .error(
+                            m.span(),
+                            &format!(
+                                "a {} comparison judges one of: {}",
+                                evaluation.task.name(),
+                                valid.join(", ")
+                            ),
+                        )
+                        .into());
+                }
+            }
+            let mut r = crate::compare::compare(&compare)?;
+            r.candidate = f.data.predictions.get_ref().clone();
+            if let Some(b) = &f.baseline {
+                r.baseline = b.predictions.get_ref().clone();
+            }
+            durations.comparison = seconds(t);
+            Some(r)
+        }
+        None => None,
+    };
+
+    let leakage = match &f.leakage {
+        Some(l) => {
+            progress(Event::Stage("leakage"));
+            let t = Instant::now();
+            let r = crate::leakage::check(
+                &plan.resolve(l.training.get_ref()),
+                l.training.get_ref(),
+                &plan.resolve(l.test.get_ref()),
+                l.test.get_ref(),
+            )?;
+            durations.leakage = seconds(t);
+            Some(r)
+        }
+        None => None,
+    };
+
+    for s in &stamps {
+        let now = stamp(&s.path)?;
+        if now.len != s.len || now.modified != s.modified {
+            return Err(AssessError::Changed {
+                path: s.path.clone(),
+            });
+        }
+    }
+
+    let judgements = evaluation.criteria.as_deref().unwrap_or(&[]);
+    let criteria_met = judgements.iter().filter(|j| j.passed).count();
+    let baseline_verdict = comparison.as_ref().map(|c| c.verdict);
+    let judged = !judgements.is_empty() || baseline_verdict.is_some();
+    let all_hold = criteria_met == judgements.len() && baseline_verdict != Some("fail");
+    let verdict = Verdict {
+        overall: match (judged, all_hold) {
+            (false, _) => "not judged",
+            (true, true) => "pass",
+            (true, false) => "fail",
+        },
+        decision_rule: spec.decision_rule,
+        criteria_met,
+        criteria_total: judgements.len(),
+        baseline: baseline_verdict,
+    };
+
+    let disclosures: Vec<Disclosure> = f
+        .disclosures
+        .entries()
+        .into_iter()
+        .map(|(key, clause, title, statement)| Disclosure {
+            clause,
+            key,
+            title,
+            status: if statement.is_some_and(|s| !s.trim().is_empty()) {
+                "disclosed"
+            } else {
+                "not disclosed"
+            },
+            statement: statement.map(str::to_owned),
+        })
+        .collect();
+    let warnings = warnings(&evaluation, leakage.as_ref(), &disclosures);
+    let plan_bytes = plan.source.as_bytes();
+    durations.total = seconds(start);
+    Ok(Assessment {
+        schema: ASSESSMENT_SCHEMA,
+        plan: PlanRecord {
+            file: plan
+                .path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            sha256: digest::sha256_hex(plan_bytes),
+            size: plan_bytes.len() as u64,
+            text: plan.source.clone(),
+        },
+        identification: Identification {
+            plan_id: f.plan.id.clone(),
+            plan_version: f.plan.version.clone(),
+            title: f.plan.title.clone(),
+            standard: plan.standard().to_owned(),
+            lab: f.lab.clone(),
+            client: f.client.clone(),
+            model: f.model.clone(),
+        },
+        inputs,
+        tool: ToolRecord {
+            name: "assay",
+            version: env!("CARGO_PKG_VERSION"),
+            revision: env!("ASSAY_REVISION"),
+        },
+        environment: Environment::current(),
+        seed: plan.seed(),
+        evaluation,
+        reported_metrics,
+        comparison,
+        leakage,
+        verdict,
+        disclosures,
+        warnings,
+        run_specific: RUN_SPECIFIC,
+        run: RunRecord {
+            started_at,
+            finished_at: rfc3339(SystemTime::now()),
+            seconds: durations,
+        },
+    })
+}
+
+/// The metrics the plan asks reports to present, checked against the result.
+fn reported(plan: &Plan, result: &EvalResult) -> Result<Vec<String>, AssessError> {
+    let Some(list) = &plan.file.evaluation.metrics else {
+        return Ok(result.metrics.iter().map(|(k, _)| k.to_owned()).collect());
+    };
+    let mut out = Vec::new();
+    for m in list {
+        let name = m.get_ref();
+        let found = match name.split_once('[') {
+            None => result.metrics.get(name).is_some(),
+            Some((metric, rest)) => {
+                let class = rest.trim_end_matches(']');
+                result
+                    .per_class
+                    .as_ref()
+                    .or(result.per_label.as_ref())
+                    .and_then(|t| t.get(class))
+                    .is_some_and(|set| set.get(metric).is_some())
+            }
+        };
+        if !found {
+            let known: Vec<&str> = result.metrics.iter().map(|(k, _)| k).collect();
+            return Err(plan
+                .error(
+                    m.span(),
+                    &format!(
+                        "unknown metric '{name}' for this {} result; it has: {} (per class: METRIC[CLASS])",
+                        result.task.name(),
+                        known.join(", ")
+                    ),
+                )
+                .into());
+        }
+        out.push(name.clone());
+    }
+    Ok(out)
+}
+
+/// Warnings a reader of the record must see.
+fn warnings(
+    result: &EvalResult,
+    leakage: Option<&LeakageReport>,
+    disclosures: &[Disclosure],
+) -> Vec<Warning> {
+    let mut out = Vec::new();
+    // Class balance: the support of each class (binary, multi-class) or
+    // the positives of each label (multi-label).
+    let supports: Vec<(String, f64)> = match result.task {
+        Task::Multilabel => result
+            .per_label
+            .as_ref()
+            .map(|t| {
+                t.0.iter()
+                    .filter_map(|(k, s)| {
+                        s.get("support").and_then(|v| v.value).map(|v| (k.clone(), v))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => result
+            .per_class
+            .as_ref()
+            .map(|t| {
+                t.0.iter()
+                    .filter_map(|(k, s)| {
+                        s.get("support").and_then(|v| v.value).map(|v| (k.clone(), v))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let total = result.total_weight.unwrap_or(result.n as f64);
+    let classes = supports.len().max(1) as f64;
+    if total > 0.0 {
+        for (class, support) in &supports {
+            let share = support / total;
+            // A fifth of the even share: 10 % of two classes, 2 % of ten.
+            if share < 0.2 / classes {
+                out.push(Warning {
+                    code: "class-imbalance",
+                    message: format!(
+                        "class '{class}' is {:.1} % of the items; metrics that average over items say little about it — read its per-class results and intervals",
+                        share * 100.0
+                    ),
+                });
+            }
+            if *support < 30.0 {
+                out.push(Warning {
+                    code: "few-items",
+                    message: format!(
+                        "class '{class}' has {support} items; its per-class intervals are wide"
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(slices) = &result.slices {
+        let small: Vec<String> = slices
+            .groups
+            .iter()
+            .filter(|g| {
+                g.tests
+                    .0
+                    .iter()
+                    .any(|(_, t)| t.status == "insufficient evidence")
+            })
+            .map(|g| {
+                let key: Vec<String> =
+                    g.key.0.iter().map(|(c, v)| format!("{c}={v}")).collect();
+                format!("{} (n = {})", key.join(", "), g.n)
+            })
+            .collect();
+        if !small.is_empty() {
+            out.push(Warning {
+                code: "small-slices",
+                message: format!(
+                    "{} slice(s) too small or too weakly powered to support a conclusion (marked \"insufficient evidence\"): {}",
+                    small.len(),
+                    small.join("; ")
+                ),
+            });
+        }
+    }
+    if let Some(note) = result.parameters.intervals.as_ref().and_then(|i| i.note.clone()) {
+        out.push(Warning {
+            code: "intervals",
+            message: note,
+        });
+    }
+    for j in result.criteria.as_deref().unwrap_or(&[]) {
+        if let Some(reason) = &j.reason {
+            out.push(Warning {
+                code: "undefined-metric",
+                message: format!("criterion \"{}\": {reason}", j.criterion.expression),
+            });
+        }
+    }
+    if let Some(l) = leakage
+        && l.leaked > 0
+    {
+        out.push(Warning {
+            code: "leakage",
+            message: format!(
+                "{} of {} test items have the same content as a training item (ISO/IEC TS 4213 clause 5.3.7); results on them overstate performance",
+                l.leaked, l.test.items
+            ),
+        });
+    }
+    let missing: Vec<String> = disclosures
+        .iter()
+        .filter(|d| d.status == "not disclosed")
+        .map(|d| format!("{} {}", d.clause, d.title))
+        .collect();
+    if !missing.is_empty() {
+        out.push(Warning {
+            code: "not-disclosed",
+            message: format!(
+                "{} control criteria of ISO/IEC TS 4213 clause 5.3 are not disclosed: {}",
+                missing.len(),
+                missing.join("; ")
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        let at = |s: u64| rfc3339(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00.000Z");
+        assert_eq!(at(1_795_910_399), "2026-11-28T23:59:59.000Z");
+        assert_eq!(at(4_107_542_400), "2100-03-01T00:00:00.000Z");
+    }
+}

@@ -1,0 +1,190 @@
+//! `assay init` and `assay run`: write a commented test plan, and carry one
+//! out into an assessment record.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use assay_plan::assessment::{Assessment, Event};
+use assay_plan::plan::Plan;
+
+/// The bundled plan and the files it names (paths relative to the plan).
+pub const PLAN: &str = include_str!("../../../data/demo/assay.toml");
+/// The demo data the bundled plan reads.
+pub const PLAN_FILES: [(&str, &[u8]); 4] = [
+    (
+        "data/breast_cancer.csv",
+        include_bytes!("../../../data/demo/breast_cancer.csv"),
+    ),
+    (
+        "data/breast_cancer_baseline.csv",
+        include_bytes!("../../../data/demo/breast_cancer_baseline.csv"),
+    ),
+    (
+        "data/breast_cancer_train_manifest.csv",
+        include_bytes!("../../../data/demo/breast_cancer_train_manifest.csv"),
+    ),
+    (
+        "data/breast_cancer_test_manifest.csv",
+        include_bytes!("../../../data/demo/breast_cancer_test_manifest.csv"),
+    ),
+];
+
+/// Write the bundled plan as `dir/assay.toml` and its data under `dir/data`.
+pub fn init(dir: &Path, force: bool) -> anyhow::Result<PathBuf> {
+    let plan = dir.join("assay.toml");
+    if plan.exists() && !force {
+        anyhow::bail!(
+            "{} exists; pass --force to overwrite it, or name another folder",
+            plan.display()
+        );
+    }
+    for (name, bytes) in PLAN_FILES {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    std::fs::write(&plan, PLAN).with_context(|| format!("cannot write {}", plan.display()))?;
+    Ok(plan)
+}
+
+/// How `run` reports.
+pub struct RunOptions<'a> {
+    /// The plan file.
+    pub plan: &'a Path,
+    /// The folder for the record.
+    pub out: &'a Path,
+    /// Print nothing but errors.
+    pub quiet: bool,
+    /// Check the plan and stop.
+    pub check_only: bool,
+}
+
+/// Carry out a plan; write `out/assessment.json`.
+pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
+    let plan = Plan::load(options.plan)?;
+    if options.check_only {
+        if !options.quiet {
+            println!(
+                "{}: the plan is well formed and every file it names exists",
+                options.plan.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bar = progress_bar(options.quiet);
+    let mut stage = "";
+    let started = std::time::Instant::now();
+    let assessment = assay_plan::assessment::assess(&plan, &mut |event| match event {
+        Event::Stage(s) => {
+            stage = s;
+            bar.set_message(s.to_string());
+        }
+        Event::Rows(rows) => {
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            bar.set_message(format!(
+                "{stage}: {rows} rows read ({:.0} rows/s)",
+                rows as f64 / secs
+            ));
+        }
+    });
+    bar.finish_and_clear();
+    let assessment = assessment?;
+    std::fs::create_dir_all(options.out)
+        .with_context(|| format!("cannot create the folder {}", options.out.display()))?;
+    let record = options.out.join("assessment.json");
+    std::fs::write(&record, assessment.to_canonical())
+        .with_context(|| format!("cannot write {}", record.display()))?;
+    if !options.quiet {
+        print!("{}", summary(&assessment));
+        println!("\nrecord: {}", record.display());
+    }
+    Ok(if assessment.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::EXIT_FAILED)
+    })
+}
+
+fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// What a test engineer reads after a run.
+pub fn summary(a: &Assessment) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let id = &a.identification;
+    let _ = writeln!(
+        out,
+        "Assessment {} v{} — {} {} for {}, by {} ({})\n",
+        id.plan_id,
+        id.plan_version,
+        id.model.name,
+        id.model.version,
+        id.client.name,
+        id.lab.name,
+        id.standard
+    );
+    out.push_str(&crate::table::render(&a.evaluation));
+    if let Some(c) = &a.comparison {
+        out.push('\n');
+        out.push_str(&crate::table::render_compare(c));
+    }
+    if let Some(l) = &a.leakage {
+        let _ = writeln!(
+            out,
+            "\nLeakage (clause 5.3.7): {} of {} test items identical to a training item ({} training items)",
+            l.leaked, l.test.items, l.training.items
+        );
+        for item in l.items.iter().take(10) {
+            let _ = writeln!(out, "  {} = training {}", item.test, item.training);
+        }
+        if l.items.len() > 10 {
+            let _ = writeln!(out, "  … {} more in the record", l.items.len() - 10);
+        }
+    }
+    let disclosed = a
+        .disclosures
+        .iter()
+        .filter(|d| d.status == "disclosed")
+        .count();
+    let _ = writeln!(
+        out,
+        "\nDisclosures (clause 5.3): {disclosed} of {} control criteria disclosed",
+        a.disclosures.len()
+    );
+    if !a.warnings.is_empty() {
+        let _ = writeln!(out, "\nWarnings:");
+        for w in &a.warnings {
+            let _ = writeln!(out, "  [{}] {}", w.code, w.message);
+        }
+    }
+    let v = &a.verdict;
+    let baseline = match v.baseline {
+        Some(b) => format!(", baseline comparison: {b}"),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "\nVerdict: {} ({} of {} criteria met under the {} decision rule{baseline})",
+        v.overall.to_uppercase(),
+        v.criteria_met,
+        v.criteria_total,
+        match v.decision_rule {
+            assay_plan::criteria::DecisionRule::Simple => "simple",
+            assay_plan::criteria::DecisionRule::Guarded => "guarded",
+        }
+    );
+    out
+}
