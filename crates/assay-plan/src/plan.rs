@@ -964,10 +964,22 @@ fn inner_span(source: &str, value: &Spanned<String>, inner: Range<usize>) -> Ran
 
 /// serde's messages, in the words of a plan.
 fn friendly(message: &str) -> String {
-    let m = message
+    let mut m = message
         .replace("unknown field", "unknown key")
         .replace("missing field", "missing key")
+        .replace("unknown variant", "unknown value")
         .replace("expected one of", "expected one of:");
+    for (rust, words) in [
+        ("expected usize", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected u8", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a string", "expected a string in quotes"),
+    ] {
+        if m.ends_with(rust) {
+            m = format!("{}{words}", &m[..m.len() - rust.len()]);
+        }
+    }
     if m.starts_with("unknown key") {
         format!("{m} (check the spelling; `assay init` writes a plan with every key)")
     } else {

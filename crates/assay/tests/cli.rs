@@ -193,11 +193,19 @@ fn demo_runs_and_its_results_validate() {
         text.contains("roc_auc") && text.contains("confusion matrix"),
         "{text}"
     );
-    for name in ["breast_cancer.result.json", "digits.result.json"] {
-        let r: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).unwrap()).unwrap();
-        assert_valid(&r);
-    }
+    assert!(text.contains("Verdict: PASS"), "{text}");
+    let record = dir.path().join("results/assessment.json");
+    assert!(
+        text.contains(&format!("record is {}", record.display())),
+        "{text}"
+    );
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_valid(&r["evaluation"]);
+    let r: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("results/digits.result.json")).unwrap(),
+    )
+    .unwrap();
+    assert_valid(&r);
 }
 
 #[test]

@@ -1,0 +1,430 @@
+//! `assay init` and `assay run`: plan errors (each with a snapshot of the
+//! message), the assessment record against its schema, reproducibility, the
+//! leakage check on a constructed overlap, digests and exit codes.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn assay_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A folder with the bundled plan and its data.
+fn planned() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assay_in(dir.path(), &["init", "."]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+/// Replace `from` with `to` in the plan (which must contain it).
+fn edit(dir: &Path, from: &str, to: &str) {
+    let path = dir.join("assay.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "the plan has no {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Run the plan in `dir`; the record goes to `dir/out`.
+fn run(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "assay.toml", "--out", "out"];
+    args.extend_from_slice(extra);
+    assay_in(dir, &args)
+}
+
+fn record(dir: &Path) -> (String, Value) {
+    let text = std::fs::read_to_string(dir.join("out/assessment.json")).unwrap();
+    let value = serde_json::from_str(&text).unwrap();
+    (text, value)
+}
+
+/// The message of a plan error, with an exit-code check.
+fn plan_error(from: &str, to: &str) -> String {
+    let dir = planned();
+    edit(dir.path(), from, to);
+    let out = run(dir.path(), &["--quiet"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        !dir.path().join("out/assessment.json").exists(),
+        "no record is written for a wrong plan"
+    );
+    stderr(&out)
+}
+
+#[test]
+fn plan_error_unknown_key() {
+    let e = plan_error("seed = 4213", "sede = 4213");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_wrong_type() {
+    let e = plan_error("bootstrap = 2000", "bootstrap = \"many\"");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_unknown_choice() {
+    let e = plan_error("decision_rule = \"guarded\"", "decision_rule = \"strict\"");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_value_out_of_range() {
+    let e = plan_error("confidence = 0.95", "confidence = 95");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_criterion_syntax() {
+    let e = plan_error("\"ece <= 0.1\"", "\"ece <= 0.1x\"");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_unknown_metric_in_criterion() {
+    let e = plan_error("\"roc_auc >= 0.95\"", "\"roc_aux >= 0.95\"");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_unknown_class_in_criterion() {
+    let e = plan_error("\"recall[malignant] >= 0.85\"", "\"recall[malignent] >= 0.85\"");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_unknown_reported_metric() {
+    let e = plan_error("\"brier_score\"", "\"brier\"");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_missing_file() {
+    let e = plan_error(
+        "predictions = \"data/breast_cancer_baseline.csv\"",
+        "predictions = \"data/baseline.csv\"",
+    );
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_missing_key() {
+    let e = plan_error("intended_use = ", "# intended_use = ");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_bad_toml() {
+    let e = plan_error("[criteria]", "[criteria");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_unknown_baseline_metric() {
+    let e = plan_error("metric = \"recall\"", "metric = \"ece\"");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn check_validates_without_running() {
+    let dir = planned();
+    let out = run(dir.path(), &["--check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!dir.path().join("out").exists());
+    edit(dir.path(), "[slices]", "[slice]");
+    let out = run(dir.path(), &["--check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown key `slice`"), "{}", stderr(&out));
+}
+
+fn validator() -> jsonschema::Validator {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas");
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(name)).unwrap()).unwrap()
+    };
+    let registry = jsonschema::Registry::new()
+        .add(
+            "https://assay.invalid/schemas/eval-result.v1.schema.json",
+            read("eval-result.v1.schema.json"),
+        )
+        .unwrap()
+        .prepare()
+        .unwrap();
+    jsonschema::options()
+        .with_registry(&registry)
+        .build(&read("assessment.v1.schema.json"))
+        .expect("the schema is valid JSON Schema")
+}
+
+fn assert_valid(record: &Value) {
+    let v = validator();
+    let errors: Vec<String> = v
+        .iter_errors(record)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "record does not match the schema:\n{}", errors.join("\n"));
+}
+
+fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn record_is_complete_and_matches_its_schema() {
+    let dir = planned();
+    let out = run(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Verdict: PASS"), "{text}");
+    assert!(text.contains("record: out/assessment.json"), "{text}");
+    let (_, r) = record(dir.path());
+    assert_valid(&r);
+    // The plan, byte for byte, and its digest.
+    let plan = dir.path().join("assay.toml");
+    assert_eq!(r["plan"]["text"], std::fs::read_to_string(&plan).unwrap());
+    assert_eq!(r["plan"]["sha256"], sha256sum(&plan));
+    // Every input file with the digest sha256sum gives.
+    let inputs = r["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 4);
+    for input in inputs {
+        let path = dir.path().join(input["path"].as_str().unwrap());
+        assert_eq!(input["sha256"], sha256sum(&path), "{input}");
+        assert_eq!(input["size"], std::fs::metadata(&path).unwrap().len());
+    }
+    assert_eq!(r["identification"]["standard"], "ISO/IEC TS 4213:2022");
+    assert_eq!(r["identification"]["model"]["name"], "breast-cancer-logreg");
+    assert_eq!(r["seed"], 4213);
+    assert_eq!(r["evaluation"]["parameters"]["intervals"]["seed"], 4213);
+    assert!(r["evaluation"]["metrics"]["roc_auc"]["ci"]["low"].is_number());
+    assert_eq!(r["evaluation"]["criteria"].as_array().unwrap().len(), 3);
+    assert_eq!(r["comparison"]["verdict"], "pass");
+    assert_eq!(r["leakage"]["leaked"], 0);
+    assert_eq!(r["leakage"]["test"]["items"], 285);
+    assert_eq!(r["verdict"]["overall"], "pass");
+    assert_eq!(r["verdict"]["criteria_met"], 3);
+    // The one control criterion the demo plan leaves out is reported, not dropped.
+    let disclosures = r["disclosures"].as_array().unwrap();
+    assert_eq!(disclosures.len(), 13);
+    let missing: Vec<&Value> = disclosures
+        .iter()
+        .filter(|d| d["status"] == "not disclosed")
+        .collect();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0]["clause"], "5.3.8");
+    assert!(r["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["code"] == "not-disclosed" && w["message"].as_str().unwrap().contains("5.3.8")));
+    assert!(r["environment"]["threads"].as_u64().unwrap() >= 1);
+    assert!(!r["tool"]["revision"].as_str().unwrap().is_empty());
+    let reported: Vec<&str> = r["reported_metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(reported.contains(&"recall[malignant]"));
+}
+
+/// Everything but `/run` is byte-identical between two runs, even from
+/// another working folder; the file is canonical JSON.
+#[test]
+fn runs_are_reproducible_byte_for_byte() {
+    let dir = planned();
+    let first = run(dir.path(), &["--quiet"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(first.stdout.is_empty(), "--quiet prints nothing");
+    let (a, ra) = record(dir.path());
+    std::fs::remove_dir_all(dir.path().join("out")).unwrap();
+    // The second run from the parent folder, naming the plan by a longer path.
+    let parent = dir.path().parent().unwrap();
+    let name = dir.path().file_name().unwrap().to_str().unwrap();
+    let out_dir = format!("{name}/out");
+    let second = assay_in(
+        parent,
+        &["run", &format!("{name}/assay.toml"), "--out", &out_dir, "--quiet"],
+    );
+    assert!(second.status.success(), "{}", stderr(&second));
+    let (b, rb) = record(dir.path());
+    for (text, value) in [(&a, &ra), (&b, &rb)] {
+        assert_eq!(*text, assay_plan::canonical::to_string(value), "the record is canonical JSON");
+    }
+    assert_ne!(ra["run"], Value::Null);
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v.as_object_mut().unwrap().remove("run");
+        assay_plan::canonical::to_string(&v)
+    };
+    assert_eq!(strip(&ra), strip(&rb));
+    // And the bytes outside the run member are the same bytes.
+    let cut = |text: &str| {
+        let start = text.find(",\"run\":{").unwrap();
+        let end = start + text[start..].find("},\"run_specific\"").unwrap();
+        format!("{}{}", &text[..start], &text[end + 1..])
+    };
+    assert_eq!(cut(&a), cut(&b));
+}
+
+#[test]
+fn leakage_counts_a_constructed_overlap() {
+    let dir = planned();
+    let d = dir.path();
+    // Image-like items: folders of files, four test files copied from training.
+    for (name, body) in [
+        ("train/a.png", "A"),
+        ("train/b.png", "B"),
+        ("train/c.png", "C"),
+        ("train/d.png", "D"),
+        ("train/e.png", "E"),
+        ("test/1.png", "A"),
+        ("test/2.png", "X"),
+        ("test/3.png", "C"),
+        ("test/sub/4.png", "D"),
+        ("test/5.png", "Y"),
+        ("test/6.png", "E"),
+    ] {
+        let p = d.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    edit(
+        d,
+        "training = \"data/breast_cancer_train_manifest.csv\"",
+        "training = \"train\"",
+    );
+    edit(d, "test = \"data/breast_cancer_test_manifest.csv\"", "test = \"test\"");
+    let out = run(d, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("4 of 6 test items identical to a training item"), "{text}");
+    let (_, r) = record(d);
+    assert_valid(&r);
+    assert_eq!(r["leakage"]["leaked"], 4);
+    assert_eq!(r["leakage"]["test"]["form"], "folder");
+    let pairs: Vec<(String, String)> = r["leakage"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["test"].as_str().unwrap().to_owned(),
+                i["training"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [("1.png", "a.png"), ("3.png", "c.png"), ("6.png", "e.png"), ("sub/4.png", "d.png")];
+    assert_eq!(
+        pairs,
+        expected.map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    let folder = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["role"] == "test-data manifest")
+        .unwrap();
+    assert_eq!(folder["kind"], "folder");
+    assert_eq!(folder["files"], 6);
+    assert!(r["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "leakage"));
+}
+
+#[test]
+fn exit_code_is_one_when_a_criterion_fails() {
+    let dir = planned();
+    edit(dir.path(), "\"roc_auc >= 0.95\"", "\"roc_auc >= 0.999\"");
+    let out = run(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let (_, r) = record(dir.path());
+    assert_eq!(r["verdict"]["overall"], "fail");
+    assert_eq!(r["verdict"]["criteria_met"], 2);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Verdict: FAIL"));
+}
+
+#[test]
+fn exit_code_is_one_when_the_baseline_comparison_fails() {
+    let dir = planned();
+    // The baseline as the candidate: the comparison cannot show superiority.
+    edit(dir.path(), "predictions = \"data/breast_cancer_baseline.csv\"", "predictions = \"data/breast_cancer.csv\"");
+    edit(dir.path(), "hypothesis = \"non-inferiority\"", "hypothesis = \"superiority\"");
+    let out = run(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let (_, r) = record(dir.path());
+    assert_eq!(r["comparison"]["verdict"], "fail");
+    assert_eq!(r["verdict"]["baseline"], "fail");
+    assert_eq!(r["verdict"]["overall"], "fail");
+}
+
+#[test]
+fn a_plan_without_criteria_is_not_judged() {
+    let dir = planned();
+    let path = dir.path().join("assay.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Keep only what identifies the assessment and the data.
+    let cut = text.find("[evaluation]").unwrap();
+    std::fs::write(&path, &text[..cut]).unwrap();
+    let out = run(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (_, r) = record(dir.path());
+    assert_valid(&r);
+    assert_eq!(r["verdict"]["overall"], "not judged");
+    assert_eq!(r["comparison"], Value::Null);
+    assert_eq!(r["leakage"], Value::Null);
+    let missing = r["disclosures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["status"] == "not disclosed")
+        .count();
+    assert_eq!(missing, 13);
+}
+
+#[test]
+fn data_errors_name_file_row_and_column() {
+    let dir = planned();
+    let data = dir.path().join("data/breast_cancer.csv");
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[3] = lines[3].replacen(",0.", ",x0.", 1);
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let out = run(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(e.contains("breast_cancer.csv") && e.contains("row 3") && e.contains("'score'"), "{e}");
+}
+
+#[test]
+fn init_does_not_overwrite_a_plan() {
+    let dir = planned();
+    let out = assay_in(dir.path(), &["init", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    let out = assay_in(dir.path(), &["init", ".", "--force"]);
+    assert!(out.status.success());
+}
+
+#[test]
+fn missing_plan_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assay_in(dir.path(), &["run", "nothing.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read the plan nothing.toml"), "{}", stderr(&out));
+}
