@@ -45,7 +45,7 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
     print!("{}", crate::table::render(&result));
     println!("\nresult: {}", json.display());
     println!(
-        "\nThe assessment record of the test plan is {}",
+        "\nThe test plan's assessment record: {}",
         results.join("assessment.json").display()
     );
     Ok(code)

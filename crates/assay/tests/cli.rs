@@ -196,7 +196,7 @@ fn demo_runs_and_its_results_validate() {
     assert!(text.contains("Verdict: PASS"), "{text}");
     let record = dir.path().join("results/assessment.json");
     assert!(
-        text.contains(&format!("record is {}", record.display())),
+        text.contains(&format!("assessment record: {}", record.display())),
         "{text}"
     );
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
