@@ -21,7 +21,14 @@ fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let root = Path::new(&manifest).join("../..");
     println!("cargo:rerun-if-env-changed=ASSAY_REVISION");
-    for p in [".git/HEAD", ".git/index", ".git/refs", "crates", "Cargo.toml", "Cargo.lock"] {
+    for p in [
+        ".git/HEAD",
+        ".git/index",
+        ".git/refs",
+        "crates",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         let path = root.join(p);
         if path.exists() {
             println!("cargo:rerun-if-changed={}", path.display());

@@ -245,9 +245,7 @@ impl Assessment {
 
 /// UTC date and time in RFC 3339, to the millisecond.
 pub fn rfc3339(t: SystemTime) -> String {
-    let since = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
+    let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
@@ -574,7 +572,9 @@ fn warnings(
             .map(|t| {
                 t.0.iter()
                     .filter_map(|(k, s)| {
-                        s.get("support").and_then(|v| v.value).map(|v| (k.clone(), v))
+                        s.get("support")
+                            .and_then(|v| v.value)
+                            .map(|v| (k.clone(), v))
                     })
                     .collect()
             })
@@ -585,7 +585,9 @@ fn warnings(
             .map(|t| {
                 t.0.iter()
                     .filter_map(|(k, s)| {
-                        s.get("support").and_then(|v| v.value).map(|v| (k.clone(), v))
+                        s.get("support")
+                            .and_then(|v| v.value)
+                            .map(|v| (k.clone(), v))
                     })
                     .collect()
             })
@@ -627,8 +629,7 @@ fn warnings(
                     .any(|(_, t)| t.status == "insufficient evidence")
             })
             .map(|g| {
-                let key: Vec<String> =
-                    g.key.0.iter().map(|(c, v)| format!("{c}={v}")).collect();
+                let key: Vec<String> = g.key.0.iter().map(|(c, v)| format!("{c}={v}")).collect();
                 format!("{} (n = {})", key.join(", "), g.n)
             })
             .collect();
@@ -643,7 +644,12 @@ fn warnings(
             });
         }
     }
-    if let Some(note) = result.parameters.intervals.as_ref().and_then(|i| i.note.clone()) {
+    if let Some(note) = result
+        .parameters
+        .intervals
+        .as_ref()
+        .and_then(|i| i.note.clone())
+    {
         out.push(Warning {
             code: "intervals",
             message: note,

@@ -207,7 +207,11 @@ mod tests {
             }
             let text = number(x);
             let back: f64 = text.parse().unwrap();
-            assert_eq!(back.to_bits(), if x == 0.0 { 0 } else { x.to_bits() }, "{x:e} -> {text}");
+            assert_eq!(
+                back.to_bits(),
+                if x == 0.0 { 0 } else { x.to_bits() },
+                "{x:e} -> {text}"
+            );
         }
     }
 }

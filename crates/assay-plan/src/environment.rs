@@ -39,15 +39,17 @@ impl Environment {
             .ok()
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty());
-        let cpu_model = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|text| {
-            text.lines()
-                .filter_map(|l| l.split_once(':'))
-                .find(|(k, _)| {
-                    let k = k.trim();
-                    k == "model name" || k == "Model" || k == "cpu model"
-                })
-                .map(|(_, v)| v.trim().to_owned())
-        });
+        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(k, _)| {
+                        let k = k.trim();
+                        k == "model name" || k == "Model" || k == "cpu model"
+                    })
+                    .map(|(_, v)| v.trim().to_owned())
+            });
         Self {
             os: std::env::consts::OS,
             os_release,

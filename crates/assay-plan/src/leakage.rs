@@ -111,7 +111,11 @@ fn read(path: &Path, shown: &str) -> Result<(Form, Vec<Item>), EvalError> {
             ),
         });
     };
-    let column = if form == Form::Sha256 { "sha256" } else { "path" };
+    let column = if form == Form::Sha256 {
+        "sha256"
+    } else {
+        "path"
+    };
     let has_id = reader.has_column("id");
     let mut requests = vec![Request::new(column, Kind::Label)];
     if has_id {
@@ -157,7 +161,10 @@ fn read(path: &Path, shown: &str) -> Result<(Form, Vec<Item>), EvalError> {
                 _ => {
                     let file: PathBuf = base.join(value);
                     let d = digest::file(&file).map_err(|e| {
-                        bad(format!("cannot read {} ({e}); paths are relative to the manifest's folder", file.display()))
+                        bad(format!(
+                            "cannot read {} ({e}); paths are relative to the manifest's folder",
+                            file.display()
+                        ))
                     })?;
                     (id.clone().unwrap_or_else(|| value.clone()), d.sha256)
                 }
@@ -256,7 +263,10 @@ mod tests {
             .iter()
             .map(|i| (i.test.as_str(), i.training.as_str()))
             .collect();
-        assert_eq!(found, [("1.png", "a.png"), ("3.png", "c.png"), ("5.png", "b.png")]);
+        assert_eq!(
+            found,
+            [("1.png", "a.png"), ("3.png", "c.png"), ("5.png", "b.png")]
+        );
         // A path manifest against a hash manifest.
         std::fs::write(
             d.join("test.csv"),
@@ -268,8 +278,18 @@ mod tests {
             .enumerate()
             .map(|(i, b)| format!("r{i},{}", digest::sha256_hex(b.as_bytes()).to_uppercase()))
             .collect();
-        std::fs::write(d.join("train.csv"), format!("id,sha256\n{}\n", hashes.join("\n"))).unwrap();
-        let r = check(&d.join("train.csv"), "train.csv", &d.join("test.csv"), "test.csv").unwrap();
+        std::fs::write(
+            d.join("train.csv"),
+            format!("id,sha256\n{}\n", hashes.join("\n")),
+        )
+        .unwrap();
+        let r = check(
+            &d.join("train.csv"),
+            "train.csv",
+            &d.join("test.csv"),
+            "test.csv",
+        )
+        .unwrap();
         assert_eq!(r.training.form, Form::Sha256);
         assert_eq!(r.test.form, Form::Path);
         let found: Vec<(&str, &str)> = r
@@ -295,13 +315,21 @@ mod tests {
             .to_string();
         assert!(e.contains("bad.csv: row 1, column 'sha256'"), "{e}");
         assert!(e.contains("not a SHA-256 digest"), "{e}");
-        let e = check(&d.join("none.csv"), "none.csv", &d.join("bad.csv"), "bad.csv")
-            .unwrap_err()
-            .to_string();
+        let e = check(
+            &d.join("none.csv"),
+            "none.csv",
+            &d.join("bad.csv"),
+            "bad.csv",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("needs a 'sha256' column"), "{e}");
         let e = check(&d.join("missing.csv"), "m", &d.join("bad.csv"), "b")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("row 1, column 'path'") && e.contains("not/there.png"), "{e}");
+        assert!(
+            e.contains("row 1, column 'path'") && e.contains("not/there.png"),
+            "{e}"
+        );
     }
 }

@@ -715,7 +715,11 @@ impl Plan {
             )?;
         }
         if let Some(v) = &e.curve_points {
-            need(*v.get_ref() >= 2, v.span(), "curve_points must be at least 2")?;
+            need(
+                *v.get_ref() >= 2,
+                v.span(),
+                "curve_points must be at least 2",
+            )?;
         }
         if let Some(v) = &i.confidence {
             need(
@@ -862,7 +866,10 @@ impl Plan {
         let i = &f.intervals;
         let defaults = IntervalSettings::default();
         spec.intervals = (i.enabled != Some(false)).then(|| IntervalSettings {
-            level: i.confidence.as_ref().map_or(defaults.level, |v| *v.get_ref()),
+            level: i
+                .confidence
+                .as_ref()
+                .map_or(defaults.level, |v| *v.get_ref()),
             replicates: i
                 .bootstrap
                 .as_ref()
@@ -954,8 +961,7 @@ fn inner_span(source: &str, value: &Spanned<String>, inner: Range<usize>) -> Ran
     let raw = source.get(span.clone()).unwrap_or("");
     let text = value.get_ref();
     for quote in ["\"", "'"] {
-        if raw.len() == text.len() + 2 && raw.starts_with(quote) && &raw[1..raw.len() - 1] == text
-        {
+        if raw.len() == text.len() + 2 && raw.starts_with(quote) && &raw[1..raw.len() - 1] == text {
             return span.start + 1 + inner.start..span.start + 1 + inner.end;
         }
     }

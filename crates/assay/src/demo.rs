@@ -29,10 +29,12 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         out: &results,
         quiet: false,
         check_only: false,
+        json: false,
     })?;
 
     let digits = out.join("data/digits.csv");
-    std::fs::write(&digits, DIGITS).with_context(|| format!("cannot write {}", digits.display()))?;
+    std::fs::write(&digits, DIGITS)
+        .with_context(|| format!("cannot write {}", digits.display()))?;
     let spec = EvalSpec::new(Input::File {
         path: digits.clone(),
         format: None,

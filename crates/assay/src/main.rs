@@ -73,6 +73,9 @@ struct RunArgs {
     /// Check the plan (keys, types, values, criteria, files) and stop
     #[arg(long)]
     check: bool,
+    /// Also print the record (canonical JSON) to standard output, instead of the summary
+    #[arg(long)]
+    json: bool,
     /// Print nothing but errors; no progress display
     #[arg(long, short)]
     quiet: bool,
@@ -461,6 +464,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out: &args.out,
             quiet: args.quiet,
             check_only: args.check,
+            json: args.json,
         }),
     }
 }

@@ -63,6 +63,8 @@ pub struct RunOptions<'a> {
     pub quiet: bool,
     /// Check the plan and stop.
     pub check_only: bool,
+    /// Print the record to standard output instead of the summary.
+    pub json: bool,
 }
 
 /// Carry out a plan; write `out/assessment.json`.
@@ -98,9 +100,12 @@ pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(options.out)
         .with_context(|| format!("cannot create the folder {}", options.out.display()))?;
     let record = options.out.join("assessment.json");
-    std::fs::write(&record, assessment.to_canonical())
+    let canonical = assessment.to_canonical();
+    std::fs::write(&record, &canonical)
         .with_context(|| format!("cannot write {}", record.display()))?;
-    if !options.quiet {
+    if options.json {
+        println!("{canonical}");
+    } else if !options.quiet {
         print!("{}", summary(&assessment));
         println!("\nrecord: {}", record.display());
     }

@@ -101,7 +101,10 @@ fn plan_error_unknown_metric_in_criterion() {
 
 #[test]
 fn plan_error_unknown_class_in_criterion() {
-    let e = plan_error("\"recall[malignant] >= 0.85\"", "\"recall[malignent] >= 0.85\"");
+    let e = plan_error(
+        "\"recall[malignant] >= 0.85\"",
+        "\"recall[malignent] >= 0.85\"",
+    );
     insta::assert_snapshot!(e);
 }
 
@@ -147,7 +150,11 @@ fn check_validates_without_running() {
     edit(dir.path(), "[slices]", "[slice]");
     let out = run(dir.path(), &["--check"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("unknown key `slice`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown key `slice`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 fn validator() -> jsonschema::Validator {
@@ -175,7 +182,11 @@ fn assert_valid(record: &Value) {
         .iter_errors(record)
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "record does not match the schema:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "record does not match the schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 fn sha256sum(path: &Path) -> String {
@@ -229,11 +240,14 @@ fn record_is_complete_and_matches_its_schema() {
         .collect();
     assert_eq!(missing.len(), 1);
     assert_eq!(missing[0]["clause"], "5.3.8");
-    assert!(r["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|w| w["code"] == "not-disclosed" && w["message"].as_str().unwrap().contains("5.3.8")));
+    assert!(
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"] == "not-disclosed"
+                && w["message"].as_str().unwrap().contains("5.3.8"))
+    );
     assert!(r["environment"]["threads"].as_u64().unwrap() >= 1);
     assert!(!r["tool"]["revision"].as_str().unwrap().is_empty());
     let reported: Vec<&str> = r["reported_metrics"]
@@ -253,6 +267,8 @@ fn runs_are_reproducible_byte_for_byte() {
     let first = run(dir.path(), &["--quiet"]);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(first.stdout.is_empty(), "--quiet prints nothing");
+    // No progress display when standard error is not a terminal.
+    assert!(first.stderr.is_empty(), "{}", stderr(&first));
     let (a, ra) = record(dir.path());
     std::fs::remove_dir_all(dir.path().join("out")).unwrap();
     // The second run from the parent folder, naming the plan by a longer path.
@@ -261,12 +277,32 @@ fn runs_are_reproducible_byte_for_byte() {
     let out_dir = format!("{name}/out");
     let second = assay_in(
         parent,
-        &["run", &format!("{name}/assay.toml"), "--out", &out_dir, "--quiet"],
+        &[
+            "run",
+            &format!("{name}/assay.toml"),
+            "--out",
+            &out_dir,
+            "--quiet",
+        ],
     );
     assert!(second.status.success(), "{}", stderr(&second));
     let (b, rb) = record(dir.path());
+    assert!(second.stderr.is_empty(), "{}", stderr(&second));
+    // --json prints the record itself.
+    let third = run(dir.path(), &["--json"]);
+    assert!(third.status.success());
+    let printed: Value = serde_json::from_slice(&third.stdout).unwrap();
+    assert_eq!(printed["plan"], rb["plan"]);
+    assert!(
+        third.stderr.is_empty(),
+        "no progress display off a terminal"
+    );
     for (text, value) in [(&a, &ra), (&b, &rb)] {
-        assert_eq!(*text, assay_plan::canonical::to_string(value), "the record is canonical JSON");
+        assert_eq!(
+            *text,
+            assay_plan::canonical::to_string(value),
+            "the record is canonical JSON"
+        );
     }
     assert_ne!(ra["run"], Value::Null);
     let strip = |v: &Value| {
@@ -311,11 +347,18 @@ fn leakage_counts_a_constructed_overlap() {
         "training = \"data/breast_cancer_train_manifest.csv\"",
         "training = \"train\"",
     );
-    edit(d, "test = \"data/breast_cancer_test_manifest.csv\"", "test = \"test\"");
+    edit(
+        d,
+        "test = \"data/breast_cancer_test_manifest.csv\"",
+        "test = \"test\"",
+    );
     let out = run(d, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("4 of 6 test items identical to a training item"), "{text}");
+    assert!(
+        text.contains("4 of 6 test items identical to a training item"),
+        "{text}"
+    );
     let (_, r) = record(d);
     assert_valid(&r);
     assert_eq!(r["leakage"]["leaked"], 4);
@@ -331,11 +374,13 @@ fn leakage_counts_a_constructed_overlap() {
             )
         })
         .collect();
-    let expected = [("1.png", "a.png"), ("3.png", "c.png"), ("6.png", "e.png"), ("sub/4.png", "d.png")];
-    assert_eq!(
-        pairs,
-        expected.map(|(a, b)| (a.to_owned(), b.to_owned()))
-    );
+    let expected = [
+        ("1.png", "a.png"),
+        ("3.png", "c.png"),
+        ("6.png", "e.png"),
+        ("sub/4.png", "d.png"),
+    ];
+    assert_eq!(pairs, expected.map(|(a, b)| (a.to_owned(), b.to_owned())));
     let folder = r["inputs"]
         .as_array()
         .unwrap()
@@ -344,7 +389,13 @@ fn leakage_counts_a_constructed_overlap() {
         .unwrap();
     assert_eq!(folder["kind"], "folder");
     assert_eq!(folder["files"], 6);
-    assert!(r["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "leakage"));
+    assert!(
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"] == "leakage")
+    );
 }
 
 #[test]
@@ -363,8 +414,16 @@ fn exit_code_is_one_when_a_criterion_fails() {
 fn exit_code_is_one_when_the_baseline_comparison_fails() {
     let dir = planned();
     // The baseline as the candidate: the comparison cannot show superiority.
-    edit(dir.path(), "predictions = \"data/breast_cancer_baseline.csv\"", "predictions = \"data/breast_cancer.csv\"");
-    edit(dir.path(), "hypothesis = \"non-inferiority\"", "hypothesis = \"superiority\"");
+    edit(
+        dir.path(),
+        "predictions = \"data/breast_cancer_baseline.csv\"",
+        "predictions = \"data/breast_cancer.csv\"",
+    );
+    edit(
+        dir.path(),
+        "hypothesis = \"non-inferiority\"",
+        "hypothesis = \"superiority\"",
+    );
     let out = run(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let (_, r) = record(dir.path());
@@ -408,7 +467,10 @@ fn data_errors_name_file_row_and_column() {
     let out = run(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
-    assert!(e.contains("breast_cancer.csv") && e.contains("row 3") && e.contains("'score'"), "{e}");
+    assert!(
+        e.contains("breast_cancer.csv") && e.contains("row 3") && e.contains("'score'"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -426,5 +488,9 @@ fn missing_plan_is_an_input_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = assay_in(dir.path(), &["run", "nothing.toml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot read the plan nothing.toml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read the plan nothing.toml"),
+        "{}",
+        stderr(&out)
+    );
 }
