@@ -4,6 +4,7 @@
 #
 #   bench/run.sh                 # everything (about 30 minutes on 2 cores)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
+#   (sections: binary, multiclass, binned, intervals, record)
 #
 # Needs: the Rust toolchain, and Python with tools/requirements.txt installed
 # (PY, default .venv/bin/python). Writes bench/out/*.tsv and prints medians.
@@ -33,7 +34,7 @@ measure() {
 }
 
 median() { # median seconds and peak MiB of LABEL
-  awk -F'\t' -v l="$1" '$1==l {print $2, $3}' "$OUT/runs.tsv" | sort -n | awk '{s[NR]=$1; m[NR]=$2} END {i=int((NR+1)/2); printf "%.2f %d", s[i], m[i]/1024}'
+  awk -F'\t' -v l="$1" '$1==l {print $2, $3}' "$OUT/runs.tsv" | sort -n | awk '{s[NR]=$1; m[NR]=$2} END {if (NR == 0) exit; i=int((NR+1)/2); printf "%.2f %d", s[i], m[i]/1024}'
 }
 
 : > "$OUT/runs.tsv"
@@ -86,11 +87,69 @@ if [[ $WHICH == all || $WHICH == intervals ]]; then
   $PY bench/scipy_bootstrap.py 1000000 2>/dev/null | sed 's/^/  /'
 fi
 
+if [[ $WHICH == all || $WHICH == record ]]; then
+  f=$DATA/binary_10m.parquet
+  [[ -f $f ]] || $GEN binary 10000000 "$f"
+  echo "record: assay run (digests, canonical JSON record) against assay eval on 10 million rows"
+  cat > "$OUT/record.toml" <<TOML
+[plan]
+id = "BENCH-1"
+version = "1"
+[lab]
+name = "bench"
+[client]
+name = "bench"
+[model]
+name = "synthetic"
+version = "1"
+intended_use = "benchmark"
+[data]
+predictions = "$PWD/$f"
+[intervals]
+enabled = false
+[criteria]
+decision_rule = "simple"
+require = ["roc_auc >= 0.5"]
+TOML
+  measure assay-run-10m $ASSAY run "$OUT/record.toml" --out "$OUT/record" --quiet
+  measure assay-eval-10m $ASSAY eval "$f" --no-intervals --require "roc_auc >= 0.5" --decision-rule simple --json "$OUT/assay_eval_10m.json" --quiet
+  echo "leakage: 1 million test items against 1 million training items (hash manifests, 1000 shared)"
+  [[ -f $DATA/train_manifest_1m.csv ]] || $PY bench/manifests.py "$DATA" 1000000 1000
+  cat > "$OUT/leakage.toml" <<TOML
+[plan]
+id = "BENCH-2"
+version = "1"
+[lab]
+name = "bench"
+[client]
+name = "bench"
+[model]
+name = "synthetic"
+version = "1"
+intended_use = "benchmark"
+[data]
+predictions = "$PWD/data/demo/breast_cancer.csv"
+positive = "malignant"
+[intervals]
+enabled = false
+[leakage]
+training = "$PWD/$DATA/train_manifest_1m.csv"
+test = "$PWD/$DATA/test_manifest_1m.csv"
+TOML
+  measure assay-leakage-1m $ASSAY run "$OUT/leakage.toml" --out "$OUT/leakage" --quiet
+  measure python-leakage-1m $PY bench/leakage.py "$DATA/train_manifest_1m.csv" "$DATA/test_manifest_1m.csv"
+  $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  assay found", r["leakage"]["leaked"], "leaked items; python:", open(sys.argv[2]).read().strip())' "$OUT/leakage/assessment.json" "$OUT/.stdout"
+fi
+
 echo
 echo "medians (seconds, peak MiB):"
 for l in $(cut -f1 "$OUT/runs.tsv" | sort -u); do printf '  %-28s %s\n' "$l" "$(median "$l")"; done
 a=$(median assay-binary-10m-intervals 2>/dev/null | cut -d' ' -f1); b=$(median assay-binary-10m-no-intervals 2>/dev/null | cut -d' ' -f1)
 [[ -n $a && -n $b ]] && awk -v a="$a" -v b="$b" 'BEGIN {printf "  intervals: with / without = %.2fx\n", a / b}'
+a=$(median assay-run-10m 2>/dev/null | cut -d' ' -f1); b=$(median assay-eval-10m 2>/dev/null | cut -d' ' -f1)
+[[ -n $a && -n $b ]] && awk -v a="$a" -v b="$b" 'BEGIN {printf "  record: run / eval = %.2fx\n", a / b}'
+a=$(median assay-leakage-1m 2>/dev/null | cut -d' ' -f1); b=$(median python-leakage-1m 2>/dev/null | cut -d' ' -f1)
+[[ -n $a && -n $b ]] && awk -v a="$a" -v b="$b" 'BEGIN {printf "  leakage: python / assay = %.1fx\n", b / a}'
 for pair in "binary-10m" "multiclass-1m-100"; do
   if grep -q "assay-$pair" "$OUT/runs.tsv" && grep -q "sklearn-$pair" "$OUT/runs.tsv"; then
     a=$(median "assay-$pair" | cut -d' ' -f1); s=$(median "sklearn-$pair" | cut -d' ' -f1)

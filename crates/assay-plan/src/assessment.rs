@@ -146,7 +146,7 @@ pub struct Disclosure {
 #[derive(Debug, Clone, Serialize)]
 pub struct Warning {
     /// A stable code: `small-slices`, `class-imbalance`, `few-items`,
-    /// `leakage`, `not-disclosed`, `intervals`, `undefined-metric`.
+    /// `leakage`, `not-disclosed`, `intervals`, `criterion-not-judged`.
     pub code: &'static str,
     /// What it means.
     pub message: String,
@@ -658,7 +658,7 @@ fn warnings(
     for j in result.criteria.as_deref().unwrap_or(&[]) {
         if let Some(reason) = &j.reason {
             out.push(Warning {
-                code: "undefined-metric",
+                code: "criterion-not-judged",
                 message: format!("criterion \"{}\": {reason}", j.criterion.expression),
             });
         }

@@ -238,7 +238,7 @@ pub enum BootstrapName {
 #[serde(deny_unknown_fields)]
 pub struct IntervalsSection {
     /// `false`: point estimates only.
-    pub enabled: Option<bool>,
+    pub enabled: Option<Spanned<bool>>,
     /// Confidence level.
     pub confidence: Option<Spanned<f64>>,
     /// Bootstrap replicates.
@@ -632,6 +632,16 @@ impl Plan {
             }
         }
         self.check_ranges()?;
+        if let (Some(c), Some(enabled)) = (&f.criteria, &f.intervals.enabled)
+            && !*enabled.get_ref()
+            && c.decision_rule != Some(RuleName::Simple)
+            && !c.require.is_empty()
+        {
+            return Err(self.error(
+                enabled.span(),
+                "the guarded decision rule judges criteria by their confidence intervals; keep intervals enabled, or set decision_rule = \"simple\" under [criteria]",
+            ));
+        }
         let mut criteria = Vec::new();
         if let Some(c) = &f.criteria {
             for expr in &c.require {
@@ -865,7 +875,7 @@ impl Plan {
         }
         let i = &f.intervals;
         let defaults = IntervalSettings::default();
-        spec.intervals = (i.enabled != Some(false)).then(|| IntervalSettings {
+        spec.intervals = (i.enabled.as_ref().map(|e| *e.get_ref()) != Some(false)).then(|| IntervalSettings {
             level: i
                 .confidence
                 .as_ref()

@@ -142,6 +142,12 @@ fn plan_error_unknown_baseline_metric() {
 }
 
 #[test]
+fn plan_error_guarded_rule_without_intervals() {
+    let e = plan_error("# enabled = true", "enabled = false");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
 fn check_validates_without_running() {
     let dir = planned();
     let out = run(dir.path(), &["--check"]);
