@@ -48,6 +48,11 @@ impl ParquetFile {
         &self.columns
     }
 
+    /// Rows in the file, from its footer.
+    pub(crate) fn row_count(&self) -> Option<u64> {
+        u64::try_from(self.builder.metadata().file_metadata().num_rows()).ok()
+    }
+
     pub(crate) fn select(
         self,
         selection: Selection,

@@ -244,6 +244,15 @@ impl Reader {
         &self.columns
     }
 
+    /// The number of data rows, when the format records it (Parquet);
+    /// for progress displays.
+    pub fn row_count(&self) -> Option<u64> {
+        match &self.opened {
+            Opened::Parquet(f) => f.row_count(),
+            _ => None,
+        }
+    }
+
     /// Whether the file has a column of this name.
     pub fn has_column(&self, name: &str) -> bool {
         self.columns.iter().any(|c| c == name)

@@ -33,6 +33,8 @@ pub const RUN_SPECIFIC: [&str; 1] = ["/run"];
 pub enum Event {
     /// A stage begins: `digests`, `evaluation`, `comparison`, `leakage`.
     Stage(&'static str),
+    /// The rows the current stage will read, when the format tells.
+    Total(u64),
     /// Rows read so far in the current stage.
     Rows(u64),
 }
@@ -368,6 +370,9 @@ pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment
     progress(Event::Stage("evaluation"));
     let t = Instant::now();
     let spec = plan.eval_spec();
+    if let Some(total) = spec.input.open().ok().and_then(|r| r.row_count()) {
+        progress(Event::Total(total));
+    }
     let mut evaluation =
         crate::evaluate(&spec, &mut |rows| progress(Event::Rows(rows))).map_err(|e| match e {
             EvalError::Criterion(c) => match plan.criterion_error(&c) {

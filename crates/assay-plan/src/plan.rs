@@ -875,27 +875,28 @@ impl Plan {
         }
         let i = &f.intervals;
         let defaults = IntervalSettings::default();
-        spec.intervals = (i.enabled.as_ref().map(|e| *e.get_ref()) != Some(false)).then(|| IntervalSettings {
-            level: i
-                .confidence
-                .as_ref()
-                .map_or(defaults.level, |v| *v.get_ref()),
-            replicates: i
-                .bootstrap
-                .as_ref()
-                .map_or(defaults.replicates, |v| *v.get_ref()),
-            seed: self.seed(),
-            proportion: match i.proportion {
-                Some(ProportionName::ClopperPearson) => ProportionMethod::ClopperPearson,
-                _ => ProportionMethod::Wilson,
-            },
-            bootstrap: match i.bootstrap_method {
-                Some(BootstrapName::Bca) => Method::Bca,
-                _ => Method::Percentile,
-            },
-            stratified: i.stratified.unwrap_or(false),
-            row_budget: i.row_budget.unwrap_or(defaults.row_budget),
-        });
+        spec.intervals =
+            (i.enabled.as_ref().map(|e| *e.get_ref()) != Some(false)).then(|| IntervalSettings {
+                level: i
+                    .confidence
+                    .as_ref()
+                    .map_or(defaults.level, |v| *v.get_ref()),
+                replicates: i
+                    .bootstrap
+                    .as_ref()
+                    .map_or(defaults.replicates, |v| *v.get_ref()),
+                seed: self.seed(),
+                proportion: match i.proportion {
+                    Some(ProportionName::ClopperPearson) => ProportionMethod::ClopperPearson,
+                    _ => ProportionMethod::Wilson,
+                },
+                bootstrap: match i.bootstrap_method {
+                    Some(BootstrapName::Bca) => Method::Bca,
+                    _ => Method::Percentile,
+                },
+                stratified: i.stratified.unwrap_or(false),
+                row_budget: i.row_budget.unwrap_or(defaults.row_budget),
+            });
         if let Some(s) = &f.slices {
             let mut settings = crate::slices::SliceSettings::new(
                 s.by.iter()

@@ -80,20 +80,18 @@ pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let bar = progress_bar(options.quiet);
-    let mut stage = "";
-    let started = std::time::Instant::now();
     let assessment = assay_plan::assessment::assess(&plan, &mut |event| match event {
-        Event::Stage(s) => {
-            stage = s;
-            bar.set_message(s.to_string());
+        Event::Stage(stage) => {
+            bar.reset();
+            bar.set_length(0);
+            bar.set_style(spinner_style());
+            bar.set_prefix(stage);
         }
-        Event::Rows(rows) => {
-            let secs = started.elapsed().as_secs_f64().max(1e-9);
-            bar.set_message(format!(
-                "{stage}: {rows} rows read ({:.0} rows/s)",
-                rows as f64 / secs
-            ));
+        Event::Total(rows) => {
+            bar.set_length(rows);
+            bar.set_style(bar_style());
         }
+        Event::Rows(rows) => bar.set_position(rows),
     });
     bar.finish_and_clear();
     let assessment = assessment?;
@@ -121,10 +119,42 @@ fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(spinner_style());
+    bar.set_prefix("plan");
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
 
+fn spinner_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(
+        "{spinner} {prefix}: {human_pos} rows, {rate}, {elapsed}",
+    )
+    .map(with_rate)
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+}
+
+/// With a known row count: a bar with rows per second and the time left.
+fn bar_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(
+        "{prefix} [{bar:12}] {human_pos}/{human_len} rows, {rate}, {eta} left",
+    )
+    .map(|s| with_rate(s).progress_chars("=> "))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+}
+
+/// `{rate}`: whole rows per second.
+fn with_rate(style: indicatif::ProgressStyle) -> indicatif::ProgressStyle {
+    style.with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(
+                w,
+                "{}/s",
+                indicatif::HumanCount(state.per_sec().max(0.0) as u64)
+            );
+        },
+    )
+}
 /// What a test engineer reads after a run.
 pub fn summary(a: &Assessment) -> String {
     use std::fmt::Write as _;
