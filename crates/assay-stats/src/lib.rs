@@ -20,6 +20,7 @@ pub mod binary;
 pub mod bootstrap;
 pub mod compare;
 pub mod delong;
+pub mod jackknife;
 pub mod multiclass;
 pub mod multilabel;
 pub mod proportion;

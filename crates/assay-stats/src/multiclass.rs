@@ -7,7 +7,7 @@
 //! | balanced_accuracy, macro and weighted precision / recall / F1, specificity_macro, mcc, cohen_kappa, kl_divergence, per-class F1 | bootstrap over the confusion cells (multinomial), percentile or BCa |
 //!
 //! | per-class roc_auc | DeLong (one class against the rest) |
-//! | roc_auc_ovr_macro / _weighted, roc_auc_ovo_macro, log_loss, brier_score, top-k accuracy, ece, mce | bootstrap over rows (Poisson weights; each column's sort is done once), percentile, within the row budget |
+//! | roc_auc_ovr_macro / _weighted, roc_auc_ovo_macro, log_loss, brier_score, top-k accuracy, ece, mce | bootstrap over rows (Poisson weights; each column's sort is done once), percentile, within the row budget; past it the AUC averages by the jackknife (`jackknife.rs`) and the others by large-sample methods |
 //!
 //! Weighted data: every interval by the row bootstrap through the metric
 //! state itself (weights × Poisson draws).
@@ -198,9 +198,21 @@ pub fn intervals(
             );
             global.extend(ece.map(|ci| ("ece".to_owned(), ci)));
             global.extend(mce.map(|ci| ("mce".to_owned(), ci)));
+            let averages = crate::jackknife::auc_averages(truth, columns, level);
+            if let Some([ovr_macro, ovr_weighted, ovo_macro]) = averages.clone() {
+                global.push(("roc_auc_ovr_macro".to_owned(), ovr_macro));
+                global.push(("roc_auc_ovr_weighted".to_owned(), ovr_weighted));
+                global.push(("roc_auc_ovo_macro".to_owned(), ovo_macro));
+            }
             note = Some(format!(
-                "large sample ({n} rows × {k} classes × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, top-k accuracy by the proportion interval, ECE and MCE by a Poisson bootstrap of the bin sums; no interval for the one-vs-rest and one-vs-one AUC averages (raise --row-bootstrap-budget for them)",
-                settings.replicates, settings.row_budget
+                "large sample ({n} rows × {k} classes × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, top-k accuracy by the proportion interval, ECE and MCE by a Poisson bootstrap of the bin sums, {}",
+                settings.replicates,
+                settings.row_budget,
+                if averages.is_some() {
+                    "the one-vs-rest and one-vs-one AUC averages by the jackknife"
+                } else {
+                    "no interval for the AUC averages (a class has fewer than two items)"
+                }
             ));
         }
     }

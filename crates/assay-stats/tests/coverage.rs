@@ -147,3 +147,43 @@ fn logit_interval_covers_average_precision() {
     }
     assert_coverage("average_precision (logit)", covered);
 }
+
+/// The jackknife intervals of the multi-class AUC averages. Scores share a
+/// per-item component across the class columns, so the classes' AUCs are
+/// correlated (the case the per-class DeLong variances alone get wrong).
+/// Column c: μ_c + e_i + ε_ic for items of class c, e_i + ε_ic otherwise, with
+/// e, ε standard normal; every AUC (one-vs-rest and one-vs-one alike) is then
+/// Φ(μ_c / 2), and all three averages equal the mean over classes.
+#[test]
+fn jackknife_covers_multiclass_auc_averages() {
+    let mu = [0.9, 1.4, 2.0];
+    let k = mu.len();
+    let n = 600;
+    let truth_value: f64 = mu
+        .iter()
+        .map(|m| assay_stats::normal_cdf(m / 2.0))
+        .sum::<f64>()
+        / k as f64;
+    let truth: Vec<u32> = (0..n).map(|i| (i % k) as u32).collect();
+    let mut covered = [0u64; 3];
+    for r in 0..REPETITIONS {
+        let mut rng = replicate_rng(17, r);
+        let mut columns = vec![vec![0.0; n]; k];
+        for i in 0..n {
+            let shared: f64 = StandardNormal.sample(&mut rng);
+            for c in 0..k {
+                let own: f64 = StandardNormal.sample(&mut rng);
+                let signal = if truth[i] as usize == c { mu[c] } else { 0.0 };
+                columns[c][i] = signal + shared + own;
+            }
+        }
+        let cis = assay_stats::jackknife::auc_averages(&truth, &columns, 0.95).unwrap();
+        for (slot, ci) in covered.iter_mut().zip(&cis) {
+            *slot += u64::from(ci.low <= truth_value && truth_value <= ci.high);
+        }
+    }
+    eprintln!("jackknife coverage: {covered:?} of {REPETITIONS}");
+    assert_coverage("one-vs-rest macro AUC (jackknife)", covered[0]);
+    assert_coverage("one-vs-rest weighted AUC (jackknife)", covered[1]);
+    assert_coverage("one-vs-one macro AUC (jackknife)", covered[2]);
+}

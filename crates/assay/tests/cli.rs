@@ -1155,13 +1155,30 @@ fn multiclass_large_samples_keep_intervals_on_the_means_and_calibration() {
     assert_eq!(method("brier_score"), "normal");
     assert_eq!(method("top_2_accuracy"), "wilson");
     assert_eq!(method("ece"), "bootstrap-percentile");
-    assert!(r["metrics"]["roc_auc_ovr_macro"].get("ci").is_none());
     assert!(
         r["parameters"]["intervals"]["note"]
             .as_str()
             .unwrap()
             .contains("large sample")
     );
+    // The AUC averages by the jackknife, close to the row bootstrap's
+    // intervals on the same data.
+    let rows = json_result(&["../../data/demo/digits.csv"]);
+    for id in [
+        "roc_auc_ovr_macro",
+        "roc_auc_ovr_weighted",
+        "roc_auc_ovo_macro",
+    ] {
+        assert_eq!(method(id), "jackknife");
+        let (a, b) = (&rows["metrics"][id]["ci"], &r["metrics"][id]["ci"]);
+        assert_eq!(a["method"], "bootstrap-percentile");
+        let width = |ci: &Value| ci["high"].as_f64().unwrap() - ci["low"].as_f64().unwrap();
+        let ratio = width(b) / width(a);
+        assert!(
+            (0.7..1.4).contains(&ratio),
+            "{id}: row bootstrap {a}, jackknife {b}"
+        );
+    }
 }
 
 #[test]
