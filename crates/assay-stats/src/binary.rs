@@ -73,23 +73,61 @@ impl IntervalSettings {
         bootstrap::percentile(&mut values, self.level)
     }
 
-    /// Percentile intervals for every defined metric of `estimate`, from the
-    /// same metrics in each replicate's set (`skip` leaves metrics out).
+    /// Whether row bootstraps need the grouped jackknife (BCa asked for).
+    pub fn wants_jackknife(&self) -> bool {
+        self.bootstrap == bootstrap::Method::Bca
+    }
+
+    /// The interval of a row-bootstrapped metric: BCa when asked for and the
+    /// estimate and every grouped-jackknife value are defined (the
+    /// acceleration from the [`bootstrap::JACKKNIFE_GROUPS`] leave-a-group-out
+    /// values), else percentile.
+    pub fn row_interval(
+        &self,
+        estimate: Option<f64>,
+        replicates: Vec<f64>,
+        jackknife: Option<Vec<Option<f64>>>,
+    ) -> Option<Interval> {
+        if replicates.len() * 2 < self.replicates {
+            return None;
+        }
+        let jackknife: Option<Vec<(f64, f64)>> = jackknife
+            .filter(|_| self.wants_jackknife())
+            .and_then(|j| j.into_iter().map(|v| v.map(|v| (v, 1.0))).collect());
+        match (estimate, jackknife) {
+            (Some(est), Some(jk)) => {
+                let mut replicates = replicates;
+                bootstrap::bca(est, &mut replicates, &jk, self.level)
+            }
+            _ => self.percentile_of(replicates),
+        }
+    }
+
+    /// Intervals for every defined metric of `estimate`, from the same
+    /// metrics in each replicate's set, BCa from the grouped-jackknife sets
+    /// when given and asked for (`skip` leaves metrics out).
     pub fn per_metric<'a>(
         &self,
         estimate: &assay_metrics::MetricSet,
         replicates: impl Iterator<Item = &'a assay_metrics::MetricSet> + Clone,
+        jackknife: Option<&[Option<&assay_metrics::MetricSet>]>,
         skip: impl Fn(&str) -> bool,
     ) -> Vec<(String, Interval)> {
         estimate
             .iter()
             .filter(|(id, m)| m.value.is_some() && !skip(id))
-            .filter_map(|(id, _)| {
+            .filter_map(|(id, m)| {
                 let values = replicates
                     .clone()
                     .filter_map(|r| r.get(id).and_then(|v| v.value))
                     .collect();
-                self.percentile_of(values).map(|ci| (id.to_owned(), ci))
+                let jk = jackknife.map(|j| {
+                    j.iter()
+                        .map(|s| s.and_then(|s| s.get(id)).and_then(|v| v.value))
+                        .collect()
+                });
+                self.row_interval(m.value, values, jk)
+                    .map(|ci| (id.to_owned(), ci))
             })
             .collect()
     }
@@ -294,12 +332,8 @@ fn weighted_intervals(
         ..state.config().clone()
     };
     let weights = rows.weight.unwrap_or(&[]);
-    let replicate = |r: usize| {
-        let w: Vec<f64> = bootstrap::poisson_weights(settings.seed, r as u64, weights.len())
-            .iter()
-            .zip(weights)
-            .map(|(p, w)| p * w)
-            .collect();
+    let evaluate = |draws: Vec<f64>| {
+        let w: Vec<f64> = draws.iter().zip(weights).map(|(p, w)| p * w).collect();
         BinaryState::evaluate(
             config.clone(),
             &BinaryBatch {
@@ -314,27 +348,34 @@ fn weighted_intervals(
     };
     let all: Vec<Option<assay_metrics::MetricSet>> = (0..settings.replicates)
         .into_par_iter()
-        .map(replicate)
+        .map(|r| evaluate(bootstrap::poisson_weights(settings.seed, r as u64, n)))
         .collect();
-    let mut out = Vec::new();
-    for (id, m) in report.metrics.iter() {
-        if m.value.is_none() {
-            continue;
-        }
-        let values: Vec<f64> = all
-            .iter()
-            .flatten()
-            .filter_map(|s| s.get(id).and_then(|v| v.value))
-            .collect();
+    let jackknife: Option<Vec<Option<assay_metrics::MetricSet>>> =
+        settings.wants_jackknife().then(|| {
+            let groups = bootstrap::JACKKNIFE_GROUPS.min(n);
+            (0..groups)
+                .into_par_iter()
+                .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
+                .collect()
+        });
+    let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> = jackknife
+        .as_ref()
+        .map(|j| j.iter().map(Option::as_ref).collect());
+    let out = settings
+        .per_metric(
+            &report.metrics,
+            all.iter().flatten(),
+            jk_sets.as_deref(),
+            |_| false,
+        )
+        .into_iter()
         // Metric ids are the metric crate's static names.
-        let Some(static_id) = STATIC_IDS.iter().find(|s| **s == id) else {
-            continue;
-        };
-        if let Some(ci) = settings.percentile_of(values) {
-            out.push((*static_id, ci));
-        }
-    }
-    (out, Some("weighted data: every interval is a row bootstrap (weights × Poisson draws), percentile".into()))
+        .filter_map(|(id, ci)| STATIC_IDS.iter().find(|s| **s == id).map(|s| (*s, ci)))
+        .collect();
+    (
+        out,
+        Some("weighted data: every interval is a row bootstrap (weights × Poisson draws)".into()),
+    )
 }
 
 const STATIC_IDS: [&str; 20] = [
@@ -568,10 +609,9 @@ fn row_bootstrap(
     settings: &IntervalSettings,
 ) -> Vec<(&'static str, Option<Interval>)> {
     let rows = merged_descending(pos, neg);
-    let replicate = |r: usize| -> [Option<f64>; 6] {
-        let weights = bootstrap::poisson_weights(settings.seed, r as u64, rows.len());
+    let compute = |weights: &[f64]| -> [Option<f64>; 6] {
         let (mut total_pos, mut total_neg) = (0.0, 0.0);
-        for ((_, y), w) in rows.iter().zip(&weights) {
+        for ((_, y), w) in rows.iter().zip(weights) {
             if *y { total_pos += w } else { total_neg += w }
         }
         let mut builder = CurveBuilder::new(total_pos, total_neg, 2, false);
@@ -630,16 +670,35 @@ fn row_bootstrap(
     };
     let all: Vec<[Option<f64>; 6]> = (0..settings.replicates)
         .into_par_iter()
-        .map(replicate)
+        .map(|r| {
+            compute(&bootstrap::poisson_weights(
+                settings.seed,
+                r as u64,
+                rows.len(),
+            ))
+        })
         .collect();
+    let (estimate, jackknife) = if settings.wants_jackknife() {
+        let groups = bootstrap::JACKKNIFE_GROUPS.min(rows.len());
+        let jk: Vec<[Option<f64>; 6]> = (0..groups)
+            .into_par_iter()
+            .map(|g| compute(&bootstrap::group_weights(rows.len(), groups, g)))
+            .collect();
+        (Some(compute(&vec![1.0; rows.len()])), Some(jk))
+    } else {
+        (None, None)
+    };
     ROW_METRICS
         .iter()
         .enumerate()
         .map(|(m, id)| {
-            // Row-level jackknife would cost n full passes: BCa is not offered here.
             (
                 *id,
-                settings.percentile_of(all.iter().filter_map(|r| r[m]).collect()),
+                settings.row_interval(
+                    estimate.and_then(|e| e[m]),
+                    all.iter().filter_map(|r| r[m]).collect(),
+                    jackknife.as_ref().map(|j| j.iter().map(|v| v[m]).collect()),
+                ),
             )
         })
         .collect()

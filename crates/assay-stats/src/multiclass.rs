@@ -245,44 +245,61 @@ fn weighted_intervals(
         return (Vec::new(), per_class, Some(note));
     }
     let config = state.config().clone();
+    let n = truth.len();
+    let evaluate = |draws: Vec<f64>| {
+        let w: Vec<f64> = draws.iter().zip(&weights).map(|(p, w)| p * w).collect();
+        let batch = MulticlassBatch {
+            truth: &truth,
+            probabilities: Some(&rows),
+            prediction: prediction.as_deref(),
+            weight: Some(&w),
+        };
+        MulticlassState::evaluate(config.clone(), &batch).ok()
+    };
     let reports: Vec<Option<MulticlassReport>> = (0..settings.replicates)
         .into_par_iter()
-        .map(|r| {
-            let w: Vec<f64> = bootstrap::poisson_weights(settings.seed, r as u64, truth.len())
-                .iter()
-                .zip(&weights)
-                .map(|(p, w)| p * w)
-                .collect();
-            let batch = MulticlassBatch {
-                truth: &truth,
-                probabilities: Some(&rows),
-                prediction: prediction.as_deref(),
-                weight: Some(&w),
-            };
-            MulticlassState::evaluate(config.clone(), &batch).ok()
-        })
+        .map(|r| evaluate(bootstrap::poisson_weights(settings.seed, r as u64, n)))
         .collect();
-    let interval = |values: Vec<f64>| settings.percentile_of(values);
+    let jackknife: Option<Vec<Option<MulticlassReport>>> = settings.wants_jackknife().then(|| {
+        let groups = bootstrap::JACKKNIFE_GROUPS.min(n);
+        (0..groups)
+            .into_par_iter()
+            .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
+            .collect()
+    });
+    let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> = jackknife
+        .as_ref()
+        .map(|j| j.iter().map(|r| r.as_ref().map(|r| &r.metrics)).collect());
     let global = settings.per_metric(
         &report.metrics,
         reports.iter().flatten().map(|r| &r.metrics),
+        jk_sets.as_deref(),
         |_| false,
     );
     for (c, slot) in per_class.iter_mut().enumerate() {
-        for id in ["precision", "recall", "specificity", "f1", "roc_auc"] {
-            if report.per_class[c].get(id).and_then(|v| v.value).is_none() {
-                continue;
-            }
-            let values = reports
-                .iter()
-                .flatten()
-                .filter_map(|r| r.per_class[c].get(id).and_then(|v| v.value))
-                .collect();
-            slot.extend(interval(values).map(|ci| (id, ci)));
-        }
+        let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> = jackknife.as_ref().map(|j| {
+            j.iter()
+                .map(|r| r.as_ref().map(|r| &r.per_class[c]))
+                .collect()
+        });
+        slot.extend(
+            settings
+                .per_metric(
+                    &report.per_class[c],
+                    reports.iter().flatten().map(|r| &r.per_class[c]),
+                    jk_sets.as_deref(),
+                    |id| !["precision", "recall", "specificity", "f1", "roc_auc"].contains(&id),
+                )
+                .into_iter()
+                .filter_map(|(id, ci)| {
+                    ["precision", "recall", "specificity", "f1", "roc_auc"]
+                        .into_iter()
+                        .find(|x| *x == id)
+                        .map(|id| (id, ci))
+                }),
+        );
     }
-    let note =
-        "weighted data: every interval is a row bootstrap (weights × Poisson draws), percentile";
+    let note = "weighted data: every interval is a row bootstrap (weights × Poisson draws)";
     (global, per_class, Some(note.into()))
 }
 
@@ -373,8 +390,7 @@ fn row_bootstrap(
         ]
         .map(String::from),
     );
-    let replicate = |r: usize| -> Vec<Option<f64>> {
-        let w = bootstrap::poisson_weights(settings.seed, r as u64, n);
+    let compute = |w: &[f64]| -> Vec<Option<f64>> {
         let total: f64 = w.iter().sum();
         if total == 0.0 {
             return vec![None; ids.len()];
@@ -384,13 +400,13 @@ fn row_bootstrap(
             class_w[t as usize] += w[i];
         }
         let mut out = vec![
-            Some(loss.iter().zip(&w).map(|(l, w)| l * w).sum::<f64>() / total),
-            Some(brier.iter().zip(&w).map(|(b, w)| b * w).sum::<f64>() / total),
+            Some(loss.iter().zip(w).map(|(l, w)| l * w).sum::<f64>() / total),
+            Some(brier.iter().zip(w).map(|(b, w)| b * w).sum::<f64>() / total),
         ];
         if top_k.is_some() {
             out.push(Some(
                 hit.iter()
-                    .zip(&w)
+                    .zip(w)
                     .map(|(h, w)| if *h { *w } else { 0.0 })
                     .sum::<f64>()
                     / total,
@@ -457,13 +473,27 @@ fn row_bootstrap(
     };
     let all: Vec<Vec<Option<f64>>> = (0..settings.replicates)
         .into_par_iter()
-        .map(replicate)
+        .map(|r| compute(&bootstrap::poisson_weights(settings.seed, r as u64, n)))
         .collect();
+    let (estimate, jackknife) = if settings.wants_jackknife() {
+        let groups = bootstrap::JACKKNIFE_GROUPS.min(n);
+        let jk: Vec<Vec<Option<f64>>> = (0..groups)
+            .into_par_iter()
+            .map(|g| compute(&bootstrap::group_weights(n, groups, g)))
+            .collect();
+        (Some(compute(&vec![1.0; n])), Some(jk))
+    } else {
+        (None, None)
+    };
     ids.into_iter()
         .enumerate()
         .filter_map(|(m, id)| {
             settings
-                .percentile_of(all.iter().filter_map(|r| r[m]).collect())
+                .row_interval(
+                    estimate.as_ref().and_then(|e| e[m]),
+                    all.iter().filter_map(|r| r[m]).collect(),
+                    jackknife.as_ref().map(|j| j.iter().map(|v| v[m]).collect()),
+                )
                 .map(|ci| (id, ci))
         })
         .collect()

@@ -99,8 +99,7 @@ pub fn intervals(
         keep_rows: false,
         ..state.config().clone()
     };
-    let replicate = |r: usize| -> Option<MultilabelReport> {
-        let mut weights = bootstrap::poisson_weights(settings.seed, r as u64, n);
+    let evaluate = |mut weights: Vec<f64>| -> Option<MultilabelReport> {
         if let Some(w) = rows.weight {
             weights.iter_mut().zip(w).for_each(|(p, w)| *p *= w);
         }
@@ -117,12 +116,22 @@ pub fn intervals(
     };
     let reports: Vec<Option<MultilabelReport>> = (0..settings.replicates)
         .into_par_iter()
-        .map(replicate)
+        .map(|r| evaluate(bootstrap::poisson_weights(settings.seed, r as u64, n)))
         .collect();
-    let interval = |values: Vec<f64>| settings.percentile_of(values);
+    let jackknife: Option<Vec<Option<MultilabelReport>>> = settings.wants_jackknife().then(|| {
+        let groups = bootstrap::JACKKNIFE_GROUPS.min(n);
+        (0..groups)
+            .into_par_iter()
+            .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
+            .collect()
+    });
+    let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> = jackknife
+        .as_ref()
+        .map(|j| j.iter().map(|r| r.as_ref().map(|r| &r.metrics)).collect());
     global.extend(settings.per_metric(
         &report.metrics,
         reports.iter().flatten().map(|r| &r.metrics),
+        jk_sets.as_deref(),
         |id| id == "exact_match" && !weighted,
     ));
     for (j, slot) in per_label.iter_mut().enumerate() {
@@ -138,21 +147,21 @@ pub fn intervals(
         } else {
             &["f1", "average_precision"]
         };
-        for &id in ids {
-            if report.per_label[j].get(id).and_then(|v| v.value).is_none() {
-                continue;
-            }
-            let values = reports
-                .iter()
-                .flatten()
-                .filter_map(|r| r.per_label[j].get(id).and_then(|v| v.value))
-                .collect();
-            slot.extend(interval(values).map(|ci| (id.to_owned(), ci)));
-        }
+        let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> =
+            jackknife.as_ref().map(|jk| {
+                jk.iter()
+                    .map(|r| r.as_ref().map(|r| &r.per_label[j]))
+                    .collect()
+            });
+        slot.extend(settings.per_metric(
+            &report.per_label[j],
+            reports.iter().flatten().map(|r| &r.per_label[j]),
+            jk_sets.as_deref(),
+            |id| !ids.contains(&id),
+        ));
     }
     let note = weighted.then(|| {
-        "weighted data: every interval is a row bootstrap (weights × Poisson draws), percentile"
-            .to_owned()
+        "weighted data: every interval is a row bootstrap (weights × Poisson draws)".to_owned()
     });
     (global, per_label, note)
 }

@@ -253,7 +253,7 @@ enum ProportionArg {
 enum BootstrapArg {
     /// Percentiles of the replicates
     Percentile,
-    /// Bias-corrected and accelerated (count-based metrics; row-based ones stay percentile)
+    /// Bias-corrected and accelerated (row bootstraps: acceleration from a grouped jackknife of 100 groups)
     Bca,
 }
 

@@ -552,6 +552,49 @@ fn intervals_do_not_depend_on_the_thread_count() {
 }
 
 #[test]
+fn bca_reaches_the_row_bootstrapped_metrics() {
+    let args = [
+        "../../data/demo/breast_cancer.csv",
+        "--positive",
+        "malignant",
+    ];
+    let p = json_result(&args);
+    let mut with = args.to_vec();
+    with.extend(["--bootstrap-ci", "bca"]);
+    let b = json_result(&with);
+    assert_valid(&b);
+    for id in [
+        "average_precision",
+        "pr_auc",
+        "log_loss",
+        "brier_score",
+        "ece",
+        "f1",
+    ] {
+        let (pc, bc) = (&p["metrics"][id]["ci"], &b["metrics"][id]["ci"]);
+        assert_eq!(pc["method"], "bootstrap-percentile", "{id}");
+        assert_eq!(bc["method"], "bootstrap-bca", "{id}");
+        // Same replicates, corrected quantiles: close to, not equal to, percentile.
+        let width = pc["high"].as_f64().unwrap() - pc["low"].as_f64().unwrap();
+        let shift = (pc["low"].as_f64().unwrap() - bc["low"].as_f64().unwrap()).abs()
+            + (pc["high"].as_f64().unwrap() - bc["high"].as_f64().unwrap()).abs();
+        assert!(shift < width, "{id}: percentile {pc}, bca {bc}");
+    }
+    let d = json_result(&["../../data/demo/digits.csv", "--bootstrap-ci", "bca"]);
+    for id in ["roc_auc_ovr_macro", "log_loss", "ece"] {
+        assert_eq!(d["metrics"][id]["ci"]["method"], "bootstrap-bca", "{id}");
+    }
+    let w = json_result(&[
+        data("binary.csv").to_str().unwrap(),
+        "--positive",
+        "defect",
+        "--bootstrap-ci",
+        "bca",
+    ]);
+    assert_eq!(w["metrics"]["f1"]["ci"]["method"], "bootstrap-bca");
+}
+
+#[test]
 fn weighted_data_get_row_bootstrap_intervals() {
     let r = json_result(&[data("binary.csv").to_str().unwrap(), "--positive", "defect"]);
     assert_valid(&r);
