@@ -346,7 +346,6 @@ mod tests {
     /// BCa and percentile differ.
     #[test]
     fn grouped_jackknife_acceleration_matches_the_full_one() {
-        use rand::RngExt;
         let n = 600;
         let mut rng = replicate_rng(5, 0);
         // Log-normal data: the mean's bootstrap distribution is skewed.
