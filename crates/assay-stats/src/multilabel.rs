@@ -7,8 +7,10 @@
 //! | everything else (Hamming loss, Jaccard, averaged precision / recall / F1, macro AUC and AP, per-label F1 and AP) | bootstrap over rows: each replicate is the metric state itself, fed the rows with Poisson weights, percentile |
 //!
 //! Labels of one item are correlated, so the row is the unit of resampling.
-//! Needs the state's kept rows, within the row budget. Weighted data: every
-//! interval from the row bootstrap (weights × Poisson draws).
+//! Needs the state's kept rows. Past the row budget the same metrics take
+//! the delete-a-group jackknife (20 to 100 groups, Student's t). Weighted
+//! data: every interval from the row resampling (weights × Poisson draws,
+//! or × group weights).
 
 use assay_metrics::multilabel::{
     MultilabelBatch, MultilabelConfig, MultilabelReport, MultilabelState,
@@ -87,14 +89,6 @@ pub fn intervals(
             }
         }
     }
-    let cost = (n * l) as u64 * settings.replicates as u64;
-    if cost > settings.row_budget {
-        let note = format!(
-            "no interval for the row-based multi-label metrics: the row bootstrap would cost {n} rows × {l} labels × {} replicates, over the budget of {} (raise it with --row-bootstrap-budget)",
-            settings.replicates, settings.row_budget
-        );
-        return (global, per_label, Some(note));
-    }
     let config = MultilabelConfig {
         keep_rows: false,
         ..state.config().clone()
@@ -114,6 +108,57 @@ pub fn intervals(
         )
         .ok()
     };
+    let cost = (n * l) as u64 * settings.replicates as u64;
+    if cost > settings.row_budget {
+        // Large samples: the delete-a-group jackknife, as many groups as the
+        // budget pays for (20 to 100), with Student's t on groups − 1
+        // degrees of freedom.
+        let groups = ((settings.row_budget / (n * l).max(1) as u64) as usize)
+            .clamp(20, 100)
+            .min(n);
+        let jackknife: Vec<Option<MultilabelReport>> = (0..groups)
+            .into_par_iter()
+            .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
+            .collect();
+        let interval = |estimate: Option<f64>, values: Vec<Option<f64>>| {
+            let values: Option<Vec<f64>> = values.into_iter().collect();
+            grouped_jackknife_interval(estimate?, &values?, settings.level)
+        };
+        let skip_global = |id: &str| id == "exact_match" && !weighted;
+        for (id, m) in report.metrics.iter() {
+            if m.value.is_none() || skip_global(id) {
+                continue;
+            }
+            let values = jackknife
+                .iter()
+                .map(|r| {
+                    r.as_ref()
+                        .and_then(|r| r.metrics.get(id))
+                        .and_then(|v| v.value)
+                })
+                .collect();
+            global.extend(interval(m.value, values).map(|ci| (id.to_owned(), ci)));
+        }
+        for (j, slot) in per_label.iter_mut().enumerate() {
+            for &id in per_label_ids(weighted) {
+                let estimate = report.per_label[j].get(id).and_then(|v| v.value);
+                let values = jackknife
+                    .iter()
+                    .map(|r| {
+                        r.as_ref()
+                            .and_then(|r| r.per_label[j].get(id))
+                            .and_then(|v| v.value)
+                    })
+                    .collect();
+                slot.extend(interval(estimate, values).map(|ci| (id.to_owned(), ci)));
+            }
+        }
+        let note = format!(
+            "large sample ({n} rows × {l} labels × {} replicates over the row budget of {}): the row-based metrics by the delete-a-group jackknife ({groups} groups, Student's t)",
+            settings.replicates, settings.row_budget
+        );
+        return (global, per_label, Some(note));
+    }
     let reports: Vec<Option<MultilabelReport>> = (0..settings.replicates)
         .into_par_iter()
         .map(|r| evaluate(bootstrap::poisson_weights(settings.seed, r as u64, n)))
@@ -135,18 +180,7 @@ pub fn intervals(
         |id| id == "exact_match" && !weighted,
     ));
     for (j, slot) in per_label.iter_mut().enumerate() {
-        let ids: &[&str] = if weighted {
-            &[
-                "precision",
-                "recall",
-                "specificity",
-                "f1",
-                "roc_auc",
-                "average_precision",
-            ]
-        } else {
-            &["f1", "average_precision"]
-        };
+        let ids = per_label_ids(weighted);
         let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> =
             jackknife.as_ref().map(|jk| {
                 jk.iter()
@@ -164,4 +198,45 @@ pub fn intervals(
         "weighted data: every interval is a row bootstrap (weights × Poisson draws)".to_owned()
     });
     (global, per_label, note)
+}
+
+/// Per-label metrics a row resampling gives intervals to (the others have
+/// closed forms on unweighted data).
+fn per_label_ids(weighted: bool) -> &'static [&'static str] {
+    if weighted {
+        &[
+            "precision",
+            "recall",
+            "specificity",
+            "f1",
+            "roc_auc",
+            "average_precision",
+        ]
+    } else {
+        &["f1", "average_precision"]
+    }
+}
+
+/// Interval from delete-a-group jackknife values: the estimate ± t · SE with
+/// SE² = (G − 1)/G · Σ (θ₍g₎ − θ̄)², t on G − 1 degrees of freedom, clipped
+/// to [0, 1] (every multi-label metric lies there).
+pub fn grouped_jackknife_interval(estimate: f64, values: &[f64], level: f64) -> Option<Interval> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let g = values.len();
+    if g < 2 {
+        return None;
+    }
+    let gf = g as f64;
+    let mean = values.iter().sum::<f64>() / gf;
+    let ss: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
+    let se = ((gf - 1.0) / gf * ss).sqrt();
+    let t = StudentsT::new(0.0, 1.0, gf - 1.0)
+        .ok()?
+        .inverse_cdf(1.0 - (1.0 - level) / 2.0);
+    Some(Interval {
+        low: (estimate - t * se).max(0.0),
+        high: (estimate + t * se).min(1.0),
+        level,
+        method: "jackknife",
+    })
 }

@@ -187,3 +187,67 @@ fn jackknife_covers_multiclass_auc_averages() {
     assert_coverage("one-vs-rest weighted AUC (jackknife)", covered[1]);
     assert_coverage("one-vs-one macro AUC (jackknife)", covered[2]);
 }
+
+/// The delete-a-group jackknife of the multi-label metrics past the row
+/// budget. Four labels, each present with probability 0.3; the truth of an
+/// item is predicted correctly with probability 0.85, and the errors of an
+/// item's labels are correlated (a shared "hard item" draw), which a
+/// label-by-label interval would miss. Hamming loss is then 0.15 and micro
+/// recall 0.85 exactly.
+#[test]
+fn grouped_jackknife_covers_multilabel_metrics() {
+    use assay_metrics::multilabel::{
+        MultilabelBatch, MultilabelConfig, MultilabelInputs, MultilabelState,
+    };
+    let (labels, n) = (4, 1000);
+    let settings = IntervalSettings {
+        replicates: 200,
+        row_budget: 1000, // far below n × labels × replicates: the large-sample path
+        ..IntervalSettings::default()
+    };
+    let mut covered = [0u64; 2];
+    for r in 0..REPETITIONS {
+        let mut rng = replicate_rng(23, r);
+        let mut truth = Vec::with_capacity(n * labels);
+        let mut prediction = Vec::with_capacity(n * labels);
+        for _ in 0..n {
+            // Hard items (probability 0.25) err with 0.45, easy ones with 0.05: 0.15 overall.
+            let hard = rng.random::<f64>() < 0.25;
+            let error = if hard { 0.45 } else { 0.05 };
+            for _ in 0..labels {
+                let t = rng.random::<f64>() < 0.3;
+                truth.push(t);
+                prediction.push(if rng.random::<f64>() < error { !t } else { t });
+            }
+        }
+        let config = MultilabelConfig {
+            keep_rows: true,
+            ..MultilabelConfig::new(labels)
+        };
+        let inputs = MultilabelInputs {
+            scores: false,
+            prediction: true,
+            weight: false,
+        };
+        let mut state = MultilabelState::new(config, inputs).unwrap();
+        state
+            .update(&MultilabelBatch {
+                truth: &truth,
+                scores: None,
+                prediction: Some(&prediction),
+                weight: None,
+            })
+            .unwrap();
+        let report = state.compute();
+        let (global, _, note) = assay_stats::multilabel::intervals(&state, &report, &settings);
+        assert!(note.unwrap().contains("jackknife"));
+        let ci = |id: &str| global.iter().find(|(k, _)| k == id).unwrap().1.clone();
+        let (h, rc) = (ci("hamming_loss"), ci("recall_micro"));
+        assert_eq!(h.method, "jackknife");
+        covered[0] += u64::from(h.low <= 0.15 && 0.15 <= h.high);
+        covered[1] += u64::from(rc.low <= 0.85 && 0.85 <= rc.high);
+    }
+    eprintln!("grouped jackknife coverage: {covered:?} of {REPETITIONS}");
+    assert_coverage("hamming loss (grouped jackknife)", covered[0]);
+    assert_coverage("micro recall (grouped jackknife)", covered[1]);
+}

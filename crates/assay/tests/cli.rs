@@ -1225,6 +1225,26 @@ fn multiclass_large_samples_keep_intervals_on_the_means_and_calibration() {
 }
 
 #[test]
+fn multilabel_large_samples_use_the_grouped_jackknife() {
+    let file = data("multilabel.csv");
+    let rows = json_result(&[file.to_str().unwrap()]);
+    let large = json_result(&[file.to_str().unwrap(), "--row-bootstrap-budget", "1000"]);
+    assert_valid(&large);
+    assert!(
+        large["parameters"]["intervals"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("jackknife")
+    );
+    for (id, m) in rows["metrics"].as_object().unwrap() {
+        let method = m["ci"]["method"].as_str().unwrap_or("none");
+        if method.starts_with("bootstrap") {
+            assert_eq!(large["metrics"][id]["ci"]["method"], "jackknife", "{id}");
+        }
+    }
+}
+
+#[test]
 fn binned_curves_keep_interval_on_the_mean_losses() {
     let r = json_result(&[
         data("binary.parquet").to_str().unwrap(),
