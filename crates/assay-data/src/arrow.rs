@@ -314,6 +314,7 @@ impl<R: RecordBatchReader> Backend for ArrowBatches<R> {
             first_row,
             rows: record.num_rows(),
             columns,
+            source: None,
         }))
     }
 }

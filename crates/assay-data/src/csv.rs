@@ -140,6 +140,7 @@ impl Backend for CsvBatches {
             first_row,
             rows,
             columns,
+            source: None,
         }))
     }
 }

@@ -180,6 +180,7 @@ impl Backend for JsonLinesBatches {
             first_row,
             rows,
             columns,
+            source: None,
         }))
     }
 }

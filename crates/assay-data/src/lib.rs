@@ -159,6 +159,9 @@ pub struct Batch {
     pub rows: usize,
     /// One column per request.
     pub columns: Vec<Column>,
+    /// The file the rows come from when the input is several files (rows
+    /// are then numbered within that file); `None` for one file.
+    pub source: Option<PathBuf>,
 }
 
 /// What each format implements: the next batch of the selected columns.
@@ -172,6 +175,8 @@ enum Opened {
     Parquet(arrow::ParquetFile),
     ArrowIpc(arrow::IpcFile),
     Npy(npy::NpySet),
+    /// Several files read one after another (shards of one table).
+    Many(Vec<Reader>),
 }
 
 /// An open input: its columns are known, nothing else is read yet.
@@ -220,6 +225,29 @@ pub fn open(path: &Path, format: Option<Format>) -> Result<Reader, DataError> {
     })
 }
 
+/// Open several files as one table, read one after another (e.g. the shards
+/// `part-0.parquet`, `part-1.parquet`, …). Each needs the requested columns;
+/// errors name the file and the row within it. One path is [`open`].
+pub fn open_many(paths: &[PathBuf], format: Option<Format>) -> Result<Reader, DataError> {
+    match paths {
+        [] => Err(DataError::UnknownFormat {
+            path: PathBuf::new(),
+        }),
+        [one] => open(one, format),
+        _ => {
+            let readers = paths
+                .iter()
+                .map(|p| open(p, format))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Reader {
+                path: paths[0].clone(),
+                columns: readers[0].columns.clone(),
+                opened: Opened::Many(readers),
+            })
+        }
+    }
+}
+
 /// Open several NPY files as one table: a 1-D array `NAME=FILE` becomes column
 /// `NAME`; a 2-D array with `k` columns becomes `NAME_0 … NAME_{k-1}`. All
 /// arrays must have the same number of rows.
@@ -249,6 +277,7 @@ impl Reader {
     pub fn row_count(&self) -> Option<u64> {
         match &self.opened {
             Opened::Parquet(f) => f.row_count(),
+            Opened::Many(readers) => readers.iter().map(Reader::row_count).sum(),
             _ => None,
         }
     }
@@ -273,6 +302,28 @@ impl Reader {
 
     /// Start reading the requested columns, `batch_rows` rows at a time.
     pub fn select(self, requests: &[Request], batch_rows: usize) -> Result<Batches, DataError> {
+        let path = self.path.clone();
+        let backend = self.backend(requests)?;
+        Ok(Batches {
+            path,
+            backend,
+            batch_rows: batch_rows.max(1),
+            rows: 0,
+            done: false,
+        })
+    }
+
+    fn backend(self, requests: &[Request]) -> Result<Box<dyn Backend + Send>, DataError> {
+        if let Opened::Many(readers) = self.opened {
+            let parts = readers
+                .into_iter()
+                .map(|r| {
+                    let path = r.path.clone();
+                    r.backend(requests).map(|b| (path, b))
+                })
+                .collect::<Result<_, _>>()?;
+            return Ok(Box::new(Chain { parts }));
+        }
         let mut indices = Vec::with_capacity(requests.len());
         for r in requests {
             match self.columns.iter().position(|c| *c == r.name) {
@@ -284,19 +335,13 @@ impl Reader {
             indices,
             requests: requests.to_vec(),
         };
-        let backend: Box<dyn Backend + Send> = match self.opened {
+        Ok(match self.opened {
             Opened::Csv(f) => Box::new(f.select(selection)?),
             Opened::JsonLines(f) => Box::new(f.select(selection)),
             Opened::Parquet(f) => Box::new(f.select(selection)?),
             Opened::ArrowIpc(f) => Box::new(f.select(selection)?),
             Opened::Npy(f) => Box::new(f.select(selection)?),
-        };
-        Ok(Batches {
-            path: self.path,
-            backend,
-            batch_rows: batch_rows.max(1),
-            rows: 0,
-            done: false,
+            Opened::Many(_) => unreachable!("handled above"),
         })
     }
 }
@@ -306,6 +351,25 @@ impl Reader {
 pub(crate) struct Selection {
     pub(crate) indices: Vec<usize>,
     pub(crate) requests: Vec<Request>,
+}
+
+/// The batches of several files, one file after another, each batch tagged
+/// with its file.
+struct Chain {
+    parts: std::collections::VecDeque<(PathBuf, Box<dyn Backend + Send>)>,
+}
+
+impl Backend for Chain {
+    fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>, DataError> {
+        while let Some((path, backend)) = self.parts.front_mut() {
+            if let Some(mut batch) = backend.next_batch(max_rows)? {
+                batch.source = Some(path.clone());
+                return Ok(Some(batch));
+            }
+            self.parts.pop_front();
+        }
+        Ok(None)
+    }
 }
 
 /// The batches of a selection. Ends with an error if the file had no rows.

@@ -331,6 +331,7 @@ impl Backend for NpyBatches {
             first_row,
             rows: n,
             columns,
+            source: None,
         }))
     }
 }

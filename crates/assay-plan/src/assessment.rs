@@ -337,19 +337,19 @@ pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment
     progress(Event::Stage("digests"));
     let t = Instant::now();
     let mut stamps = Vec::new();
-    let mut inputs = vec![digest_input(
-        plan,
-        "predictions",
-        f.data.predictions.get_ref(),
-        &mut stamps,
-    )?];
+    let mut inputs = Vec::new();
+    for file in &f.data.predictions.get_ref().0 {
+        inputs.push(digest_input(plan, "predictions", file, &mut stamps)?);
+    }
     if let Some(b) = &f.baseline {
-        inputs.push(digest_input(
-            plan,
-            "baseline predictions",
-            b.predictions.get_ref(),
-            &mut stamps,
-        )?);
+        for file in &b.predictions.get_ref().0 {
+            inputs.push(digest_input(
+                plan,
+                "baseline predictions",
+                file,
+                &mut stamps,
+            )?);
+        }
     }
     if let Some(l) = &f.leakage {
         inputs.push(digest_input(
@@ -381,7 +381,7 @@ pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment
             },
             other => AssessError::Eval(other),
         })?;
-    evaluation.input.paths = vec![f.data.predictions.get_ref().clone()];
+    evaluation.input.paths = f.data.predictions.get_ref().0.clone();
     durations.evaluation = seconds(t);
 
     let reported_metrics = reported(plan, &evaluation)?;
@@ -408,9 +408,9 @@ pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment
                 }
             }
             let mut r = crate::compare::compare(&compare)?;
-            r.candidate = f.data.predictions.get_ref().clone();
+            r.candidate = f.data.predictions.get_ref().0.join(", ");
             if let Some(b) = &f.baseline {
-                r.baseline = b.predictions.get_ref().clone();
+                r.baseline = b.predictions.get_ref().0.join(", ");
             }
             durations.comparison = seconds(t);
             Some(r)

@@ -164,7 +164,7 @@ fn read(
         for i in 0..batch.rows {
             let row = batch.first_row + i as u64 + 1;
             let err = |column: &str, problem: String| EvalError::Value {
-                path: path.clone(),
+                path: batch.source.clone().unwrap_or_else(|| path.clone()),
                 row,
                 column: column.into(),
                 problem,
@@ -689,8 +689,8 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
         },
         positive: (!multiclass).then(|| labels.names().1),
         classes,
-        candidate: spec.candidate.input.display_path().display().to_string(),
-        baseline: spec.baseline.display_path().display().to_string(),
+        candidate: spec.candidate.input.names().join(", "),
+        baseline: spec.baseline.names().join(", "),
         mcnemar: mcnemar(cand_only, base_only),
         roc_auc,
         differences,

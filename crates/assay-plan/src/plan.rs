@@ -152,12 +152,46 @@ pub struct ColumnsSection {
     pub prediction_prefix: Option<String>,
 }
 
+/// One file, or several files read as one table (shards), as the plan
+/// writes them: `"p.parquet"` or `["part-0.parquet", "part-1.parquet"]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Files(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Files {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Files;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a file path or a list of file paths")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Files, E> {
+                Ok(Files(vec![v.to_owned()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Files, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<String>()? {
+                    out.push(v);
+                }
+                if out.is_empty() {
+                    return Err(serde::de::Error::custom("the list of files is empty"));
+                }
+                Ok(Files(out))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
 /// The predictions under assessment.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
-    /// The predictions file, relative to the plan.
-    pub predictions: Spanned<String>,
+    /// The predictions file, or its shards in order, relative to the plan.
+    pub predictions: Spanned<Files>,
     /// Its format, when the name does not tell.
     pub format: Option<FormatName>,
     /// Field delimiter of delimited text.
@@ -323,8 +357,9 @@ pub enum HypothesisName {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineSection {
-    /// The baseline's predictions on the same items, relative to the plan.
-    pub predictions: Spanned<String>,
+    /// The baseline's predictions on the same items (a file or its shards),
+    /// relative to the plan.
+    pub predictions: Spanned<Files>,
     /// What the baseline is (name, version).
     pub name: Option<String>,
     /// Its version.
@@ -598,6 +633,41 @@ impl Plan {
         }
     }
 
+    /// Every file of a list must exist; the error points at the one that does not.
+    fn existing_files(&self, value: &Spanned<Files>, what: &str) -> Result<(), PlanError> {
+        let span = value.span();
+        let raw = self.source.get(span.clone()).unwrap_or("");
+        for name in &value.get_ref().0 {
+            if self.resolve(name).exists() {
+                continue;
+            }
+            // The element's own span when it is written plainly, else the whole value.
+            let inner = ["\"", "'"]
+                .iter()
+                .find_map(|q| raw.find(&format!("{q}{name}{q}")))
+                .map_or(span.clone(), |at| {
+                    span.start + at..span.start + at + name.len() + 2
+                });
+            let spanned = Spanned::new(inner, name.clone());
+            self.existing(&spanned, what)?;
+        }
+        Ok(())
+    }
+
+    /// The files of a list, resolved, as an input.
+    pub fn input(&self, files: &Files, format: Option<assay_data::Format>) -> Input {
+        match files.0.as_slice() {
+            [one] => Input::File {
+                path: self.resolve(one),
+                format,
+            },
+            many => Input::Files {
+                paths: many.iter().map(|f| self.resolve(f)).collect(),
+                format,
+            },
+        }
+    }
+
     fn check(&mut self) -> Result<(), PlanError> {
         let f = &self.file;
         if let Some(schema) = &f.schema
@@ -611,9 +681,9 @@ impl Plan {
                 ),
             ));
         }
-        self.existing(&f.data.predictions, "the predictions file")?;
+        self.existing_files(&f.data.predictions, "the predictions file")?;
         if let Some(b) = &f.baseline {
-            self.existing(&b.predictions, "the baseline predictions file")?;
+            self.existing_files(&b.predictions, "the baseline predictions file")?;
         }
         if let Some(l) = &f.leakage {
             self.existing(&l.training, "the training-data manifest")?;
@@ -823,10 +893,7 @@ impl Plan {
             (Some(FormatName::Arrow), None) => Some(assay_data::Format::ArrowIpc),
             (None, None) => None,
         };
-        let mut spec = EvalSpec::new(Input::File {
-            path: self.resolve(d.predictions.get_ref()),
-            format,
-        });
+        let mut spec = EvalSpec::new(self.input(d.predictions.get_ref(), format));
         spec.task = d.task.map(|t| match t {
             TaskName::Binary => Task::Binary,
             TaskName::Multiclass => Task::Multiclass,
@@ -942,10 +1009,7 @@ impl Plan {
         candidate.slices = None;
         Some(crate::compare::CompareSpec {
             candidate,
-            baseline: Input::File {
-                path: self.resolve(b.predictions.get_ref()),
-                format: None,
-            },
+            baseline: self.input(b.predictions.get_ref(), None),
             id_column: self
                 .file
                 .data

@@ -129,18 +129,15 @@ struct Context {
 
 impl Context {
     fn new(spec: &EvalSpec, reader: &Reader) -> Self {
-        let (paths, format) = match &spec.input {
+        let paths = spec.input.names();
+        let format = match &spec.input {
             Input::File { path, format } => {
-                let f = format.or_else(|| assay_data::Format::from_path(path));
-                (vec![path.display().to_string()], format_name(f))
+                format_name(format.or_else(|| assay_data::Format::from_path(path)))
             }
-            Input::Npy(arrays) => (
-                arrays
-                    .iter()
-                    .map(|(n, p)| format!("{n}={}", p.display()))
-                    .collect(),
-                "npy".into(),
+            Input::Files { paths, format } => format_name(
+                format.or_else(|| paths.first().and_then(|p| assay_data::Format::from_path(p))),
             ),
+            Input::Npy(_) => "npy".into(),
         };
         let weight = match &spec.columns.weight {
             Some(w) => Some(w.clone()),
@@ -251,6 +248,31 @@ fn labels(c: &Column) -> &[Label] {
     }
 }
 
+/// An error in a batch of one of several files names that file.
+fn relocate(e: EvalError, batch: &Batch) -> EvalError {
+    match (e, &batch.source) {
+        (
+            EvalError::Value {
+                row,
+                column,
+                problem,
+                ..
+            },
+            Some(file),
+        ) => EvalError::Value {
+            path: file.clone(),
+            row,
+            column,
+            problem,
+        },
+        (EvalError::Input { problem, .. }, Some(file)) => EvalError::Input {
+            path: file.clone(),
+            problem,
+        },
+        (e, _) => e,
+    }
+}
+
 fn read_all(
     batches: Batches,
     progress: &mut dyn FnMut(u64),
@@ -271,7 +293,7 @@ fn read_all(
         let mut rows = 0;
         for batch in receive {
             let batch = batch?;
-            each(&batch)?;
+            each(&batch).map_err(|e| relocate(e, &batch))?;
             rows += batch.rows as u64;
             progress(rows);
         }

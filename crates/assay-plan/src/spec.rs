@@ -49,6 +49,13 @@ pub enum Input {
         /// Its format, when the name does not tell.
         format: Option<Format>,
     },
+    /// Several files of the same columns read as one table (shards).
+    Files {
+        /// The files, in reading order.
+        paths: Vec<PathBuf>,
+        /// Their format, when the names do not tell.
+        format: Option<Format>,
+    },
     /// Named NPY arrays (`label=y.npy`, `prob=p.npy`, …).
     Npy(Vec<(String, PathBuf)>),
 }
@@ -58,7 +65,20 @@ impl Input {
     pub fn open(&self) -> Result<assay_data::Reader, assay_data::DataError> {
         match self {
             Input::File { path, format } => assay_data::open(path, *format),
+            Input::Files { paths, format } => assay_data::open_many(paths, *format),
             Input::Npy(arrays) => assay_data::open_npy(arrays),
+        }
+    }
+
+    /// The files or arrays read, as named in the result.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Input::File { path, .. } => vec![path.display().to_string()],
+            Input::Files { paths, .. } => paths.iter().map(|p| p.display().to_string()).collect(),
+            Input::Npy(arrays) => arrays
+                .iter()
+                .map(|(n, p)| format!("{n}={}", p.display()))
+                .collect(),
         }
     }
 
@@ -66,6 +86,7 @@ impl Input {
     pub fn display_path(&self) -> PathBuf {
         match self {
             Input::File { path, .. } => path.clone(),
+            Input::Files { paths, .. } => paths.first().cloned().unwrap_or_default(),
             Input::Npy(arrays) => arrays.first().map(|a| a.1.clone()).unwrap_or_default(),
         }
     }

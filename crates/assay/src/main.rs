@@ -259,12 +259,12 @@ enum BootstrapArg {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// Predictions file (CSV, TSV, JSON Lines, Parquet, Arrow IPC or NPY)
-    #[arg(required_unless_present = "npy")]
-    file: Option<PathBuf>,
+    /// Predictions file (CSV, TSV, JSON Lines, Parquet, Arrow IPC or NPY); several files are read as one table (shards with the same columns)
+    #[arg(required_unless_present = "npy", value_name = "FILE")]
+    files: Vec<PathBuf>,
 
     /// NPY arrays as NAME=FILE (repeatable); a 2-D array becomes NAME_0 … NAME_{k-1}
-    #[arg(long, value_name = "NAME=FILE", conflicts_with = "file")]
+    #[arg(long, value_name = "NAME=FILE", conflicts_with = "files")]
     npy: Vec<String>,
 
     /// File format, when the file name does not tell
@@ -471,7 +471,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
     let input = if args.npy.is_empty() {
-        let path = args.file.clone().context("name a predictions file")?;
+        let path = args
+            .files
+            .first()
+            .cloned()
+            .context("name a predictions file")?;
         let mut format = args.format.map(|f| match f {
             FormatArg::Csv => Format::Csv { delimiter: b',' },
             FormatArg::Tsv => Format::Csv { delimiter: b'\t' },
@@ -486,7 +490,14 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
             }
             format = Some(Format::Csv { delimiter: d as u8 });
         }
-        Input::File { path, format }
+        if args.files.len() > 1 {
+            Input::Files {
+                paths: args.files.clone(),
+                format,
+            }
+        } else {
+            Input::File { path, format }
+        }
     } else {
         let mut arrays = Vec::new();
         for item in &args.npy {

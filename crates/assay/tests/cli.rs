@@ -552,6 +552,57 @@ fn intervals_do_not_depend_on_the_thread_count() {
 }
 
 #[test]
+fn shards_read_as_one_table() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/breast_cancer.csv"),
+    )
+    .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (header, rows) = (lines[0], &lines[1..]);
+    let dir = tempfile::tempdir().unwrap();
+    let a = temp_file(
+        &dir,
+        "part-0.csv",
+        &format!("{header}\n{}\n", rows[..100].join("\n")),
+    );
+    let b = temp_file(
+        &dir,
+        "part-1.csv",
+        &format!("{header}\n{}\n", rows[100..].join("\n")),
+    );
+    let whole = json_result(&[
+        "../../data/demo/breast_cancer.csv",
+        "--positive",
+        "malignant",
+    ]);
+    let parts = json_result(&[&a, &b, "--positive", "malignant"]);
+    assert_valid(&parts);
+    assert_eq!(parts["n"], whole["n"]);
+    assert_eq!(parts["metrics"], whole["metrics"]);
+    assert_eq!(parts["input"]["paths"].as_array().unwrap().len(), 2);
+    // A bad cell in the second shard is reported in that file, at its own row.
+    let mut bad: Vec<String> = rows[100..].iter().map(|r| r.to_string()).collect();
+    bad[1] = bad[1].replacen(",0.", ",x0.", 1);
+    let c = temp_file(
+        &dir,
+        "part-2.csv",
+        &format!("{header}\n{}\n", bad.join("\n")),
+    );
+    let out = assay(&["eval", &a, &c, "--positive", "malignant"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(
+        e.contains("part-2.csv: row 2 (line 3), column 'score'"),
+        "{e}"
+    );
+    // A shard without a needed column is named.
+    let d = temp_file(&dir, "part-3.csv", "id,label\n1,benign\n");
+    let out = assay(&["eval", &a, &d, "--positive", "malignant"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("part-3.csv"), "{}", stderr(&out));
+}
+
+#[test]
 fn bca_reaches_the_row_bootstrapped_metrics() {
     let args = [
         "../../data/demo/breast_cancer.csv",

@@ -148,6 +148,58 @@ fn plan_error_guarded_rule_without_intervals() {
 }
 
 #[test]
+fn plan_error_missing_shard() {
+    let e = plan_error(
+        "predictions = \"data/breast_cancer.csv\"",
+        "predictions = [\"data/breast_cancer.csv\", \"data/part-1.csv\"]",
+    );
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn plan_error_predictions_of_the_wrong_type() {
+    let e = plan_error(
+        "predictions = \"data/breast_cancer.csv\"",
+        "predictions = 3",
+    );
+    insta::assert_snapshot!(e);
+}
+
+#[test]
+fn sharded_predictions_are_digested_one_by_one() {
+    let dir = planned();
+    let d = dir.path();
+    let text = std::fs::read_to_string(d.join("data/breast_cancer.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(d.join("data/part-0.csv"), lines[..150].join("\n") + "\n").unwrap();
+    std::fs::write(
+        d.join("data/part-1.csv"),
+        format!("{}\n{}\n", lines[0], lines[150..].join("\n")),
+    )
+    .unwrap();
+    edit(
+        d,
+        "predictions = \"data/breast_cancer.csv\"",
+        "predictions = [\"data/part-0.csv\", \"data/part-1.csv\"]",
+    );
+    let out = run(d, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (_, r) = record(d);
+    assert_valid(&r);
+    let shards: Vec<&str> = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["role"] == "predictions")
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(shards, ["data/part-0.csv", "data/part-1.csv"]);
+    assert_eq!(r["evaluation"]["n"], 285);
+    assert_eq!(r["comparison"]["n"], 285);
+    assert_eq!(r["verdict"]["overall"], "pass");
+}
+
+#[test]
 fn check_validates_without_running() {
     let dir = planned();
     let out = run(dir.path(), &["--check"]);
