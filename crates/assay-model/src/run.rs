@@ -1,0 +1,382 @@
+//! A model run: decode and preprocess the test images, run the model in
+//! batches on all cores, time it, and write the predictions.
+
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::ModelError;
+use crate::image_input::Preprocess;
+use crate::onnx::{Model, ModelSpec};
+use crate::predictions::{self, Row};
+use crate::testset::{Item, TestSet};
+
+/// What to do with an image that cannot be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    /// Stop the run with an error naming the file.
+    Stop,
+    /// Leave the item out, and list and count it in the record.
+    Skip,
+}
+
+/// How to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    /// Items per model call.
+    pub batch_size: usize,
+    /// Undecodable images.
+    pub on_error: OnError,
+    /// The model's classes in output order (default: the test set's class
+    /// folders or labels, sorted, as torchvision's ImageFolder numbers them).
+    pub classes: Option<Vec<String>>,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 32,
+            on_error: OnError::Stop,
+            classes: None,
+        }
+    }
+}
+
+/// An item left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    /// The item's id.
+    pub id: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Percentiles of a duration, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Mean.
+    pub mean: f64,
+}
+
+impl Percentiles {
+    fn of(mut ms: Vec<f64>) -> Self {
+        if ms.is_empty() {
+            return Self {
+                p50: 0.0,
+                p95: 0.0,
+                p99: 0.0,
+                mean: 0.0,
+            };
+        }
+        ms.sort_by(f64::total_cmp);
+        // Nearest rank.
+        let at = |q: f64| ms[((q * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
+        let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        Self {
+            p50: round(at(0.50)),
+            p95: round(at(0.95)),
+            p99: round(at(0.99)),
+            mean: round(ms.iter().sum::<f64>() / ms.len() as f64),
+        }
+    }
+}
+
+/// Computational performance (ISO/IEC TS 4213 clauses 5.3.11–5.3.12).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timing {
+    /// Per item: its decoding and preprocessing plus its share of the batch's inference.
+    pub item_latency_ms: Percentiles,
+    /// Per batch: the model call alone.
+    pub batch_latency_ms: Percentiles,
+    /// Items per second over the whole run (decoding included).
+    pub throughput: f64,
+    /// Items per second of model time alone (summed over threads).
+    pub inference_throughput: f64,
+    /// Items per model call.
+    pub batch_size: usize,
+    /// Threads running batches side by side.
+    pub threads: usize,
+    /// Wall-clock seconds of the run.
+    pub seconds: f64,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunOutput {
+    /// Items scored.
+    pub items: u64,
+    /// Items left out (`on_error = "skip"`).
+    pub skipped: Vec<Skipped>,
+    /// The classes, in model output order.
+    pub classes: Vec<String>,
+    /// The model input fed.
+    pub input: String,
+    /// The model output read.
+    pub output: String,
+    /// Tensor shape of one item.
+    pub item_shape: Vec<usize>,
+    /// Timing.
+    pub timing: Timing,
+}
+
+struct BatchResult {
+    scores: Vec<(usize, Vec<f32>)>,
+    skipped: Vec<(usize, String)>,
+    item_ms: Vec<f64>,
+    batch_ms: Option<f64>,
+}
+
+/// Run the model on the test set and write the predictions to `out`.
+/// `progress(done, total)` is called as batches finish.
+pub fn run(
+    spec: &ModelSpec,
+    test_set: &TestSet,
+    preprocess: &Preprocess,
+    settings: &RunSettings,
+    out: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunOutput, ModelError> {
+    let started = Instant::now();
+    preprocess.check().map_err(|message| ModelError::TestSet {
+        path: test_set.path().into(),
+        message: format!("preprocessing: {message}"),
+    })?;
+    let items = test_set.items()?;
+    let classes = match &settings.classes {
+        Some(c) => c.clone(),
+        None => TestSet::class_names(&items),
+    };
+    if let Some(bad) = items.iter().find(|i| !classes.contains(&i.label)) {
+        let what = match test_set {
+            TestSet::Folder(_) => "class folder",
+            TestSet::Manifest { .. } => "label",
+        };
+        return Err(ModelError::TestSet {
+            path: test_set.path().into(),
+            message: format!(
+                "{what} '{}' (item '{}') is not one of the model's classes: {}",
+                bad.label,
+                bad.id,
+                classes.join(", ")
+            ),
+        });
+    }
+    let (height, width) = image_size(preprocess, &items, settings.on_error)?;
+    let item_shape = preprocess.item_shape(height, width);
+    let model = Model::load(spec, &item_shape)?;
+    if model.classes != classes.len() {
+        return Err(ModelError::Model {
+            path: spec.path.clone(),
+            message: format!(
+                "output '{}' has {} scores per item but there are {} classes ({}); name the model's classes in output order with classes = [...]",
+                model.output_name,
+                model.classes,
+                classes.len(),
+                classes.join(", ")
+            ),
+        });
+    }
+    let batch_size = settings.batch_size.max(1);
+    let batches: Vec<&[Item]> = items.chunks(batch_size).collect();
+    let threads = rayon::current_num_threads();
+    let per_item: usize = item_shape.iter().product();
+    let mut results: Vec<BatchResult> = Vec::with_capacity(batches.len());
+    let total = items.len() as u64;
+    let mut done = 0u64;
+    // Batches run side by side, a few per thread at a time, so that progress
+    // can be reported between waves.
+    for (wave_index, wave) in batches.chunks(threads * 4).enumerate() {
+        let first_batch = wave_index * threads * 4;
+        let wave_results: Vec<Result<BatchResult, ModelError>> = wave
+            .par_iter()
+            .enumerate()
+            .map(|(b, batch)| {
+                let offset = (first_batch + b) * batch_size;
+                run_batch(
+                    &model,
+                    preprocess,
+                    settings.on_error,
+                    batch,
+                    offset,
+                    per_item,
+                    (height, width),
+                )
+            })
+            .collect();
+        for r in wave_results {
+            let r = r?;
+            done += (r.scores.len() + r.skipped.len()) as u64;
+            results.push(r);
+        }
+        progress(done, total);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let mut scores: Vec<Option<Vec<f32>>> = vec![None; items.len()];
+    let mut skipped = Vec::new();
+    let mut item_ms = Vec::new();
+    let mut batch_ms = Vec::new();
+    for r in results {
+        for (i, s) in r.scores {
+            scores[i] = Some(s);
+        }
+        for (i, reason) in r.skipped {
+            skipped.push(Skipped {
+                id: items[i].id.clone(),
+                reason,
+            });
+        }
+        item_ms.extend(r.item_ms);
+        batch_ms.extend(r.batch_ms);
+    }
+    let rows: Vec<Row<'_>> = items
+        .iter()
+        .zip(&scores)
+        .filter_map(|(item, s)| {
+            s.as_ref().map(|s| Row {
+                id: &item.id,
+                label: &item.label,
+                scores: s,
+                slices: &item.slices,
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Err(ModelError::TestSet {
+            path: test_set.path().into(),
+            message: "no item could be scored (every image was skipped)".into(),
+        });
+    }
+    predictions::write(out, &classes, test_set.slice_names(), &rows)?;
+    let scored = rows.len() as u64;
+    let model_seconds: f64 = batch_ms.iter().sum::<f64>() / 1000.0;
+    Ok(RunOutput {
+        items: scored,
+        skipped,
+        classes,
+        input: model.input_name.clone(),
+        output: model.output_name.clone(),
+        item_shape: item_shape.to_vec(),
+        timing: Timing {
+            item_latency_ms: Percentiles::of(item_ms),
+            batch_latency_ms: Percentiles::of(batch_ms),
+            throughput: round(scored as f64 / seconds.max(1e-9)),
+            inference_throughput: round(scored as f64 / model_seconds.max(1e-9)),
+            batch_size,
+            threads,
+            seconds: round(seconds),
+        },
+    })
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The (height, width) every tensor has: from the resize or crop, else the
+/// first decodable image's size.
+fn image_size(
+    preprocess: &Preprocess,
+    items: &[Item],
+    on_error: OnError,
+) -> Result<(u32, u32), ModelError> {
+    if let Some([w, h]) = preprocess.center_crop.or(preprocess.resize) {
+        let (rh, rw) = preprocess.output_size((w, h));
+        return Ok((rh, rw));
+    }
+    for item in items {
+        match image::image_dimensions(&item.path) {
+            Ok(size) => return Ok(preprocess.output_size(size)),
+            Err(e) if on_error == OnError::Stop => {
+                return Err(ModelError::Image {
+                    path: item.path.clone(),
+                    message: e.to_string(),
+                });
+            }
+            Err(_) => continue,
+        }
+    }
+    Err(ModelError::TestSet {
+        path: items.first().map(|i| i.path.clone()).unwrap_or_default(),
+        message: "no image could be decoded".into(),
+    })
+}
+
+fn run_batch(
+    model: &Model,
+    preprocess: &Preprocess,
+    on_error: OnError,
+    batch: &[Item],
+    offset: usize,
+    per_item: usize,
+    size: (u32, u32),
+) -> Result<BatchResult, ModelError> {
+    let mut data = Vec::with_capacity(batch.len() * per_item);
+    let mut kept = Vec::with_capacity(batch.len());
+    let mut skipped = Vec::new();
+    let mut decode_ms = Vec::with_capacity(batch.len());
+    for (j, item) in batch.iter().enumerate() {
+        let t = Instant::now();
+        let before = data.len();
+        let result = preprocess.load(&item.path, &mut data).and_then(|got| {
+            if got == size {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the image is {}×{} after preprocessing, the others {}×{}; set resize (and center_crop) so that every image has one size",
+                    got.1, got.0, size.1, size.0
+                ))
+            }
+        });
+        match result {
+            Ok(()) => {
+                kept.push(offset + j);
+                decode_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            Err(message) => {
+                data.truncate(before);
+                match on_error {
+                    OnError::Stop => {
+                        return Err(ModelError::Image {
+                            path: item.path.clone(),
+                            message,
+                        });
+                    }
+                    OnError::Skip => skipped.push((offset + j, message)),
+                }
+            }
+        }
+    }
+    if kept.is_empty() {
+        return Ok(BatchResult {
+            scores: Vec::new(),
+            skipped,
+            item_ms: Vec::new(),
+            batch_ms: None,
+        });
+    }
+    let t = Instant::now();
+    let rows = model
+        .run(data, kept.len())
+        .map_err(|message| ModelError::Inference {
+            path: model.path().into(),
+            item: batch[kept[0] - offset].id.clone(),
+            message,
+        })?;
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let share = ms / kept.len() as f64;
+    Ok(BatchResult {
+        scores: kept.into_iter().zip(rows).collect(),
+        skipped,
+        item_ms: decode_ms.into_iter().map(|d| d + share).collect(),
+        batch_ms: Some(ms),
+    })
+}

@@ -1,0 +1,196 @@
+//! Test sets: an image folder with one sub-folder per class (the torchvision
+//! ImageFolder layout), or a manifest table (`path`, `label`, any slice
+//! columns) whose paths are relative to the manifest's folder.
+
+use std::path::{Path, PathBuf};
+
+use assay_data::{Column, Kind, Request};
+
+use crate::ModelError;
+
+/// Where the test items are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TestSet {
+    /// `ROOT/<class>/<file>`: the class is the folder's name.
+    Folder(PathBuf),
+    /// A table with a path column, a label column and slice columns.
+    Manifest {
+        /// The table (CSV, Parquet, … as `assay eval` reads).
+        path: PathBuf,
+        /// Column of image paths (default `path`).
+        path_column: String,
+        /// Column of true classes (default `label`).
+        label_column: String,
+        /// Columns copied to the predictions as slices.
+        slices: Vec<String>,
+    },
+}
+
+/// One test item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Its id: the path as the folder or manifest gives it.
+    pub id: String,
+    /// The image file.
+    pub path: PathBuf,
+    /// Its true class.
+    pub label: String,
+    /// Slice values, in the order of the test set's slice columns.
+    pub slices: Vec<String>,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> ModelError + '_ {
+    move |source| ModelError::Io {
+        path: path.into(),
+        source,
+    }
+}
+
+impl TestSet {
+    /// The folder or manifest, for messages.
+    pub fn path(&self) -> &Path {
+        match self {
+            TestSet::Folder(p) => p,
+            TestSet::Manifest { path, .. } => path,
+        }
+    }
+
+    /// Slice column names.
+    pub fn slice_names(&self) -> &[String] {
+        match self {
+            TestSet::Folder(_) => &[],
+            TestSet::Manifest { slices, .. } => slices,
+        }
+    }
+
+    /// Every item, in a stable order (folder: class folders and files by name;
+    /// manifest: its rows).
+    pub fn items(&self) -> Result<Vec<Item>, ModelError> {
+        match self {
+            TestSet::Folder(root) => folder_items(root),
+            TestSet::Manifest {
+                path,
+                path_column,
+                label_column,
+                slices,
+            } => manifest_items(path, path_column, label_column, slices),
+        }
+    }
+
+    /// The class names of a folder test set (its sub-folders, sorted), or the
+    /// sorted distinct labels of a manifest.
+    pub fn class_names(items: &[Item]) -> Vec<String> {
+        let mut names: Vec<String> = items.iter().map(|i| i.label.clone()).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<std::fs::DirEntry>, ModelError> {
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .collect::<Result<_, _>>()
+        .map_err(io(dir))?;
+    entries.retain(|e| !e.file_name().to_string_lossy().starts_with('.'));
+    entries.sort_by_key(|e| e.file_name());
+    Ok(entries)
+}
+
+fn folder_items(root: &Path) -> Result<Vec<Item>, ModelError> {
+    let mut items = Vec::new();
+    let mut stray = Vec::new();
+    for class_dir in sorted_entries(root)? {
+        let class = class_dir.file_name().to_string_lossy().into_owned();
+        let kind = class_dir.file_type().map_err(io(root))?;
+        if !kind.is_dir() {
+            stray.push(class);
+            continue;
+        }
+        let mut stack = vec![class_dir.path()];
+        let mut files = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for e in sorted_entries(&dir)? {
+                if e.file_type().map_err(io(&dir))?.is_dir() {
+                    stack.push(e.path());
+                } else {
+                    files.push(e.path());
+                }
+            }
+        }
+        files.sort();
+        for path in files {
+            let id = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            items.push(Item {
+                id,
+                path,
+                label: class.clone(),
+                slices: Vec::new(),
+            });
+        }
+    }
+    if !stray.is_empty() {
+        return Err(ModelError::TestSet {
+            path: root.into(),
+            message: format!(
+                "an image folder test set holds one sub-folder per class and nothing else; found files at its top: {}",
+                stray.join(", ")
+            ),
+        });
+    }
+    if items.is_empty() {
+        return Err(ModelError::TestSet {
+            path: root.into(),
+            message: "no images: the folder needs one sub-folder per class, each holding that class's images".into(),
+        });
+    }
+    Ok(items)
+}
+
+fn manifest_items(
+    path: &Path,
+    path_column: &str,
+    label_column: &str,
+    slices: &[String],
+) -> Result<Vec<Item>, ModelError> {
+    let data_err = |e: assay_data::DataError| ModelError::TestSet {
+        path: path.into(),
+        message: e.to_string(),
+    };
+    let reader = assay_data::open(path, None).map_err(data_err)?;
+    let mut requests = vec![
+        Request::new(path_column, Kind::Label).role("the image paths; set it with path_column"),
+        Request::new(label_column, Kind::Label).role("the true classes; set it with label_column"),
+    ];
+    requests.extend(slices.iter().map(|s| Request::new(s, Kind::Label)));
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut items = Vec::new();
+    for batch in reader
+        .select(&requests, assay_data::DEFAULT_BATCH_ROWS)
+        .map_err(data_err)?
+    {
+        let batch = batch.map_err(data_err)?;
+        let labels = |i: usize| match &batch.columns[i] {
+            Column::Label(v) => v.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            Column::Number(v) => v.iter().map(ToString::to_string).collect(),
+        };
+        let paths = labels(0);
+        let truths = labels(1);
+        let slice_values: Vec<Vec<String>> = (0..slices.len()).map(|s| labels(2 + s)).collect();
+        for (r, (p, t)) in paths.into_iter().zip(truths).enumerate() {
+            items.push(Item {
+                path: base.join(&p),
+                id: p,
+                label: t,
+                slices: slice_values.iter().map(|v| v[r].clone()).collect(),
+            });
+        }
+    }
+    Ok(items)
+}
