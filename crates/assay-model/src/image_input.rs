@@ -105,10 +105,12 @@ impl Preprocess {
         let c = self.color.channels();
         for (name, v) in [("mean", &self.mean), ("std", &self.std)] {
             if v.len() != 1 && v.len() != c {
-                return Err(format!(
-                    "{name} needs 1 or {c} values for {c} channel(s), not {}",
-                    v.len()
-                ));
+                let want = if c == 1 {
+                    "1 value for 1 channel".to_owned()
+                } else {
+                    format!("1 or {c} values for {c} channels")
+                };
+                return Err(format!("{name} needs {want}, not {}", v.len()));
             }
         }
         if self.std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {

@@ -48,6 +48,9 @@ pub enum AssessError {
     /// The data cannot be evaluated as planned.
     #[error(transparent)]
     Eval(#[from] EvalError),
+    /// The model run failed.
+    #[error(transparent)]
+    Model(Box<assay_model::ModelError>),
     /// A file cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     Io {
@@ -173,6 +176,8 @@ pub struct Verdict {
 /// Seconds spent per stage.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Durations {
+    /// The model run (decoding, preprocessing, inference, writing).
+    pub model: f64,
     /// Digests of the inputs.
     pub digests: f64,
     /// Metrics and intervals.
@@ -194,6 +199,47 @@ pub struct RunRecord {
     pub finished_at: String,
     /// Seconds per stage.
     pub seconds: Durations,
+    /// The model run's latency and throughput (ISO/IEC TS 4213 clauses
+    /// 5.3.11–5.3.12), when the plan runs a model.
+    pub model: Option<assay_model::Timing>,
+}
+
+/// The test set of a model run.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestSetRecord {
+    /// `folder` or `manifest`.
+    pub kind: &'static str,
+    /// As the plan writes it.
+    pub path: String,
+    /// Items scored.
+    pub items: u64,
+    /// Items skipped (undecodable images, `on_error = "skip"`).
+    pub skipped: u64,
+    /// Every skipped item and why.
+    pub skipped_items: Vec<assay_model::Skipped>,
+}
+
+/// What a model run did (its timing is under `/run`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelRunRecord {
+    /// The model file as the plan writes it (its digest is under `inputs`).
+    pub model: String,
+    /// The input fed.
+    pub input: String,
+    /// The output read.
+    pub output: String,
+    /// What that output holds.
+    pub scores: assay_model::ScoreOutput,
+    /// The classes in output order.
+    pub classes: Vec<String>,
+    /// Tensor shape of one item.
+    pub item_shape: Vec<usize>,
+    /// The preprocessing applied.
+    pub preprocessing: assay_model::Preprocess,
+    /// Items per model call.
+    pub batch_size: usize,
+    /// The test set.
+    pub test_set: TestSetRecord,
 }
 
 /// The assessment record.
@@ -217,6 +263,8 @@ pub struct Assessment {
     pub evaluation: EvalResult,
     /// The metrics the plan asks reports to present.
     pub reported_metrics: Vec<String>,
+    /// The model run, when the plan runs a model.
+    pub model_run: Option<ModelRunRecord>,
     /// The baseline comparison.
     pub comparison: Option<CompareResult>,
     /// The leakage check.
@@ -323,22 +371,163 @@ fn digest_input(
     }
 }
 
+/// The images a manifest lists, as one input: SHA-256 of their `sha256sum`
+/// listing in manifest order.
+fn listed_files(plan: &Plan, test_set: &assay_model::TestSet) -> Result<InputRecord, AssessError> {
+    use rayon::prelude::*;
+    let items = test_set
+        .items()
+        .map_err(|e| AssessError::Model(Box::new(e)))?;
+    let digests: Vec<FileDigest> = items
+        .par_iter()
+        .map(|i| {
+            digest::file(&i.path).map_err(|source| AssessError::Io {
+                path: i.path.clone(),
+                source,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut listing = String::new();
+    let mut size = 0;
+    for (item, d) in items.iter().zip(&digests) {
+        listing.push_str(&format!("{}  {}\n", d.sha256, item.id));
+        size += d.size;
+    }
+    let _ = plan;
+    Ok(InputRecord {
+        role: "test images",
+        path: test_set.path().display().to_string(),
+        kind: "files",
+        sha256: digest::sha256_hex(listing.as_bytes()),
+        size,
+        files: Some(items.len() as u64),
+    })
+}
+
 fn seconds(since: Instant) -> f64 {
     (since.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
 }
 
-/// Carry out `plan`.
-pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment, AssessError> {
+/// The name the record gives the predictions a model run writes (in the
+/// record's folder).
+pub const MODEL_PREDICTIONS: &str = "predictions.parquet";
+
+/// Carry out `plan`. A model run writes its predictions to
+/// `workdir/predictions.parquet`.
+pub fn assess(
+    plan: &Plan,
+    workdir: &Path,
+    progress: &mut dyn FnMut(Event),
+) -> Result<Assessment, AssessError> {
     let started_at = rfc3339(SystemTime::now());
     let start = Instant::now();
     let f = &plan.file;
     let mut durations = Durations::default();
+    let mut spec = plan.eval_spec();
+    let mut compare_spec = plan.compare_spec();
+    let mut inputs = Vec::new();
+    let mut stamps = Vec::new();
+
+    let (model_run, model_timing) = match plan.model_run() {
+        Some((model, test_set, settings)) => {
+            progress(Event::Stage("model"));
+            let t = Instant::now();
+            let written = f
+                .model
+                .file
+                .as_ref()
+                .map(|m| m.get_ref().clone())
+                .unwrap_or_default();
+            inputs.push(digest_input(plan, "model", &written, &mut stamps)?);
+            std::fs::create_dir_all(workdir).map_err(|source| AssessError::Io {
+                path: workdir.into(),
+                source,
+            })?;
+            let out = workdir.join(MODEL_PREDICTIONS);
+            let preprocess = plan.preprocess();
+            let mut announced = false;
+            let output = assay_model::run(
+                &model,
+                &test_set,
+                &preprocess,
+                &settings,
+                &out,
+                &mut |done, total| {
+                    if !announced {
+                        progress(Event::Total(total));
+                        announced = true;
+                    }
+                    progress(Event::Rows(done));
+                },
+            )
+            .map_err(|e| AssessError::Model(Box::new(e)))?;
+            let ts = f.test_set.as_ref();
+            let (kind, shown) = match (
+                ts.and_then(|t| t.folder.as_ref()),
+                ts.and_then(|t| t.manifest.as_ref()),
+            ) {
+                (Some(folder), _) => ("folder", folder.get_ref().clone()),
+                (None, Some(m)) => ("manifest", m.get_ref().clone()),
+                (None, None) => ("folder", String::new()),
+            };
+            if kind == "folder" {
+                inputs.push(digest_input(plan, "test set", &shown, &mut stamps)?);
+            } else {
+                inputs.push(digest_input(
+                    plan,
+                    "test-set manifest",
+                    &shown,
+                    &mut stamps,
+                )?);
+                inputs.push(listed_files(plan, &test_set)?);
+            }
+            let d = digest::file(&out).map_err(|source| AssessError::Io {
+                path: out.clone(),
+                source,
+            })?;
+            inputs.push(InputRecord {
+                role: "model predictions",
+                path: MODEL_PREDICTIONS.into(),
+                kind: "file",
+                sha256: d.sha256,
+                size: d.size,
+                files: None,
+            });
+            spec.input = crate::Input::File {
+                path: out.clone(),
+                format: Some(assay_data::Format::Parquet),
+            };
+            plan.fit_to_model(&mut spec, &output.classes);
+            if let Some(c) = compare_spec.as_mut() {
+                c.candidate.input = spec.input.clone();
+                plan.fit_to_model(&mut c.candidate, &output.classes);
+            }
+            durations.model = seconds(t);
+            let record = ModelRunRecord {
+                model: written,
+                input: output.input.clone(),
+                output: output.output.clone(),
+                scores: model.scores,
+                classes: output.classes.clone(),
+                item_shape: output.item_shape.clone(),
+                preprocessing: preprocess,
+                batch_size: output.timing.batch_size,
+                test_set: TestSetRecord {
+                    kind,
+                    path: shown,
+                    items: output.items,
+                    skipped: output.skipped.len() as u64,
+                    skipped_items: output.skipped.clone(),
+                },
+            };
+            (Some(record), Some(output.timing))
+        }
+        None => (None, None),
+    };
 
     progress(Event::Stage("digests"));
     let t = Instant::now();
-    let mut stamps = Vec::new();
-    let mut inputs = Vec::new();
-    for file in &f.data.predictions.get_ref().0 {
+    for file in f.data.predictions.iter().flat_map(|p| &p.get_ref().0) {
         inputs.push(digest_input(plan, "predictions", file, &mut stamps)?);
     }
     if let Some(b) = &f.baseline {
@@ -369,7 +558,6 @@ pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment
 
     progress(Event::Stage("evaluation"));
     let t = Instant::now();
-    let spec = plan.eval_spec();
     if let Some(total) = spec.input.open().ok().and_then(|r| r.row_count()) {
         progress(Event::Total(total));
     }
@@ -381,12 +569,15 @@ pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment
             },
             other => AssessError::Eval(other),
         })?;
-    evaluation.input.paths = f.data.predictions.get_ref().0.clone();
+    evaluation.input.paths = match &f.data.predictions {
+        Some(p) => p.get_ref().0.clone(),
+        None => vec![MODEL_PREDICTIONS.into()],
+    };
     durations.evaluation = seconds(t);
 
     let reported_metrics = reported(plan, &evaluation)?;
 
-    let comparison = match plan.compare_spec() {
+    let comparison = match compare_spec {
         Some(compare) => {
             progress(Event::Stage("comparison"));
             let t = Instant::now();
@@ -408,7 +599,7 @@ pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment
                 }
             }
             let mut r = crate::compare::compare(&compare)?;
-            r.candidate = f.data.predictions.get_ref().0.join(", ");
+            r.candidate = evaluation.input.paths.join(", ");
             if let Some(b) = &f.baseline {
                 r.baseline = b.predictions.get_ref().0.join(", ");
             }
@@ -509,6 +700,7 @@ pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment
         seed: plan.seed(),
         evaluation,
         reported_metrics,
+        model_run,
         comparison,
         leakage,
         verdict,
@@ -519,6 +711,7 @@ pub fn assess(plan: &Plan, progress: &mut dyn FnMut(Event)) -> Result<Assessment
             started_at,
             finished_at: rfc3339(SystemTime::now()),
             seconds: durations,
+            model: model_timing,
         },
     })
 }

@@ -90,6 +90,129 @@ pub struct ModelSection {
     pub developer: Option<String>,
     /// Anything else that identifies it.
     pub description: Option<String>,
+    /// The ONNX file to run on the test set (instead of [data] predictions).
+    #[serde(skip_serializing)]
+    pub file: Option<Spanned<String>>,
+    /// The input that takes the images (default: the only input).
+    #[serde(skip_serializing)]
+    pub input: Option<String>,
+    /// The output holding class scores (default: the first output).
+    #[serde(skip_serializing)]
+    pub output: Option<String>,
+    /// `probabilities` (default) or `logits` (softmax is applied).
+    #[serde(skip_serializing)]
+    pub scores: Option<ScoresName>,
+    /// The classes in the model's output order (default: the test set's
+    /// class folders or labels, sorted).
+    #[serde(skip_serializing)]
+    pub classes: Option<Vec<String>>,
+}
+
+/// What a model output holds.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoresName {
+    /// Probabilities.
+    Probabilities,
+    /// Logits.
+    Logits,
+}
+
+/// What to do with an undecodable image.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OnErrorName {
+    /// Stop with an error.
+    Stop,
+    /// Skip, list and count it.
+    Skip,
+}
+
+/// The test set the model runs on.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TestSetSection {
+    /// An image folder with one sub-folder per class.
+    pub folder: Option<Spanned<String>>,
+    /// Or a manifest table of image paths and labels.
+    pub manifest: Option<Spanned<String>>,
+    /// Manifest: the column of image paths (default `path`).
+    pub path_column: Option<String>,
+    /// Manifest: the column of true classes (default `label`).
+    pub label_column: Option<String>,
+    /// Manifest: columns copied into the predictions as slices.
+    #[serde(default)]
+    pub slices: Vec<String>,
+    /// `stop` (default) or `skip` undecodable images.
+    pub on_error: Option<OnErrorName>,
+}
+
+/// Colour mode, as a plan names it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorName {
+    /// Grey.
+    Gray,
+    /// Red, green, blue.
+    Rgb,
+}
+
+/// Resize filter, as a plan names it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InterpolationName {
+    /// Nearest neighbour.
+    Nearest,
+    /// Bilinear.
+    Bilinear,
+    /// Bicubic (Catmull–Rom).
+    Bicubic,
+    /// Lanczos, window 3.
+    Lanczos3,
+}
+
+/// Tensor layout, as a plan names it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LayoutName {
+    /// Batch, channel, height, width.
+    Nchw,
+    /// Batch, height, width, channel.
+    Nhwc,
+}
+
+/// Tensor element type.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DtypeName {
+    /// 32-bit float (the only one supported).
+    Float32,
+}
+
+/// Image preprocessing.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PreprocessingSection {
+    /// `gray` or `rgb` (default).
+    pub color: Option<ColorName>,
+    /// Resize to [width, height].
+    pub resize: Option<[u32; 2]>,
+    /// Filter of the resize (default `bilinear`).
+    pub interpolation: Option<InterpolationName>,
+    /// Centre crop to [width, height] after the resize.
+    pub center_crop: Option<[u32; 2]>,
+    /// Factor on 0–255 pixel values (default 1/255).
+    pub scale: Option<f32>,
+    /// Per-channel mean (one value, or one per channel).
+    pub mean: Option<Vec<f32>>,
+    /// Per-channel standard deviation.
+    pub std: Option<Vec<f32>>,
+    /// `nchw` (default) or `nhwc`.
+    pub layout: Option<LayoutName>,
+    /// `float32`.
+    pub dtype: Option<DtypeName>,
+    /// Items per model call (default 32).
+    pub batch_size: Option<Spanned<usize>>,
 }
 
 /// File formats a plan can name.
@@ -190,8 +313,9 @@ impl<'de> Deserialize<'de> for Files {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
-    /// The predictions file, or its shards in order, relative to the plan.
-    pub predictions: Spanned<Files>,
+    /// The predictions file, or its shards in order, relative to the plan
+    /// (absent when [model] file names a model to run).
+    pub predictions: Option<Spanned<Files>>,
     /// Its format, when the name does not tell.
     pub format: Option<FormatName>,
     /// Field delimiter of delimited text.
@@ -518,6 +642,10 @@ pub struct PlanFile {
     pub model: ModelSection,
     /// The predictions.
     pub data: DataSection,
+    /// The test set a model runs on.
+    pub test_set: Option<TestSetSection>,
+    /// The preprocessing of its images.
+    pub preprocessing: Option<Spanned<PreprocessingSection>>,
     /// Metric settings.
     #[serde(default)]
     pub evaluation: EvaluationSection,
@@ -633,6 +761,127 @@ impl Plan {
         }
     }
 
+    fn check_test_set(&self) -> Result<(), PlanError> {
+        let f = &self.file;
+        let Some(ts) = &f.test_set else {
+            let span = f.model.file.as_ref().map_or(0..0, |m| m.span());
+            return Err(self.error(
+                span,
+                "a model run needs a [test_set] with folder = \"…\" (one sub-folder per class) or manifest = \"…\"",
+            ));
+        };
+        match (&ts.folder, &ts.manifest) {
+            (Some(folder), None) => {
+                self.existing(folder, "the test-set folder")?;
+            }
+            (None, Some(manifest)) => {
+                self.existing(manifest, "the test-set manifest")?;
+            }
+            (Some(folder), Some(_)) => {
+                return Err(self.error(
+                    folder.span(),
+                    "name either folder or manifest under [test_set], not both",
+                ));
+            }
+            (None, None) => {
+                let span = f.model.file.as_ref().map_or(0..0, |m| m.span());
+                return Err(self.error(
+                    span,
+                    "[test_set] needs folder = \"…\" (one sub-folder per class) or manifest = \"…\"",
+                ));
+            }
+        }
+        if let Some(p) = &f.preprocessing {
+            if let Err(message) = self.preprocess().check() {
+                return Err(self.error(p.span(), &format!("preprocessing: {message}")));
+            }
+            if let Some(b) = &p.get_ref().batch_size
+                && *b.get_ref() == 0
+            {
+                return Err(self.error(b.span(), "batch_size must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The image preprocessing the plan declares.
+    pub fn preprocess(&self) -> assay_model::Preprocess {
+        use assay_model::{Color, Interpolation, Layout, Preprocess};
+        let d = Preprocess::default();
+        let Some(p) = &self.file.preprocessing else {
+            return d;
+        };
+        let p = p.get_ref();
+        Preprocess {
+            color: match p.color {
+                Some(ColorName::Gray) => Color::Gray,
+                Some(ColorName::Rgb) => Color::Rgb,
+                None => d.color,
+            },
+            resize: p.resize,
+            interpolation: match p.interpolation {
+                Some(InterpolationName::Nearest) => Interpolation::Nearest,
+                Some(InterpolationName::Bicubic) => Interpolation::Bicubic,
+                Some(InterpolationName::Lanczos3) => Interpolation::Lanczos3,
+                Some(InterpolationName::Bilinear) | None => Interpolation::Bilinear,
+            },
+            center_crop: p.center_crop,
+            scale: p.scale.unwrap_or(d.scale),
+            mean: p.mean.clone().unwrap_or(d.mean),
+            std: p.std.clone().unwrap_or(d.std),
+            layout: match p.layout {
+                Some(LayoutName::Nhwc) => Layout::Nhwc,
+                _ => Layout::Nchw,
+            },
+        }
+    }
+
+    /// The model run the plan asks for: the model, the test set and the run
+    /// settings (`None` when the plan reads predictions).
+    pub fn model_run(
+        &self,
+    ) -> Option<(
+        assay_model::ModelSpec,
+        assay_model::TestSet,
+        assay_model::RunSettings,
+    )> {
+        let f = &self.file;
+        let file = f.model.file.as_ref()?;
+        let ts = f.test_set.as_ref()?;
+        let spec = assay_model::ModelSpec {
+            path: self.resolve(file.get_ref()),
+            input: f.model.input.clone(),
+            output: f.model.output.clone(),
+            scores: match f.model.scores {
+                Some(ScoresName::Logits) => assay_model::ScoreOutput::Logits,
+                _ => assay_model::ScoreOutput::Probabilities,
+            },
+        };
+        let test_set = match (&ts.folder, &ts.manifest) {
+            (Some(folder), _) => assay_model::TestSet::Folder(self.resolve(folder.get_ref())),
+            (None, Some(m)) => assay_model::TestSet::Manifest {
+                path: self.resolve(m.get_ref()),
+                path_column: ts.path_column.clone().unwrap_or_else(|| "path".into()),
+                label_column: ts.label_column.clone().unwrap_or_else(|| "label".into()),
+                slices: ts.slices.clone(),
+            },
+            (None, None) => return None,
+        };
+        let settings = assay_model::RunSettings {
+            batch_size: f
+                .preprocessing
+                .as_ref()
+                .and_then(|p| p.get_ref().batch_size.as_ref())
+                .map_or(32, |b| *b.get_ref()),
+            on_error: match ts.on_error {
+                Some(OnErrorName::Skip) => assay_model::OnError::Skip,
+                _ => assay_model::OnError::Stop,
+            },
+            classes: f.model.classes.clone(),
+        };
+        Some((spec, test_set, settings))
+    }
+
     /// Every file of a list must exist; the error points at the one that does not.
     fn existing_files(&self, value: &Spanned<Files>, what: &str) -> Result<(), PlanError> {
         let span = value.span();
@@ -681,7 +930,25 @@ impl Plan {
                 ),
             ));
         }
-        self.existing_files(&f.data.predictions, "the predictions file")?;
+        match (&f.data.predictions, &f.model.file) {
+            (Some(p), None) => self.existing_files(p, "the predictions file")?,
+            (None, Some(model)) => {
+                self.existing(model, "the model file")?;
+                self.check_test_set()?;
+            }
+            (Some(p), Some(_)) => {
+                return Err(self.error(
+                    p.span(),
+                    "name either predictions here or a model to run under [model] file, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(self.error(
+                    0..0,
+                    "the plan needs predictions = \"FILE\" under [data], or a model to run: file = \"MODEL.onnx\" under [model] and a [test_set]",
+                ));
+            }
+        }
         if let Some(b) = &f.baseline {
             self.existing_files(&b.predictions, "the baseline predictions file")?;
         }
@@ -893,7 +1160,15 @@ impl Plan {
             (Some(FormatName::Arrow), None) => Some(assay_data::Format::ArrowIpc),
             (None, None) => None,
         };
-        let mut spec = EvalSpec::new(self.input(d.predictions.get_ref(), format));
+        let input = match &d.predictions {
+            Some(p) => self.input(p.get_ref(), format),
+            // A model run writes its predictions here (see `with_predictions`).
+            None => Input::File {
+                path: PathBuf::from("predictions.parquet"),
+                format: Some(assay_data::Format::Parquet),
+            },
+        };
+        let mut spec = EvalSpec::new(input);
         spec.task = d.task.map(|t| match t {
             TaskName::Binary => Task::Binary,
             TaskName::Multiclass => Task::Multiclass,
@@ -998,6 +1273,30 @@ impl Plan {
             };
         }
         spec
+    }
+
+    /// Point an evaluation at a model run's predictions: its classes in
+    /// output order; a binary task (score = the positive class's
+    /// probability) when there are two classes and the plan names the
+    /// positive one, or when it says task = "binary".
+    pub fn fit_to_model(&self, spec: &mut EvalSpec, classes: &[String]) {
+        let d = &self.file.data;
+        let binary = d.task == Some(TaskName::Binary)
+            || (d.task.is_none() && classes.len() == 2 && d.positive.is_some());
+        if binary {
+            let positive = d
+                .positive
+                .clone()
+                .unwrap_or_else(|| classes.last().cloned().unwrap_or_default());
+            spec.task = Some(Task::Binary);
+            spec.columns.score = Some(format!("prob_{positive}"));
+            spec.columns.prediction = Some("pred".into());
+            spec.positive = Some(positive);
+        } else {
+            spec.task = Some(Task::Multiclass);
+            spec.classes = Some(classes.to_vec());
+        }
+        spec.columns.truth = Some("label".into());
     }
 
     /// The baseline comparison the plan asks for, if any.

@@ -80,7 +80,7 @@ pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let bar = progress_bar(options.quiet);
-    let assessment = assay_plan::assessment::assess(&plan, &mut |event| match event {
+    let assessment = assay_plan::assessment::assess(&plan, options.out, &mut |event| match event {
         Event::Stage(stage) => {
             bar.reset();
             bar.set_length(0);
@@ -171,6 +171,38 @@ pub fn summary(a: &Assessment) -> String {
         id.lab.name,
         id.standard
     );
+    if let (Some(m), Some(t)) = (&a.model_run, &a.run.model) {
+        let _ = writeln!(
+            out,
+            "Model {} on {} ({}): {} items scored, {} skipped; input '{}' {:?}, output '{}' ({})",
+            m.model,
+            m.test_set.path,
+            m.test_set.kind,
+            m.test_set.items,
+            m.test_set.skipped,
+            m.input,
+            m.item_shape,
+            m.output,
+            match m.scores {
+                assay_model::ScoreOutput::Probabilities => "probabilities",
+                assay_model::ScoreOutput::Logits => "logits, softmax applied",
+            }
+        );
+        for s in m.test_set.skipped_items.iter().take(10) {
+            let _ = writeln!(out, "  skipped {}: {}", s.id, s.reason);
+        }
+        let _ = writeln!(
+            out,
+            "  {:.0} items/s ({:.0} items/s of model time); per item p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms; batch size {}, {} threads\n",
+            t.throughput,
+            t.inference_throughput,
+            t.item_latency_ms.p50,
+            t.item_latency_ms.p95,
+            t.item_latency_ms.p99,
+            t.batch_size,
+            t.threads
+        );
+    }
     out.push_str(&crate::table::render(&a.evaluation));
     if let Some(c) = &a.comparison {
         out.push('\n');

@@ -552,3 +552,177 @@ fn missing_plan_is_an_input_error() {
         stderr(&out)
     );
 }
+
+/// A folder with the bundled model plan, model, manifest and test images.
+fn model_planned() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/model");
+    copy_tree(&src, dir.path());
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_plan_runs_the_model_and_records_it() {
+    let dir = model_planned();
+    let d = dir.path();
+    let out = run(d, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("899 items scored, 0 skipped"), "{text}");
+    let (_, r) = record(d);
+    assert_valid(&r);
+    let m = &r["model_run"];
+    assert_eq!(m["test_set"]["items"], 899);
+    assert_eq!(m["scores"], "logits");
+    assert_eq!(m["item_shape"], serde_json::json!([1, 8, 8]));
+    let timing = &r["run"]["model"];
+    assert!(timing["throughput"].as_f64().unwrap() > 0.0);
+    assert!(
+        timing["item_latency_ms"]["p99"].as_f64().unwrap()
+            >= timing["item_latency_ms"]["p50"].as_f64().unwrap()
+    );
+    let role = |role: &str| -> Value {
+        r["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["role"] == role)
+            .unwrap_or_else(|| panic!("no input {role}"))
+            .clone()
+    };
+    assert_eq!(role("model")["sha256"], sha256sum(&d.join("digits.onnx")));
+    assert_eq!(role("test images")["files"], 899);
+    assert_eq!(
+        role("model predictions")["sha256"],
+        sha256sum(&d.join("out/predictions.parquet"))
+    );
+    // Accuracy from onnxruntime's recorded probabilities (argmax against the
+    // class folder of each image) equals the assessed accuracy.
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("digits_onnxruntime.json")).unwrap())
+            .unwrap();
+    let items = reference["items"].as_array().unwrap();
+    let correct = items
+        .iter()
+        .filter(|i| {
+            let p: Vec<f64> = i["probabilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            let best = (0..p.len()).fold(0, |b, j| if p[j] > p[b] { j } else { b });
+            let class = i["path"].as_str().unwrap().split('/').nth(2).unwrap();
+            best.to_string() == class
+        })
+        .count();
+    let accuracy = r["evaluation"]["metrics"]["accuracy"]["value"]
+        .as_f64()
+        .unwrap();
+    assert!((accuracy - correct as f64 / items.len() as f64).abs() < 1e-12);
+    assert_eq!(
+        r["evaluation"]["slices"]["slicings"],
+        serde_json::json!([["ink"]])
+    );
+    assert_eq!(r["verdict"]["overall"], "pass");
+    // Re-running gives the same record outside /run, predictions included.
+    let (_, ra) = record(d);
+    let again = run(d, &["--quiet"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let (_, rb) = record(d);
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v.as_object_mut().unwrap().remove("run");
+        assay_plan::canonical::to_string(&v)
+    };
+    assert_eq!(strip(&ra), strip(&rb));
+}
+
+#[test]
+fn undecodable_images_stop_the_run_or_are_counted() {
+    let dir = model_planned();
+    let d = dir.path();
+    std::fs::write(
+        d.join("digits/test/3/0000_broken.png"),
+        b"\x89PNG\r\n\x1a\nnope",
+    )
+    .unwrap();
+    let manifest = d.join("digits_test_manifest.csv");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("digits/test/3/0000_broken.png,3,light\n");
+    std::fs::write(&manifest, text).unwrap();
+    let out = run(d, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("0000_broken.png: cannot decode the image"),
+        "{}",
+        stderr(&out)
+    );
+    edit(d, "on_error = \"stop\"", "on_error = \"skip\"");
+    let out = run(d, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("899 items scored, 1 skipped"));
+    let (_, r) = record(d);
+    assert_valid(&r);
+    assert_eq!(r["model_run"]["test_set"]["skipped"], 1);
+    assert_eq!(
+        r["model_run"]["test_set"]["skipped_items"][0]["id"],
+        "digits/test/3/0000_broken.png"
+    );
+    assert_eq!(r["evaluation"]["n"], 899);
+}
+
+fn model_plan_error(from: &str, to: &str) -> String {
+    let dir = model_planned();
+    edit(dir.path(), from, to);
+    let out = run(dir.path(), &["--quiet"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    stderr(&out)
+}
+
+#[test]
+fn model_plan_errors() {
+    let e = model_plan_error(
+        "id_column = \"id\"",
+        "predictions = \"digits_test_manifest.csv\"",
+    );
+    assert!(e.contains("name either predictions here or a model"), "{e}");
+    let e = model_plan_error("manifest = \"digits_test_manifest.csv\"", "# no test set");
+    assert!(e.contains("[test_set] needs folder"), "{e}");
+    let e = model_plan_error("mean = [0.5]", "mean = [0.5, 0.5]");
+    assert!(
+        e.contains("preprocessing: mean needs 1 value for 1 channel, not 2")
+            && e.contains("[preprocessing]"),
+        "{e}"
+    );
+    let e = model_plan_error("batch_size = 32", "batch_size = 0");
+    assert!(e.contains("batch_size must be at least 1"), "{e}");
+    let e = model_plan_error("resize = [8, 8]", "resize = [16, 16]");
+    assert!(
+        e.contains("[N, 1, 8, 8]") && e.contains("[N, 1, 16, 16]"),
+        "{e}"
+    );
+    let e = model_plan_error("file = \"digits.onnx\"", "file = \"digits2.onnx\"");
+    assert!(
+        e.contains("the model file 'digits2.onnx' does not exist"),
+        "{e}"
+    );
+    let e = model_plan_error("\"8\", \"9\"]", "\"8\"]");
+    assert!(
+        e.contains("label '9'") && e.contains("not one of the model's classes"),
+        "{e}"
+    );
+}
