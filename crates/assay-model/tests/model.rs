@@ -181,8 +181,7 @@ fn run_err(
         &dir.path().join("p.parquet"),
         &mut |_, _| {},
     )
-    .err()
-    .expect("the run fails");
+    .expect_err("the run fails");
     e.to_string()
 }
 
