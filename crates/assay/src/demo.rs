@@ -1,29 +1,24 @@
-//! `assay demo`: the whole pipeline, as far as it is built, on the bundled
-//! real data (predictions of simple models on scikit-learn's breast cancer and
-//! digits data sets, made by `tools/demo/make_demo.py`).
-//!
-//! It writes the bundled test plan and its data (what `assay init` writes),
-//! carries the plan out into an assessment record, and evaluates the
-//! multi-class digits model as a second example.
+//! `assay demo`: the whole pipeline, as far as it is built, on bundled real
+//! data: first a test plan on a model's predictions (a logistic regression on
+//! scikit-learn's breast cancer data, with slices, criteria, a baseline and a
+//! leakage check), then a test plan that runs an ONNX model (a perceptron on
+//! scikit-learn's handwritten digits) on its test images.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use assay_plan::{EvalSpec, Input};
 
-const DIGITS: &[u8] = include_bytes!("../../../data/demo/digits.csv");
-
-/// Run the demo in `out`.
-pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create the folder {}", out.display()))?;
-    let plan = crate::plan::init(out, true)?;
-    let results = out.join("results");
-    println!(
-        "== Test plan {} (breast cancer classifier, held-out half)\n",
-        plan.display()
-    );
+fn run_plan(
+    dir: &Path,
+    model: bool,
+    title: &str,
+) -> anyhow::Result<(ExitCode, std::path::PathBuf)> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let plan = crate::plan::init(dir, true, model)?;
+    let results = dir.join("results");
+    println!("== {title}: test plan {}\n", plan.display());
     let code = crate::plan::run(&crate::plan::RunOptions {
         plan: &plan,
         out: &results,
@@ -31,24 +26,33 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         check_only: false,
         json: false,
     })?;
+    Ok((code, results.join("assessment.json")))
+}
 
-    let digits = out.join("data/digits.csv");
-    std::fs::write(&digits, DIGITS)
-        .with_context(|| format!("cannot write {}", digits.display()))?;
-    let spec = EvalSpec::new(Input::File {
-        path: digits.clone(),
-        format: None,
-    });
-    let result = assay_plan::evaluate(&spec, &mut |_| {})?;
-    let json = results.join("digits.result.json");
-    std::fs::write(&json, result.to_json() + "\n")
-        .with_context(|| format!("cannot write {}", json.display()))?;
-    println!("\n== Handwritten digits (8×8), logistic regression, held-out half (multi-class)\n");
-    print!("{}", crate::table::render(&result));
-    println!("\nresult: {}", json.display());
+/// Run the demo in `out`.
+pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
+    let (first, first_record) = run_plan(
+        out,
+        false,
+        "Breast cancer classifier, its predictions on the held-out half",
+    )?;
+    println!();
+    let (second, second_record) = run_plan(
+        &out.join("model"),
+        true,
+        "Handwritten digit classifier (ONNX), run by assay on the test images",
+    )?;
     println!(
-        "\nThe test plan's assessment record: {}",
-        results.join("assessment.json").display()
+        "\nThe test plans' assessment records: {}",
+        first_record.display()
     );
-    Ok(code)
+    println!(
+        "                                    {}",
+        second_record.display()
+    );
+    Ok(if first == ExitCode::SUCCESS {
+        second
+    } else {
+        first
+    })
 }

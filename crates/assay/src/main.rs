@@ -60,6 +60,9 @@ struct InitArgs {
     /// Overwrite an existing assay.toml
     #[arg(long)]
     force: bool,
+    /// Write the plan that runs the bundled ONNX model on its test images instead
+    #[arg(long)]
+    model: bool,
 }
 
 #[derive(Args)]
@@ -450,7 +453,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::PlanSize(args) => plan_size(&args),
         Command::Compare(args) => compare(&args),
         Command::Init(args) => {
-            let plan = plan::init(&args.dir, args.force)?;
+            let plan = plan::init(&args.dir, args.force, args.model)?;
             println!(
                 "wrote {} and its data; run it with: assay run {} --out {}",
                 plan.display(),

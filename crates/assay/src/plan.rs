@@ -32,8 +32,12 @@ pub const PLAN_FILES: [(&str, &[u8]); 4] = [
     ),
 ];
 
-/// Write the bundled plan as `dir/assay.toml` and its data under `dir/data`.
-pub fn init(dir: &Path, force: bool) -> anyhow::Result<PathBuf> {
+include!(concat!(env!("OUT_DIR"), "/model_files.rs"));
+
+/// Write the bundled plan as `dir/assay.toml` and its data under `dir/data`;
+/// with `model`, the plan that runs the bundled ONNX model on its test
+/// images, with the model and the images.
+pub fn init(dir: &Path, force: bool, model: bool) -> anyhow::Result<PathBuf> {
     let plan = dir.join("assay.toml");
     if plan.exists() && !force {
         anyhow::bail!(
@@ -41,7 +45,14 @@ pub fn init(dir: &Path, force: bool) -> anyhow::Result<PathBuf> {
             plan.display()
         );
     }
-    for (name, bytes) in PLAN_FILES {
+    let files: Vec<(&str, &[u8])> = if model {
+        MODEL_FILES.to_vec()
+    } else {
+        let mut f = PLAN_FILES.to_vec();
+        f.push(("assay.toml", PLAN.as_bytes()));
+        f
+    };
+    for (name, bytes) in files {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -49,7 +60,6 @@ pub fn init(dir: &Path, force: bool) -> anyhow::Result<PathBuf> {
         }
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    std::fs::write(&plan, PLAN).with_context(|| format!("cannot write {}", plan.display()))?;
     Ok(plan)
 }
 
