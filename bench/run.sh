@@ -4,7 +4,7 @@
 #
 #   bench/run.sh                 # everything (about 30 minutes on 2 cores)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
-#   (sections: binary, multiclass, binned, intervals, record)
+#   (sections: binary, multiclass, binned, intervals, record, model)
 #
 # Needs: the Rust toolchain, and Python with tools/requirements.txt installed
 # (PY, default .venv/bin/python). Writes bench/out/*.tsv and prints medians.
@@ -139,6 +139,15 @@ TOML
   measure assay-leakage-1m $ASSAY run "$OUT/leakage.toml" --out "$OUT/leakage" --quiet
   measure python-leakage-1m $PY bench/leakage.py "$DATA/train_manifest_1m.csv" "$DATA/test_manifest_1m.csv"
   $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  assay found", r["leakage"]["leaked"], "leaked items; python:", open(sys.argv[2]).read().strip())' "$OUT/leakage/assessment.json" "$OUT/.stdout"
+fi
+
+if [[ $WHICH == all || $WHICH == model ]]; then
+  echo "model throughput: tract (as assay run uses it) against onnxruntime, same model, batch size and thread count"
+  [[ -f $DATA/resnet18_like.onnx ]] || $PY bench/resnet.py "$DATA/resnet18_like.onnx"
+  for spec in "data/model/digits.onnx 1 8 8 32 200000" "$DATA/resnet18_like.onnx 3 224 224 8 64" "$DATA/resnet18_like.onnx 3 224 224 1 32"; do
+    target/release/bench-model $spec | sed 's/^/  /'
+    $PY bench/model_ort.py $spec 2>/dev/null | sed 's/^/  /'
+  done
 fi
 
 echo
