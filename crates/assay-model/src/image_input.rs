@@ -158,13 +158,7 @@ impl Preprocess {
     /// Decode and preprocess one image file into `out` (appended), returning
     /// its (height, width) after preprocessing.
     pub fn load(&self, path: &Path, out: &mut Vec<f32>) -> Result<(u32, u32), String> {
-        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-        let img = image::ImageReader::new(std::io::Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| e.to_string())?
-            .decode()
-            .map_err(|e| e.to_string())?;
-        Ok(self.apply(&img, out))
+        Ok(self.apply(&decode(path)?, out))
     }
 
     /// Preprocess a decoded image into `out` (appended); returns (height, width).
@@ -212,6 +206,16 @@ impl Preprocess {
         }
         (h as u32, w as u32)
     }
+}
+
+/// Decode an image file (PNG, JPEG or BMP, told by its content).
+pub fn decode(path: &Path) -> Result<DynamicImage, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?
+        .decode()
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

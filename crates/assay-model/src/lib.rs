@@ -19,6 +19,7 @@
 mod error;
 mod image_input;
 mod onnx;
+mod perturb;
 mod predictions;
 mod run;
 mod testset;
@@ -26,5 +27,6 @@ mod testset;
 pub use error::ModelError;
 pub use image_input::{Color, Interpolation, Layout, Preprocess};
 pub use onnx::{Model, ModelSpec, ScoreOutput};
+pub use perturb::{Perturb, Perturbation};
 pub use run::{OnError, RunOutput, RunSettings, Skipped, Timing, run};
 pub use testset::{Item, TestSet};

@@ -33,6 +33,8 @@ pub struct RunSettings {
     /// The model's classes in output order (default: the test set's class
     /// folders or labels, sorted, as torchvision's ImageFolder numbers them).
     pub classes: Option<Vec<String>>,
+    /// A perturbation applied to every image after decoding (robustness runs).
+    pub perturbation: Option<crate::Perturb>,
 }
 
 impl Default for RunSettings {
@@ -41,6 +43,7 @@ impl Default for RunSettings {
             batch_size: 32,
             on_error: OnError::Stop,
             classes: None,
+            perturbation: None,
         }
     }
 }
@@ -204,7 +207,7 @@ pub fn run(
                 run_batch(
                     &model,
                     preprocess,
-                    settings.on_error,
+                    settings,
                     batch,
                     offset,
                     per_item,
@@ -313,7 +316,7 @@ fn image_size(
 fn run_batch(
     model: &Model,
     preprocess: &Preprocess,
-    on_error: OnError,
+    settings: &RunSettings,
     batch: &[Item],
     offset: usize,
     per_item: usize,
@@ -326,7 +329,13 @@ fn run_batch(
     for (j, item) in batch.iter().enumerate() {
         let t = Instant::now();
         let before = data.len();
-        let result = preprocess.load(&item.path, &mut data).and_then(|got| {
+        let on_error = settings.on_error;
+        let loaded =
+            crate::image_input::decode(&item.path).map(|img| match &settings.perturbation {
+                Some(p) => preprocess.apply(&p.apply(&img, offset + j), &mut data),
+                None => preprocess.apply(&img, &mut data),
+            });
+        let result = loaded.and_then(|got| {
             if got == size {
                 Ok(())
             } else {

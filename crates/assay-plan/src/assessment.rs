@@ -184,6 +184,8 @@ pub struct Durations {
     pub evaluation: f64,
     /// Baseline comparison.
     pub comparison: f64,
+    /// Robustness runs.
+    pub robustness: f64,
     /// Leakage check.
     pub leakage: f64,
     /// Everything.
@@ -267,6 +269,8 @@ pub struct Assessment {
     pub model_run: Option<ModelRunRecord>,
     /// The baseline comparison.
     pub comparison: Option<CompareResult>,
+    /// Robustness runs (ISO/IEC TR 24029-1), when the plan asks for them.
+    pub robustness: Option<RobustnessRecord>,
     /// The leakage check.
     pub leakage: Option<LeakageReport>,
     /// The overall verdict.
@@ -369,6 +373,220 @@ fn digest_input(
             files: None,
         })
     }
+}
+
+/// One perturbation at one severity.
+#[derive(Debug, Clone, Serialize)]
+pub struct RobustnessCondition {
+    /// The perturbation.
+    pub perturbation: &'static str,
+    /// Severity 1–5.
+    pub severity: u8,
+    /// Its parameter.
+    pub parameter: f64,
+    /// What the parameter means.
+    pub unit: &'static str,
+    /// Items scored.
+    pub items: u64,
+    /// Items skipped.
+    pub skipped: u64,
+    /// Each reported metric on the perturbed images, `METRIC_drop` (clean
+    /// − perturbed, paired bootstrap interval) and `flip_rate` (share of
+    /// items whose prediction changed, Wilson interval).
+    pub metrics: assay_metrics::MetricSet,
+    /// McNemar's test, clean against perturbed correctness.
+    pub mcnemar: assay_stats::compare::McNemar,
+}
+
+/// The robustness assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct RobustnessRecord {
+    /// Seed of the perturbations' random streams.
+    pub seed: u64,
+    /// The metrics reported per condition.
+    pub metrics: Vec<String>,
+    /// Every condition.
+    pub conditions: Vec<RobustnessCondition>,
+    /// The robustness criteria's verdicts.
+    pub criteria: Vec<crate::criteria::Judgement>,
+}
+
+type ModelParts<'a> = (
+    &'a assay_model::ModelSpec,
+    &'a assay_model::TestSet,
+    &'a assay_model::RunSettings,
+);
+
+/// Run the model on every perturbed copy of the test set and compare each
+/// run with the clean one, item by item.
+fn robustness(
+    plan: &Plan,
+    workdir: &Path,
+    clean: &crate::EvalSpec,
+    (model, test_set, settings): ModelParts<'_>,
+    (kinds, severities, metrics): (&[assay_model::Perturbation], &[u8], &[String]),
+    progress: &mut dyn FnMut(Event),
+) -> Result<RobustnessRecord, AssessError> {
+    use assay_metrics::MetricValue;
+    let dir = workdir.join("robustness");
+    std::fs::create_dir_all(&dir).map_err(|source| AssessError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let clean_path = workdir.join(MODEL_PREDICTIONS);
+    let preprocess = plan.preprocess();
+    let level = clean.intervals.as_ref().map_or(0.95, |i| i.level);
+    let mut conditions = Vec::new();
+    for &kind in kinds {
+        for &severity in severities {
+            let out = dir.join(format!("{}-{severity}.parquet", kind.name()));
+            let run_settings = assay_model::RunSettings {
+                perturbation: Some(assay_model::Perturb {
+                    kind,
+                    severity,
+                    seed: plan.seed(),
+                }),
+                ..settings.clone()
+            };
+            let mut announced = false;
+            let output = assay_model::run(
+                model,
+                test_set,
+                &preprocess,
+                &run_settings,
+                &out,
+                &mut |done, total| {
+                    if !announced {
+                        progress(Event::Total(total));
+                        announced = true;
+                    }
+                    progress(Event::Rows(done));
+                },
+            )
+            .map_err(|e| AssessError::Model(Box::new(e)))?;
+            let mut spec = clean.clone();
+            spec.input = crate::Input::File {
+                path: out.clone(),
+                format: Some(assay_data::Format::Parquet),
+            };
+            spec.slices = None;
+            spec.criteria.clear();
+            let result = crate::evaluate(&spec, &mut |_| {})?;
+            let compare = crate::compare::CompareSpec {
+                candidate: spec.clone(),
+                baseline: crate::Input::File {
+                    path: clean_path.clone(),
+                    format: Some(assay_data::Format::Parquet),
+                },
+                id_column: "id".into(),
+                margin: 0.0,
+                primary: metrics
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "accuracy".into()),
+                hypothesis: crate::compare::Hypothesis::NonInferiority,
+            };
+            let paired = crate::compare::compare(&compare)?;
+            let mut set = assay_metrics::MetricSet::new();
+            for m in metrics {
+                if let Some(v) = result.metrics.get(m) {
+                    set.insert(m.clone(), v.clone());
+                }
+                if let Some(d) = paired.differences.iter().find(|d| d.metric == *m) {
+                    let mut drop = match d.difference {
+                        Some(x) => MetricValue::defined(-x),
+                        None => {
+                            MetricValue::undefined("the metric is undefined on one of the runs")
+                        }
+                    };
+                    drop.ci = d.interval.as_ref().map(|i| assay_metrics::value::Interval {
+                        low: -i.high,
+                        high: -i.low,
+                        level: i.level,
+                        method: i.method,
+                    });
+                    set.insert(format!("{m}_drop"), drop);
+                }
+            }
+            let (flips, n) = flips(&clean_path, &out)?;
+            let mut flip = MetricValue::ratio(flips as f64, n as f64, "there are no items");
+            flip.ci = assay_stats::proportion::wilson(flips as f64, n as f64, level);
+            set.insert("flip_rate", flip);
+            conditions.push(RobustnessCondition {
+                perturbation: kind.name(),
+                severity,
+                parameter: kind.parameter(severity),
+                unit: kind.unit(),
+                items: output.items,
+                skipped: output.skipped.len() as u64,
+                metrics: set,
+                mcnemar: paired.mcnemar,
+            });
+        }
+    }
+    let rule = clean.decision_rule;
+    let criteria = plan
+        .criteria()
+        .iter()
+        .filter(|(c, _)| c.metric.starts_with("robustness."))
+        .map(|(c, _)| {
+            let parts: Vec<&str> = c.metric.splitn(4, '.').collect();
+            let metric = match parts.as_slice() {
+                ["robustness", p, s, m] => conditions
+                    .iter()
+                    .find(|x| x.perturbation == *p && x.severity.to_string() == *s)
+                    .and_then(|x| x.metrics.get(m)),
+                _ => None,
+            };
+            crate::criteria::judge_metric(c, metric, rule)
+        })
+        .collect();
+    Ok(RobustnessRecord {
+        seed: plan.seed(),
+        metrics: metrics.to_vec(),
+        conditions,
+        criteria,
+    })
+}
+
+/// Items whose predicted class differs between two prediction files of the
+/// same items in the same order, and the items compared.
+fn flips(a: &Path, b: &Path) -> Result<(u64, u64), AssessError> {
+    let read = |path: &Path| -> Result<Vec<(String, String)>, AssessError> {
+        let requests = [
+            assay_data::Request::new("id", assay_data::Kind::Label),
+            assay_data::Request::new("pred", assay_data::Kind::Label),
+        ];
+        let mut out = Vec::new();
+        let reader = assay_data::open(path, None).map_err(EvalError::from)?;
+        for batch in reader
+            .select(&requests, assay_data::DEFAULT_BATCH_ROWS)
+            .map_err(EvalError::from)?
+        {
+            let batch = batch.map_err(EvalError::from)?;
+            if let (assay_data::Column::Label(ids), assay_data::Column::Label(preds)) =
+                (&batch.columns[0], &batch.columns[1])
+            {
+                out.extend(
+                    ids.iter()
+                        .zip(preds)
+                        .map(|(i, p)| (i.to_string(), p.to_string())),
+                );
+            }
+        }
+        Ok(out)
+    };
+    let clean: std::collections::HashMap<String, String> = read(a)?.into_iter().collect();
+    let perturbed = read(b)?;
+    let mut n = 0;
+    let mut flips = 0;
+    for (id, p) in &perturbed {
+        if let Some(c) = clean.get(id) {
+            n += 1;
+            flips += u64::from(c != p);
+        }
+    }
+    Ok((flips, n))
 }
 
 /// The images a manifest lists, as one input: SHA-256 of their `sha256sum`
@@ -634,7 +852,29 @@ pub fn assess(
         }
     }
 
-    let judgements = evaluation.criteria.as_deref().unwrap_or(&[]);
+    let robustness = match (plan.robustness(), plan.model_run()) {
+        (Some((kinds, severities, metrics)), Some((model, test_set, settings))) => {
+            progress(Event::Stage("robustness"));
+            let t = Instant::now();
+            let r = robustness(
+                plan,
+                workdir,
+                &spec,
+                (&model, &test_set, &settings),
+                (&kinds, &severities, &metrics),
+                progress,
+            )?;
+            durations.robustness = seconds(t);
+            Some(r)
+        }
+        _ => None,
+    };
+
+    let mut judgements: Vec<crate::criteria::Judgement> =
+        evaluation.criteria.clone().unwrap_or_default();
+    if let Some(r) = &robustness {
+        judgements.extend(r.criteria.iter().cloned());
+    }
     let criteria_met = judgements.iter().filter(|j| j.passed).count();
     let baseline_verdict = comparison.as_ref().map(|c| c.verdict);
     let judged = !judgements.is_empty() || baseline_verdict.is_some();
@@ -667,7 +907,15 @@ pub fn assess(
             statement: statement.map(str::to_owned),
         })
         .collect();
-    let warnings = warnings(&evaluation, leakage.as_ref(), &disclosures);
+    let mut warnings = warnings(&evaluation, leakage.as_ref(), &disclosures);
+    for j in robustness.iter().flat_map(|r| &r.criteria) {
+        if let Some(reason) = &j.reason {
+            warnings.push(Warning {
+                code: "criterion-not-judged",
+                message: format!("criterion \"{}\": {reason}", j.criterion.expression),
+            });
+        }
+    }
     let plan_bytes = plan.source.as_bytes();
     durations.total = seconds(start);
     Ok(Assessment {
@@ -702,6 +950,7 @@ pub fn assess(
         reported_metrics,
         model_run,
         comparison,
+        robustness,
         leakage,
         verdict,
         disclosures,

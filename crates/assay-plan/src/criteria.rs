@@ -278,6 +278,16 @@ pub fn judge(criterion: &Criterion, result: &EvalResult, rule: DecisionRule) -> 
             .and_then(|t| t.get(class))
             .and_then(|s| s.get(&criterion.metric)),
     };
+    judge_metric(criterion, metric, rule)
+}
+
+/// Judge a criterion against a metric value found elsewhere (e.g. a
+/// robustness result).
+pub fn judge_metric(
+    criterion: &Criterion,
+    metric: Option<&assay_metrics::MetricValue>,
+    rule: DecisionRule,
+) -> Judgement {
     let value = metric.and_then(|m| m.value);
     let ci = metric.and_then(|m| m.ci.as_ref());
     let higher = criterion.comparison.higher_is_better();

@@ -508,6 +508,20 @@ pub struct LeakageSection {
     pub test: Spanned<String>,
 }
 
+/// The empirical robustness assessment (ISO/IEC TR 24029-1): the model run
+/// again on perturbed copies of the test images.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RobustnessSection {
+    /// Perturbations (default all: noise, blur, brightness, contrast, jpeg,
+    /// occlusion, rotation).
+    pub perturbations: Option<Vec<Spanned<String>>>,
+    /// Severities 1–5 (default all).
+    pub severities: Option<Vec<Spanned<u8>>>,
+    /// Metrics whose value and drop are reported (default: accuracy).
+    pub metrics: Option<Vec<Spanned<String>>>,
+}
+
 /// The 4213 clause 5.3 control criteria, each a statement by the lab.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -660,6 +674,8 @@ pub struct PlanFile {
     pub baseline: Option<BaselineSection>,
     /// The leakage check.
     pub leakage: Option<LeakageSection>,
+    /// Robustness runs.
+    pub robustness: Option<RobustnessSection>,
     /// The clause 5.3 disclosures.
     #[serde(default)]
     pub disclosures: Disclosures,
@@ -804,6 +820,117 @@ impl Plan {
         Ok(())
     }
 
+    /// The robustness conditions (perturbation × severity) and metrics the
+    /// plan asks for, checked.
+    pub fn robustness(&self) -> Option<(Vec<assay_model::Perturbation>, Vec<u8>, Vec<String>)> {
+        let r = self.file.robustness.as_ref()?;
+        let kinds = match &r.perturbations {
+            Some(list) => list
+                .iter()
+                .filter_map(|p| assay_model::Perturbation::from_name(p.get_ref()))
+                .collect(),
+            None => assay_model::Perturbation::ALL.to_vec(),
+        };
+        let severities = match &r.severities {
+            Some(list) => list.iter().map(|s| *s.get_ref()).collect(),
+            None => vec![1, 2, 3, 4, 5],
+        };
+        let metrics = match &r.metrics {
+            Some(list) => list.iter().map(|m| m.get_ref().clone()).collect(),
+            None => vec!["accuracy".to_owned()],
+        };
+        Some((kinds, severities, metrics))
+    }
+
+    fn check_robustness(&self) -> Result<(), PlanError> {
+        let f = &self.file;
+        let Some(r) = &f.robustness else {
+            if let Some(c) = &f.criteria
+                && let Some(e) = c
+                    .require
+                    .iter()
+                    .find(|e| is_robustness_criterion(e.get_ref()))
+            {
+                return Err(self.error(
+                    e.span(),
+                    "a robustness criterion needs a [robustness] section (and a model to run)",
+                ));
+            }
+            return Ok(());
+        };
+        if f.model.file.is_none() {
+            return Err(self.error(
+                0..0,
+                "[robustness] runs the model on perturbed images: name the model under [model] file",
+            ));
+        }
+        for p in r.perturbations.iter().flatten() {
+            if assay_model::Perturbation::from_name(p.get_ref()).is_none() {
+                let names: Vec<&str> = assay_model::Perturbation::ALL
+                    .iter()
+                    .map(|p| p.name())
+                    .collect();
+                return Err(self.error(
+                    p.span(),
+                    &format!(
+                        "unknown perturbation '{}'; there are: {}",
+                        p.get_ref(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+        for s in r.severities.iter().flatten() {
+            if !(1..=5).contains(s.get_ref()) {
+                return Err(self.error(s.span(), "severities run from 1 to 5"));
+            }
+        }
+        for m in r.metrics.iter().flatten() {
+            if !crate::compare::all_metric_ids().contains(&m.get_ref().as_str()) {
+                return Err(self.error(
+                    m.span(),
+                    &format!(
+                        "robustness reports metrics the paired comparison has: {}",
+                        crate::compare::all_metric_ids().join(", ")
+                    ),
+                ));
+            }
+        }
+        let (kinds, severities, metrics) = self.robustness().unwrap_or_default();
+        for (c, span) in &self.criteria {
+            let Some(rest) = c.metric.strip_prefix("robustness.") else {
+                continue;
+            };
+            let parts: Vec<&str> = rest.splitn(3, '.').collect();
+            let ok = match parts.as_slice() {
+                [p, s, m] => {
+                    let kind = assay_model::Perturbation::from_name(p);
+                    let sev = s.parse::<u8>().ok();
+                    let metric_ok = *m == "flip_rate"
+                        || metrics.iter().any(|x| x == m || format!("{x}_drop") == *m);
+                    kind.is_some_and(|k| kinds.contains(&k))
+                        && sev.is_some_and(|s| severities.contains(&s))
+                        && metric_ok
+                }
+                _ => false,
+            };
+            if !ok {
+                let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                return Err(self.error(
+                    span.clone(),
+                    &format!(
+                        "criterion {:?}: a robustness criterion reads robustness.PERTURBATION.SEVERITY.METRIC with a perturbation of [robustness] ({}), a severity of it ({}) and METRIC one of {}, METRIC_drop or flip_rate",
+                        c.expression,
+                        names.join(", "),
+                        severities.iter().map(u8::to_string).collect::<Vec<_>>().join(", "),
+                        metrics.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The image preprocessing the plan declares.
     pub fn preprocess(&self) -> assay_model::Preprocess {
         use assay_model::{Color, Interpolation, Layout, Preprocess};
@@ -878,6 +1005,7 @@ impl Plan {
                 _ => assay_model::OnError::Stop,
             },
             classes: f.model.classes.clone(),
+            perturbation: None,
         };
         Some((spec, test_set, settings))
     }
@@ -1009,6 +1137,7 @@ impl Plan {
             }
         }
         self.criteria = criteria;
+        self.check_robustness()?;
         Ok(())
     }
 
@@ -1266,7 +1395,12 @@ impl Plan {
             spec.slices = Some(settings);
         }
         if let Some(c) = &f.criteria {
-            spec.criteria = c.require.iter().map(|r| r.get_ref().clone()).collect();
+            spec.criteria = c
+                .require
+                .iter()
+                .map(|r| r.get_ref().clone())
+                .filter(|r| !is_robustness_criterion(r))
+                .collect();
             spec.decision_rule = match c.decision_rule {
                 Some(RuleName::Simple) => DecisionRule::Simple,
                 _ => DecisionRule::Guarded,
@@ -1326,6 +1460,11 @@ impl Plan {
             },
         })
     }
+}
+
+/// Whether a criterion is about a robustness run (`robustness.noise.3.…`).
+pub fn is_robustness_criterion(expression: &str) -> bool {
+    expression.trim_start().starts_with("robustness.")
 }
 
 /// The span of `inner` (a byte range of the string's value) inside the plan,

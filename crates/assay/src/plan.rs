@@ -218,6 +218,54 @@ pub fn summary(a: &Assessment) -> String {
         out.push('\n');
         out.push_str(&crate::table::render_compare(c));
     }
+    if let Some(r) = &a.robustness {
+        let _ = writeln!(
+            out,
+            "\nRobustness (ISO/IEC TR 24029-1), perturbed copies of every test image, seed {}:",
+            r.seed
+        );
+        let first = r
+            .metrics
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "accuracy".into());
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>3}  {:>9}  {:>9}  {:<18}  {:>9}  {:>10}",
+            "perturbation", "sev", first, "drop", "drop interval", "flip rate", "McNemar p"
+        );
+        for c in &r.conditions {
+            let v = |id: &str| c.metrics.get(id).and_then(|m| m.value);
+            let ci = c
+                .metrics
+                .get(&format!("{first}_drop"))
+                .and_then(|m| m.ci.as_ref())
+                .map_or_else(
+                    || "—".to_owned(),
+                    |ci| format!("[{:.4}, {:.4}]", ci.low, ci.high),
+                );
+            let num = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), |x| format!("{x:.4}"));
+            let _ = writeln!(
+                out,
+                "  {:<12} {:>3}  {:>9}  {:>9}  {:<18}  {:>9}  {:>10.2e}",
+                c.perturbation,
+                c.severity,
+                num(v(&first)),
+                num(v(&format!("{first}_drop"))),
+                ci,
+                num(v("flip_rate")),
+                c.mcnemar.p_exact
+            );
+        }
+        for j in &r.criteria {
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                if j.passed { "PASS" } else { "FAIL" },
+                j.criterion.expression
+            );
+        }
+    }
     if let Some(l) = &a.leakage {
         let _ = writeln!(
             out,

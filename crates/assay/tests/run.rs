@@ -553,11 +553,20 @@ fn missing_plan_is_an_input_error() {
     );
 }
 
-/// A folder with the bundled model plan, model, manifest and test images.
+/// A folder with the bundled model plan, model, manifest and test images;
+/// two robustness conditions (noise and rotation at severity 1) keep the
+/// tests quick, the demo runs them all.
 fn model_planned() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/model");
     copy_tree(&src, dir.path());
+    let d = dir.path();
+    edit(
+        d,
+        "perturbations = [\"noise\", \"blur\", \"brightness\", \"contrast\", \"jpeg\", \"occlusion\", \"rotation\"]",
+        "perturbations = [\"noise\", \"rotation\"]",
+    );
+    edit(d, "severities = [1, 3, 5]", "severities = [1]");
     dir
 }
 
@@ -637,6 +646,30 @@ fn a_plan_runs_the_model_and_records_it() {
         r["evaluation"]["slices"]["slicings"],
         serde_json::json!([["ink"]])
     );
+    // Robustness: each condition with the metric, its paired drop, the flip
+    // rate and McNemar's test; the two robustness criteria judged.
+    let rob = &r["robustness"];
+    assert_eq!(rob["conditions"].as_array().unwrap().len(), 2);
+    let noise = &rob["conditions"][0];
+    assert_eq!(noise["perturbation"], "noise");
+    assert_eq!(noise["parameter"], 0.08);
+    let m = &noise["metrics"];
+    let clean = r["evaluation"]["metrics"]["accuracy"]["value"]
+        .as_f64()
+        .unwrap();
+    let perturbed = m["accuracy"]["value"].as_f64().unwrap();
+    assert!((m["accuracy_drop"]["value"].as_f64().unwrap() - (clean - perturbed)).abs() < 1e-12);
+    assert_eq!(m["accuracy_drop"]["ci"]["method"], "bootstrap-percentile");
+    assert_eq!(m["flip_rate"]["ci"]["method"], "wilson");
+    let flips = m["flip_rate"]["value"].as_f64().unwrap();
+    let discordant = noise["mcnemar"]["candidate_only"].as_f64().unwrap()
+        + noise["mcnemar"]["baseline_only"].as_f64().unwrap();
+    assert!(
+        flips * 899.0 >= discordant - 1e-9,
+        "every change of correctness is a flip"
+    );
+    assert_eq!(rob["criteria"].as_array().unwrap().len(), 2);
+    assert_eq!(r["verdict"]["criteria_total"], 5);
     assert_eq!(r["verdict"]["overall"], "pass");
     // Re-running gives the same record outside /run, predictions included.
     let (_, ra) = record(d);
@@ -720,6 +753,13 @@ fn model_plan_errors() {
         e.contains("the model file 'digits2.onnx' does not exist"),
         "{e}"
     );
+    let e = model_plan_error(
+        "\"robustness.noise.1.accuracy_drop <= 0.05\"",
+        "\"robustness.noise.2.accuracy_drop <= 0.05\"",
+    );
+    assert!(e.contains("robustness.PERTURBATION.SEVERITY.METRIC"), "{e}");
+    let e = model_plan_error("\"rotation\"]", "\"rotate\"]");
+    assert!(e.contains("unknown perturbation 'rotate'"), "{e}");
     let e = model_plan_error("\"8\", \"9\"]", "\"8\"]");
     assert!(
         e.contains("label '9'") && e.contains("not one of the model's classes"),
