@@ -16,6 +16,9 @@ to ONNX with standard operators, its test images, and onnxruntime's outputs.
   the training half).
 - data/model/digits_onnxruntime.json: onnxruntime's probabilities for every
   test image, for the test that checks tract's outputs against them.
+- crates/assay-model/tests/data: fixtures for the bad-input tests and a model
+  directory with its manifest as the OpenSSF model-signing library (1.1.1)
+  computes it.
 
 The model is trained on exactly the pixels the PNG files hold, so reading the
 PNG files and applying the preprocessing reproduces the training inputs.
@@ -107,6 +110,23 @@ def broken_models(folder):
     onnx.save(model, folder / "rgb32.onnx")
 
 
+def model_directory_fixture(folder):
+    """A small model directory and its manifest as the OpenSSF model-signing
+    library computes it, for the model-identity test."""
+    from google.protobuf import json_format
+    from model_signing import hashing
+    from model_signing._signing import signing
+
+    directory = folder / "model_dir"
+    (directory / "sub").mkdir(parents=True, exist_ok=True)
+    (directory / "digits.onnx").write_bytes((OUT / "digits.onnx").read_bytes())
+    (directory / "config.json").write_text('{"classes": 10}\n')
+    (directory / "sub" / "notes.txt").write_text("weights notes\n")
+    statement = signing.Payload(hashing.Config().hash(directory)).statement
+    reference = json.loads(json_format.MessageToJson(statement.pb))
+    (folder / "model_dir.openssf.json").write_text(json.dumps(reference, indent=1) + "\n")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     data = load_digits()
@@ -151,6 +171,7 @@ def main():
     }
     (OUT / "digits_onnxruntime.json").write_text(json.dumps(reference) + "\n")
     broken_models(ROOT / "crates" / "assay-model" / "tests" / "data")
+    model_directory_fixture(ROOT / "crates" / "assay-model" / "tests" / "data")
     print(f"wrote {model_path.relative_to(ROOT)}, {len(rows)} test images, onnxruntime reference")
 
 

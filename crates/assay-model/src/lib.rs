@@ -17,6 +17,7 @@
 //! ```
 
 mod error;
+mod identity;
 mod image_input;
 mod onnx;
 mod perturb;
@@ -25,6 +26,7 @@ mod run;
 mod testset;
 
 pub use error::ModelError;
+pub use identity::{ModelIdentity, Resource, identity};
 pub use image_input::{Color, Interpolation, Layout, Preprocess};
 pub use onnx::{Model, ModelSpec, ScoreOutput};
 pub use perturb::{Perturb, Perturbation};

@@ -321,3 +321,26 @@ fn a_class_folder_outside_the_class_list_is_named() {
         "{e}"
     );
 }
+
+/// A model directory's identity equals the manifest the OpenSSF
+/// model-signing library (1.1.1) computes for it (recorded by
+/// tools/model/make_model.py): the same resources and the same root.
+#[test]
+fn model_directory_identity_follows_openssf_model_signing() {
+    let data = root().join("crates/assay-model/tests/data");
+    let id = assay_model::identity(&data.join("model_dir")).unwrap();
+    let text = std::fs::read_to_string(data.join("model_dir.openssf.json")).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(id.kind, "directory");
+    assert_eq!(id.name, reference["subject"][0]["name"]);
+    assert_eq!(id.sha256, reference["subject"][0]["digest"]["sha256"]);
+    let resources = reference["predicate"]["resources"].as_array().unwrap();
+    assert_eq!(id.resources.len(), resources.len());
+    for (ours, theirs) in id.resources.iter().zip(resources) {
+        assert_eq!(ours.name, theirs["name"]);
+        assert_eq!(ours.digest, theirs["digest"]);
+    }
+    let file = assay_model::identity(&root().join("data/model/digits.onnx")).unwrap();
+    assert_eq!(file.kind, "file");
+    assert_eq!(file.sha256, id.resources[1].digest);
+}

@@ -226,6 +226,9 @@ pub struct TestSetRecord {
 pub struct ModelRunRecord {
     /// The model file as the plan writes it (its digest is under `inputs`).
     pub model: String,
+    /// The model's identity: the file's SHA-256, or for a model directory
+    /// the OpenSSF model-signing manifest (per-file digests and root).
+    pub identity: assay_model::ModelIdentity,
     /// The input fed.
     pub input: String,
     /// The output read.
@@ -721,8 +724,16 @@ pub fn assess(
                 plan.fit_to_model(&mut c.candidate, &output.classes);
             }
             durations.model = seconds(t);
+            let identity_path = f
+                .model
+                .directory
+                .as_ref()
+                .map_or_else(|| model.path.clone(), |d| plan.resolve(d.get_ref()));
+            let identity = assay_model::identity(&identity_path)
+                .map_err(|e| AssessError::Model(Box::new(e)))?;
             let record = ModelRunRecord {
                 model: written,
+                identity,
                 input: output.input.clone(),
                 output: output.output.clone(),
                 scores: model.scores,

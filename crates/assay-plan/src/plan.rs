@@ -93,6 +93,10 @@ pub struct ModelSection {
     /// The ONNX file to run on the test set (instead of [data] predictions).
     #[serde(skip_serializing)]
     pub file: Option<Spanned<String>>,
+    /// The model's directory, when it ships as several files: its identity
+    /// is then the OpenSSF model-signing manifest root over every file.
+    #[serde(skip_serializing)]
+    pub directory: Option<Spanned<String>>,
     /// The input that takes the images (default: the only input).
     #[serde(skip_serializing)]
     pub input: Option<String>,
@@ -1062,6 +1066,9 @@ impl Plan {
             (Some(p), None) => self.existing_files(p, "the predictions file")?,
             (None, Some(model)) => {
                 self.existing(model, "the model file")?;
+                if let Some(dir) = &f.model.directory {
+                    self.existing(dir, "the model directory")?;
+                }
                 self.check_test_set()?;
             }
             (Some(p), Some(_)) => {

@@ -613,6 +613,8 @@ fn a_plan_runs_the_model_and_records_it() {
             .clone()
     };
     assert_eq!(role("model")["sha256"], sha256sum(&d.join("digits.onnx")));
+    assert_eq!(m["identity"]["kind"], "file");
+    assert_eq!(m["identity"]["sha256"], sha256sum(&d.join("digits.onnx")));
     assert_eq!(role("test images")["files"], 899);
     assert_eq!(
         role("model predictions")["sha256"],
@@ -764,5 +766,37 @@ fn model_plan_errors() {
     assert!(
         e.contains("label '9'") && e.contains("not one of the model's classes"),
         "{e}"
+    );
+}
+
+#[test]
+fn a_model_directory_is_identified_by_its_manifest_root() {
+    let dir = model_planned();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("model_dir")).unwrap();
+    std::fs::copy(d.join("digits.onnx"), d.join("model_dir/digits.onnx")).unwrap();
+    std::fs::write(d.join("model_dir/config.json"), "{\"classes\": 10}\n").unwrap();
+    edit(
+        d,
+        "file = \"digits.onnx\"",
+        "file = \"model_dir/digits.onnx\"\ndirectory = \"model_dir\"",
+    );
+    let out = run(d, &["--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (_, r) = record(d);
+    assert_valid(&r);
+    let id = &r["model_run"]["identity"];
+    assert_eq!(id["kind"], "directory");
+    assert_eq!(id["name"], "model_dir");
+    let names: Vec<&str> = id["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["config.json", "digits.onnx"]);
+    assert_eq!(
+        id["resources"][1]["digest"],
+        sha256sum(&d.join("model_dir/digits.onnx"))
     );
 }

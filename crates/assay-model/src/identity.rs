@@ -1,0 +1,134 @@
+//! Model identity: the SHA-256 of a model file, or for a model directory the
+//! manifest of the OpenSSF model-signing convention (v1.0, "files"
+//! serialization): every file's SHA-256 under its relative POSIX path, in
+//! path order, and a root digest = SHA-256 over the concatenated raw file
+//! digests. The `.git`, `.gitattributes`, `.gitignore` and `.github` entries
+//! at the top are left out, as that convention does.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ModelError;
+
+/// One file of a model directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resource {
+    /// Path relative to the directory, `/`-separated.
+    pub name: String,
+    /// Always `sha256`.
+    pub algorithm: &'static str,
+    /// Hexadecimal digest.
+    pub digest: String,
+}
+
+/// What identifies the model under test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelIdentity {
+    /// The file or directory name.
+    pub name: String,
+    /// `file` or `directory`.
+    pub kind: &'static str,
+    /// The file's SHA-256, or the directory's manifest root.
+    pub sha256: String,
+    /// A directory's files (empty for a file).
+    pub resources: Vec<Resource>,
+}
+
+const IGNORED: [&str; 4] = [".git", ".gitattributes", ".gitignore", ".github"];
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn file_digest(path: &Path) -> Result<Vec<u8>, ModelError> {
+    let io = |source| ModelError::Io {
+        path: path.into(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().to_vec())
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, std::path::PathBuf)>,
+) -> Result<(), ModelError> {
+    let io = |source| ModelError::Io {
+        path: dir.into(),
+        source,
+    };
+    for e in std::fs::read_dir(dir).map_err(io)? {
+        let e = e.map_err(io)?;
+        let path = e.path();
+        let rel: Vec<String> = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if rel.len() == 1 && IGNORED.contains(&rel[0].as_str()) {
+            continue;
+        }
+        let kind = e.file_type().map_err(io)?;
+        if kind.is_symlink() {
+            return Err(ModelError::Model {
+                path: path.clone(),
+                message: "a model directory may not hold symbolic links (the model-signing convention refuses them)".into(),
+            });
+        }
+        if kind.is_dir() {
+            walk(root, &path, out)?;
+        } else {
+            out.push((rel.join("/"), path));
+        }
+    }
+    Ok(())
+}
+
+/// The identity of the model at `path` (a file or a directory).
+pub fn identity(path: &Path) -> Result<ModelIdentity, ModelError> {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    if !path.is_dir() {
+        return Ok(ModelIdentity {
+            name,
+            kind: "file",
+            sha256: hex(&file_digest(path)?),
+            resources: Vec::new(),
+        });
+    }
+    let mut files = Vec::new();
+    walk(path, path, &mut files)?;
+    files.sort();
+    let mut root = Sha256::new();
+    let mut resources = Vec::with_capacity(files.len());
+    for (rel, file) in files {
+        let d = file_digest(&file)?;
+        root.update(&d);
+        resources.push(Resource {
+            name: rel,
+            algorithm: "sha256",
+            digest: hex(&d),
+        });
+    }
+    Ok(ModelIdentity {
+        name,
+        kind: "directory",
+        sha256: hex(&root.finalize()),
+        resources,
+    })
+}
