@@ -16,6 +16,10 @@ to ONNX with standard operators, its test images, and onnxruntime's outputs.
   the training half).
 - data/model/digits_onnxruntime.json: onnxruntime's probabilities for every
   test image, for the test that checks tract's outputs against them.
+- data/model/breast_cancer.onnx, breast_cancer_features.csv,
+  breast_cancer_onnxruntime.json: a tabular model (logistic regression on the
+  30 breast-cancer features, standardization inside the graph; classes
+  malignant, benign), its test half as a feature table, onnxruntime's outputs.
 - crates/assay-model/tests/data: fixtures for the bad-input tests and a model
   directory with its manifest as the OpenSSF model-signing library (1.1.1)
   computes it.
@@ -124,7 +128,65 @@ def model_directory_fixture(folder):
     (directory / "sub" / "notes.txt").write_text("weights notes\n")
     statement = signing.Payload(hashing.Config().hash(directory)).statement
     reference = json.loads(json_format.MessageToJson(statement.pb))
-    (folder / "model_dir.openssf.json").write_text(json.dumps(reference, indent=1) + "\n")
+    # The library builds ignore_paths from a set: sort it so the file is stable.
+    reference["predicate"]["serialization"]["ignore_paths"].sort()
+    (folder / "model_dir.openssf.json").write_text(json.dumps(reference, indent=1, sort_keys=True) + "\n")
+
+
+def tabular_model():
+    """A tabular model: logistic regression on the 30 breast-cancer features
+    (standardization inside the graph: Sub, Div, Gemm, Softmax), its test half
+    as a feature table, and onnxruntime's probabilities."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    data = load_breast_cancer()
+    names = [f"f{i:02d}" for i in range(data.data.shape[1])]
+    x_train, x_test, y_train, y_test, _, id_test = train_test_split(
+        data.data, data.target, np.arange(len(data.target)), test_size=0.5, stratify=data.target, random_state=SEED
+    )
+    mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+    lr = LogisticRegression(max_iter=5000, C=0.05).fit((x_train - mean) / std, y_train)
+    # Two-column scores from the binary model: [benign-vs-malignant logit as softmax inputs].
+    w = np.stack([np.zeros_like(lr.coef_[0]), lr.coef_[0]]).astype(np.float32)  # classes 0 (malignant), 1 (benign)
+    b = np.array([0.0, lr.intercept_[0]], dtype=np.float32)
+    inits = [
+        numpy_helper.from_array(mean.astype(np.float32), "mean"),
+        numpy_helper.from_array(std.astype(np.float32), "std"),
+        numpy_helper.from_array(w, "w"),
+        numpy_helper.from_array(b, "b"),
+    ]
+    nodes = [
+        helper.make_node("Sub", ["features", "mean"], ["centred"], name="centre"),
+        helper.make_node("Div", ["centred", "std"], ["scaled"], name="scale"),
+        helper.make_node("Gemm", ["scaled", "w", "b"], ["logits"], name="linear", transB=1),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], name="softmax", axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "breast_cancer_lr",
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", len(names)])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 2])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="assay-tools")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    path = OUT / "breast_cancer.onnx"
+    onnx.save(model, path)
+    labels = np.array(["malignant", "benign"])[y_test]
+    with (OUT / "breast_cancer_features.csv").open("w", newline="") as f:
+        w_ = csv.writer(f, lineterminator="\n")
+        w_.writerow(["id", "label"] + names)
+        for i, lab, row in zip(id_test, labels, x_test.astype(np.float32)):
+            w_.writerow([int(i), lab] + [repr(float(v)) for v in row])
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (probs,) = session.run(["probabilities"], {"features": x_test.astype(np.float32)})
+    sk = lr.predict_proba((x_test - mean) / std)
+    print(f"tabular: onnxruntime vs scikit-learn max |diff| {np.abs(probs - sk).max():.2e}")
+    reference = {"onnxruntime": onnxruntime.__version__, "model": "breast_cancer.onnx",
+                 "items": [{"id": str(int(i)), "probabilities": [float(p) for p in row]} for i, row in zip(id_test, probs)]}
+    (OUT / "breast_cancer_onnxruntime.json").write_text(json.dumps(reference) + "\n")
 
 
 def main():
@@ -170,6 +232,7 @@ def main():
         ],
     }
     (OUT / "digits_onnxruntime.json").write_text(json.dumps(reference) + "\n")
+    tabular_model()
     broken_models(ROOT / "crates" / "assay-model" / "tests" / "data")
     model_directory_fixture(ROOT / "crates" / "assay-model" / "tests" / "data")
     print(f"wrote {model_path.relative_to(ROOT)}, {len(rows)} test images, onnxruntime reference")

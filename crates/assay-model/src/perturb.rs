@@ -33,10 +33,21 @@ pub enum Perturbation {
     Occlusion,
     /// Rotation about the centre by a small random angle.
     Rotation,
+    /// Tabular: Gaussian noise on every feature, scaled to the feature's
+    /// standard deviation over the test set.
+    FeatureNoise,
 }
 
 impl Perturbation {
-    /// Every perturbation, in a fixed order.
+    /// The perturbations of feature tables.
+    pub const TABULAR: [Perturbation; 1] = [Perturbation::FeatureNoise];
+
+    /// Whether it applies to feature tables (else to images).
+    pub fn is_tabular(self) -> bool {
+        self == Perturbation::FeatureNoise
+    }
+
+    /// Every image perturbation, in a fixed order.
     pub const ALL: [Perturbation; 7] = [
         Perturbation::Noise,
         Perturbation::Blur,
@@ -57,12 +68,16 @@ impl Perturbation {
             Perturbation::Jpeg => "jpeg",
             Perturbation::Occlusion => "occlusion",
             Perturbation::Rotation => "rotation",
+            Perturbation::FeatureNoise => "feature_noise",
         }
     }
 
     /// Parse a name.
     pub fn from_name(name: &str) -> Option<Perturbation> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
+        Self::ALL
+            .into_iter()
+            .chain(Self::TABULAR)
+            .find(|p| p.name() == name)
     }
 
     /// The parameter at `severity` (1–5), in the unit [`Perturbation::unit`] names.
@@ -76,6 +91,7 @@ impl Perturbation {
             Perturbation::Jpeg => [25.0, 18.0, 15.0, 10.0, 7.0],
             Perturbation::Occlusion => [0.1, 0.2, 0.3, 0.4, 0.5],
             Perturbation::Rotation => [3.0, 6.0, 9.0, 12.0, 15.0],
+            Perturbation::FeatureNoise => [0.05, 0.1, 0.2, 0.3, 0.5],
         };
         table[i]
     }
@@ -90,11 +106,17 @@ impl Perturbation {
             Perturbation::Jpeg => "JPEG quality",
             Perturbation::Occlusion => "side of the grey square as a fraction of the shorter side",
             Perturbation::Rotation => "largest angle in degrees (sign and size drawn per image)",
+            Perturbation::FeatureNoise => {
+                "noise standard deviation as a fraction of each feature's standard deviation over the test set"
+            }
         }
     }
 
     fn index(self) -> u64 {
-        Self::ALL.iter().position(|p| *p == self).unwrap_or(0) as u64
+        match Self::ALL.iter().position(|p| *p == self) {
+            Some(i) => i as u64,
+            None => Self::ALL.len() as u64,
+        }
     }
 }
 
@@ -114,6 +136,17 @@ impl Perturb {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream((item as u64) << 16 | self.kind.index() << 8 | u64::from(self.severity));
         rng
+    }
+
+    /// Add feature noise to one row of features (item number `item`), each
+    /// feature's noise scaled by its standard deviation `sds`.
+    pub fn apply_features(&self, row: &mut [f32], sds: &[f64], item: usize) {
+        let mut rng = self.rng(item);
+        let p = self.kind.parameter(self.severity);
+        for (x, sd) in row.iter_mut().zip(sds) {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            *x = (f64::from(*x) + p * sd * z) as f32;
+        }
     }
 
     /// The perturbed image of item number `item`.
@@ -171,6 +204,8 @@ impl Perturb {
                 let angle = rng.random_range(-p..=p).to_radians();
                 rotate(&rgba, angle)
             }
+            // Tabular only: images pass unchanged (plans refuse the pairing).
+            Perturbation::FeatureNoise => rgba,
         };
         if gray {
             DynamicImage::ImageRgba8(out).to_luma8().into()

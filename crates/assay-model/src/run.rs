@@ -153,7 +153,13 @@ pub fn run(
         path: test_set.path().into(),
         message: format!("preprocessing: {message}"),
     })?;
-    let items = test_set.items()?;
+    let table = test_set.table()?;
+    let tabular = matches!(test_set, TestSet::Table { .. });
+    let items = if tabular {
+        table.items.clone()
+    } else {
+        test_set.items()?
+    };
     let classes = match &settings.classes {
         Some(c) => c.clone(),
         None => TestSet::class_names(&items),
@@ -161,7 +167,7 @@ pub fn run(
     if let Some(bad) = items.iter().find(|i| !classes.contains(&i.label)) {
         let what = match test_set {
             TestSet::Folder(_) => "class folder",
-            TestSet::Manifest { .. } => "label",
+            TestSet::Manifest { .. } | TestSet::Table { .. } => "label",
         };
         return Err(ModelError::TestSet {
             path: test_set.path().into(),
@@ -173,8 +179,18 @@ pub fn run(
             ),
         });
     }
-    let (height, width) = image_size(preprocess, &items, settings.on_error)?;
-    let item_shape = preprocess.item_shape(height, width);
+    let (height, width) = if tabular {
+        (0, 0)
+    } else {
+        image_size(preprocess, &items, settings.on_error)?
+    };
+    let item_shape: Vec<usize> = if tabular {
+        vec![table.features]
+    } else {
+        preprocess.item_shape(height, width).to_vec()
+    };
+    // Feature noise is scaled by each feature's spread over the test set.
+    let sds = feature_sds(&table);
     let model = Model::load(spec, &item_shape)?;
     if model.classes != classes.len() {
         return Err(ModelError::Model {
@@ -204,15 +220,19 @@ pub fn run(
             .enumerate()
             .map(|(b, batch)| {
                 let offset = (first_batch + b) * batch_size;
-                run_batch(
-                    &model,
-                    preprocess,
-                    settings,
-                    batch,
-                    offset,
-                    per_item,
-                    (height, width),
-                )
+                if tabular {
+                    run_table_batch(&model, settings, batch, offset, &table, &sds)
+                } else {
+                    run_batch(
+                        &model,
+                        preprocess,
+                        settings,
+                        batch,
+                        offset,
+                        per_item,
+                        (height, width),
+                    )
+                }
             })
             .collect();
         for r in wave_results {
@@ -267,7 +287,7 @@ pub fn run(
         classes,
         input: model.input_name.clone(),
         output: model.output_name.clone(),
-        item_shape: item_shape.to_vec(),
+        item_shape,
         timing: Timing {
             item_latency_ms: Percentiles::of(item_ms),
             batch_latency_ms: Percentiles::of(batch_ms),
@@ -277,6 +297,62 @@ pub fn run(
             threads,
             seconds: round(seconds),
         },
+    })
+}
+
+/// Each feature's standard deviation over the table (population).
+fn feature_sds(table: &crate::testset::TableRows) -> Vec<f64> {
+    let f = table.features;
+    let n = table.items.len();
+    if f == 0 || n == 0 {
+        return Vec::new();
+    }
+    (0..f)
+        .map(|j| {
+            let mean = (0..n)
+                .map(|i| f64::from(table.values[i * f + j]))
+                .sum::<f64>()
+                / n as f64;
+            let ss: f64 = (0..n)
+                .map(|i| (f64::from(table.values[i * f + j]) - mean).powi(2))
+                .sum();
+            (ss / n as f64).sqrt()
+        })
+        .collect()
+}
+
+fn run_table_batch(
+    model: &Model,
+    settings: &RunSettings,
+    batch: &[Item],
+    offset: usize,
+    table: &crate::testset::TableRows,
+    sds: &[f64],
+) -> Result<BatchResult, ModelError> {
+    let f = table.features;
+    let t = Instant::now();
+    let mut data = table.values[offset * f..(offset + batch.len()) * f].to_vec();
+    if let Some(p) = &settings.perturbation {
+        for (j, row) in data.chunks_mut(f).enumerate() {
+            p.apply_features(row, sds, offset + j);
+        }
+    }
+    let prepare_ms = t.elapsed().as_secs_f64() * 1000.0 / batch.len() as f64;
+    let t = Instant::now();
+    let rows = model
+        .run(data, batch.len())
+        .map_err(|message| ModelError::Inference {
+            path: model.path().into(),
+            item: batch[0].id.clone(),
+            message,
+        })?;
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let share = ms / batch.len() as f64;
+    Ok(BatchResult {
+        scores: (offset..offset + batch.len()).zip(rows).collect(),
+        skipped: Vec::new(),
+        item_ms: vec![prepare_ms + share; batch.len()],
+        batch_ms: Some(ms),
     })
 }
 

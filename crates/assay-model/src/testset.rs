@@ -24,6 +24,26 @@ pub enum TestSet {
         /// Columns copied to the predictions as slices.
         slices: Vec<String>,
     },
+    /// A table of feature columns (tabular models): one row per item.
+    Table {
+        /// The table (CSV, Parquet, … as `assay eval` reads).
+        path: PathBuf,
+        /// The feature columns, in the model's input order.
+        features: Vec<String>,
+        /// Column of true classes.
+        label_column: String,
+        /// Column of item ids (default: the row number).
+        id_column: Option<String>,
+        /// Columns copied to the predictions as slices.
+        slices: Vec<String>,
+    },
+}
+
+/// The rows of a feature table: items and their feature values, row-major.
+pub(crate) struct TableRows {
+    pub items: Vec<Item>,
+    pub values: Vec<f32>,
+    pub features: usize,
 }
 
 /// One test item.
@@ -51,7 +71,7 @@ impl TestSet {
     pub fn path(&self) -> &Path {
         match self {
             TestSet::Folder(p) => p,
-            TestSet::Manifest { path, .. } => path,
+            TestSet::Manifest { path, .. } | TestSet::Table { path, .. } => path,
         }
     }
 
@@ -59,7 +79,7 @@ impl TestSet {
     pub fn slice_names(&self) -> &[String] {
         match self {
             TestSet::Folder(_) => &[],
-            TestSet::Manifest { slices, .. } => slices,
+            TestSet::Manifest { slices, .. } | TestSet::Table { slices, .. } => slices,
         }
     }
 
@@ -74,7 +94,89 @@ impl TestSet {
                 label_column,
                 slices,
             } => manifest_items(path, path_column, label_column, slices),
+            TestSet::Table { .. } => self.table().map(|t| t.items),
         }
+    }
+
+    /// A feature table's rows (an empty table for image test sets).
+    pub(crate) fn table(&self) -> Result<TableRows, ModelError> {
+        let TestSet::Table {
+            path,
+            features,
+            label_column,
+            id_column,
+            slices,
+        } = self
+        else {
+            return Ok(TableRows {
+                items: Vec::new(),
+                values: Vec::new(),
+                features: 0,
+            });
+        };
+        let data_err = |e: assay_data::DataError| ModelError::TestSet {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        if features.is_empty() {
+            return Err(ModelError::TestSet {
+                path: path.clone(),
+                message: "a feature table needs its feature columns named (features = [...] or feature_prefix)".into(),
+            });
+        }
+        let reader = assay_data::open(path, None).map_err(data_err)?;
+        let mut requests = vec![
+            Request::new(label_column, Kind::Label)
+                .role("the true classes; set it with label_column"),
+        ];
+        if let Some(id) = id_column {
+            requests
+                .push(Request::new(id, Kind::Label).role("the item ids; set it with id_column"));
+        }
+        requests.extend(slices.iter().map(|s| Request::new(s, Kind::Label)));
+        let first_feature = requests.len();
+        requests.extend(
+            features
+                .iter()
+                .map(|f| Request::new(f, Kind::Number).role("a feature column")),
+        );
+        let mut out = TableRows {
+            items: Vec::new(),
+            values: Vec::new(),
+            features: features.len(),
+        };
+        for batch in reader
+            .select(&requests, assay_data::DEFAULT_BATCH_ROWS)
+            .map_err(data_err)?
+        {
+            let batch = batch.map_err(data_err)?;
+            let labels = |i: usize| match &batch.columns[i] {
+                Column::Label(v) => v.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                Column::Number(v) => v.iter().map(ToString::to_string).collect(),
+            };
+            let truth = labels(0);
+            let ids = id_column.as_ref().map(|_| labels(1));
+            let slice_start = 1 + usize::from(id_column.is_some());
+            let slice_values: Vec<Vec<String>> =
+                (0..slices.len()).map(|s| labels(slice_start + s)).collect();
+            for r in 0..batch.rows {
+                let row = batch.first_row + r as u64 + 1;
+                out.items.push(Item {
+                    id: ids
+                        .as_ref()
+                        .map_or_else(|| row.to_string(), |ids| ids[r].clone()),
+                    path: path.clone(),
+                    label: truth[r].clone(),
+                    slices: slice_values.iter().map(|v| v[r].clone()).collect(),
+                });
+                for c in &batch.columns[first_feature..] {
+                    if let Column::Number(v) = c {
+                        out.values.push(v[r] as f32);
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The class names of a folder test set (its sub-folders, sorted), or the

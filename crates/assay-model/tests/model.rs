@@ -344,3 +344,97 @@ fn model_directory_identity_follows_openssf_model_signing() {
     assert_eq!(file.kind, "file");
     assert_eq!(file.sha256, id.resources[1].digest);
 }
+
+fn table() -> TestSet {
+    TestSet::Table {
+        path: root().join("data/model/breast_cancer_features.csv"),
+        features: (0..30).map(|i| format!("f{i:02}")).collect(),
+        label_column: "label".into(),
+        id_column: Some("id".into()),
+        slices: Vec::new(),
+    }
+}
+
+/// The tabular model on its feature table, against onnxruntime's outputs.
+#[test]
+fn tract_matches_onnxruntime_on_a_tabular_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.parquet");
+    let spec = ModelSpec::new(root().join("data/model/breast_cancer.onnx"));
+    let settings = RunSettings {
+        classes: Some(vec!["malignant".into(), "benign".into()]),
+        batch_size: 16,
+        ..RunSettings::default()
+    };
+    let r = assay_model::run(
+        &spec,
+        &table(),
+        &Preprocess::default(),
+        &settings,
+        &out,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(r.items, 285);
+    assert_eq!(r.item_shape, [30]);
+    let reader = assay_data::open(&out, None).unwrap();
+    let requests = [
+        Request::new("id", Kind::Label),
+        Request::new("prob_malignant", Kind::Number),
+        Request::new("prob_benign", Kind::Number),
+    ];
+    let mut got = HashMap::new();
+    for batch in reader.select(&requests, 4096).unwrap() {
+        let batch = batch.unwrap();
+        let (Column::Label(ids), Column::Number(a), Column::Number(b)) =
+            (&batch.columns[0], &batch.columns[1], &batch.columns[2])
+        else {
+            panic!()
+        };
+        for i in 0..ids.len() {
+            got.insert(ids[i].to_string(), [a[i], b[i]]);
+        }
+    }
+    let text =
+        std::fs::read_to_string(root().join("data/model/breast_cancer_onnxruntime.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut worst = 0.0f64;
+    for item in v["items"].as_array().unwrap() {
+        let ours = got[item["id"].as_str().unwrap()];
+        for (a, b) in ours.iter().zip(item["probabilities"].as_array().unwrap()) {
+            worst = worst.max((a - b.as_f64().unwrap()).abs());
+        }
+    }
+    assert!(
+        worst <= 1e-5,
+        "largest difference from onnxruntime {worst:e}"
+    );
+    // Feature noise: deterministic for the seed, and it changes the scores.
+    let noisy = |seed: u64| {
+        let out = dir.path().join(format!("noisy{seed}.parquet"));
+        let settings = RunSettings {
+            perturbation: Some(assay_model::Perturb {
+                kind: assay_model::Perturbation::FeatureNoise,
+                severity: 5,
+                seed,
+            }),
+            ..settings.clone()
+        };
+        assay_model::run(
+            &spec,
+            &table(),
+            &Preprocess::default(),
+            &settings,
+            &out,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        std::fs::read(out).unwrap()
+    };
+    assert_eq!(noisy(1), noisy(1));
+    assert_ne!(noisy(1), noisy(2));
+    assert_ne!(
+        noisy(1),
+        std::fs::read(&dir.path().join("p.parquet")).unwrap()
+    );
+}

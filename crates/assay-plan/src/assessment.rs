@@ -209,7 +209,7 @@ pub struct RunRecord {
 /// The test set of a model run.
 #[derive(Debug, Clone, Serialize)]
 pub struct TestSetRecord {
-    /// `folder` or `manifest`.
+    /// `folder`, `manifest` or `table`.
     pub kind: &'static str,
     /// As the plan writes it.
     pub path: String,
@@ -683,24 +683,24 @@ pub fn assess(
             )
             .map_err(|e| AssessError::Model(Box::new(e)))?;
             let ts = f.test_set.as_ref();
-            let (kind, shown) = match (
-                ts.and_then(|t| t.folder.as_ref()),
-                ts.and_then(|t| t.manifest.as_ref()),
-            ) {
-                (Some(folder), _) => ("folder", folder.get_ref().clone()),
-                (None, Some(m)) => ("manifest", m.get_ref().clone()),
-                (None, None) => ("folder", String::new()),
+            let (kind, shown) = match ts.map(|t| (&t.folder, &t.manifest, &t.table)) {
+                Some((Some(folder), _, _)) => ("folder", folder.get_ref().clone()),
+                Some((None, Some(m), _)) => ("manifest", m.get_ref().clone()),
+                Some((None, None, Some(t))) => ("table", t.get_ref().clone()),
+                _ => ("folder", String::new()),
             };
-            if kind == "folder" {
-                inputs.push(digest_input(plan, "test set", &shown, &mut stamps)?);
-            } else {
-                inputs.push(digest_input(
-                    plan,
-                    "test-set manifest",
-                    &shown,
-                    &mut stamps,
-                )?);
-                inputs.push(listed_files(plan, &test_set)?);
+            match kind {
+                "folder" => inputs.push(digest_input(plan, "test set", &shown, &mut stamps)?),
+                "table" => inputs.push(digest_input(plan, "test-set table", &shown, &mut stamps)?),
+                _ => {
+                    inputs.push(digest_input(
+                        plan,
+                        "test-set manifest",
+                        &shown,
+                        &mut stamps,
+                    )?);
+                    inputs.push(listed_files(plan, &test_set)?);
+                }
             }
             let d = digest::file(&out).map_err(|source| AssessError::Io {
                 path: out.clone(),

@@ -140,6 +140,14 @@ pub struct TestSetSection {
     pub folder: Option<Spanned<String>>,
     /// Or a manifest table of image paths and labels.
     pub manifest: Option<Spanned<String>>,
+    /// Or a table of feature columns (tabular models).
+    pub table: Option<Spanned<String>>,
+    /// Table: the feature columns in the model's input order.
+    pub features: Option<Vec<String>>,
+    /// Table: every column starting with this, in file order, is a feature.
+    pub feature_prefix: Option<String>,
+    /// Table: the column of item ids (default: the row number).
+    pub id_column: Option<String>,
     /// Manifest: the column of image paths (default `path`).
     pub path_column: Option<String>,
     /// Manifest: the column of true classes (default `label`).
@@ -790,26 +798,43 @@ impl Plan {
                 "a model run needs a [test_set] with folder = \"…\" (one sub-folder per class) or manifest = \"…\"",
             ));
         };
-        match (&ts.folder, &ts.manifest) {
-            (Some(folder), None) => {
-                self.existing(folder, "the test-set folder")?;
+        let named: Vec<&Spanned<String>> = [&ts.folder, &ts.manifest, &ts.table]
+            .into_iter()
+            .flatten()
+            .collect();
+        match named.as_slice() {
+            [one] => {
+                let what = if ts.folder.is_some() {
+                    "the test-set folder"
+                } else if ts.manifest.is_some() {
+                    "the test-set manifest"
+                } else {
+                    "the test-set table"
+                };
+                self.existing(one, what)?;
             }
-            (None, Some(manifest)) => {
-                self.existing(manifest, "the test-set manifest")?;
-            }
-            (Some(folder), Some(_)) => {
-                return Err(self.error(
-                    folder.span(),
-                    "name either folder or manifest under [test_set], not both",
-                ));
-            }
-            (None, None) => {
+            [] => {
                 let span = f.model.file.as_ref().map_or(0..0, |m| m.span());
                 return Err(self.error(
                     span,
-                    "[test_set] needs folder = \"…\" (one sub-folder per class) or manifest = \"…\"",
+                    "[test_set] needs folder = \"…\" (one sub-folder per class), manifest = \"…\" (image paths and labels) or table = \"…\" (feature columns)",
                 ));
             }
+            [_, second, ..] => {
+                return Err(self.error(
+                    second.span(),
+                    "name one of folder, manifest or table under [test_set]",
+                ));
+            }
+        }
+        if let Some(t) = &ts.table
+            && ts.features.is_none()
+            && ts.feature_prefix.is_none()
+        {
+            return Err(self.error(
+                t.span(),
+                "a feature table needs features = [\"…\"] (in the model's input order) or feature_prefix = \"…\"",
+            ));
         }
         if let Some(p) = &f.preprocessing {
             if let Err(message) = self.preprocess().check() {
@@ -833,6 +858,7 @@ impl Plan {
                 .iter()
                 .filter_map(|p| assay_model::Perturbation::from_name(p.get_ref()))
                 .collect(),
+            None if self.tabular() => assay_model::Perturbation::TABULAR.to_vec(),
             None => assay_model::Perturbation::ALL.to_vec(),
         };
         let severities = match &r.severities {
@@ -869,9 +895,22 @@ impl Plan {
             ));
         }
         for p in r.perturbations.iter().flatten() {
+            if let Some(kind) = assay_model::Perturbation::from_name(p.get_ref())
+                && kind.is_tabular() != self.tabular()
+            {
+                return Err(self.error(
+                    p.span(),
+                    if self.tabular() {
+                        "a feature table takes the perturbation feature_noise; the others are for images"
+                    } else {
+                        "feature_noise is for feature tables; images take noise, blur, brightness, contrast, jpeg, occlusion, rotation"
+                    },
+                ));
+            }
             if assay_model::Perturbation::from_name(p.get_ref()).is_none() {
                 let names: Vec<&str> = assay_model::Perturbation::ALL
                     .iter()
+                    .chain(&assay_model::Perturbation::TABULAR)
                     .map(|p| p.name())
                     .collect();
                 return Err(self.error(
@@ -935,6 +974,14 @@ impl Plan {
         Ok(())
     }
 
+    /// Whether the model runs on a feature table.
+    pub fn tabular(&self) -> bool {
+        self.file
+            .test_set
+            .as_ref()
+            .is_some_and(|t| t.table.is_some())
+    }
+
     /// The image preprocessing the plan declares.
     pub fn preprocess(&self) -> assay_model::Preprocess {
         use assay_model::{Color, Interpolation, Layout, Preprocess};
@@ -988,15 +1035,38 @@ impl Plan {
                 _ => assay_model::ScoreOutput::Probabilities,
             },
         };
-        let test_set = match (&ts.folder, &ts.manifest) {
-            (Some(folder), _) => assay_model::TestSet::Folder(self.resolve(folder.get_ref())),
-            (None, Some(m)) => assay_model::TestSet::Manifest {
+        let test_set = match (&ts.folder, &ts.manifest, &ts.table) {
+            (Some(folder), _, _) => assay_model::TestSet::Folder(self.resolve(folder.get_ref())),
+            (None, Some(m), _) => assay_model::TestSet::Manifest {
                 path: self.resolve(m.get_ref()),
                 path_column: ts.path_column.clone().unwrap_or_else(|| "path".into()),
                 label_column: ts.label_column.clone().unwrap_or_else(|| "label".into()),
                 slices: ts.slices.clone(),
             },
-            (None, None) => return None,
+            (None, None, Some(t)) => {
+                let path = self.resolve(t.get_ref());
+                let features = match (&ts.features, &ts.feature_prefix) {
+                    (Some(list), _) => list.clone(),
+                    (None, Some(prefix)) => assay_data::open(&path, None)
+                        .map(|r| {
+                            r.columns()
+                                .iter()
+                                .filter(|c| c.starts_with(prefix.as_str()))
+                                .cloned()
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    (None, None) => Vec::new(),
+                };
+                assay_model::TestSet::Table {
+                    path,
+                    features,
+                    label_column: ts.label_column.clone().unwrap_or_else(|| "label".into()),
+                    id_column: ts.id_column.clone(),
+                    slices: ts.slices.clone(),
+                }
+            }
+            (None, None, None) => return None,
         };
         let settings = assay_model::RunSettings {
             batch_size: f

@@ -42,6 +42,20 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         true,
         "Handwritten digit classifier (ONNX), run by assay on the test images",
     )?;
+    println!();
+    let model_dir = out.join("model");
+    let third_record = model_dir.join("tabular-results/assessment.json");
+    println!(
+        "== Breast cancer classifier (tabular ONNX), run by assay on the feature table: test plan {}\n",
+        model_dir.join("tabular.toml").display()
+    );
+    let third = crate::plan::run(&crate::plan::RunOptions {
+        plan: &model_dir.join("tabular.toml"),
+        out: &model_dir.join("tabular-results"),
+        quiet: false,
+        check_only: false,
+        json: false,
+    })?;
     println!(
         "\nThe test plans' assessment records: {}",
         first_record.display()
@@ -50,9 +64,12 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         "                                    {}",
         second_record.display()
     );
-    Ok(if first == ExitCode::SUCCESS {
-        second
-    } else {
-        first
-    })
+    println!(
+        "                                    {}",
+        third_record.display()
+    );
+    Ok([first, second, third]
+        .into_iter()
+        .find(|c| *c != ExitCode::SUCCESS)
+        .unwrap_or(ExitCode::SUCCESS))
 }

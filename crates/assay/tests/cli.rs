@@ -193,9 +193,13 @@ fn demo_runs_and_its_results_validate() {
         text.contains("roc_auc") && text.contains("confusion matrix"),
         "{text}"
     );
-    assert_eq!(text.matches("Verdict: PASS").count(), 2, "{text}");
+    assert_eq!(text.matches("Verdict: PASS").count(), 3, "{text}");
     assert!(text.contains("899 items scored"), "{text}");
-    for record in ["results/assessment.json", "model/results/assessment.json"] {
+    for record in [
+        "results/assessment.json",
+        "model/results/assessment.json",
+        "model/tabular-results/assessment.json",
+    ] {
         let path = dir.path().join(record);
         assert!(text.contains(&path.display().to_string()), "{text}");
         let r: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

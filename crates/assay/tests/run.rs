@@ -800,3 +800,69 @@ fn a_model_directory_is_identified_by_its_manifest_root() {
         sha256sum(&d.join("model_dir/digits.onnx"))
     );
 }
+
+#[test]
+fn a_tabular_model_runs_on_its_feature_table() {
+    let dir = model_planned();
+    let d = dir.path();
+    let out = assay_in(d, &["run", "tabular.toml", "--out", "out"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (_, r) = record(d);
+    assert_valid(&r);
+    assert_eq!(r["evaluation"]["task"], "binary");
+    assert_eq!(r["evaluation"]["positive"], "malignant");
+    assert_eq!(r["model_run"]["test_set"]["kind"], "table");
+    assert_eq!(r["model_run"]["item_shape"], serde_json::json!([30]));
+    let conditions = r["robustness"]["conditions"].as_array().unwrap();
+    assert_eq!(conditions.len(), 5);
+    assert!(
+        conditions
+            .iter()
+            .all(|c| c["perturbation"] == "feature_noise")
+    );
+    // Recall from onnxruntime's recorded probabilities equals the assessed one.
+    let reference: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("breast_cancer_onnxruntime.json")).unwrap(),
+    )
+    .unwrap();
+    let table = std::fs::read_to_string(d.join("breast_cancer_features.csv")).unwrap();
+    let truth: std::collections::HashMap<&str, &str> = table
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.split(',');
+            (f.next().unwrap(), f.next().unwrap())
+        })
+        .collect();
+    let (mut tp, mut positives) = (0, 0);
+    for item in reference["items"].as_array().unwrap() {
+        if truth[item["id"].as_str().unwrap()] == "malignant" {
+            positives += 1;
+            let p = item["probabilities"][0].as_f64().unwrap();
+            tp += usize::from(p >= 0.5);
+        }
+    }
+    let recall = r["evaluation"]["metrics"]["recall"]["value"]
+        .as_f64()
+        .unwrap();
+    assert!((recall - tp as f64 / positives as f64).abs() < 1e-12);
+    // Image perturbations do not apply to a table.
+    edit_file(
+        &d.join("tabular.toml"),
+        "perturbations = [\"feature_noise\"]",
+        "perturbations = [\"blur\"]",
+    );
+    let out = assay_in(d, &["run", "tabular.toml", "--out", "out", "--check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a feature table takes the perturbation feature_noise"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn edit_file(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
