@@ -435,6 +435,6 @@ fn tract_matches_onnxruntime_on_a_tabular_model() {
     assert_ne!(noisy(1), noisy(2));
     assert_ne!(
         noisy(1),
-        std::fs::read(&dir.path().join("p.parquet")).unwrap()
+        std::fs::read(dir.path().join("p.parquet")).unwrap()
     );
 }
