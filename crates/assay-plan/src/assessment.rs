@@ -378,6 +378,33 @@ fn digest_input(
     }
 }
 
+/// Run the model, reporting the items to score and the items done.
+fn run_model(
+    model: &assay_model::ModelSpec,
+    test_set: &assay_model::TestSet,
+    preprocess: &assay_model::Preprocess,
+    settings: &assay_model::RunSettings,
+    out: &Path,
+    progress: &mut dyn FnMut(Event),
+) -> Result<assay_model::RunOutput, AssessError> {
+    let mut announced = false;
+    assay_model::run(
+        model,
+        test_set,
+        preprocess,
+        settings,
+        out,
+        &mut |done, total| {
+            if !announced {
+                progress(Event::Total(total));
+                announced = true;
+            }
+            progress(Event::Rows(done));
+        },
+    )
+    .map_err(|e| AssessError::Model(Box::new(e)))
+}
+
 /// One perturbation at one severity.
 #[derive(Debug, Clone, Serialize)]
 pub struct RobustnessCondition {
@@ -451,22 +478,7 @@ fn robustness(
                 }),
                 ..settings.clone()
             };
-            let mut announced = false;
-            let output = assay_model::run(
-                model,
-                test_set,
-                &preprocess,
-                &run_settings,
-                &out,
-                &mut |done, total| {
-                    if !announced {
-                        progress(Event::Total(total));
-                        announced = true;
-                    }
-                    progress(Event::Rows(done));
-                },
-            )
-            .map_err(|e| AssessError::Model(Box::new(e)))?;
+            let output = run_model(model, test_set, &preprocess, &run_settings, &out, progress)?;
             let mut spec = clean.clone();
             spec.input = crate::Input::File {
                 path: out.clone(),
@@ -666,22 +678,7 @@ pub fn assess(
             })?;
             let out = workdir.join(MODEL_PREDICTIONS);
             let preprocess = plan.preprocess();
-            let mut announced = false;
-            let output = assay_model::run(
-                &model,
-                &test_set,
-                &preprocess,
-                &settings,
-                &out,
-                &mut |done, total| {
-                    if !announced {
-                        progress(Event::Total(total));
-                        announced = true;
-                    }
-                    progress(Event::Rows(done));
-                },
-            )
-            .map_err(|e| AssessError::Model(Box::new(e)))?;
+            let output = run_model(&model, &test_set, &preprocess, &settings, &out, progress)?;
             let ts = f.test_set.as_ref();
             let (kind, shown) = match ts.map(|t| (&t.folder, &t.manifest, &t.table)) {
                 Some((Some(folder), _, _)) => ("folder", folder.get_ref().clone()),

@@ -73,6 +73,29 @@ impl IntervalSettings {
         bootstrap::percentile(&mut values, self.level)
     }
 
+    /// A row resampling of `n` rows: `evaluate` on each replicate's Poisson
+    /// row weights, and — when BCa is asked for — on each grouped-jackknife
+    /// deletion (weights 0 for one group, 1 elsewhere). Replicates run on all
+    /// cores, in replicate order.
+    pub fn resample<T: Send>(
+        &self,
+        n: usize,
+        evaluate: impl Fn(Vec<f64>) -> T + Sync,
+    ) -> (Vec<T>, Option<Vec<T>>) {
+        let replicates = (0..self.replicates)
+            .into_par_iter()
+            .map(|r| evaluate(bootstrap::poisson_weights(self.seed, r as u64, n)))
+            .collect();
+        let jackknife = self.wants_jackknife().then(|| {
+            let groups = bootstrap::JACKKNIFE_GROUPS.min(n);
+            (0..groups)
+                .into_par_iter()
+                .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
+                .collect()
+        });
+        (replicates, jackknife)
+    }
+
     /// Whether row bootstraps need the grouped jackknife (BCa asked for).
     pub fn wants_jackknife(&self) -> bool {
         self.bootstrap == bootstrap::Method::Bca
@@ -346,18 +369,7 @@ fn weighted_intervals(
         .ok()
         .map(|rep| rep.metrics)
     };
-    let all: Vec<Option<assay_metrics::MetricSet>> = (0..settings.replicates)
-        .into_par_iter()
-        .map(|r| evaluate(bootstrap::poisson_weights(settings.seed, r as u64, n)))
-        .collect();
-    let jackknife: Option<Vec<Option<assay_metrics::MetricSet>>> =
-        settings.wants_jackknife().then(|| {
-            let groups = bootstrap::JACKKNIFE_GROUPS.min(n);
-            (0..groups)
-                .into_par_iter()
-                .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
-                .collect()
-        });
+    let (all, jackknife) = settings.resample(n, evaluate);
     let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> = jackknife
         .as_ref()
         .map(|j| j.iter().map(Option::as_ref).collect());
@@ -668,26 +680,8 @@ fn row_bootstrap(
             },
         ]
     };
-    let all: Vec<[Option<f64>; 6]> = (0..settings.replicates)
-        .into_par_iter()
-        .map(|r| {
-            compute(&bootstrap::poisson_weights(
-                settings.seed,
-                r as u64,
-                rows.len(),
-            ))
-        })
-        .collect();
-    let (estimate, jackknife) = if settings.wants_jackknife() {
-        let groups = bootstrap::JACKKNIFE_GROUPS.min(rows.len());
-        let jk: Vec<[Option<f64>; 6]> = (0..groups)
-            .into_par_iter()
-            .map(|g| compute(&bootstrap::group_weights(rows.len(), groups, g)))
-            .collect();
-        (Some(compute(&vec![1.0; rows.len()])), Some(jk))
-    } else {
-        (None, None)
-    };
+    let (all, jackknife) = settings.resample(rows.len(), |w| compute(&w));
+    let estimate = jackknife.as_ref().map(|_| compute(&vec![1.0; rows.len()]));
     ROW_METRICS
         .iter()
         .enumerate()

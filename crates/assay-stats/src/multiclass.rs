@@ -256,17 +256,7 @@ fn weighted_intervals(
         };
         MulticlassState::evaluate(config.clone(), &batch).ok()
     };
-    let reports: Vec<Option<MulticlassReport>> = (0..settings.replicates)
-        .into_par_iter()
-        .map(|r| evaluate(bootstrap::poisson_weights(settings.seed, r as u64, n)))
-        .collect();
-    let jackknife: Option<Vec<Option<MulticlassReport>>> = settings.wants_jackknife().then(|| {
-        let groups = bootstrap::JACKKNIFE_GROUPS.min(n);
-        (0..groups)
-            .into_par_iter()
-            .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
-            .collect()
-    });
+    let (reports, jackknife) = settings.resample(n, evaluate);
     let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> = jackknife
         .as_ref()
         .map(|j| j.iter().map(|r| r.as_ref().map(|r| &r.metrics)).collect());
@@ -471,20 +461,8 @@ fn row_bootstrap(
         }
         out
     };
-    let all: Vec<Vec<Option<f64>>> = (0..settings.replicates)
-        .into_par_iter()
-        .map(|r| compute(&bootstrap::poisson_weights(settings.seed, r as u64, n)))
-        .collect();
-    let (estimate, jackknife) = if settings.wants_jackknife() {
-        let groups = bootstrap::JACKKNIFE_GROUPS.min(n);
-        let jk: Vec<Vec<Option<f64>>> = (0..groups)
-            .into_par_iter()
-            .map(|g| compute(&bootstrap::group_weights(n, groups, g)))
-            .collect();
-        (Some(compute(&vec![1.0; n])), Some(jk))
-    } else {
-        (None, None)
-    };
+    let (all, jackknife) = settings.resample(n, |w| compute(&w));
+    let estimate = jackknife.as_ref().map(|_| compute(&vec![1.0; n]));
     ids.into_iter()
         .enumerate()
         .filter_map(|(m, id)| {

@@ -159,17 +159,7 @@ pub fn intervals(
         );
         return (global, per_label, Some(note));
     }
-    let reports: Vec<Option<MultilabelReport>> = (0..settings.replicates)
-        .into_par_iter()
-        .map(|r| evaluate(bootstrap::poisson_weights(settings.seed, r as u64, n)))
-        .collect();
-    let jackknife: Option<Vec<Option<MultilabelReport>>> = settings.wants_jackknife().then(|| {
-        let groups = bootstrap::JACKKNIFE_GROUPS.min(n);
-        (0..groups)
-            .into_par_iter()
-            .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
-            .collect()
-    });
+    let (reports, jackknife) = settings.resample(n, evaluate);
     let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> = jackknife
         .as_ref()
         .map(|j| j.iter().map(|r| r.as_ref().map(|r| &r.metrics)).collect());
