@@ -59,6 +59,14 @@ pub struct Item {
     pub slices: Vec<String>,
 }
 
+/// A column's cells as text.
+fn texts(column: &Column) -> Vec<String> {
+    match column {
+        Column::Label(v) => v.iter().map(ToString::to_string).collect(),
+        Column::Number(v) => v.iter().map(ToString::to_string).collect(),
+    }
+}
+
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ModelError + '_ {
     move |source| ModelError::Io {
         path: path.into(),
@@ -150,10 +158,7 @@ impl TestSet {
             .map_err(data_err)?
         {
             let batch = batch.map_err(data_err)?;
-            let labels = |i: usize| match &batch.columns[i] {
-                Column::Label(v) => v.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                Column::Number(v) => v.iter().map(ToString::to_string).collect(),
-            };
+            let labels = |i: usize| texts(&batch.columns[i]);
             let truth = labels(0);
             let ids = id_column.as_ref().map(|_| labels(1));
             let slice_start = 1 + usize::from(id_column.is_some());
@@ -278,10 +283,7 @@ fn manifest_items(
         .map_err(data_err)?
     {
         let batch = batch.map_err(data_err)?;
-        let labels = |i: usize| match &batch.columns[i] {
-            Column::Label(v) => v.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            Column::Number(v) => v.iter().map(ToString::to_string).collect(),
-        };
+        let labels = |i: usize| texts(&batch.columns[i]);
         let paths = labels(0);
         let truths = labels(1);
         let slice_values: Vec<Vec<String>> = (0..slices.len()).map(|s| labels(2 + s)).collect();
