@@ -242,9 +242,10 @@ pub fn summary(a: &Assessment) -> String {
                 .and_then(|m| m.ci.as_ref())
                 .map_or_else(
                     || "—".to_owned(),
-                    |ci| format!("[{:.4}, {:.4}]", ci.low, ci.high),
+                    |ci| format!("[{:.4}, {:.4}]", ci.low + 0.0, ci.high + 0.0),
                 );
-            let num = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), |x| format!("{x:.4}"));
+            let num =
+                |x: Option<f64>| x.map_or_else(|| "—".to_owned(), |x| format!("{:.4}", x + 0.0));
             let _ = writeln!(
                 out,
                 "  {:<12} {:>3}  {:>9}  {:>9}  {:<18}  {:>9}  {:>10.2e}",
