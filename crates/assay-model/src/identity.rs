@@ -37,6 +37,17 @@ pub struct ModelIdentity {
     pub resources: Vec<Resource>,
 }
 
+/// `path` relative to `root`, its components joined by `/` (the name a file
+/// has in a test set, a manifest or a model directory on any system).
+pub fn relative_name(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 const IGNORED: [&str; 4] = [".git", ".gitattributes", ".gitignore", ".github"];
 
 fn hex(bytes: &[u8]) -> String {
@@ -73,13 +84,8 @@ fn walk(
     for e in std::fs::read_dir(dir).map_err(io)? {
         let e = e.map_err(io)?;
         let path = e.path();
-        let rel: Vec<String> = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        if rel.len() == 1 && IGNORED.contains(&rel[0].as_str()) {
+        let rel = relative_name(root, &path);
+        if IGNORED.contains(&rel.as_str()) {
             continue;
         }
         let kind = e.file_type().map_err(io)?;
@@ -92,7 +98,7 @@ fn walk(
         if kind.is_dir() {
             walk(root, &path, out)?;
         } else {
-            out.push((rel.join("/"), path));
+            out.push((rel, path));
         }
     }
     Ok(())

@@ -26,7 +26,7 @@ mod run;
 mod testset;
 
 pub use error::ModelError;
-pub use identity::{ModelIdentity, Resource, identity};
+pub use identity::{ModelIdentity, Resource, identity, relative_name};
 pub use image_input::{Color, Interpolation, Layout, Preprocess};
 pub use onnx::{Model, ModelSpec, ScoreOutput};
 pub use perturb::{Perturb, Perturbation};

@@ -227,13 +227,7 @@ fn folder_items(root: &Path) -> Result<Vec<Item>, ModelError> {
         }
         files.sort();
         for path in files {
-            let id = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
+            let id = crate::identity::relative_name(root, &path);
             items.push(Item {
                 id,
                 path,

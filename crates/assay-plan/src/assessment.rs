@@ -1020,34 +1020,22 @@ fn warnings(
     let mut out = Vec::new();
     // Class balance: the support of each class (binary, multi-class) or
     // the positives of each label (multi-label).
-    let supports: Vec<(String, f64)> = match result.task {
-        Task::Multilabel => result
-            .per_label
-            .as_ref()
-            .map(|t| {
-                t.0.iter()
-                    .filter_map(|(k, s)| {
-                        s.get("support")
-                            .and_then(|v| v.value)
-                            .map(|v| (k.clone(), v))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => result
-            .per_class
-            .as_ref()
-            .map(|t| {
-                t.0.iter()
-                    .filter_map(|(k, s)| {
-                        s.get("support")
-                            .and_then(|v| v.value)
-                            .map(|v| (k.clone(), v))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+    let table = match result.task {
+        Task::Multilabel => &result.per_label,
+        _ => &result.per_class,
     };
+    let supports: Vec<(String, f64)> = table
+        .as_ref()
+        .map(|t| {
+            t.0.iter()
+                .filter_map(|(k, s)| {
+                    s.get("support")
+                        .and_then(|v| v.value)
+                        .map(|v| (k.clone(), v))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let total = result.total_weight.unwrap_or(result.n as f64);
     let classes = supports.len().max(1) as f64;
     if total > 0.0 {

@@ -65,14 +65,7 @@ pub fn walk(root: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
-                let relative = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push((relative, path));
+                out.push((assay_model::relative_name(root, &path), path));
             }
         }
     }
