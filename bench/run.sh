@@ -37,6 +37,12 @@ median() { # median seconds and peak MiB of LABEL
   awk -F'\t' -v l="$1" '$1==l {print $2, $3}' "$OUT/runs.tsv" | sort -n | awk '{s[NR]=$1; m[NR]=$2} END {if (NR == 0) exit; i=int((NR+1)/2); printf "%.2f %d", s[i], m[i]/1024}'
 }
 
+# The identification every benchmark plan needs.
+plan_header() {
+  printf '[plan]\nid = "%s"\nversion = "1"\n[lab]\nname = "bench"\n[client]\nname = "bench"\n' "$1"
+  printf '[model]\nname = "synthetic"\nversion = "1"\nintended_use = "benchmark"\n'
+}
+
 : > "$OUT/runs.tsv"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -m); assay $($ASSAY --version)"
 $PY -c 'import sklearn, numpy, pyarrow; print("reference: scikit-learn", sklearn.__version__, "numpy", numpy.__version__, "pyarrow", pyarrow.__version__)'
@@ -91,18 +97,7 @@ if [[ $WHICH == all || $WHICH == record ]]; then
   f=$DATA/binary_10m.parquet
   [[ -f $f ]] || $GEN binary 10000000 "$f"
   echo "record: assay run (digests, canonical JSON record) against assay eval on 10 million rows"
-  cat > "$OUT/record.toml" <<TOML
-[plan]
-id = "BENCH-1"
-version = "1"
-[lab]
-name = "bench"
-[client]
-name = "bench"
-[model]
-name = "synthetic"
-version = "1"
-intended_use = "benchmark"
+  { plan_header BENCH-1; cat <<TOML
 [data]
 predictions = "$PWD/$f"
 [intervals]
@@ -111,22 +106,12 @@ enabled = false
 decision_rule = "simple"
 require = ["roc_auc >= 0.5"]
 TOML
+  } > "$OUT/record.toml"
   measure assay-run-10m $ASSAY run "$OUT/record.toml" --out "$OUT/record" --quiet
   measure assay-eval-10m $ASSAY eval "$f" --no-intervals --require "roc_auc >= 0.5" --decision-rule simple --json "$OUT/assay_eval_10m.json" --quiet
   echo "leakage: 1 million test items against 1 million training items (hash manifests, 1000 shared)"
   [[ -f $DATA/train_manifest_1m.csv ]] || $PY bench/manifests.py "$DATA" 1000000 1000
-  cat > "$OUT/leakage.toml" <<TOML
-[plan]
-id = "BENCH-2"
-version = "1"
-[lab]
-name = "bench"
-[client]
-name = "bench"
-[model]
-name = "synthetic"
-version = "1"
-intended_use = "benchmark"
+  { plan_header BENCH-2; cat <<TOML
 [data]
 predictions = "$PWD/data/demo/breast_cancer.csv"
 positive = "malignant"
@@ -136,6 +121,7 @@ enabled = false
 training = "$PWD/$DATA/train_manifest_1m.csv"
 test = "$PWD/$DATA/test_manifest_1m.csv"
 TOML
+  } > "$OUT/leakage.toml"
   measure assay-leakage-1m $ASSAY run "$OUT/leakage.toml" --out "$OUT/leakage" --quiet
   measure python-leakage-1m $PY bench/leakage.py "$DATA/train_manifest_1m.csv" "$DATA/test_manifest_1m.csv"
   $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  assay found", r["leakage"]["leaked"], "leaked items; python:", open(sys.argv[2]).read().strip())' "$OUT/leakage/assessment.json" "$OUT/.stdout"

@@ -185,29 +185,30 @@ fn run_err(
     e.to_string()
 }
 
+/// The error of a run of `spec` on the digits test set.
+fn digits_err(spec: ModelSpec) -> String {
+    run_err(
+        &spec,
+        &folder(),
+        &digits_preprocess(),
+        &RunSettings::default(),
+    )
+}
+
 #[test]
 fn a_file_that_is_not_onnx_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.onnx");
     std::fs::write(&path, b"this is not a protobuf model").unwrap();
-    let e = run_err(
-        &ModelSpec::new(path),
-        &folder(),
-        &digits_preprocess(),
-        &RunSettings::default(),
-    );
+    let e = digits_err(ModelSpec::new(path));
     assert!(e.contains("model.onnx: not a readable ONNX model"), "{e}");
 }
 
 #[test]
 fn an_unsupported_operator_is_named_with_its_node() {
-    let spec = ModelSpec::new(root().join("crates/assay-model/tests/data/unsupported_op.onnx"));
-    let e = run_err(
-        &spec,
-        &folder(),
-        &digits_preprocess(),
-        &RunSettings::default(),
-    );
+    let e = digits_err(ModelSpec::new(
+        root().join("crates/assay-model/tests/data/unsupported_op.onnx"),
+    ));
     assert!(
         e.contains("operator 'FrobnicateDigits'") && e.contains("node 'mystery'"),
         "{e}"
@@ -216,13 +217,9 @@ fn an_unsupported_operator_is_named_with_its_node() {
 
 #[test]
 fn an_input_shape_mismatch_names_both_shapes() {
-    let spec = ModelSpec::new(root().join("crates/assay-model/tests/data/rgb32.onnx"));
-    let e = run_err(
-        &spec,
-        &folder(),
-        &digits_preprocess(),
-        &RunSettings::default(),
-    );
+    let e = digits_err(ModelSpec::new(
+        root().join("crates/assay-model/tests/data/rgb32.onnx"),
+    ));
     assert!(
         e.contains("[N, 3, 32, 32]") && e.contains("[N, 1, 8, 8]"),
         "{e}"

@@ -639,6 +639,23 @@ fn slice_keys(positions: &[usize], batch: &Batch) -> Vec<Vec<Label>> {
 }
 
 /// Give a defined metric its interval.
+/// Attach the global intervals and those of each class or label.
+fn attach_all<A: AsRef<str>, B: AsRef<str>>(
+    metrics: &mut MetricSet,
+    global: &[(A, assay_metrics::value::Interval)],
+    sets: &mut [MetricSet],
+    per_set: &[Vec<(B, assay_metrics::value::Interval)>],
+) {
+    for (id, ci) in global {
+        attach(metrics, id.as_ref(), ci);
+    }
+    for (set, cis) in sets.iter_mut().zip(per_set) {
+        for (id, ci) in cis {
+            attach(set, id.as_ref(), ci);
+        }
+    }
+}
+
 fn attach(set: &mut MetricSet, id: &str, ci: &assay_metrics::value::Interval) {
     if let Some(m) = set.get_mut(id)
         && m.value.is_some()
@@ -937,14 +954,12 @@ fn multiclass(
     let intervals = spec.intervals.as_ref().map(|settings| {
         let (global, by_class, note) =
             assay_stats::multiclass::intervals(&state, &report, ctx.weight.is_some(), settings);
-        for (id, ci) in &global {
-            attach(&mut report.metrics, id, ci);
-        }
-        for (set, cis) in report.per_class.iter_mut().zip(&by_class) {
-            for (id, ci) in cis {
-                attach(set, id, ci);
-            }
-        }
+        attach_all(
+            &mut report.metrics,
+            &global,
+            &mut report.per_class,
+            &by_class,
+        );
         crate::result::IntervalInfo::from_settings(settings, note)
     });
     let total = report.confusion.total();
@@ -1151,14 +1166,12 @@ fn multilabel(
     let intervals = spec.intervals.as_ref().map(|settings| {
         let (global, by_label, note) =
             assay_stats::multilabel::intervals(&state, &report, settings);
-        for (id, ci) in &global {
-            attach(&mut report.metrics, id, ci);
-        }
-        for (set, cis) in report.per_label.iter_mut().zip(&by_label) {
-            for (id, ci) in cis {
-                attach(set, id, ci);
-            }
-        }
+        attach_all(
+            &mut report.metrics,
+            &global,
+            &mut report.per_label,
+            &by_label,
+        );
         crate::result::IntervalInfo::from_settings(settings, note)
     });
     let mut parameters = curves_config(spec);

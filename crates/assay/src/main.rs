@@ -260,6 +260,43 @@ enum BootstrapArg {
     Bca,
 }
 
+impl TaskArg {
+    fn task(self) -> Task {
+        match self {
+            TaskArg::Binary => Task::Binary,
+            TaskArg::Multiclass => Task::Multiclass,
+            TaskArg::Multilabel => Task::Multilabel,
+        }
+    }
+}
+
+impl ScoreKindArg {
+    fn kind(self) -> ScoreKind {
+        match self {
+            ScoreKindArg::Probability => ScoreKind::Probability,
+            ScoreKindArg::Score => ScoreKind::Score,
+        }
+    }
+}
+
+impl ProportionArg {
+    fn method(self) -> ProportionMethod {
+        match self {
+            ProportionArg::Wilson => ProportionMethod::Wilson,
+            ProportionArg::ClopperPearson => ProportionMethod::ClopperPearson,
+        }
+    }
+}
+
+impl BootstrapArg {
+    fn method(self) -> BootstrapMethod {
+        match self {
+            BootstrapArg::Percentile => BootstrapMethod::Percentile,
+            BootstrapArg::Bca => BootstrapMethod::Bca,
+        }
+    }
+}
+
 #[derive(Args)]
 struct EvalArgs {
     /// Predictions file (CSV, TSV, JSON Lines, Parquet, Arrow IPC or NPY); several files are read as one table (shards with the same columns)
@@ -512,11 +549,7 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
         Input::Npy(arrays)
     };
     let mut spec = EvalSpec::new(input);
-    spec.task = args.task.map(|t| match t {
-        TaskArg::Binary => Task::Binary,
-        TaskArg::Multiclass => Task::Multiclass,
-        TaskArg::Multilabel => Task::Multilabel,
-    });
+    spec.task = args.task.map(TaskArg::task);
     spec.columns = Columns {
         truth: args.truth.clone(),
         score: args.score.clone(),
@@ -534,10 +567,7 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
     spec.calibration_bins = args.bins;
     spec.top_k = args.top_k;
     spec.sum_tolerance = args.sum_tolerance;
-    spec.score_kind = match args.score_kind {
-        ScoreKindArg::Probability => ScoreKind::Probability,
-        ScoreKindArg::Score => ScoreKind::Score,
-    };
+    spec.score_kind = args.score_kind.kind();
     spec.curve_mode = match args.curves {
         CurvesArg::Exact => CurveMode::Exact,
         CurvesArg::Binned => CurveMode::Binned {
@@ -572,16 +602,10 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
         level: args.confidence,
         replicates: args.bootstrap,
         seed: args.seed,
-        proportion: match args.proportion_ci {
-            ProportionArg::Wilson => ProportionMethod::Wilson,
-            ProportionArg::ClopperPearson => ProportionMethod::ClopperPearson,
-        },
+        proportion: args.proportion_ci.method(),
         row_budget: args.row_bootstrap_budget,
         stratified: args.stratified,
-        bootstrap: match args.bootstrap_ci {
-            BootstrapArg::Percentile => BootstrapMethod::Percentile,
-            BootstrapArg::Bca => BootstrapMethod::Bca,
-        },
+        bootstrap: args.bootstrap_ci.method(),
     });
     Ok(spec)
 }
@@ -596,24 +620,14 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     candidate.columns.score = args.score.clone();
     candidate.columns.prediction = args.pred.clone();
     candidate.positive = args.positive.clone();
-    candidate.task = args.task.map(|t| match t {
-        TaskArg::Binary => Task::Binary,
-        TaskArg::Multiclass => Task::Multiclass,
-        TaskArg::Multilabel => Task::Multilabel,
-    });
+    candidate.task = args.task.map(TaskArg::task);
     candidate.threshold = args.threshold;
-    candidate.score_kind = match args.score_kind {
-        ScoreKindArg::Probability => ScoreKind::Probability,
-        ScoreKindArg::Score => ScoreKind::Score,
-    };
+    candidate.score_kind = args.score_kind.kind();
     candidate.intervals = Some(IntervalSettings {
         level: args.confidence,
         replicates: args.bootstrap,
         seed: args.seed,
-        bootstrap: match args.bootstrap_ci {
-            BootstrapArg::Percentile => BootstrapMethod::Percentile,
-            BootstrapArg::Bca => BootstrapMethod::Bca,
-        },
+        bootstrap: args.bootstrap_ci.method(),
         ..IntervalSettings::default()
     });
     let spec = CompareSpec {
@@ -658,10 +672,7 @@ fn plan_size(args: &PlanSizeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let quantity = match args.metric {
-        PlannedMetric::Proportion => Quantity::Proportion(match args.method {
-            ProportionArg::Wilson => ProportionMethod::Wilson,
-            ProportionArg::ClopperPearson => ProportionMethod::ClopperPearson,
-        }),
+        PlannedMetric::Proportion => Quantity::Proportion(args.method.method()),
         PlannedMetric::Auc => {
             if !(args.prevalence > 0.0 && args.prevalence < 1.0) {
                 anyhow::bail!(
