@@ -466,6 +466,8 @@ fn robustness(
     let clean_path = workdir.join(MODEL_PREDICTIONS);
     let preprocess = plan.preprocess();
     let level = clean.intervals.as_ref().map_or(0.95, |i| i.level);
+    // Read once: every condition's flips are counted against it.
+    let clean_predictions = predicted(&clean_path)?;
     let mut conditions = Vec::new();
     for &kind in kinds {
         for &severity in severities {
@@ -523,7 +525,7 @@ fn robustness(
                     set.insert(format!("{m}_drop"), drop);
                 }
             }
-            let (flips, n) = flips(&clean_path, &out)?;
+            let (flips, n) = flips(&clean_predictions, &out)?;
             let mut flip = MetricValue::ratio(flips as f64, n as f64, "there are no items");
             flip.ci = assay_stats::proportion::wilson(flips as f64, n as f64, level);
             set.insert("flip_rate", flip);
@@ -564,38 +566,41 @@ fn robustness(
     })
 }
 
-/// Items whose predicted class differs between two prediction files of the
-/// same items in the same order, and the items compared.
-fn flips(a: &Path, b: &Path) -> Result<(u64, u64), AssessError> {
-    let read = |path: &Path| -> Result<Vec<(String, String)>, AssessError> {
-        let requests = [
-            assay_data::Request::new("id", assay_data::Kind::Label),
-            assay_data::Request::new("pred", assay_data::Kind::Label),
-        ];
-        let mut out = Vec::new();
-        let reader = assay_data::open(path, None).map_err(EvalError::from)?;
-        for batch in reader
-            .select(&requests, assay_data::DEFAULT_BATCH_ROWS)
-            .map_err(EvalError::from)?
+/// Item id → predicted class, from a predictions file.
+fn predicted(path: &Path) -> Result<std::collections::HashMap<String, String>, AssessError> {
+    let requests = [
+        assay_data::Request::new("id", assay_data::Kind::Label),
+        assay_data::Request::new("pred", assay_data::Kind::Label),
+    ];
+    let mut out = std::collections::HashMap::new();
+    let reader = assay_data::open(path, None).map_err(EvalError::from)?;
+    for batch in reader
+        .select(&requests, assay_data::DEFAULT_BATCH_ROWS)
+        .map_err(EvalError::from)?
+    {
+        let batch = batch.map_err(EvalError::from)?;
+        if let (assay_data::Column::Label(ids), assay_data::Column::Label(preds)) =
+            (&batch.columns[0], &batch.columns[1])
         {
-            let batch = batch.map_err(EvalError::from)?;
-            if let (assay_data::Column::Label(ids), assay_data::Column::Label(preds)) =
-                (&batch.columns[0], &batch.columns[1])
-            {
-                out.extend(
-                    ids.iter()
-                        .zip(preds)
-                        .map(|(i, p)| (i.to_string(), p.to_string())),
-                );
-            }
+            out.extend(
+                ids.iter()
+                    .zip(preds)
+                    .map(|(i, p)| (i.to_string(), p.to_string())),
+            );
         }
-        Ok(out)
-    };
-    let clean: std::collections::HashMap<String, String> = read(a)?.into_iter().collect();
-    let perturbed = read(b)?;
+    }
+    Ok(out)
+}
+
+/// Items whose predicted class differs between the clean predictions and
+/// a perturbed run's, and the items compared.
+fn flips(
+    clean: &std::collections::HashMap<String, String>,
+    perturbed: &Path,
+) -> Result<(u64, u64), AssessError> {
     let mut n = 0;
     let mut flips = 0;
-    for (id, p) in &perturbed {
+    for (id, p) in &predicted(perturbed)? {
         if let Some(c) = clean.get(id) {
             n += 1;
             flips += u64::from(c != p);
