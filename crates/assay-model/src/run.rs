@@ -68,6 +68,57 @@ pub struct Percentiles {
     pub p99: f64,
     /// Mean.
     pub mean: f64,
+    /// How the durations spread: counts between log-spaced edges.
+    pub histogram: Histogram,
+}
+
+/// Counts of durations between edges spaced evenly on a log scale (ten bins
+/// per decade: 1, 1.26, 1.58, 2, 2.51, ... 10 ms).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Histogram {
+    /// Bin edges in milliseconds, ascending; one more than the counts.
+    pub edges_ms: Vec<f64>,
+    /// Durations in each bin (lower edge included).
+    pub counts: Vec<u64>,
+}
+
+impl Histogram {
+    const PER_DECADE: f64 = 10.0;
+
+    fn of(sorted_ms: &[f64]) -> Self {
+        let positive: Vec<f64> = sorted_ms.iter().copied().filter(|&x| x > 0.0).collect();
+        let (Some(&lo), Some(&hi)) = (positive.first(), positive.last()) else {
+            return Self {
+                edges_ms: Vec::new(),
+                counts: Vec::new(),
+            };
+        };
+        let first = (lo.log10() * Self::PER_DECADE).floor() as i32;
+        let last = ((hi.log10() * Self::PER_DECADE).floor() as i32 + 1).max(first + 1);
+        let edge = |k: i32| {
+            let x = 10f64.powf(f64::from(k) / Self::PER_DECADE);
+            // Three significant digits, so the record shows tidy numbers.
+            let scale = 10f64.powi(2 - x.log10().floor() as i32);
+            (x * scale).round() / scale
+        };
+        let edges_ms: Vec<f64> = (first..=last).map(edge).collect();
+        let mut counts = vec![0u64; edges_ms.len() - 1];
+        for &x in &positive {
+            let k = (x.log10() * Self::PER_DECADE).floor() as i32;
+            // Rounded edges can put x one bin off its computed index: settle it.
+            let mut i = (k - first).clamp(0, counts.len() as i32 - 1) as usize;
+            while i > 0 && x < edges_ms[i] {
+                i -= 1;
+            }
+            while i + 1 < counts.len() && x >= edges_ms[i + 1] {
+                i += 1;
+            }
+            counts[i] += 1;
+        }
+        // Durations too short to measure (0 ms) go in the first bin.
+        counts[0] += (sorted_ms.len() - positive.len()) as u64;
+        Self { edges_ms, counts }
+    }
 }
 
 impl Percentiles {
@@ -78,6 +129,7 @@ impl Percentiles {
                 p95: 0.0,
                 p99: 0.0,
                 mean: 0.0,
+                histogram: Histogram::of(&[]),
             };
         }
         ms.sort_by(f64::total_cmp);
@@ -89,6 +141,7 @@ impl Percentiles {
             p95: round(at(0.95)),
             p99: round(at(0.99)),
             mean: round(ms.iter().sum::<f64>() / ms.len() as f64),
+            histogram: Histogram::of(&ms),
         }
     }
 }
@@ -464,4 +517,27 @@ fn run_batch(
         item_ms: decode_ms.into_iter().map(|d| d + share).collect(),
         batch_ms: Some(ms),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_bins_are_log_spaced_and_hold_every_duration() {
+        let ms = [0.0, 0.12, 0.15, 0.2, 0.9, 1.0, 1.5, 4.0, 40.0];
+        let h = Histogram::of(&ms);
+        assert_eq!(h.counts.iter().sum::<u64>(), ms.len() as u64);
+        assert_eq!(h.edges_ms.len(), h.counts.len() + 1);
+        assert_eq!(h.edges_ms.first(), Some(&0.1));
+        assert!(
+            h.edges_ms.contains(&1.0) && h.edges_ms.contains(&1.26) && h.edges_ms.contains(&5.01)
+        );
+        // 1.0 lies on an edge and counts in the bin it opens; 1.5 is in the next.
+        let at_one = h.edges_ms.iter().position(|&e| e == 1.0).expect("edge 1.0");
+        assert_eq!(h.counts[at_one], 1, "{h:?}");
+        assert_eq!(h.counts[at_one + 1], 1, "{h:?}"); // 1.26 <= 1.5 < 1.58
+        assert!(*h.edges_ms.last().expect("edges") > 40.0);
+        assert_eq!(Histogram::of(&[]).counts, Vec::<u64>::new());
+    }
 }

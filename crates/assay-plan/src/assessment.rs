@@ -18,7 +18,7 @@ use crate::criteria::DecisionRule;
 use crate::digest::{self, FileDigest};
 use crate::environment::Environment;
 use crate::leakage::LeakageReport;
-use crate::plan::{ModelSection, Party, Plan, PlanError};
+use crate::plan::{ModelSection, Party, Plan, PlanError, ReportSection};
 use crate::result::EvalResult;
 use crate::{EvalError, Task};
 
@@ -101,6 +101,8 @@ pub struct Identification {
     pub client: Party,
     /// The model under test.
     pub model: ModelSection,
+    /// What the test report says of itself.
+    pub report: ReportSection,
 }
 
 /// One input file or folder.
@@ -950,6 +952,7 @@ pub fn assess(
             lab: f.lab.clone(),
             client: f.client.clone(),
             model: f.model.clone(),
+            report: f.report.clone(),
         },
         inputs,
         tool: ToolRecord {

@@ -76,6 +76,61 @@ pub struct Party {
     pub accreditation: Option<String>,
 }
 
+/// What the test report says of itself (ISO/IEC 17025 clause 7.8.2.1).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSection {
+    /// The report's unique number (default: the plan id and the first
+    /// digits of the assessment record's SHA-256).
+    pub number: Option<String>,
+    /// Who authorises the report.
+    pub authoriser: Option<String>,
+    /// The authoriser's function, e.g. "Technical manager".
+    pub authoriser_role: Option<String>,
+    /// The date the test items were received (YYYY-MM-DD).
+    #[serde(serialize_with = "serialize_spanned_option")]
+    pub received: Option<Spanned<String>>,
+    /// Deviations from the plan or the method, as the lab records them.
+    #[serde(default)]
+    pub deviations: Vec<String>,
+}
+
+fn serialize_spanned_option<S: serde::Serializer>(
+    value: &Option<Spanned<String>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => serializer.serialize_some(v.get_ref()),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Whether `text` is a calendar date written YYYY-MM-DD.
+pub fn is_iso_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let t = &text[r];
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
 /// The model under test.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -666,6 +721,9 @@ pub struct PlanFile {
     pub client: Party,
     /// The model under test.
     pub model: ModelSection,
+    /// What the test report says of itself.
+    #[serde(default)]
+    pub report: ReportSection,
     /// The predictions.
     pub data: DataSection,
     /// The test set a model runs on.
@@ -1160,6 +1218,14 @@ impl Plan {
         if let Some(l) = &f.leakage {
             self.existing(&l.training, "the training-data manifest")?;
             self.existing(&l.test, "the test-data manifest")?;
+        }
+        if let Some(received) = &f.report.received
+            && !is_iso_date(received.get_ref())
+        {
+            return Err(self.error(
+                received.span(),
+                "the date the items were received must be a date written YYYY-MM-DD, e.g. \"2026-11-20\"",
+            ));
         }
         if let Some(d) = &f.data.delimiter {
             let mut chars = d.get_ref().chars();

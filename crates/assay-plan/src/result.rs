@@ -175,6 +175,9 @@ pub struct CurvesOut {
     /// Binary: curves of the score.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub score: Option<ScoreCurves>,
+    /// Binary, unweighted: pointwise confidence band of the ROC curve.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roc_band: Option<assay_stats::roc_band::RocBand>,
     /// Reliability diagram bins (binary: positive-class probability; multi-class: top-label confidence).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Vec<CalibrationBin>>,

@@ -518,6 +518,19 @@ fn binary(
             crate::result::IntervalInfo::from_settings(settings, note),
         )
     });
+    // Points of the band: every 1 % of the false-positive rate.
+    const BAND_POINTS: usize = 101;
+    let roc_band = spec
+        .intervals
+        .as_ref()
+        .filter(|_| ctx.weight.is_none() && score.is_some())
+        .and_then(|settings| {
+            let mut groups = Vec::new();
+            state.ranking_mut().for_each_group(|g| {
+                groups.push((g.positive as u64, g.negative as u64));
+            });
+            assay_stats::roc_band::roc_band(&groups, settings, BAND_POINTS)
+        });
     let (neg_name, pos_name) = classes.names();
     let matrix = report.counts.matrix();
     let mut per_class = per_class_from_matrix(&matrix, &[neg_name.clone(), pos_name.clone()]);
@@ -590,6 +603,7 @@ fn binary(
         verdict: None,
         curves: CurvesOut {
             score: report.ranking.map(ScoreCurves::from_summary),
+            roc_band,
             calibration: report.calibration,
             per_class: None,
             per_label: None,
@@ -992,6 +1006,7 @@ fn multiclass(
         verdict: None,
         curves: CurvesOut {
             score: None,
+            roc_band: None,
             calibration: report.calibration,
             per_class: report.curves.map(|cs| {
                 OrderedMap(
@@ -1210,6 +1225,7 @@ fn multilabel(
         verdict: None,
         curves: CurvesOut {
             score: None,
+            roc_band: None,
             calibration: None,
             per_class: None,
             per_label: report.curves.map(|cs| {

@@ -24,6 +24,7 @@ pub mod jackknife;
 pub mod multiclass;
 pub mod multilabel;
 pub mod proportion;
+pub mod roc_band;
 pub mod sample_size;
 pub mod slices;
 

@@ -2,7 +2,9 @@
 //! data: first a test plan on a model's predictions (a logistic regression on
 //! scikit-learn's breast cancer data, with slices, criteria, a baseline and a
 //! leakage check), then a test plan that runs an ONNX model (a perceptron on
-//! scikit-learn's handwritten digits) on its test images.
+//! scikit-learn's handwritten digits) on its test images, and a tabular ONNX
+//! model on its feature table; each record then gets its test reports (HTML
+//! and PDF, English and Korean).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -56,18 +58,26 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         check_only: false,
         json: false,
     })?;
-    println!(
-        "\nThe test plans' assessment records: {}",
-        first_record.display()
-    );
-    println!(
-        "                                    {}",
-        second_record.display()
-    );
-    println!(
-        "                                    {}",
-        third_record.display()
-    );
+    let issued = crate::report::default_issue_date()?;
+    println!("\nThe test plans' assessment records and their test reports:");
+    for record in [&first_record, &second_record, &third_record] {
+        println!("  {}", record.display());
+        let dir = record.parent().unwrap_or(Path::new("."));
+        for lang in [assay_report::Lang::En, assay_report::Lang::Ko] {
+            for format in [assay_report::Format::Html, assay_report::Format::Pdf] {
+                let out = dir.join(format!("report.{}.{}", lang.tag(), format.extension()));
+                crate::report::write(&crate::report::Request {
+                    assessment: record,
+                    format,
+                    lang,
+                    out: &out,
+                    number: None,
+                    issued: issued.clone(),
+                })?;
+                println!("    {}", out.display());
+            }
+        }
+    }
     Ok([first, second, third]
         .into_iter()
         .find(|c| *c != ExitCode::SUCCESS)

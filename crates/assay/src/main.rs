@@ -3,6 +3,7 @@
 
 mod demo;
 mod plan;
+mod report;
 mod table;
 
 use std::io::Write;
@@ -50,6 +51,8 @@ enum Command {
     Init(InitArgs),
     /// Carry out a test plan and write the assessment record (assessment.json)
     Run(RunArgs),
+    /// Write the test report of an assessment record: HTML or PDF, English or Korean
+    Report(report::ReportArgs),
 }
 
 #[derive(Args)]
@@ -499,6 +502,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report(args) => report::run(&args),
         Command::Run(args) => plan::run(&plan::RunOptions {
             plan: &args.plan,
             out: &args.out,

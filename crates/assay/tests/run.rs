@@ -88,6 +88,12 @@ fn plan_error_value_out_of_range() {
 }
 
 #[test]
+fn plan_error_received_date() {
+    let e = plan_error("received = \"2026-11-20\"", "received = \"20.11.2026\"");
+    insta::assert_snapshot!(e);
+}
+
+#[test]
 fn plan_error_criterion_syntax() {
     let e = plan_error("\"ece <= 0.1\"", "\"ece <= 0.1x\"");
     insta::assert_snapshot!(e);

@@ -1,0 +1,490 @@
+//! Every label, heading and sentence of a report in English and Korean, and
+//! the formatting of numbers and dates for each language.
+//!
+//! The texts are one enum: the compiler refuses a text without both
+//! languages.
+
+use std::fmt::Write as _;
+
+/// A report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Korean.
+    Ko,
+}
+
+impl Lang {
+    /// The BCP 47 tag (`en`, `ko`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+
+    /// From a tag.
+    pub fn parse(tag: &str) -> Option<Lang> {
+        match tag {
+            "en" => Some(Lang::En),
+            "ko" => Some(Lang::Ko),
+            _ => None,
+        }
+    }
+
+    /// A date `YYYY-MM-DD` written for the language ("29 November 2026",
+    /// "2026년 11월 29일"); other text comes back as it is.
+    pub fn date(self, iso: &str) -> String {
+        let parts: Vec<&str> = iso.get(..10).unwrap_or(iso).split('-').collect();
+        let [y, m, d] = parts.as_slice() else {
+            return iso.to_owned();
+        };
+        let (Ok(month), Ok(day)) = (m.parse::<usize>(), d.parse::<u32>()) else {
+            return iso.to_owned();
+        };
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        match self {
+            Lang::En if (1..=12).contains(&month) => format!("{day} {} {y}", MONTHS[month - 1]),
+            Lang::Ko => format!("{y}년 {month}월 {day}일"),
+            Lang::En => iso.to_owned(),
+        }
+    }
+
+    /// A date and time from an RFC 3339 UTC stamp, to the minute.
+    pub fn date_time(self, stamp: &str) -> String {
+        let time = stamp.get(11..16).unwrap_or("");
+        if time.is_empty() {
+            return self.date(stamp);
+        }
+        format!("{} {time} UTC", self.date(stamp))
+    }
+
+    /// An integer with thousands separators (both languages group by three
+    /// with commas).
+    pub fn count(self, n: u64) -> String {
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// A number with `decimals` places, `-0` shown as `0`.
+    pub fn fixed(self, x: f64, decimals: usize) -> String {
+        let s = format!("{x:.decimals$}");
+        if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+            s[1..].to_owned()
+        } else {
+            s
+        }
+    }
+
+    /// A p-value: 4 decimals, or "< 0.0001".
+    pub fn p_value(self, p: f64) -> String {
+        if p < 1e-4 {
+            "< 0.0001".to_owned()
+        } else {
+            self.fixed(p, 4)
+        }
+    }
+
+    /// A byte size ("13,153 bytes", "13,153 바이트").
+    pub fn bytes(self, n: u64) -> String {
+        let mut s = self.count(n);
+        let _ = write!(s, " {}", T::Bytes.get(self));
+        s
+    }
+
+    /// "page {page} of {pages}" for the footers.
+    pub fn page_of(self) -> &'static str {
+        T::PageOf.get(self)
+    }
+}
+
+macro_rules! texts {
+    ($($name:ident => $en:expr, $ko:expr;)*) => {
+        /// A text of the report.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum T {
+            $(
+                #[allow(missing_docs)]
+                $name,
+            )*
+        }
+
+        impl T {
+            /// Every text.
+            pub const ALL: &'static [T] = &[$(T::$name),*];
+
+            /// The text in `lang`.
+            pub fn get(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $(
+                        (T::$name, Lang::En) => $en,
+                        (T::$name, Lang::Ko) => $ko,
+                    )*
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    ReportTitle => "Test report", "시험 성적서";
+    ReportNumber => "Report number", "성적서 번호";
+    PageOf => "Page {page} of {pages}", "{pages}쪽 중 {page}쪽";
+    EndOfReport => "— End of report —", "— 성적서 끝 —";
+    Bytes => "bytes", "바이트";
+    NotStated => "not stated", "기재되지 않음";
+    NotApplicable => "not applicable", "해당 없음";
+
+    // Parties and items.
+    SecLab => "Testing laboratory", "시험기관";
+    SecClient => "Client", "의뢰자";
+    Name => "Name", "이름";
+    Address => "Address", "주소";
+    Accreditation => "Accreditation", "인정";
+    LabId => "Laboratory identifier", "시험기관 식별자";
+    SecItem => "Item tested", "시험 대상";
+    ModelName => "Model", "모델";
+    ModelVersion => "Version", "버전";
+    Developer => "Developer", "개발자";
+    IntendedUse => "Intended use", "사용 목적";
+    Description => "Description", "설명";
+    ModelDigest => "Model SHA-256", "모델 SHA-256";
+    ModelManifestRoot => "Model directory manifest root (OpenSSF model signing)", "모델 디렉터리 매니페스트 루트 (OpenSSF 모델 서명)";
+    ModelNotRun => "The client supplied the model's predictions; the laboratory did not run the model.", "의뢰자가 모델의 예측값을 제공하였으며, 시험기관은 모델을 직접 실행하지 않았다.";
+    ModelRunBy => "The laboratory ran the model on its own test set.", "시험기관이 자체 시험 데이터로 모델을 직접 실행하였다.";
+    SecData => "Test data and inputs", "시험 데이터 및 입력";
+    Role => "Role", "역할";
+    Path => "Path", "경로";
+    Size => "Size", "크기";
+    Items => "Items", "항목 수";
+    Skipped => "Skipped", "제외";
+    RolePredictions => "predictions", "예측값";
+    RoleModel => "model", "모델";
+    RoleModelDir => "model directory", "모델 디렉터리";
+    RoleTestSet => "test set", "시험 데이터";
+    RoleBaseline => "baseline predictions", "기준 모델 예측값";
+    RoleTrainingManifest => "training-data manifest", "학습 데이터 목록";
+    RoleTestManifest => "test-data manifest", "시험 데이터 목록";
+    RolePlan => "test plan", "시험 계획";
+
+    // Method and dates.
+    SecMethod => "Method", "시험 방법";
+    Standard => "Standard", "표준";
+    ClausesApplied => "Clauses applied", "적용 조항";
+    ClausesText => "clause 5.3 (control criteria 5.3.2–5.3.14, disclosed below); the classification performance metrics with the intervals named beside each result", "5.3절 (통제 기준 5.3.2–5.3.14, 아래에 공개); 각 결과 옆에 적힌 구간 추정 방법에 따른 분류 성능 지표";
+    Plan => "Test plan", "시험 계획";
+    PlanDigest => "Test plan SHA-256", "시험 계획 SHA-256";
+    Tool => "Software", "소프트웨어";
+    Revision => "Source revision", "소스 리비전";
+    Seed => "Random seed", "난수 시드";
+    ConfidenceLevel => "Confidence level", "신뢰 수준";
+    Environment => "Test environment", "시험 환경";
+    SecDates => "Dates", "일자";
+    DateReceived => "Items received", "시험 대상 접수일";
+    DateTesting => "Testing", "시험 수행일";
+    DateIssued => "Report issued", "성적서 발행일";
+
+    // Results.
+    SecResults => "Results", "시험 결과";
+    ResultsIntro => "Every result is given with its confidence interval and the method of that interval.", "모든 결과는 신뢰구간 및 그 산출 방법과 함께 제시한다.";
+    Metric => "Metric", "지표";
+    Identifier => "Identifier", "식별자";
+    Value => "Value", "값";
+    Interval => "Confidence interval", "신뢰구간";
+    Method => "Method", "방법";
+    Class => "Class", "클래스";
+    Support => "Support", "표본 수";
+    PerClass => "Per class", "클래스별 결과";
+    OtherMetrics => "Further metrics", "기타 지표";
+    ReportedMetrics => "Reported metrics (named in the test plan)", "보고 지표 (시험 계획에 명시)";
+    ItemsEvaluated => "Items evaluated", "평가 항목 수";
+    Task => "Task", "과제";
+    PositiveClass => "Positive class", "양성 클래스";
+    Classes => "Classes", "클래스";
+    Undefined => "undefined", "정의되지 않음";
+
+    // Figures.
+    FigRoc => "ROC curve with its pointwise confidence band", "ROC 곡선과 점별 신뢰대";
+    FigRocMulti => "ROC curves, one class against the rest", "ROC 곡선 (클래스별 일대다)";
+    FigPr => "Precision–recall curve", "정밀도–재현율 곡선";
+    FigPrMulti => "Precision–recall curves, one class against the rest", "정밀도–재현율 곡선 (클래스별 일대다)";
+    FigConfusion => "Confusion matrix: counts (left) and normalised by true class (right)", "혼동 행렬: 건수 (왼쪽), 실제 클래스 기준 정규화 (오른쪽)";
+    FigReliability => "Reliability diagram", "신뢰도 다이어그램";
+    FigSlices => "Per-slice results with confidence intervals", "슬라이스별 결과와 신뢰구간";
+    FigBaseline => "Differences from the baseline with confidence intervals", "기준 모델 대비 차이와 신뢰구간";
+    FigRobustness => "Degradation under perturbation", "교란에 따른 성능 저하";
+    FigLatency => "Per-item latency", "항목별 지연 시간";
+    AxisFpr => "False-positive rate", "위양성률";
+    AxisTpr => "True-positive rate", "진양성률";
+    AxisRecall => "Recall", "재현율";
+    AxisPrecision => "Precision", "정밀도";
+    AxisPredicted => "Predicted", "예측";
+    AxisTruth => "True", "실제";
+    AxisConfidence => "Mean predicted probability", "평균 예측 확률";
+    AxisObserved => "Observed frequency", "관측 빈도";
+    AxisSeverity => "Severity", "강도";
+    AxisLatency => "Latency (ms, log scale)", "지연 시간 (ms, 로그 척도)";
+    AxisItems => "Items", "항목 수";
+    AxisDifference => "Difference (candidate - baseline)", "차이 (평가 모델 - 기준 모델)";
+    Band => "band", "신뢰대";
+    Chance => "chance", "무작위";
+    Prevalence => "positive share", "양성 비율";
+    Overall => "overall", "전체";
+    Margin => "margin", "허용 한계";
+    Clean => "clean", "원본";
+
+    // Slices, baseline, robustness, performance.
+    SecSlices => "Results per slice", "슬라이스별 결과";
+    Slice => "Slice", "슬라이스";
+    SliceTest => "Difference from the rest", "나머지와의 차이";
+    SliceCorrection => "Tests corrected for multiplicity", "다중 비교 보정";
+    SecBaseline => "Comparison with the baseline", "기준 모델과의 비교";
+    Hypothesis => "Hypothesis", "가설";
+    Baseline => "Baseline", "기준 모델";
+    Candidate => "Candidate", "평가 모델";
+    Difference => "Difference", "차이";
+    Conclusion => "Conclusion", "결론";
+    PrimaryMetric => "Primary metric", "주 지표";
+    McNemar => "McNemar's test (exact p)", "맥니마 검정 (정확 p)";
+    DeLong => "DeLong's test of ROC AUC", "ROC AUC의 DeLong 검정";
+    SecRobustness => "Robustness (ISO/IEC TR 24029-1)", "강건성 (ISO/IEC TR 24029-1)";
+    RobustnessIntro => "Perturbed copies of every test item; drops are clean minus perturbed, with paired bootstrap intervals.", "모든 시험 항목의 교란 사본으로 평가하였다. 저하량은 원본에서 교란 결과를 뺀 값이며 대응 부트스트랩 구간을 함께 제시한다.";
+    Perturbation => "Perturbation", "교란";
+    Severity => "Severity", "강도";
+    Parameter => "Parameter", "매개변수";
+    Drop => "Drop", "저하량";
+    FlipRate => "Prediction flip rate", "예측 변경률";
+    McNemarP => "McNemar p", "맥니마 p";
+    SecPerformance => "Computational performance (clauses 5.3.11–5.3.12)", "연산 성능 (5.3.11–5.3.12절)";
+    LatencyItem => "Latency per item", "항목별 지연 시간";
+    LatencyBatch => "Latency per model call", "모델 호출별 지연 시간";
+    Throughput => "Throughput", "처리량";
+    InferenceThroughput => "Inference throughput (model time only)", "추론 처리량 (모델 시간만)";
+    BatchSize => "Batch size", "배치 크기";
+    Threads => "Threads", "스레드";
+    ItemsPerSecond => "items/s", "항목/초";
+    Processor => "Processor", "프로세서";
+    OperatingSystem => "Operating system", "운영체제";
+    LogicalCpus => "Logical CPUs", "논리 CPU";
+
+    // Criteria and verdict.
+    SecCriteria => "Acceptance criteria, decision rule and verdict", "합격 기준, 판정 규칙 및 판정";
+    Criterion => "Criterion", "기준";
+    Compared => "Compared value", "비교 값";
+    FalseAcceptRisk => "False-accept risk", "오합격 위험";
+    Result => "Result", "결과";
+    Met => "met", "충족";
+    NotMet => "not met", "미충족";
+    NotJudged => "not judged", "판정 안 함";
+    DecisionRule => "Decision rule (ISO/IEC 17025 clause 7.8.6)", "판정 규칙 (ISO/IEC 17025 7.8.6절)";
+    RuleGuarded => "Guarded acceptance: a criterion is met only when the whole confidence interval lies on the passing side of the limit, so the probability of a false acceptance is at most (1 - confidence level) / 2 for each criterion.", "보호 대역 합격 규칙: 신뢰구간 전체가 한계값의 합격 쪽에 있을 때에만 기준을 충족한 것으로 판정한다. 따라서 각 기준의 오합격 확률은 최대 (1 - 신뢰 수준) / 2이다.";
+    RuleSimple => "Simple acceptance: a criterion is met when the measured value lies on the passing side of the limit; the uncertainty is not taken into account, so the probability of a false acceptance can approach 50 % for a value near the limit.", "단순 합격 규칙: 측정값이 한계값의 합격 쪽에 있으면 기준을 충족한 것으로 판정한다. 불확도를 고려하지 않으므로 한계값에 가까운 값의 오합격 확률은 50 %에 이를 수 있다.";
+    Verdict => "Verdict", "판정";
+    VerdictPass => "PASS", "합격";
+    VerdictFail => "FAIL", "불합격";
+    VerdictNotJudged => "NOT JUDGED", "판정 안 함";
+    CriteriaMet => "criteria met", "개 기준 충족";
+    NoCriteria => "The test plan states no acceptance criteria.", "시험 계획에 합격 기준이 없다.";
+    BaselineVerdict => "Baseline comparison", "기준 모델 비교";
+
+    // Disclosures, deviations, warnings, closing.
+    SecDisclosures => "Control criteria disclosed (ISO/IEC TS 4213 clause 5.3)", "통제 기준 공개 (ISO/IEC TS 4213 5.3절)";
+    Clause => "Clause", "조항";
+    Topic => "Topic", "항목";
+    Status => "Status", "상태";
+    Statement => "Statement", "내용";
+    Disclosed => "disclosed", "공개";
+    NotDisclosed => "not disclosed", "공개되지 않음";
+    SecDeviations => "Deviations from the test plan", "시험 계획과의 차이";
+    NoDeviations => "None.", "없음.";
+    DeviationSkipped => "items of the test set could not be read and were left out (the test plan allows this); each is listed in the assessment record.", "개 항목을 읽을 수 없어 제외하였다 (시험 계획이 허용함). 각 항목은 평가 기록에 있다.";
+    DeviationNotJudged => "criteria could not be judged.", "개 기준을 판정할 수 없었다.";
+    SecLeakage => "Information leakage check (clause 5.3.7)", "정보 누출 점검 (5.3.7절)";
+    LeakageItems => "Test items also found in the training data", "학습 데이터에도 있는 시험 항목";
+    TrainingItems => "Training items", "학습 항목";
+    TestItems => "Test items", "시험 항목";
+    SecWarnings => "Warnings", "경고";
+    NoWarnings => "None.", "없음.";
+    SecStatement => "Statements", "선언";
+    OnlyItemsTested => "The results relate only to the items tested.", "이 시험 결과는 시험한 대상에 한정된다.";
+    NoPartialCopy => "This report shall not be reproduced except in full without the written approval of the laboratory.", "이 성적서는 시험기관의 서면 승인 없이 일부만 복제할 수 없다.";
+    Record => "Assessment record", "평가 기록";
+    RecordDigest => "Assessment record SHA-256", "평가 기록 SHA-256";
+    SecAuthorisation => "Authorisation", "승인";
+    Authoriser => "Authorised by", "승인자";
+    Function => "Function", "직위";
+    Signature => "Signature", "서명";
+    NotNamed => "not named in the test plan", "시험 계획에 지정되지 않음";
+}
+
+/// A metric's name in `lang` (the identifier itself when it has none).
+pub fn metric_name(id: &str, lang: Lang) -> String {
+    // Averaged and per-class forms: "f1_macro", "recall[malignant]".
+    if let Some((base, rest)) = id.split_once('[') {
+        return format!("{} [{rest}", metric_name(base, lang));
+    }
+    for (suffix, en, ko) in [
+        ("_macro", "macro", "매크로"),
+        ("_micro", "micro", "마이크로"),
+        ("_weighted", "weighted", "가중"),
+        ("_ovr_macro", "one-vs-rest macro", "일대다 매크로"),
+        ("_ovr_weighted", "one-vs-rest weighted", "일대다 가중"),
+        ("_ovo_macro", "one-vs-one macro", "일대일 매크로"),
+        ("_samples", "samples", "샘플"),
+        ("_drop", "drop", "저하량"),
+    ] {
+        if let Some(base) = id.strip_suffix(suffix)
+            && let Some(name) = base_name(base, lang)
+        {
+            let kind = if lang == Lang::En { en } else { ko };
+            return format!("{name} ({kind})");
+        }
+    }
+    base_name(id, lang).map_or_else(|| id.to_owned(), str::to_owned)
+}
+
+fn base_name(id: &str, lang: Lang) -> Option<&'static str> {
+    let (en, ko) = match id {
+        "accuracy" => ("Accuracy", "정확도"),
+        "balanced_accuracy" => ("Balanced accuracy", "균형 정확도"),
+        "precision" => ("Precision", "정밀도"),
+        "recall" => ("Recall (sensitivity)", "재현율 (민감도)"),
+        "specificity" => ("Specificity", "특이도"),
+        "npv" => ("Negative predictive value", "음성 예측도"),
+        "fpr" => ("False-positive rate", "위양성률"),
+        "fnr" => ("False-negative rate", "위음성률"),
+        "f1" => ("F1 score", "F1 점수"),
+        "fbeta" => ("F-beta score", "F-beta 점수"),
+        "mcc" => ("Matthews correlation coefficient", "매튜스 상관계수"),
+        "cohen_kappa" => ("Cohen's kappa", "코헨 카파"),
+        "roc_auc" => ("Area under the ROC curve", "ROC 곡선 아래 면적"),
+        "pr_auc" => (
+            "Area under the precision–recall curve",
+            "정밀도–재현율 곡선 아래 면적",
+        ),
+        "average_precision" => ("Average precision", "평균 정밀도"),
+        "log_loss" => ("Log loss", "로그 손실"),
+        "brier_score" => ("Brier score", "브라이어 점수"),
+        "ece" => ("Expected calibration error", "기대 보정 오차"),
+        "mce" => ("Maximum calibration error", "최대 보정 오차"),
+        "kl_divergence" => ("Kullback–Leibler divergence", "쿨백–라이블러 발산"),
+        "top_k_accuracy" => ("Top-k accuracy", "상위 k 정확도"),
+        "hamming_loss" => ("Hamming loss", "해밍 손실"),
+        "subset_accuracy" => (
+            "Subset accuracy (exact match)",
+            "부분집합 정확도 (완전 일치)",
+        ),
+        "jaccard" => ("Jaccard index", "자카드 지수"),
+        "flip_rate" => ("Prediction flip rate", "예측 변경률"),
+        "support" => ("Support", "표본 수"),
+        _ => return None,
+    };
+    Some(if lang == Lang::En { en } else { ko })
+}
+
+/// An interval method's name in `lang`.
+pub fn method_name(method: &str, lang: Lang) -> String {
+    let (en, ko) = match method {
+        "wilson" => ("Wilson score", "윌슨 점수"),
+        "clopper-pearson" => ("Clopper–Pearson exact", "클로퍼–피어슨 정확"),
+        "delong" => ("DeLong", "DeLong"),
+        "bootstrap-percentile" => ("bootstrap, percentile", "부트스트랩, 백분위"),
+        "bootstrap-bca" => ("bootstrap, BCa", "부트스트랩, BCa"),
+        "jackknife" => ("jackknife", "잭나이프"),
+        "logit" => ("logit", "로짓"),
+        "newcombe" => ("Newcombe", "뉴컴"),
+        "bootstrap-percentile-stratified" => (
+            "stratified bootstrap, percentile",
+            "층화 부트스트랩, 백분위",
+        ),
+        _ => return method.to_owned(),
+    };
+    (if lang == Lang::En { en } else { ko }).to_owned()
+}
+
+/// The words of a record value that a report shows (`pass`, `superior`,
+/// `non-inferiority`, ...), in `lang`.
+pub fn word(value: &str, lang: Lang) -> String {
+    let (en, ko) = match value {
+        "pass" => ("pass", "합격"),
+        "fail" => ("fail", "불합격"),
+        "not judged" => ("not judged", "판정 안 함"),
+        "superior" => ("superior", "우월"),
+        "non-inferior" => ("non-inferior", "비열등"),
+        "inferior" => ("inferior", "열등"),
+        "inconclusive" => ("inconclusive", "결론 없음"),
+        "equivalent" => ("equivalent", "동등"),
+        "not equivalent" => ("not equivalent", "동등하지 않음"),
+        "non-inferiority" => ("non-inferiority", "비열등성"),
+        "superiority" => ("superiority", "우월성"),
+        "equivalence" => ("equivalence", "동등성"),
+        "binary" => ("binary", "이진 분류"),
+        "multiclass" => ("multi-class", "다중 클래스 분류"),
+        "multilabel" => ("multi-label", "다중 레이블 분류"),
+        "guarded" => ("guarded", "보호 대역"),
+        "simple" => ("simple", "단순"),
+        "holm" => ("Holm", "홀름"),
+        "bonferroni" => ("Bonferroni", "본페로니"),
+        "bh" => ("Benjamini–Hochberg", "벤야미니–호흐베르크"),
+        "none" => ("none", "없음"),
+        _ => return value.to_owned(),
+    };
+    (if lang == Lang::En { en } else { ko }).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_has_both_languages_and_they_differ_where_words_are_translated() {
+        for t in T::ALL {
+            assert!(
+                !t.get(Lang::En).is_empty() && !t.get(Lang::Ko).is_empty(),
+                "{t:?}"
+            );
+        }
+        assert!(
+            T::PageOf.get(Lang::Ko).contains("{page}")
+                && T::PageOf.get(Lang::Ko).contains("{pages}")
+        );
+    }
+
+    #[test]
+    fn dates_and_numbers_are_written_for_the_language() {
+        assert_eq!(Lang::En.date("2026-11-29"), "29 November 2026");
+        assert_eq!(Lang::Ko.date("2026-11-29"), "2026년 11월 29일");
+        assert_eq!(
+            Lang::Ko.date_time("2026-11-29T22:58:47.600Z"),
+            "2026년 11월 29일 22:58 UTC"
+        );
+        assert_eq!(Lang::En.count(1_234_567), "1,234,567");
+        assert_eq!(Lang::En.count(999), "999");
+        assert_eq!(Lang::En.fixed(-0.00001, 4), "0.0000");
+        assert_eq!(Lang::En.fixed(-0.25, 2), "-0.25");
+        assert_eq!(metric_name("recall", Lang::Ko), "재현율 (민감도)");
+        assert_eq!(metric_name("f1_macro", Lang::En), "F1 score (macro)");
+        assert_eq!(metric_name("unknown_thing", Lang::En), "unknown_thing");
+    }
+}

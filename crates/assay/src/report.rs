@@ -1,0 +1,200 @@
+//! `assay report`: the test report of an assessment record, as HTML or PDF,
+//! in English or Korean, with a JSON file beside it that holds the report's
+//! own SHA-256.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context as _;
+use assay_report::{Format, Lang, Options};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+/// Schema id of the JSON file written beside each report.
+pub const REPORT_DIGEST_SCHEMA: &str = "assay/report-digest/v1";
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// One self-contained HTML file (no network fetch; prints with page numbers)
+    Html,
+    /// PDF laid out by assay itself, fonts embedded
+    Pdf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    /// English
+    En,
+    /// Korean (한국어)
+    Ko,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The assessment record (assessment.json) that `assay run` wrote
+    pub assessment: PathBuf,
+    /// Output format [default: from the --out extension, else html]
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Language of every label, heading and sentence
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: LangArg,
+    /// The report file [default: report.LANG.FORMAT beside the record]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Report number [default: the plan's [report] number, else the plan id and the record's digest]
+    #[arg(long)]
+    pub number: Option<String>,
+    /// Issue date, YYYY-MM-DD [default: $SOURCE_DATE_EPOCH's date if set, else today (UTC)]
+    #[arg(long, value_parser = parse_date)]
+    pub issued: Option<String>,
+}
+
+fn parse_date(text: &str) -> Result<String, String> {
+    if assay_plan::plan::is_iso_date(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("'{text}' is not a date written YYYY-MM-DD"))
+    }
+}
+
+/// Today's date (UTC), or that of `SOURCE_DATE_EPOCH` when it is set.
+pub fn default_issue_date() -> anyhow::Result<String> {
+    let now = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => {
+            let secs: u64 = s.trim().parse().with_context(|| {
+                format!("SOURCE_DATE_EPOCH must be seconds since 1970, not '{s}'")
+            })?;
+            SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+        }
+        Err(_) => SystemTime::now(),
+    };
+    Ok(assay_plan::assessment::rfc3339(now)[..10].to_owned())
+}
+
+/// What one report needs.
+pub struct Request<'a> {
+    /// The record.
+    pub assessment: &'a Path,
+    /// Format.
+    pub format: Format,
+    /// Language.
+    pub lang: Lang,
+    /// Where to write it.
+    pub out: &'a Path,
+    /// Report number override.
+    pub number: Option<String>,
+    /// Issue date.
+    pub issued: String,
+}
+
+/// Write one report and its digest file; returns the report's SHA-256.
+pub fn write(req: &Request<'_>) -> anyhow::Result<String> {
+    let path = req.assessment;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the assessment record {}", path.display()))?;
+    let record: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not an assessment record: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    let record_sha256 = assay_report::sha256_hex(&bytes);
+    let record_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let options = Options {
+        lang: req.lang,
+        number: req.number.clone(),
+        issued: req.issued.clone(),
+        record_sha256: record_sha256.clone(),
+        record_name: record_name.clone(),
+    };
+    let doc = assay_report::document(&record, &options)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let rendered = assay_report::render(&doc, req.format)?;
+    let sha256 = assay_report::sha256_hex(&rendered);
+    if let Some(dir) = req.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    std::fs::write(req.out, &rendered)
+        .with_context(|| format!("cannot write {}", req.out.display()))?;
+    let file_name = req
+        .out
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let digest = json!({
+        "schema": REPORT_DIGEST_SCHEMA,
+        "report": {
+            "file": file_name,
+            "format": req.format.extension(),
+            "lang": req.lang.tag(),
+            "sha256": sha256,
+            "size": rendered.len(),
+        },
+        "number": doc.number,
+        "issued": req.issued,
+        "assessment": { "file": record_name, "sha256": record_sha256 },
+    });
+    let digest_path = digest_path(req.out);
+    let text = assay_plan::canonical::to_string(&digest);
+    std::fs::write(&digest_path, text + "\n")
+        .with_context(|| format!("cannot write {}", digest_path.display()))?;
+    Ok(sha256)
+}
+
+/// `report.pdf` → `report.pdf.json`.
+pub fn digest_path(report: &Path) -> PathBuf {
+    let mut name = report.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
+
+/// `assay report`.
+pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let format = match (args.format, &args.out) {
+        (Some(FormatArg::Html), _) => Format::Html,
+        (Some(FormatArg::Pdf), _) => Format::Pdf,
+        (None, Some(out))
+            if out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("pdf")) =>
+        {
+            Format::Pdf
+        }
+        (None, _) => Format::Html,
+    };
+    let lang = match args.lang {
+        LangArg::En => Lang::En,
+        LangArg::Ko => Lang::Ko,
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        args.assessment
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(format!("report.{}.{}", lang.tag(), format.extension()))
+    });
+    let issued = match &args.issued {
+        Some(d) => d.clone(),
+        None => default_issue_date()?,
+    };
+    let sha256 = write(&Request {
+        assessment: &args.assessment,
+        format,
+        lang,
+        out: &out,
+        number: args.number.clone(),
+        issued,
+    })?;
+    println!(
+        "wrote {} (SHA-256 {sha256}, in {})",
+        out.display(),
+        digest_path(&out).display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
