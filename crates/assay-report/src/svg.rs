@@ -242,7 +242,7 @@ impl Axes {
 
 /// Evenly spaced "nice" ticks covering `lo..=hi`.
 fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return vec![lo];
     }
     let raw = (hi - lo) / target.max(1) as f64;
@@ -292,10 +292,32 @@ fn square_axes() -> Axes {
     }
 }
 
-fn legend(c: &mut Canvas, x: f64, y: f64, entries: &[(String, &str, bool)]) {
-    for (i, (label, colour, dashed)) in entries.iter().enumerate() {
+/// How a legend entry is drawn.
+#[derive(Clone, Copy, PartialEq)]
+enum Key {
+    Line,
+    Dashed,
+    Area,
+}
+
+fn legend(c: &mut Canvas, x: f64, y: f64, entries: &[(String, &str, Key)]) {
+    for (i, (label, colour, key)) in entries.iter().enumerate() {
         let yy = y + i as f64 * 17.0;
-        c.line((x, yy - 4.0), (x + 20.0, yy - 4.0), colour, 2.0, *dashed);
+        if *key == Key::Area {
+            let _ = write!(
+                c.body,
+                "<rect x=\"{x:.2}\" y=\"{:.2}\" width=\"20\" height=\"9\" fill=\"{colour}\" fill-opacity=\"0.22\"/>",
+                yy - 9.0
+            );
+        } else {
+            c.line(
+                (x, yy - 4.0),
+                (x + 20.0, yy - 4.0),
+                colour,
+                2.0,
+                *key == Key::Dashed,
+            );
+        }
         c.text((x + 26.0, yy), label, "start", 11.0, INK, false);
     }
 }
@@ -351,16 +373,16 @@ pub fn roc(lang: Lang, curves: &[Curve<'_>], band: Option<&Band<'_>>) -> String 
             .chain(curve.x.iter().zip(curve.y).map(|(&x, &y)| a.p(x, y)))
             .collect();
         c.polyline(&pts, colour, 2.0);
-        entries.push((curve.label.clone(), colour, false));
+        entries.push((curve.label.clone(), colour, Key::Line));
     }
     if let Some(b) = band {
         entries.push((
             format!("{} {} %", T::Band.get(lang), lang.fixed(b.level * 100.0, 0)),
             PALETTE[0],
-            false,
+            Key::Area,
         ));
     }
-    entries.push((T::Chance.get(lang).to_owned(), "#999999", true));
+    entries.push((T::Chance.get(lang).to_owned(), "#999999", Key::Dashed));
     legend(&mut c, 386.0, 30.0, &entries);
     c.finish(T::FigRoc.get(lang))
 }
@@ -386,14 +408,14 @@ pub fn pr(lang: Lang, curves: &[Curve<'_>], prevalence: Option<f64>) -> String {
             .map(|(&x, &y)| a.p(x, y))
             .collect();
         c.polyline(&pts, colour, 2.0);
-        entries.push((curve.label.clone(), colour, false));
+        entries.push((curve.label.clone(), colour, Key::Line));
     }
     if let Some(p) = prevalence {
         c.line(a.p(0.0, p), a.p(1.0, p), "#999999", 1.0, true);
         entries.push((
             format!("{} {}", T::Prevalence.get(lang), lang.fixed(p, 3)),
             "#999999",
-            true,
+            Key::Dashed,
         ));
     }
     legend(&mut c, 386.0, 30.0, &entries);
@@ -549,8 +571,8 @@ pub fn reliability(lang: Lang, bins: &[Bin]) -> String {
         386.0,
         30.0,
         &[
-            (T::AxisObserved.get(lang).to_owned(), PALETTE[0], false),
-            (T::Chance.get(lang).to_owned(), "#999999", true),
+            (T::AxisObserved.get(lang).to_owned(), PALETTE[0], Key::Line),
+            (T::Chance.get(lang).to_owned(), "#999999", Key::Dashed),
         ],
     );
     c.text(
@@ -662,12 +684,15 @@ pub fn forest(
     c.finish(title)
 }
 
-/// One series of a degradation plot: (severity, value, interval).
+/// A point of a degradation plot: severity, value, interval.
+pub type Point = (f64, f64, Option<(f64, f64)>);
+
+/// One series of a degradation plot.
 pub struct Series {
     /// Legend text.
     pub label: String,
     /// Points by severity (0 = clean).
-    pub points: Vec<(f64, f64, Option<(f64, f64)>)>,
+    pub points: Vec<Point>,
 }
 
 /// Metric against severity, one line per perturbation, with error bars.
@@ -737,7 +762,7 @@ pub fn degradation(lang: Lang, y_title: &str, series: &[Series]) -> String {
             }
             c.circle(axes.p(sev + dx, v), 3.0, colour);
         }
-        entries.push((s.label.clone(), colour, false));
+        entries.push((s.label.clone(), colour, Key::Line));
     }
     legend(&mut c, 386.0, 30.0, &entries);
     c.finish(T::FigRobustness.get(lang))
