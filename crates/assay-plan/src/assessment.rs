@@ -611,6 +611,98 @@ fn flips(
     Ok((flips, n))
 }
 
+/// An input of a record whose bytes are no longer what the record says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputMismatch {
+    /// Its role.
+    pub role: String,
+    /// Its path as recorded.
+    pub path: String,
+    /// The recorded SHA-256.
+    pub recorded: String,
+    /// What it is now (None: it cannot be read).
+    pub found: Option<String>,
+}
+
+/// Digest a record's inputs again, as `assay run` did: the plan at
+/// `plan_path` (it must be the record's plan: same SHA-256) resolves their
+/// paths, and the model's predictions are looked for in `record_dir`.
+/// Returns every input whose digest differs or that cannot be read; an
+/// empty list means every file is what the record says.
+pub fn check_inputs(
+    record: &serde_json::Value,
+    plan_path: &Path,
+    record_dir: &Path,
+) -> Result<Vec<InputMismatch>, AssessError> {
+    let plan_bytes = std::fs::read(plan_path).map_err(|source| AssessError::Io {
+        path: plan_path.into(),
+        source,
+    })?;
+    let text = |p: &str| {
+        record
+            .pointer(p)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+    };
+    let mut out = Vec::new();
+    let plan_sha = digest::sha256_hex(&plan_bytes);
+    if plan_sha != text("/plan/sha256") {
+        out.push(InputMismatch {
+            role: "test plan".into(),
+            path: plan_path.display().to_string(),
+            recorded: text("/plan/sha256").into(),
+            found: Some(plan_sha),
+        });
+        return Ok(out);
+    }
+    let plan = Plan::load(plan_path)?;
+    let empty = Vec::new();
+    let inputs = record
+        .get("inputs")
+        .and_then(serde_json::Value::as_array)
+        .unwrap_or(&empty);
+    for input in inputs {
+        let field = |k: &str| {
+            input
+                .get(k)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+        };
+        let (role, path, kind, recorded) =
+            (field("role"), field("path"), field("kind"), field("sha256"));
+        let found = match kind {
+            "files" => plan
+                .model_run()
+                .map(|(_, test_set, _)| listed_files(&plan, &test_set))
+                .transpose()
+                .ok()
+                .flatten()
+                .map(|r| r.sha256),
+            _ => {
+                let resolved = if role == "model predictions" {
+                    record_dir.join(path)
+                } else {
+                    plan.resolve(path)
+                };
+                if resolved.is_dir() {
+                    digest::folder(&resolved).ok().map(|(root, _)| root.sha256)
+                } else {
+                    digest::file(&resolved).ok().map(|d| d.sha256)
+                }
+            }
+        };
+        if found.as_deref() != Some(recorded) {
+            out.push(InputMismatch {
+                role: role.into(),
+                path: path.into(),
+                recorded: recorded.into(),
+                found,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The images a manifest lists, as one input: SHA-256 of their `sha256sum`
 /// listing in manifest order.
 fn listed_files(plan: &Plan, test_set: &assay_model::TestSet) -> Result<InputRecord, AssessError> {

@@ -211,25 +211,24 @@ pub fn render(doc: &Document) -> String {
         let _ = write!(out, "<span class=\"sub\">{}</span>", esc(s));
     }
     out.push_str("</h1>");
-    fields(&mut out, &doc.summary);
+    if !doc.summary.is_empty() {
+        fields(&mut out, &doc.summary);
+    }
     block(&mut out, &doc.verdict);
     out.push_str("</header>\n");
     for s in &doc.sections {
-        let _ = writeln!(
-            out,
-            "<section id=\"{}\">\n<h2>{}</h2>",
-            s.id,
-            esc(&s.heading)
-        );
+        let _ = writeln!(out, "<section id=\"{}\">", s.id);
+        if !s.heading.is_empty() {
+            let _ = writeln!(out, "<h2>{}</h2>", esc(&s.heading));
+        }
         for b in &s.blocks {
             block(&mut out, b);
         }
         out.push_str("</section>\n");
     }
-    let _ = write!(
-        out,
-        "<p class=\"end\">{}</p>\n</main>\n</body>\n</html>\n",
-        esc(&doc.end_mark)
-    );
+    if !doc.end_mark.is_empty() {
+        let _ = writeln!(out, "<p class=\"end\">{}</p>", esc(&doc.end_mark));
+    }
+    out.push_str("</main>\n</body>\n</html>\n");
     out
 }

@@ -11,6 +11,7 @@
 //! Reports are deterministic: the same record and options give the same
 //! bytes (the issue date is an option, not the clock).
 
+pub mod certificate;
 pub mod document;
 mod html;
 mod pdf;

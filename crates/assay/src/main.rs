@@ -1,6 +1,7 @@
 //! The `assay` binary: argument parsing, terminal output and exit codes.
 //! Everything else lives in the library crates.
 
+mod cert;
 mod demo;
 mod plan;
 mod report;
@@ -53,6 +54,12 @@ enum Command {
     Run(RunArgs),
     /// Write the test report of an assessment record: HTML or PDF, English or Korean
     Report(report::ReportArgs),
+    /// Make a lab's Ed25519 signing key and the trust-store entry to publish
+    Keygen(cert::KeygenArgs),
+    /// Sign a certificate (DSSE envelope, in-toto statement) for a passing assessment
+    Certify(Box<cert::CertifyArgs>),
+    /// Check a certificate offline: signature, issuer trust, validity, model and record digests
+    Verify(cert::VerifyArgs),
 }
 
 #[derive(Args)]
@@ -503,6 +510,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => report::run(&args),
+        Command::Keygen(args) => cert::keygen(&args),
+        Command::Certify(args) => cert::certify(&args),
+        Command::Verify(args) => cert::verify(&args),
         Command::Run(args) => plan::run(&plan::RunOptions {
             plan: &args.plan,
             out: &args.out,

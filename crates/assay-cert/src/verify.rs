@@ -1,0 +1,357 @@
+//! Offline verification: the signature over the envelope's exact bytes,
+//! the statement, the issuer's trust for the standard at the issue date,
+//! the validity period, and optionally the model's and the assessment's
+//! digests. The payload is never re-serialized: the signature is checked
+//! over the bytes that were signed, and only then are they parsed.
+
+use ed25519_dalek::Signature as EdSignature;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::certificate::{PREDICATE_TYPE, STATEMENT_TYPE};
+use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, pae};
+use crate::trust::{Issuer, TrustStore};
+use crate::{date, strict};
+
+/// A check's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Holds.
+    Pass,
+    /// Does not hold: the certificate is invalid.
+    Fail,
+    /// Not checked (nothing given to check against, or an earlier check failed).
+    Skip,
+}
+
+/// One check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// Stable id: `envelope`, `payload-type`, `signature`, `statement`,
+    /// `issuer`, `validity`, `model`, `assessment`.
+    pub check: &'static str,
+    /// Outcome.
+    pub status: Status,
+    /// What was found.
+    pub detail: String,
+}
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    /// The verified statement (only once the signature holds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<Value>,
+}
+
+impl Verification {
+    /// Valid: no check failed.
+    pub fn valid(&self) -> bool {
+        self.checks.iter().all(|c| c.status != Status::Fail)
+    }
+
+    /// The first failed check.
+    pub fn failure(&self) -> Option<&Check> {
+        self.checks.iter().find(|c| c.status == Status::Fail)
+    }
+}
+
+/// What the verifier compares the certificate with.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// The day of verification (YYYY-MM-DD).
+    pub today: String,
+    /// The model file's SHA-256 (or a model directory's manifest root).
+    pub model_sha256: Option<String>,
+    /// The assessment record's SHA-256.
+    pub assessment_sha256: Option<String>,
+}
+
+const ORDER: [&str; 8] = [
+    "envelope",
+    "payload-type",
+    "signature",
+    "statement",
+    "issuer",
+    "validity",
+    "model",
+    "assessment",
+];
+
+struct Out(Vec<Check>);
+
+impl Out {
+    fn push(&mut self, check: &'static str, status: Status, detail: impl Into<String>) {
+        self.0.push(Check {
+            check,
+            status,
+            detail: detail.into(),
+        });
+    }
+
+    /// Mark every check not yet made as skipped.
+    fn rest(mut self, why: &str, statement: Option<Value>) -> Verification {
+        for name in ORDER {
+            if !self.0.iter().any(|c| c.check == name) {
+                self.push(name, Status::Skip, format!("not checked: {why}"));
+            }
+        }
+        Verification {
+            checks: self.0,
+            statement,
+        }
+    }
+}
+
+fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+/// Verify a certificate's bytes.
+pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification {
+    let mut out = Out(Vec::with_capacity(ORDER.len()));
+    let envelope = match Envelope::parse(bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            out.push("envelope", Status::Fail, e.to_string());
+            return out.rest("the envelope cannot be read", None);
+        }
+    };
+    out.push(
+        "envelope",
+        Status::Pass,
+        format!("DSSE envelope, {} signature(s)", envelope.signatures.len()),
+    );
+    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        out.push(
+            "payload-type",
+            Status::Fail,
+            format!(
+                "payloadType is {:?}, not {IN_TOTO_PAYLOAD_TYPE:?}",
+                envelope.payload_type
+            ),
+        );
+        return out.rest("wrong payload type", None);
+    }
+    out.push("payload-type", Status::Pass, IN_TOTO_PAYLOAD_TYPE);
+
+    // The signature over the exact bytes, by a key of the trust store.
+    let message = pae(&envelope.payload_type, &envelope.payload);
+    let mut signer: Option<&Issuer> = None;
+    let mut known_key = false;
+    for s in &envelope.signatures {
+        let candidates: Vec<&Issuer> = trust
+            .issuers
+            .iter()
+            .filter(|i| s.keyid.is_empty() || i.keyid == s.keyid)
+            .collect();
+        known_key |= !candidates.is_empty();
+        let Ok(sig) = EdSignature::from_slice(&s.sig) else {
+            continue;
+        };
+        if let Some(i) = candidates
+            .into_iter()
+            .find(|i| i.key.verify_strict(&message, &sig).is_ok())
+        {
+            signer = Some(i);
+            break;
+        }
+    }
+    let Some(signer) = signer else {
+        let detail = if known_key {
+            "the signature does not verify with the issuer's key: the certificate was altered or signed by another key".to_owned()
+        } else {
+            let ids: Vec<&str> = envelope
+                .signatures
+                .iter()
+                .map(|s| s.keyid.as_str())
+                .collect();
+            format!(
+                "signed by a key that is not in the trust store (keyid {})",
+                ids.join(", ")
+            )
+        };
+        out.push("signature", Status::Fail, detail);
+        return out.rest("the signature does not hold", None);
+    };
+    out.push(
+        "signature",
+        Status::Pass,
+        format!(
+            "Ed25519 signature by {} ({}), key {}",
+            signer.id, signer.name, signer.keyid
+        ),
+    );
+
+    // Only now read the signed bytes.
+    let statement = match strict::parse(&envelope.payload) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(
+                "statement",
+                Status::Fail,
+                format!("the payload is not valid JSON: {e}"),
+            );
+            return out.rest("the statement cannot be read", None);
+        }
+    };
+    let problems = statement_problems(&statement);
+    if !problems.is_empty() {
+        out.push("statement", Status::Fail, problems.join("; "));
+        return out.rest("the statement is malformed", Some(statement));
+    }
+    let number = at(&statement, "/predicate/certificate/number").unwrap_or("");
+    out.push(
+        "statement",
+        Status::Pass,
+        format!("in-toto Statement v1, certificate {number}"),
+    );
+
+    // The issuer: the signing key's, accredited for the standard, trusted on the issue date.
+    let issuer_id = at(&statement, "/predicate/issuer/id").unwrap_or("");
+    let standard = at(&statement, "/predicate/standard").unwrap_or("");
+    let issued = at(&statement, "/predicate/certificate/issued").unwrap_or("");
+    if issuer_id != signer.id {
+        out.push(
+            "issuer",
+            Status::Fail,
+            format!(
+                "the certificate names issuer {issuer_id:?} but is signed by {:?}'s key",
+                signer.id
+            ),
+        );
+    } else if !signer.standards.iter().any(|s| s == standard) {
+        out.push(
+            "issuer",
+            Status::Fail,
+            format!(
+                "{} is not trusted for {standard:?} (accredited for: {})",
+                signer.id,
+                signer.standards.join(", ")
+            ),
+        );
+    } else if issued < signer.not_before.as_str() || issued > signer.not_after.as_str() {
+        out.push(
+            "issuer",
+            Status::Fail,
+            format!(
+                "issued {issued}, outside the window in which {} is trusted ({} to {})",
+                signer.id, signer.not_before, signer.not_after
+            ),
+        );
+    } else {
+        out.push(
+            "issuer",
+            Status::Pass,
+            format!("{} trusted for {standard} on {issued}", signer.id),
+        );
+    }
+
+    // Validity on the day of verification.
+    let from = at(&statement, "/predicate/certificate/validity/not_before").unwrap_or("");
+    let until = at(&statement, "/predicate/certificate/validity/not_after").unwrap_or("");
+    let today = expect.today.as_str();
+    if today < from {
+        out.push(
+            "validity",
+            Status::Fail,
+            format!("not yet valid: valid from {from}, today is {today}"),
+        );
+    } else if today > until {
+        out.push(
+            "validity",
+            Status::Fail,
+            format!("expired on {until}, today is {today}"),
+        );
+    } else {
+        out.push("validity", Status::Pass, format!("valid {from} to {until}"));
+    }
+
+    let subject = at(&statement, "/subject/0/digest/sha256").unwrap_or("");
+    match &expect.model_sha256 {
+        None => out.push("model", Status::Skip, "no model given (--model)"),
+        Some(d) if d == subject => {
+            out.push("model", Status::Pass, format!("the model's SHA-256 is {d}"))
+        }
+        Some(d) => out.push(
+            "model",
+            Status::Fail,
+            format!("the model given has SHA-256 {d}; the certificate is for {subject}"),
+        ),
+    }
+    let recorded = at(&statement, "/predicate/assessment/sha256").unwrap_or("");
+    match &expect.assessment_sha256 {
+        None => out.push(
+            "assessment",
+            Status::Skip,
+            "no assessment record given (--assessment)",
+        ),
+        Some(d) if d == recorded => out.push(
+            "assessment",
+            Status::Pass,
+            format!("the record's SHA-256 is {d}"),
+        ),
+        Some(d) => out.push(
+            "assessment",
+            Status::Fail,
+            format!("the record given has SHA-256 {d}; the certificate rests on {recorded}"),
+        ),
+    }
+    Verification {
+        checks: out.0,
+        statement: Some(statement),
+    }
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+}
+
+/// What is wrong with a statement's shape (empty: nothing).
+fn statement_problems(s: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if at(s, "/_type") != Some(STATEMENT_TYPE) {
+        out.push(format!("_type must be {STATEMENT_TYPE:?}"));
+    }
+    if at(s, "/predicateType") != Some(PREDICATE_TYPE) {
+        out.push(format!("predicateType must be {PREDICATE_TYPE:?}"));
+    }
+    match s.get("subject").and_then(Value::as_array) {
+        Some(subjects) if subjects.len() == 1 => {
+            if !at(s, "/subject/0/digest/sha256").is_some_and(is_hex64) {
+                out.push("the subject's digest must be a SHA-256 in lower-case hex".into());
+            }
+        }
+        _ => out.push("the statement must have exactly one subject (the model)".into()),
+    }
+    for (pointer, date_field) in [
+        ("/predicate/certificate/number", false),
+        ("/predicate/certificate/issued", true),
+        ("/predicate/certificate/validity/not_before", true),
+        ("/predicate/certificate/validity/not_after", true),
+        ("/predicate/issuer/id", false),
+        ("/predicate/standard", false),
+        ("/predicate/assessment/sha256", false),
+        ("/predicate/verdict", false),
+    ] {
+        match at(s, pointer) {
+            None => out.push(format!("{pointer} must be a string")),
+            Some(v) if date_field && date::parse(v).is_none() => {
+                out.push(format!("{pointer} must be a date written YYYY-MM-DD"));
+            }
+            Some(_) => {}
+        }
+    }
+    if at(s, "/predicate/verdict").is_some_and(|v| v != "pass") {
+        out.push("the verdict must be \"pass\"".into());
+    }
+    if at(s, "/predicate/model/digest/sha256") != at(s, "/subject/0/digest/sha256") {
+        out.push("the predicate's model digest differs from the subject's".into());
+    }
+    out
+}

@@ -1,0 +1,407 @@
+//! `assay keygen`, `assay certify`, `assay verify`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use assay_cert::certificate::{self, Issue};
+use assay_cert::{IssuerKey, TrustStore, date};
+use clap::Args;
+use serde_json::Value;
+
+const DEFAULT_STANDARD: &str = "ISO/IEC TS 4213:2022";
+
+#[derive(Args)]
+pub struct KeygenArgs {
+    /// The lab's issuer id (the certificate-number prefix, e.g. KTL); must be the plan's [lab] id
+    #[arg(long)]
+    pub issuer: String,
+    /// The lab's name for the published key [default: the issuer id]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The lab's accreditation and its scope
+    #[arg(long)]
+    pub accreditation: Option<String>,
+    /// Standards (with edition) the lab certifies against; repeat for several
+    #[arg(long = "standard", default_value = DEFAULT_STANDARD)]
+    pub standards: Vec<String>,
+    /// Years the published key is to be trusted from today
+    #[arg(long, default_value_t = 5)]
+    pub years: u32,
+    /// Folder for ISSUER.key (secret, owner-only) and ISSUER.pub.toml (to publish)
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct CertifyArgs {
+    /// The assessment record (assessment.json) of a passing assessment that ran the model
+    pub assessment: PathBuf,
+    /// The lab's secret key file (from assay keygen)
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The test plan the record was made from [default: the record's plan file in the folder above the record's]
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// The reports' digest files (FILE.json beside each report) [default: every report.*.json beside the record]
+    #[arg(long = "report")]
+    pub reports: Vec<PathBuf>,
+    /// Sequence number of the certificate in the year [default: the next one, kept in KEY.sequence]
+    #[arg(long)]
+    pub sequence: Option<u64>,
+    /// Issue date, YYYY-MM-DD [default: today (UTC), or SOURCE_DATE_EPOCH's date]
+    #[arg(long)]
+    pub issued: Option<String>,
+    /// Days the certificate is valid
+    #[arg(long, default_value_t = 365)]
+    pub valid_days: u32,
+    /// Where the certificate's status can be checked (the registry's address)
+    #[arg(long)]
+    pub status_url: Option<String>,
+    /// Folder for the certificate [default: the record's folder]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The certificate (*.cert.json)
+    pub cert: PathBuf,
+    /// The model file or directory: its digest must be the certificate's subject
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// The assessment record: its SHA-256 must be the one certified
+    #[arg(long)]
+    pub assessment: Option<PathBuf>,
+    /// Trust store(s): issuers, keys, standards, windows (a lab's ISSUER.pub.toml is one)
+    #[arg(long = "trust", required = true)]
+    pub trust: Vec<PathBuf>,
+    /// The day of verification, YYYY-MM-DD [default: today (UTC)]
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Print the checks as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn check_date(text: &str, what: &str) -> anyhow::Result<String> {
+    if date::parse(text).is_none() {
+        bail!("{what} {text:?} is not a date written YYYY-MM-DD");
+    }
+    Ok(text.to_owned())
+}
+
+/// `assay keygen`.
+pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
+    let id = &args.issuer;
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        bail!(
+            "--issuer must be letters, digits, '-' or '_' (it starts every certificate number), not {id:?}"
+        );
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let secret = args.out.join(format!("{id}.key"));
+    let public = args.out.join(format!("{id}.pub.toml"));
+    for p in [&secret, &public] {
+        if p.exists() {
+            bail!("{} exists; keygen never overwrites a key", p.display());
+        }
+    }
+    let key = IssuerKey::generate(id)?;
+    key.write(&secret)?;
+    let today = date::today();
+    let until = date::add_days(&today, i64::from(args.years) * 365).unwrap_or_default();
+    use base64::Engine as _;
+    let text = assay_cert::trust::entry_text(&assay_cert::trust::Entry {
+        id,
+        name: args.name.as_deref().unwrap_or(id),
+        accreditation: args.accreditation.as_deref(),
+        public_key_b64: &base64::engine::general_purpose::STANDARD.encode(key.public().as_bytes()),
+        keyid: &key.keyid(),
+        standards: &args.standards,
+        not_before: &today,
+        not_after: &until,
+    });
+    std::fs::write(&public, text).with_context(|| format!("cannot write {}", public.display()))?;
+    println!(
+        "wrote {} (secret, owner-only) and {} (publish it; it is a trust-store entry)",
+        secret.display(),
+        public.display()
+    );
+    println!("key id {}", key.keyid());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_json(path: &Path, what: &str) -> anyhow::Result<(Vec<u8>, Value)> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the {what} {}", path.display()))?;
+    let value = serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not a {what}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    Ok((bytes, value))
+}
+
+fn next_sequence(key: &Path, year: &str) -> anyhow::Result<u64> {
+    let mut counter = key.as_os_str().to_owned();
+    counter.push(".sequence");
+    let counter = PathBuf::from(counter);
+    // "YEAR LAST" per line; a new year starts at 1.
+    let text = std::fs::read_to_string(&counter).unwrap_or_default();
+    let last = text
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(y, _)| *y == year)
+        .filter_map(|(_, n)| n.trim().parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    let next = last + 1;
+    let mut out: Vec<String> = text
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{year} ")))
+        .map(str::to_owned)
+        .collect();
+    out.push(format!("{year} {next}"));
+    std::fs::write(&counter, out.join("\n") + "\n")
+        .with_context(|| format!("cannot write {}", counter.display()))?;
+    Ok(next)
+}
+
+/// The report digest files to certify: those named, or every
+/// `report.*.json` beside the record; each must rest on this record and
+/// its report must still be what it says.
+fn reports(args: &CertifyArgs, record_dir: &Path, record_sha: &str) -> anyhow::Result<Vec<Value>> {
+    let mut files = args.reports.clone();
+    if files.is_empty() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(record_dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("report.") && n.ends_with(".json"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        files = found;
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let (_, d) = read_json(&f, "report digest")?;
+        if d.get("schema").and_then(Value::as_str) != Some(crate::report::REPORT_DIGEST_SCHEMA) {
+            bail!(
+                "{}: not a report digest file ({})",
+                f.display(),
+                crate::report::REPORT_DIGEST_SCHEMA
+            );
+        }
+        if d.pointer("/assessment/sha256").and_then(Value::as_str) != Some(record_sha) {
+            bail!(
+                "refused: {} was written from another assessment record",
+                f.display()
+            );
+        }
+        let name = d
+            .pointer("/report/file")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let report = f.parent().unwrap_or(Path::new(".")).join(name);
+        let bytes = std::fs::read(&report)
+            .with_context(|| format!("cannot read the report {}", report.display()))?;
+        let sha = assay_report::sha256_hex(&bytes);
+        if d.pointer("/report/sha256").and_then(Value::as_str) != Some(sha.as_str()) {
+            bail!(
+                "refused: the report {} does not match its recorded SHA-256 (changed after it was written)",
+                report.display()
+            );
+        }
+        out.push(d["report"].clone());
+    }
+    Ok(out)
+}
+
+/// `assay certify`.
+pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
+    let key = IssuerKey::load(&args.key)?;
+    let (bytes, record) = read_json(&args.assessment, "assessment record")?;
+    let record_sha = assay_report::sha256_hex(&bytes);
+    let record_dir = args
+        .assessment
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let issued = match &args.issued {
+        Some(d) => check_date(d, "--issued")?,
+        None => date::today(),
+    };
+    // The statement first: it refuses a record that did not pass, ran no
+    // model, or was made by another lab, before anything is read or written.
+    let mut issue = Issue {
+        record: &record,
+        record_sha256: record_sha.clone(),
+        record_size: bytes.len() as u64,
+        key: &key,
+        sequence: 0,
+        issued: issued.clone(),
+        valid_days: args.valid_days,
+        reports: Vec::new(),
+        status_url: args.status_url.clone(),
+    };
+    certificate::statement(&issue)?;
+    // Every file the verdict rests on must still be what the record says.
+    let plan = match &args.plan {
+        Some(p) => p.clone(),
+        None => {
+            let name = record
+                .pointer("/plan/file")
+                .and_then(Value::as_str)
+                .unwrap_or("assay.toml");
+            record_dir.parent().unwrap_or(Path::new(".")).join(name)
+        }
+    };
+    if !plan.exists() {
+        bail!(
+            "the test plan {} is not there; name it with --plan",
+            plan.display()
+        );
+    }
+    let mismatches = assay_plan::assessment::check_inputs(&record, &plan, &record_dir)?;
+    if !mismatches.is_empty() {
+        let list: Vec<String> = mismatches
+            .iter()
+            .map(|m| match &m.found {
+                Some(f) => format!("{} {} (recorded {}, now {f})", m.role, m.path, m.recorded),
+                None => format!(
+                    "{} {} (recorded {}, cannot be read)",
+                    m.role, m.path, m.recorded
+                ),
+            })
+            .collect();
+        bail!(
+            "refused: files do not match their recorded digests:\n  {}",
+            list.join("\n  ")
+        );
+    }
+    issue.reports = reports(args, &record_dir, &record_sha)?;
+    issue.sequence = match args.sequence {
+        Some(n) => n,
+        None => next_sequence(&args.key, &issued[..4])?,
+    };
+    let statement = certificate::statement(&issue)?;
+    let payload = serde_json::to_vec(&statement)?;
+    let envelope = certificate::sign(payload, &key);
+    let number = certificate::number(&key.issuer, &issued, issue.sequence);
+    let out_dir = args.out.clone().unwrap_or(record_dir);
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let cert_path = out_dir.join(format!("{number}.cert.json"));
+    if cert_path.exists() {
+        bail!(
+            "{} exists: certificate numbers are never reused",
+            cert_path.display()
+        );
+    }
+    let cert_bytes = serde_json::to_vec_pretty(&envelope.to_json())?;
+    std::fs::write(&cert_path, &cert_bytes)
+        .with_context(|| format!("cannot write {}", cert_path.display()))?;
+    let cert_sha = assay_report::sha256_hex(&cert_bytes);
+    println!(
+        "certificate {number}: {} (SHA-256 {cert_sha})",
+        cert_path.display()
+    );
+    for lang in [assay_report::Lang::En, assay_report::Lang::Ko] {
+        let doc = assay_report::certificate::document(&statement, &cert_sha, lang)?;
+        for format in [assay_report::Format::Html, assay_report::Format::Pdf] {
+            let path = out_dir.join(format!(
+                "{number}.certificate.{}.{}",
+                lang.tag(),
+                format.extension()
+            ));
+            std::fs::write(&path, assay_report::render(&doc, format)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("  {}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `assay verify`.
+pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(&args.cert)
+        .with_context(|| format!("cannot read the certificate {}", args.cert.display()))?;
+    let mut trust = TrustStore::default();
+    for t in &args.trust {
+        trust = trust.merge(TrustStore::load(t)?);
+    }
+    let today = match &args.at {
+        Some(d) => check_date(d, "--at")?,
+        None => date::today(),
+    };
+    let model_sha256 = match &args.model {
+        None => None,
+        Some(p) => Some(
+            assay_model::identity(p)
+                .with_context(|| format!("cannot read the model {}", p.display()))?
+                .sha256,
+        ),
+    };
+    let assessment_sha256 = match &args.assessment {
+        None => None,
+        Some(p) => Some(assay_report::sha256_hex(&std::fs::read(p).with_context(
+            || format!("cannot read the assessment record {}", p.display()),
+        )?)),
+    };
+    let result = assay_cert::verify(
+        &bytes,
+        &trust,
+        &assay_cert::Expect {
+            today,
+            model_sha256,
+            assessment_sha256,
+        },
+    );
+    let valid = result.valid();
+    if args.json {
+        let out = serde_json::json!({
+            "certificate": args.cert.display().to_string(),
+            "valid": valid,
+            "checks": result.checks,
+            "number": result.statement.as_ref().and_then(|s| s.pointer("/predicate/certificate/number")).cloned(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        let number = result
+            .statement
+            .as_ref()
+            .and_then(|s| s.pointer("/predicate/certificate/number"))
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        println!("{}: certificate {number}", args.cert.display());
+        for c in &result.checks {
+            let mark = match c.status {
+                assay_cert::Status::Pass => "PASS",
+                assay_cert::Status::Fail => "FAIL",
+                assay_cert::Status::Skip => "skip",
+            };
+            println!("  {mark}  {:<12} {}", c.check, c.detail);
+        }
+        println!("{}", if valid { "VALID" } else { "INVALID" });
+    }
+    Ok(if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::EXIT_FAILED)
+    })
+}
