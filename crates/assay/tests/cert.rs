@@ -1,0 +1,393 @@
+//! `assay keygen`, `assay certify`, `assay verify` end to end on the bundled
+//! model plan, the refusals of `certify`, and the interoperability with an
+//! independent Python verifier and signer (tests/interop/).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn assay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(args)
+        .output()
+        .expect("assay runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// A passing model assessment and a key for its lab, in a fresh folder.
+fn assessed() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_path_buf();
+    let o = assay(&["init", p(&root), "--model"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // The certificate flow does not need the robustness runs (35 perturbed
+    // copies of the test set): leave them out to keep the test quick.
+    let plan = root.join("assay.toml");
+    let source = std::fs::read_to_string(&plan).expect("plan");
+    let cut = source.find("\n[robustness]").unwrap_or(source.len());
+    let lighter: String = source[..cut]
+        .lines()
+        .filter(|l| !l.contains("\"robustness."))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&plan, lighter).expect("plan");
+    let results = root.join("results");
+    let o = assay(&[
+        "run",
+        p(&root.join("assay.toml")),
+        "--out",
+        p(&results),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let keys = root.join("keys");
+    let o = assay(&[
+        "keygen",
+        "--issuer",
+        "DEMO",
+        "--name",
+        "Assay demonstration laboratory",
+        "--out",
+        p(&keys),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    (dir, root, results.join("assessment.json"), keys)
+}
+
+fn certify(record: &Path, key: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "certify",
+        p(record),
+        "--key",
+        p(key),
+        "--issued",
+        "2026-11-29",
+    ];
+    args.extend_from_slice(extra);
+    assay(&args)
+}
+
+/// python3 with `cryptography`, which CI installs (ASSAY_REQUIRE_TOOLS=1).
+fn python() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import cryptography, tomllib"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("ASSAY_REQUIRE_TOOLS").is_none(),
+            "python3 with cryptography is required (ASSAY_REQUIRE_TOOLS is set)"
+        );
+        eprintln!("python3 with cryptography is not installed: the interop checks did not run");
+    }
+    ok
+}
+
+fn interop(script: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/interop")
+        .join(script)
+}
+
+#[test]
+fn certify_then_verify_here_and_with_an_independent_verifier() {
+    let (_dir, root, record, keys) = assessed();
+    let key = keys.join("DEMO.key");
+    let trust = keys.join("DEMO.pub.toml");
+    // Reports first, so that the certificate carries their digests.
+    for (lang, ext) in [("en", "html"), ("ko", "pdf")] {
+        let o = assay(&[
+            "report",
+            p(&record),
+            "--lang",
+            lang,
+            "--format",
+            ext,
+            "--issued",
+            "2026-11-29",
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let o = certify(
+        &record,
+        &key,
+        &["--status-url", "https://registry.example.org/c"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let results = record.parent().expect("folder");
+    let cert = results.join("DEMO-2026-000001.cert.json");
+    for f in ["en.html", "en.pdf", "ko.html", "ko.pdf"] {
+        assert!(
+            results
+                .join(format!("DEMO-2026-000001.certificate.{f}"))
+                .exists(),
+            "{f}"
+        );
+    }
+    let html = std::fs::read_to_string(results.join("DEMO-2026-000001.certificate.ko.html"))
+        .expect("html");
+    let cert_sha = assay_report::sha256_hex(&std::fs::read(&cert).expect("cert"));
+    assert!(
+        html.contains(&format!("https://registry.example.org/c/{cert_sha}")),
+        "QR address and digest"
+    );
+    assert!(html.contains("<figure id=\"fig-qr\"><svg"), "QR code drawn");
+
+    // The statement: subject = the model, and the evidence's digests.
+    let envelope: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cert).expect("cert")).expect("json");
+    use base64::Engine as _;
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(envelope["payload"].as_str().expect("payload"))
+        .expect("base64");
+    let st: serde_json::Value = serde_json::from_slice(&payload).expect("statement");
+    let model_sha =
+        assay_report::sha256_hex(&std::fs::read(root.join("digits.onnx")).expect("model"));
+    assert_eq!(st["subject"][0]["digest"]["sha256"], model_sha);
+    assert_eq!(
+        st["predicate"]["assessment"]["sha256"],
+        assay_report::sha256_hex(&std::fs::read(&record).expect("record"))
+    );
+    assert_eq!(
+        st["predicate"]["reports"]
+            .as_array()
+            .expect("reports")
+            .len(),
+        2
+    );
+    assert_eq!(st["predicate"]["certificate"]["number"], "DEMO-2026-000001");
+    assert!(
+        !st["predicate"]["results"]
+            .as_array()
+            .expect("results")
+            .is_empty()
+    );
+
+    let model = root.join("digits.onnx");
+    let args = [
+        "verify",
+        p(&cert),
+        "--trust",
+        p(&trust),
+        "--model",
+        p(&model),
+        "--assessment",
+        p(&record),
+        "--at",
+        "2026-12-01",
+    ];
+    let o = assay(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("VALID"));
+    let o = assay(&[&args[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["checks"].as_array().expect("checks").len(), 8);
+
+    // Invalid: another model, or too late.
+    let other = root.join("breast_cancer.onnx");
+    let o = assay(&[
+        "verify",
+        p(&cert),
+        "--trust",
+        p(&trust),
+        "--model",
+        p(&other),
+        "--at",
+        "2026-12-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("FAIL  model"));
+    let o = assay(&[
+        "verify",
+        p(&cert),
+        "--trust",
+        p(&trust),
+        "--at",
+        "2028-01-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("expired"));
+    // Usage errors: exit 2.
+    let o = assay(&[
+        "verify",
+        p(&root.join("nope.cert.json")),
+        "--trust",
+        p(&trust),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = assay(&["verify", p(&cert), "--trust", p(&record)]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a record is not a trust store: {}",
+        text(&o)
+    );
+
+    // The next certificate takes the next number.
+    let o = certify(&record, &key, &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(results.join("DEMO-2026-000002.cert.json").exists());
+
+    if !python() {
+        return;
+    }
+    // An independent verifier (Python, `cryptography` only) accepts it...
+    let o = Command::new("python3")
+        .arg(interop("verify.py"))
+        .args([
+            p(&cert),
+            p(&trust),
+            "--model",
+            p(&model),
+            "--assessment",
+            p(&record),
+            "--at",
+            "2026-12-01",
+        ])
+        .output()
+        .expect("python runs");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("PASS  signature  DEMO") && text(&o).ends_with("VALID\n"),
+        "{}",
+        text(&o)
+    );
+    // ...and rejects a tampered copy.
+    let mut tampered = envelope.clone();
+    let mut st2 = st.clone();
+    st2["predicate"]["results"][0]["value"] = serde_json::json!(1.0);
+    tampered["payload"] = serde_json::json!(
+        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&st2).expect("json"))
+    );
+    let bad = results.join("tampered.cert.json");
+    std::fs::write(&bad, serde_json::to_vec(&tampered).expect("json")).expect("write");
+    let o = Command::new("python3")
+        .arg(interop("verify.py"))
+        .args([p(&bad), p(&trust)])
+        .output()
+        .expect("python");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let o = assay(&["verify", p(&bad), "--trust", p(&trust)]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // An envelope the Python side signs is accepted by assay verify.
+    let py_cert = results.join("py.cert.json");
+    let py_trust = results.join("py.trust.toml");
+    let o = Command::new("python3")
+        .arg(interop("sign.py"))
+        .args([p(&cert), "PYLAB", p(&py_cert), p(&py_trust)])
+        .output()
+        .expect("python");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = assay(&[
+        "verify",
+        p(&py_cert),
+        "--trust",
+        p(&py_trust),
+        "--model",
+        p(&model),
+        "--at",
+        "2026-12-01",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("signature by PYLAB"));
+    // Not by the lab's key: a store without PYLAB does not trust it.
+    let o = assay(&[
+        "verify",
+        p(&py_cert),
+        "--trust",
+        p(&trust),
+        "--at",
+        "2026-12-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn certify_refuses_what_it_must_not_sign() {
+    let (_dir, root, record, keys) = assessed();
+    let key = keys.join("DEMO.key");
+
+    // A key for another lab.
+    let o = assay(&["keygen", "--issuer", "OTHER", "--out", p(&keys)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = certify(&record, &keys.join("OTHER.key"), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("the key signs for issuer \"OTHER\""),
+        "{}",
+        text(&o)
+    );
+
+    // A key file others can read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let loose = keys.join("OTHER.key");
+        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let o = certify(&record, &loose, &[]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(text(&o).contains("readable by others"), "{}", text(&o));
+    }
+
+    // A record whose verdict is not a pass.
+    let mut failing: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).expect("record")).expect("json");
+    failing["verdict"]["overall"] = serde_json::json!("fail");
+    let failing_path = record.with_file_name("failing.json");
+    std::fs::write(&failing_path, serde_json::to_vec(&failing).expect("json")).expect("write");
+    let o = certify(&failing_path, &key, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("verdict is \"fail\""), "{}", text(&o));
+
+    // A file changed after the assessment.
+    let manifest = root.join("digits_test_manifest.csv");
+    let mut bytes = std::fs::read(&manifest).expect("manifest");
+    bytes.extend_from_slice(b"\n");
+    std::fs::write(&manifest, &bytes).expect("write");
+    let o = certify(&record, &key, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("do not match their recorded digests")
+            && text(&o).contains("digits_test_manifest.csv"),
+        "{}",
+        text(&o)
+    );
+    bytes.pop();
+    std::fs::write(&manifest, &bytes).expect("restore");
+
+    // A report changed after it was written.
+    let o = assay(&["report", p(&record), "--issued", "2026-11-29"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report = record.with_file_name("report.en.html");
+    let mut html = std::fs::read(&report).expect("report");
+    html.extend_from_slice(b"<!-- edited -->");
+    std::fs::write(&report, html).expect("write");
+    let o = certify(&record, &key, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("does not match its recorded SHA-256"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !record.with_file_name("DEMO-2026-000001.cert.json").exists(),
+        "nothing signed"
+    );
+
+    // keygen never overwrites.
+    let o = assay(&["keygen", "--issuer", "DEMO", "--out", p(&keys)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("never overwrites"), "{}", text(&o));
+}
