@@ -4,7 +4,7 @@
 #
 #   bench/run.sh                 # everything (about 30 minutes on 2 cores)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
-#   (sections: binary, multiclass, binned, intervals, record, model)
+#   (sections: binary, multiclass, binned, intervals, record, model, cert)
 #
 # Needs: the Rust toolchain, and Python with tools/requirements.txt installed
 # (PY, default .venv/bin/python). Writes bench/out/*.tsv and prints medians.
@@ -134,6 +134,21 @@ if [[ $WHICH == all || $WHICH == model ]]; then
     target/release/bench-model $spec | sed 's/^/  /'
     $PY bench/model_ort.py $spec 2>/dev/null | sed 's/^/  /'
   done
+fi
+
+if [[ $WHICH == all || $WHICH == cert ]]; then
+  echo "certificates: assay verify (process start included) against the Python verifier of tests/interop, and the library's rate"
+  C=$OUT/cert
+  rm -rf "$C" && mkdir -p "$C"
+  $ASSAY init "$C" --model > /dev/null
+  $ASSAY run "$C/assay.toml" --out "$C/results" --quiet
+  $ASSAY keygen --issuer DEMO --out "$C/keys" > /dev/null
+  $ASSAY certify "$C/results/assessment.json" --key "$C/keys/DEMO.key" > /dev/null
+  CERT=$(ls "$C"/results/*.cert.json | head -1)
+  python3 bench/verify_time.py 50 \
+    -- $ASSAY verify "$CERT" --trust "$C/keys/DEMO.pub.toml" --model "$C/digits.onnx" --assessment "$C/results/assessment.json" \
+    -- python3 tests/interop/verify.py "$CERT" "$C/keys/DEMO.pub.toml" --model "$C/digits.onnx" --assessment "$C/results/assessment.json" | sed 's/^/  /'
+  target/release/bench-cert "$CERT" "$C/keys/DEMO.pub.toml" | sed 's/^/  /'
 fi
 
 echo

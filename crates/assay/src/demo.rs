@@ -78,8 +78,66 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok([first, second, third]
+    // The model that was run and passed gets a certificate, signed with a
+    // demonstration key, and the certificate is verified offline.
+    println!("\nCertificate of the handwritten digit classifier:");
+    let keys = out.join("keys");
+    let key = keys.join("DEMO.key");
+    if !key.exists() {
+        crate::cert::keygen(&crate::cert::KeygenArgs {
+            issuer: "DEMO".into(),
+            name: Some("Assay demonstration laboratory".into()),
+            accreditation: Some("demonstration only, no accreditation".into()),
+            standards: vec!["ISO/IEC TS 4213:2022".into()],
+            years: 5,
+            out: keys.clone(),
+        })?;
+    }
+    let before: Vec<_> = list_certificates(second_record.parent().unwrap_or(Path::new(".")));
+    crate::cert::certify(&crate::cert::CertifyArgs {
+        assessment: second_record.clone(),
+        key: key.clone(),
+        plan: None,
+        reports: Vec::new(),
+        sequence: None,
+        issued: Some(issued.clone()),
+        valid_days: 365,
+        status_url: None,
+        out: None,
+    })?;
+    let cert = list_certificates(second_record.parent().unwrap_or(Path::new(".")))
+        .into_iter()
+        .find(|c| !before.contains(c))
+        .context("the certificate was not written")?;
+    println!(
+        "\n$ assay verify {} --model {} --trust {}",
+        cert.display(),
+        model_dir.join("digits.onnx").display(),
+        keys.join("DEMO.pub.toml").display()
+    );
+    let verified = crate::cert::verify(&crate::cert::VerifyArgs {
+        cert,
+        model: Some(model_dir.join("digits.onnx")),
+        assessment: Some(second_record.clone()),
+        trust: vec![keys.join("DEMO.pub.toml")],
+        at: None,
+        json: false,
+    })?;
+    Ok([first, second, third, verified]
         .into_iter()
         .find(|c| *c != ExitCode::SUCCESS)
         .unwrap_or(ExitCode::SUCCESS))
+}
+
+fn list_certificates(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().ends_with(".cert.json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
 }
