@@ -25,7 +25,10 @@ pub struct KeygenArgs {
     /// Standards (with edition) the lab certifies against; repeat for several
     #[arg(long = "standard", default_value = DEFAULT_STANDARD)]
     pub standards: Vec<String>,
-    /// Years the published key is to be trusted from today
+    /// First day the published key is to be trusted, YYYY-MM-DD [default: today (UTC)]
+    #[arg(long)]
+    pub not_before: Option<String>,
+    /// Years the published key is to be trusted from that day
     #[arg(long, default_value_t = 5)]
     pub years: u32,
     /// Folder for ISSUER.key (secret, owner-only) and ISSUER.pub.toml (to publish)
@@ -112,9 +115,12 @@ pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
             bail!("{} exists; keygen never overwrites a key", p.display());
         }
     }
+    let today = match &args.not_before {
+        Some(d) => check_date(d, "--not-before")?,
+        None => date::today(),
+    };
     let key = IssuerKey::generate(id)?;
     key.write(&secret)?;
-    let today = date::today();
     let until = date::add_days(&today, i64::from(args.years) * 365).unwrap_or_default();
     use base64::Engine as _;
     let text = assay_cert::trust::entry_text(&assay_cert::trust::Entry {

@@ -89,6 +89,7 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
             name: Some("Assay demonstration laboratory".into()),
             accreditation: Some("demonstration only, no accreditation".into()),
             standards: vec!["ISO/IEC TS 4213:2022".into()],
+            not_before: None,
             years: 5,
             out: keys.clone(),
         })?;

@@ -59,6 +59,8 @@ fn assessed() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
         "Assay demonstration laboratory",
         "--out",
         p(&keys),
+        "--not-before",
+        "2026-01-01",
     ]);
     assert!(o.status.success(), "{}", text(&o));
     (dir, root, results.join("assessment.json"), keys)
@@ -142,6 +144,24 @@ fn certify_then_verify_here_and_with_an_independent_verifier() {
         "QR address and digest"
     );
     assert!(html.contains("<figure id=\"fig-qr\"><svg"), "QR code drawn");
+    // One page, in Korean, with the number (when pdftotext is here; CI has it).
+    if let Ok(o) = Command::new("pdftotext")
+        .arg(results.join("DEMO-2026-000001.certificate.ko.pdf"))
+        .arg("-")
+        .output()
+    {
+        let pdf_text = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(pdf_text.matches('\u{c}').count(), 1, "one page");
+        assert!(
+            pdf_text.contains("적합성 인증서") && pdf_text.contains("DEMO-2026-000001"),
+            "{pdf_text}"
+        );
+    } else {
+        assert!(
+            std::env::var_os("ASSAY_REQUIRE_TOOLS").is_none(),
+            "pdftotext is required"
+        );
+    }
 
     // The statement: subject = the model, and the evidence's digests.
     let envelope: serde_json::Value =
@@ -171,6 +191,25 @@ fn certify_then_verify_here_and_with_an_independent_verifier() {
             .as_array()
             .expect("results")
             .is_empty()
+    );
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/certificate.v1.schema.json"),
+        )
+        .expect("schema"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::options()
+        .build(&schema)
+        .expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&st)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the statement does not match schemas/certificate.v1.schema.json:\n{}",
+        errors.join("\n")
     );
 
     let model = root.join("digits.onnx");
