@@ -27,6 +27,26 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvelope<'a> {
+    #[serde(rename = "payloadType", borrow)]
+    payload_type: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    payload: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    signatures: Vec<RawSignature<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignature<'a> {
+    #[serde(borrow, default)]
+    keyid: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    sig: std::borrow::Cow<'a, str>,
+}
+
 /// One signature.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Signature {
@@ -57,64 +77,32 @@ impl Envelope {
     /// Parse an envelope's JSON strictly: repeated keys, unknown fields,
     /// missing fields, wrong types and malformed base64 are errors.
     pub fn parse(bytes: &[u8]) -> Result<Envelope, CertError> {
-        let value = crate::strict::parse(bytes)
-            .map_err(|e| CertError::Envelope(format!("not valid JSON: {e}")))?;
-        let Value::Object(map) = value else {
-            return Err(CertError::Envelope("not a JSON object".into()));
-        };
-        for key in map.keys() {
-            if !matches!(key.as_str(), "payloadType" | "payload" | "signatures") {
-                return Err(CertError::Envelope(format!("unexpected field {key:?}")));
-            }
-        }
-        let text = |k: &str| -> Result<&str, CertError> {
-            map.get(k)
-                .and_then(Value::as_str)
-                .ok_or_else(|| CertError::Envelope(format!("{k} must be a string")))
-        };
-        let payload_type = text("payloadType")?.to_owned();
-        let payload = decode("payload", text("payload")?)?;
-        let sigs = map
-            .get("signatures")
-            .and_then(Value::as_array)
-            .ok_or_else(|| CertError::Envelope("signatures must be an array".into()))?;
-        if sigs.is_empty() {
+        // Typed, borrowing parse: serde's derive refuses repeated and
+        // unknown fields itself, and no JSON tree is built.
+        let raw: RawEnvelope<'_> = serde_json::from_slice(bytes).map_err(|e| {
+            let text = e.to_string();
+            let text = text
+                .replace("duplicate field", "duplicate key")
+                .replace("unknown field", "unexpected field");
+            CertError::Envelope(if e.is_syntax() || e.is_eof() {
+                format!("not valid JSON: {text}")
+            } else {
+                text
+            })
+        })?;
+        if raw.signatures.is_empty() {
             return Err(CertError::Envelope("the envelope has no signature".into()));
         }
-        let mut signatures = Vec::with_capacity(sigs.len());
-        for (i, s) in sigs.iter().enumerate() {
-            let Value::Object(s) = s else {
-                return Err(CertError::Envelope(format!(
-                    "signatures[{i}] must be an object"
-                )));
-            };
-            for key in s.keys() {
-                if !matches!(key.as_str(), "keyid" | "sig") {
-                    return Err(CertError::Envelope(format!(
-                        "signatures[{i}]: unexpected field {key:?}"
-                    )));
-                }
-            }
-            let sig = s.get("sig").and_then(Value::as_str).ok_or_else(|| {
-                CertError::Envelope(format!("signatures[{i}].sig must be a string"))
-            })?;
-            let keyid = match s.get("keyid") {
-                None => String::new(),
-                Some(Value::String(k)) => k.clone(),
-                Some(_) => {
-                    return Err(CertError::Envelope(format!(
-                        "signatures[{i}].keyid must be a string"
-                    )));
-                }
-            };
+        let mut signatures = Vec::with_capacity(raw.signatures.len());
+        for (i, s) in raw.signatures.iter().enumerate() {
             signatures.push(Signature {
-                keyid,
-                sig: decode(&format!("signatures[{i}].sig"), sig)?,
+                keyid: s.keyid.as_deref().unwrap_or("").to_owned(),
+                sig: decode(&format!("signatures[{i}].sig"), &s.sig)?,
             });
         }
         Ok(Envelope {
-            payload_type,
-            payload,
+            payload_type: raw.payload_type.into_owned(),
+            payload: decode("payload", &raw.payload)?,
             signatures,
         })
     }
@@ -177,7 +165,7 @@ mod tests {
             ),
             (
                 r#"{"payloadType":1,"payload":"e30=","signatures":[{"sig":"AAAA"}]}"#,
-                "payloadType must be a string",
+                "expected a string",
             ),
         ] {
             let err = Envelope::parse(bad.as_bytes()).expect_err(bad).to_string();
