@@ -82,17 +82,23 @@ impl Canvas {
         );
     }
 
-    fn polyline(&mut self, points: &[(f64, f64)], stroke: &str, width: f64) {
-        if points.is_empty() {
-            return;
-        }
+    /// The `d` of a path through `points` (empty without points).
+    fn path(points: &[(f64, f64)]) -> String {
         let mut d = String::new();
         for (i, (x, y)) in points.iter().enumerate() {
             let _ = write!(d, "{}{x:.2},{y:.2}", if i == 0 { "M" } else { " L" });
         }
+        d
+    }
+
+    fn polyline(&mut self, points: &[(f64, f64)], stroke: &str, width: f64) {
+        if points.is_empty() {
+            return;
+        }
         let _ = write!(
             self.body,
-            "<path d=\"{d}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{width}\" stroke-linejoin=\"round\"/>"
+            "<path d=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{width}\" stroke-linejoin=\"round\"/>",
+            Self::path(points)
         );
     }
 
@@ -100,13 +106,10 @@ impl Canvas {
         if points.is_empty() {
             return;
         }
-        let mut d = String::new();
-        for (i, (x, y)) in points.iter().enumerate() {
-            let _ = write!(d, "{}{x:.2},{y:.2}", if i == 0 { "M" } else { " L" });
-        }
         let _ = write!(
             self.body,
-            "<path d=\"{d} Z\" fill=\"{fill}\" fill-opacity=\"{opacity}\" stroke=\"none\"/>"
+            "<path d=\"{} Z\" fill=\"{fill}\" fill-opacity=\"{opacity}\" stroke=\"none\"/>",
+            Self::path(points)
         );
     }
 
