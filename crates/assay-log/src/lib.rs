@@ -8,5 +8,6 @@
 
 pub mod merkle;
 pub mod note;
+pub mod tree;
 
 pub use merkle::{Hash, ProofError, empty_root, leaf_hash, node_hash, root};
