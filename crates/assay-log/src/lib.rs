@@ -8,6 +8,8 @@
 
 pub mod merkle;
 pub mod note;
+pub mod store;
+pub mod tiles;
 pub mod tree;
 
 pub use merkle::{Hash, ProofError, empty_root, leaf_hash, node_hash, root};
