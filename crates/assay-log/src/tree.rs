@@ -36,7 +36,7 @@ impl Tree {
         let index = self.levels[0].len() as u64 - 1;
         let mut h = 0;
         // Complete every subtree this leaf closes.
-        while self.levels[h].len() % 2 == 0 {
+        while self.levels[h].len().is_multiple_of(2) {
             let n = self.levels[h].len();
             let parent = node_hash(&self.levels[h][n - 2], &self.levels[h][n - 1]);
             if self.levels.len() == h + 1 {
@@ -51,7 +51,7 @@ impl Tree {
     /// The root of leaves `start .. start + len` (len ≥ 1), a subtree as the
     /// RFC's recursion forms them.
     fn subtree(&self, start: u64, len: u64) -> Hash {
-        if len.is_power_of_two() && start % len == 0 {
+        if len.is_power_of_two() && start.is_multiple_of(len) {
             let h = len.trailing_zeros() as usize;
             return self.levels[h][(start / len) as usize];
         }
