@@ -4,7 +4,7 @@
 #
 #   bench/run.sh                 # everything (about 30 minutes on 2 cores)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
-#   (sections: binary, multiclass, binned, intervals, record, model, cert)
+#   (sections: binary, multiclass, binned, intervals, record, model, cert, log)
 #
 # Needs: the Rust toolchain, and Python with tools/requirements.txt installed
 # (PY, default .venv/bin/python). Writes bench/out/*.tsv and prints medians.
@@ -149,6 +149,11 @@ if [[ $WHICH == all || $WHICH == cert ]]; then
     -- $ASSAY verify "$CERT" --trust "$C/keys/DEMO.pub.toml" --model "$C/digits.onnx" --assessment "$C/results/assessment.json" \
     -- python3 tests/interop/verify.py "$CERT" "$C/keys/DEMO.pub.toml" --model "$C/digits.onnx" --assessment "$C/results/assessment.json" | sed 's/^/  /'
   target/release/bench-cert "$CERT" "$C/keys/DEMO.pub.toml" | sed 's/^/  /'
+fi
+
+if [[ $WHICH == all || $WHICH == log ]]; then
+  echo "transparency log: proofs on a tree of one million entries"
+  target/release/bench-log 1000000 | sed 's/^/  /'
 fi
 
 echo
