@@ -167,7 +167,7 @@ pub fn document(statement: &Value, cert_sha256: &str, lang: Lang) -> Result<Docu
             false,
         ),
         field(
-            T::DateIssued,
+            T::CertificateIssued,
             lang.date(s(p, "/certificate/issued")?),
             lang,
             false,

@@ -204,6 +204,7 @@ texts! {
     DateReceived => "Items received", "시험 대상 접수일";
     DateTesting => "Testing", "시험 수행일";
     DateIssued => "Report issued", "성적서 발행일";
+    CertificateIssued => "Issued", "발행일";
 
     // Results.
     SecResults => "Results", "시험 결과";

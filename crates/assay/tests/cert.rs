@@ -156,6 +156,11 @@ fn certify_then_verify_here_and_with_an_independent_verifier() {
             pdf_text.contains("적합성 인증서") && pdf_text.contains("DEMO-2026-000001"),
             "{pdf_text}"
         );
+        // The verification command prints as typed (no ligature eats a hyphen).
+        assert!(
+            pdf_text.contains("--model MODEL --trust ISSUER.pub.toml"),
+            "{pdf_text}"
+        );
     } else {
         assert!(
             std::env::var_os("ASSAY_REQUIRE_TOOLS").is_none(),
