@@ -176,6 +176,34 @@ impl Store {
             .map(Vec::as_slice)
     }
 
+    /// What a C2SP tlog-tiles read path serves, as of the latest signed
+    /// checkpoint (never anything it does not cover): the checkpoint note, a
+    /// tile's hashes, or an entry bundle. None for a path that does not exist
+    /// (including a partial tile of the wrong width).
+    pub fn read(&self, path: &str) -> Option<Vec<u8>> {
+        let (cp, note) = self.checkpoint.as_ref()?;
+        match crate::tiles::ReadPath::parse(path)? {
+            crate::tiles::ReadPath::Checkpoint => Some(note.as_bytes().to_vec()),
+            crate::tiles::ReadPath::Tile {
+                level,
+                index,
+                width,
+            } => {
+                let hashes = self.tree.tile(level, index, cp.size)?;
+                (hashes.len() == width).then(|| hashes.concat())
+            }
+            crate::tiles::ReadPath::Entries { index, width } => {
+                let first = index.checked_mul(256)?;
+                let available = cp.size.checked_sub(first).filter(|n| *n > 0)?.min(256) as usize;
+                if available != width {
+                    return None;
+                }
+                let start = usize::try_from(first).ok()?;
+                crate::tiles::bundle(self.entries[start..start + width].iter().map(Vec::as_slice))
+            }
+        }
+    }
+
     /// The latest signed checkpoint and its note.
     pub fn checkpoint(&self) -> Option<&(Checkpoint, String)> {
         self.checkpoint.as_ref()
@@ -191,6 +219,64 @@ mod tests {
         let s = NoteSigner::new("assay.example/log", &[5; 32]).expect("signer");
         let v = s.verifier();
         (s, v)
+    }
+
+    /// A tile client: read the checkpoint and the level-0 tiles, check the
+    /// entries hash to the tiles and the tiles to the signed root.
+    #[test]
+    fn tiles_and_bundles_rebuild_the_signed_tree() {
+        let dir = std::env::temp_dir().join(format!("assay-log-tiles-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (signer, verifier) = keys();
+        let mut s = Store::open(&dir, "assay.example/log", &verifier).expect("open");
+        for i in 0..600u32 {
+            s.append(format!("envelope {i}").as_bytes())
+                .expect("append");
+        }
+        assert_eq!(
+            s.read("checkpoint"),
+            None,
+            "nothing is served before a checkpoint"
+        );
+        s.sign(&signer).expect("sign");
+        s.append(b"after the checkpoint").expect("append");
+        let note = String::from_utf8(s.read("checkpoint").expect("checkpoint")).expect("utf-8");
+        let cp = Checkpoint::parse(open(&note, std::slice::from_ref(&verifier)).expect("verifies"))
+            .expect("parses");
+        assert_eq!(cp.size, 600);
+        let mut leaves = Vec::new();
+        for (index, width) in [(0u64, 256usize), (1, 256), (2, 88)] {
+            let tile_path = crate::tiles::tile_path(0, index, width);
+            let tile = s.read(&tile_path).expect("tile");
+            assert_eq!(tile.len(), 32 * width);
+            let bundle = s
+                .read(&crate::tiles::entries_path(index, width))
+                .expect("bundle");
+            let mut at = 0;
+            for k in 0..width {
+                let len = usize::from(u16::from_be_bytes([bundle[at], bundle[at + 1]]));
+                let entry = &bundle[at + 2..at + 2 + len];
+                assert_eq!(leaf_hash(entry).as_slice(), &tile[32 * k..32 * k + 32]);
+                at += 2 + len;
+            }
+            assert_eq!(at, bundle.len());
+            leaves.extend(
+                tile.chunks(32)
+                    .map(|c| <[u8; 32]>::try_from(c).expect("32 bytes")),
+            );
+        }
+        assert_eq!(
+            crate::merkle::root(&leaves),
+            cp.root,
+            "the tiles give the signed root"
+        );
+        // Level 1: two complete nodes over 256 leaves (a partial tile of width 2).
+        assert_eq!(s.read("tile/1/000.p/2").map(|t| t.len()), Some(64));
+        // What the checkpoint does not cover is not served; wrong widths do not exist.
+        assert_eq!(s.read("tile/0/002.p/89"), None);
+        assert_eq!(s.read("tile/0/002"), None);
+        assert_eq!(s.read("tile/entries/003.p/1"), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -76,3 +76,151 @@ mod tests {
         assert_eq!(bundle([vec![0u8; 70_000].as_slice()]), None);
     }
 }
+
+/// A parsed tlog-tiles read path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadPath {
+    /// `checkpoint`.
+    Checkpoint,
+    /// `tile/<L>/<N>[.p/<W>]`.
+    Tile {
+        /// Tile level.
+        level: u32,
+        /// Tile index.
+        index: u64,
+        /// Width: 256 for a full tile.
+        width: usize,
+    },
+    /// `tile/entries/<N>[.p/<W>]`.
+    Entries {
+        /// Bundle index.
+        index: u64,
+        /// Width: 256 for a full bundle.
+        width: usize,
+    },
+}
+
+/// Parse the index part `x001/x234/067` (and an optional `.p/<W>`).
+fn parse_index(parts: &[&str]) -> Option<(u64, usize)> {
+    let (mut parts, width) = match parts {
+        [rest @ .., last, text] if last.ends_with(".p") => {
+            let w: usize = text.parse().ok().filter(|w| (1..256).contains(w))?;
+            if w.to_string() != *text {
+                return None;
+            }
+            let mut v: Vec<&str> = rest.to_vec();
+            v.push(last.strip_suffix(".p")?);
+            (v, w)
+        }
+        _ => (parts.to_vec(), 256),
+    };
+    let last = parts.pop()?;
+    let mut digits = String::new();
+    for p in &parts {
+        let g = p.strip_prefix('x')?;
+        if g.len() != 3 || !g.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        digits.push_str(g);
+    }
+    if last.len() != 3 || !last.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.push_str(last);
+    let n: u64 = digits.parse().ok()?;
+    // Only the canonical spelling is a valid path.
+    (index_path(n)
+        == parts
+            .iter()
+            .copied()
+            .chain([last])
+            .collect::<Vec<_>>()
+            .join("/"))
+    .then_some((n, width))
+}
+
+impl ReadPath {
+    /// Parse a read path (without a leading slash).
+    pub fn parse(path: &str) -> Option<ReadPath> {
+        if path == "checkpoint" {
+            return Some(ReadPath::Checkpoint);
+        }
+        let rest = path.strip_prefix("tile/")?;
+        let parts: Vec<&str> = rest.split('/').collect();
+        match parts.as_slice() {
+            ["entries", index @ ..] => {
+                let (index, width) = parse_index(index)?;
+                Some(ReadPath::Entries { index, width })
+            }
+            [level, index @ ..] => {
+                let l: u32 = level.parse().ok().filter(|l| *l < 64)?;
+                if l.to_string() != *level {
+                    return None;
+                }
+                let (index, width) = parse_index(index)?;
+                Some(ReadPath::Tile {
+                    level: l,
+                    index,
+                    width,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn read_paths_parse_only_in_their_canonical_spelling() {
+        assert_eq!(ReadPath::parse("checkpoint"), Some(ReadPath::Checkpoint));
+        assert_eq!(
+            ReadPath::parse("tile/0/x001/x234/067"),
+            Some(ReadPath::Tile {
+                level: 0,
+                index: 1_234_067,
+                width: 256
+            })
+        );
+        assert_eq!(
+            ReadPath::parse("tile/2/067.p/8"),
+            Some(ReadPath::Tile {
+                level: 2,
+                index: 67,
+                width: 8
+            })
+        );
+        assert_eq!(
+            ReadPath::parse("tile/entries/x001/000.p/255"),
+            Some(ReadPath::Entries {
+                index: 1000,
+                width: 255
+            })
+        );
+        for bad in [
+            "tile/0/67",
+            "tile/0/x000/067",
+            "tile/0/067.p/0",
+            "tile/0/067.p/256",
+            "tile/0/067.p/08",
+            "tile/01/067",
+            "tile/0/1234",
+            "tiles/0/000",
+            "tile/0/x001",
+        ] {
+            assert_eq!(ReadPath::parse(bad), None, "{bad}");
+        }
+        for n in [0u64, 7, 999, 1000, 1_234_067, u64::MAX / 1000] {
+            assert_eq!(
+                ReadPath::parse(&tile_path(1, n, 256)),
+                Some(ReadPath::Tile {
+                    level: 1,
+                    index: n,
+                    width: 256
+                })
+            );
+        }
+    }
+}
