@@ -15,7 +15,7 @@ fn main() -> anyhow::Result<()> {
     let bytes = std::fs::read(cert)?;
     let trust = assay_cert::TrustStore::load(std::path::Path::new(trust))?;
     let expect = assay_cert::Expect {
-        today: assay_cert::date::today(),
+        today: assay_cert::date::today().map_err(anyhow::Error::msg)?,
         model_sha256: None,
         assessment_sha256: None,
     };

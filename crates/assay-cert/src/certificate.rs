@@ -54,11 +54,11 @@ pub fn number(issuer: &str, issued: &str, sequence: u64) -> String {
     format!("{issuer}-{}-{sequence:06}", &issued[..4.min(issued.len())])
 }
 
-/// The statement of a passing assessment. Refuses a record that did not
-/// pass, that ran no model (the subject is the model's digest) or whose lab
-/// is not the key's issuer.
-pub fn statement(issue: &Issue<'_>) -> Result<Value, CertError> {
-    let r = issue.record;
+/// Whether `record` may be certified with `key`: refuses a record that did
+/// not pass, that ran no model (the subject is the model's digest) or whose
+/// lab is not the key's issuer. Returns the model's identity.
+pub fn check<'a>(record: &'a Value, key: &IssuerKey) -> Result<&'a Value, CertError> {
+    let r = record;
     if text(r, "/schema")? != "assay/assessment/v1" {
         return Err(CertError::Record(
             "not an assessment record (schema assay/assessment/v1)".into(),
@@ -74,17 +74,26 @@ pub fn statement(issue: &Issue<'_>) -> Result<Value, CertError> {
         .pointer("/identification/lab/id")
         .and_then(Value::as_str)
         .unwrap_or("");
-    if lab_id != issue.key.issuer {
+    if lab_id != key.issuer {
         return Err(CertError::Refused(format!(
             "the assessment was made by lab {lab_id:?} ([lab] id of the plan); the key signs for issuer {:?}",
-            issue.key.issuer
+            key.issuer
         )));
     }
-    let identity = r.pointer("/model_run/identity").filter(|v| !v.is_null()).ok_or_else(|| {
-        CertError::Refused(
-            "the assessment ran no model: a certificate names the model by its digest, so the lab must run it ([model] file in the plan)".into(),
-        )
-    })?;
+    r.pointer("/model_run/identity")
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| {
+            CertError::Refused(
+                "the assessment ran no model: a certificate names the model by its digest, so the lab must run it ([model] file in the plan)".into(),
+            )
+        })
+}
+
+/// The statement of an assessment that passes [`check`].
+pub fn statement(issue: &Issue<'_>) -> Result<Value, CertError> {
+    let r = issue.record;
+    let identity = check(r, issue.key)?;
+    let verdict = text(r, "/verdict/overall")?;
     if date::parse(&issue.issued).is_none() {
         return Err(CertError::Refused(format!(
             "the issue date {:?} is not a date written YYYY-MM-DD",

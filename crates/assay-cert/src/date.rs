@@ -64,17 +64,19 @@ pub fn add_days(date: &str, days: i64) -> Option<String> {
     parse(date).map(|n| format(n + days))
 }
 
-/// Today (UTC), or the date of `SOURCE_DATE_EPOCH` when it is set.
-pub fn today() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
-        });
-    format(secs.div_euclid(86_400))
+/// Today (UTC), or the date of `SOURCE_DATE_EPOCH` when it is set (an
+/// error when it is set to something that is not seconds since 1970).
+pub fn today() -> Result<String, String> {
+    let secs = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("SOURCE_DATE_EPOCH must be seconds since 1970, not '{s}'"))?,
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    Ok(format(secs.div_euclid(86_400)))
 }
 
 #[cfg(test)]

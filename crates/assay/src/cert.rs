@@ -117,7 +117,7 @@ pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
     }
     let today = match &args.not_before {
         Some(d) => check_date(d, "--not-before")?,
-        None => date::today(),
+        None => crate::report::default_issue_date()?,
     };
     let key = IssuerKey::generate(id)?;
     key.write(&secret)?;
@@ -240,6 +240,11 @@ fn reports(args: &CertifyArgs, record_dir: &Path, record_sha: &str) -> anyhow::R
 
 /// `assay certify`.
 pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
+    issue(args).map(|_| ExitCode::SUCCESS)
+}
+
+/// Certify; the certificate's path.
+pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     let key = IssuerKey::load(&args.key)?;
     let (bytes, record) = read_json(&args.assessment, "assessment record")?;
     let record_sha = assay_report::sha256_hex(&bytes);
@@ -250,22 +255,11 @@ pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
         .to_path_buf();
     let issued = match &args.issued {
         Some(d) => check_date(d, "--issued")?,
-        None => date::today(),
+        None => crate::report::default_issue_date()?,
     };
-    // The statement first: it refuses a record that did not pass, ran no
-    // model, or was made by another lab, before anything is read or written.
-    let mut issue = Issue {
-        record: &record,
-        record_sha256: record_sha.clone(),
-        record_size: bytes.len() as u64,
-        key: &key,
-        sequence: 0,
-        issued: issued.clone(),
-        valid_days: args.valid_days,
-        reports: Vec::new(),
-        status_url: args.status_url.clone(),
-    };
-    certificate::statement(&issue)?;
+    // Refuse a record that did not pass, ran no model, or was made by
+    // another lab, before anything is read or written.
+    certificate::check(&record, &key)?;
     // Every file the verdict rests on must still be what the record says.
     let plan = match &args.plan {
         Some(p) => p.clone(),
@@ -300,15 +294,25 @@ pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
             list.join("\n  ")
         );
     }
-    issue.reports = reports(args, &record_dir, &record_sha)?;
-    issue.sequence = match args.sequence {
+    let reports = reports(args, &record_dir, &record_sha)?;
+    let sequence = match args.sequence {
         Some(n) => n,
         None => next_sequence(&args.key, &issued[..4])?,
     };
-    let statement = certificate::statement(&issue)?;
+    let statement = certificate::statement(&Issue {
+        record: &record,
+        record_sha256: record_sha.clone(),
+        record_size: bytes.len() as u64,
+        key: &key,
+        sequence,
+        issued: issued.clone(),
+        valid_days: args.valid_days,
+        reports,
+        status_url: args.status_url.clone(),
+    })?;
     let payload = serde_json::to_vec(&statement)?;
     let envelope = certificate::sign(payload, &key);
-    let number = certificate::number(&key.issuer, &issued, issue.sequence);
+    let number = certificate::number(&key.issuer, &issued, sequence);
     let out_dir = args.out.clone().unwrap_or(record_dir);
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
@@ -340,7 +344,7 @@ pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
             println!("  {}", path.display());
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(cert_path)
 }
 
 /// `assay verify`.
@@ -353,7 +357,7 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     let today = match &args.at {
         Some(d) => check_date(d, "--at")?,
-        None => date::today(),
+        None => crate::report::default_issue_date()?,
     };
     let model_sha256 = match &args.model {
         None => None,

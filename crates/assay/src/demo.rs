@@ -94,8 +94,7 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
             out: keys.clone(),
         })?;
     }
-    let before: Vec<_> = list_certificates(second_record.parent().unwrap_or(Path::new(".")));
-    crate::cert::certify(&crate::cert::CertifyArgs {
+    let cert = crate::cert::issue(&crate::cert::CertifyArgs {
         assessment: second_record.clone(),
         key: key.clone(),
         plan: None,
@@ -106,10 +105,6 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         status_url: None,
         out: None,
     })?;
-    let cert = list_certificates(second_record.parent().unwrap_or(Path::new(".")))
-        .into_iter()
-        .find(|c| !before.contains(c))
-        .context("the certificate was not written")?;
     println!(
         "\n$ assay verify {} --model {} --trust {}",
         cert.display(),
@@ -128,17 +123,4 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         .into_iter()
         .find(|c| *c != ExitCode::SUCCESS)
         .unwrap_or(ExitCode::SUCCESS))
-}
-
-fn list_certificates(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.to_string_lossy().ends_with(".cert.json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
 }

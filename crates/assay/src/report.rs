@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use assay_report::{Format, Lang, Options};
@@ -59,18 +58,10 @@ fn parse_date(text: &str) -> Result<String, String> {
     }
 }
 
-/// Today's date (UTC), or that of `SOURCE_DATE_EPOCH` when it is set.
+/// Today's date (UTC), or that of `SOURCE_DATE_EPOCH` when it is set: the
+/// default issue date of reports and certificates.
 pub fn default_issue_date() -> anyhow::Result<String> {
-    let now = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) => {
-            let secs: u64 = s.trim().parse().with_context(|| {
-                format!("SOURCE_DATE_EPOCH must be seconds since 1970, not '{s}'")
-            })?;
-            SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
-        }
-        Err(_) => SystemTime::now(),
-    };
-    Ok(assay_plan::assessment::rfc3339(now)[..10].to_owned())
+    assay_cert::date::today().map_err(anyhow::Error::msg)
 }
 
 /// What one report needs.

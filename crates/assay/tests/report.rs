@@ -52,20 +52,23 @@ fn writes_the_report_and_its_digest_beside_it() {
     assert!(String::from_utf8_lossy(&o.stdout).contains(&sha256(&html)));
 
     // The format follows the extension; the number can be set.
+    let korean_pdf = |out: &Path| {
+        let o = assay(&[
+            "report",
+            record_arg,
+            "--lang",
+            "ko",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--number",
+            "KTL-2026-AI-0042",
+            "--issued",
+            "2026-12-01",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
     let pdf = dir.path().join("out/r.pdf");
-    let o = assay(&[
-        "report",
-        record_arg,
-        "--lang",
-        "ko",
-        "--out",
-        pdf.to_str().expect("utf-8"),
-        "--number",
-        "KTL-2026-AI-0042",
-        "--issued",
-        "2026-12-01",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    korean_pdf(&pdf);
     let bytes = std::fs::read(&pdf).expect("pdf");
     assert!(bytes.starts_with(b"%PDF-"));
     let digest: serde_json::Value =
@@ -77,19 +80,7 @@ fn writes_the_report_and_its_digest_beside_it() {
 
     // Same record, same options: same bytes.
     let again = dir.path().join("again.pdf");
-    let o = assay(&[
-        "report",
-        record_arg,
-        "--lang",
-        "ko",
-        "--out",
-        again.to_str().expect("utf-8"),
-        "--number",
-        "KTL-2026-AI-0042",
-        "--issued",
-        "2026-12-01",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    korean_pdf(&again);
     assert_eq!(bytes, std::fs::read(&again).expect("again"));
 }
 
