@@ -200,10 +200,15 @@ pub fn statement(issue: &Issue<'_>) -> Result<Value, CertError> {
 
 /// Sign statement bytes into an envelope.
 pub fn sign(payload: Vec<u8>, key: &IssuerKey) -> Envelope {
+    sign_typed(IN_TOTO_PAYLOAD_TYPE, payload, key)
+}
+
+/// Sign payload bytes of type `payload_type` into an envelope.
+pub fn sign_typed(payload_type: &str, payload: Vec<u8>, key: &IssuerKey) -> Envelope {
     use ed25519_dalek::Signer as _;
-    let sig = key.signing.sign(&pae(IN_TOTO_PAYLOAD_TYPE, &payload));
+    let sig = key.signing.sign(&pae(payload_type, &payload));
     Envelope {
-        payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
+        payload_type: payload_type.into(),
         payload,
         signatures: vec![Signature {
             keyid: key.keyid(),

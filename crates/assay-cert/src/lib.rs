@@ -16,6 +16,7 @@ pub mod certificate;
 pub mod date;
 pub mod dsse;
 pub mod keys;
+pub mod status;
 pub mod strict;
 pub mod trust;
 pub mod verify;

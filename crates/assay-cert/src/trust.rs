@@ -14,6 +14,27 @@ use crate::{CertError, date, keys};
 struct StoreFile {
     #[serde(default)]
     issuer: Vec<IssuerEntry>,
+    #[serde(default)]
+    log: Vec<LogEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogEntry {
+    origin: String,
+    key: String,
+    url: Option<String>,
+}
+
+/// A transparency log whose signed checkpoints a verifier accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Log {
+    /// The checkpoints' origin line.
+    pub origin: String,
+    /// The log's signed-note verifier key (`NAME+HASH+BASE64`).
+    pub key: String,
+    /// Where the log is served (optional; `assay verify --log` may name it).
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +76,8 @@ pub struct Issuer {
 pub struct TrustStore {
     /// Every issuer.
     pub issuers: Vec<Issuer>,
+    /// Every trusted log.
+    pub logs: Vec<Log>,
 }
 
 impl TrustStore {
@@ -98,7 +121,25 @@ impl TrustStore {
                 not_after: e.not_after,
             });
         }
-        Ok(TrustStore { issuers })
+        let mut logs = Vec::new();
+        for (i, l) in file.log.into_iter().enumerate() {
+            let at = format!("{name}: [[log]] {} ({:?})", i + 1, l.origin);
+            if l.origin.is_empty() || l.origin.contains('\n') {
+                return Err(CertError::Trust(format!("{at}: origin is one non-empty line")));
+            }
+            let key_name = l.key.split('+').next().unwrap_or("");
+            if l.key.split('+').count() != 3 || key_name.is_empty() {
+                return Err(CertError::Trust(format!(
+                    "{at}: key is a signed-note verifier key, NAME+HASH+BASE64"
+                )));
+            }
+            logs.push(Log {
+                origin: l.origin,
+                key: l.key,
+                url: l.url,
+            });
+        }
+        Ok(TrustStore { issuers, logs })
     }
 
     /// Read a trust store file.
@@ -111,6 +152,7 @@ impl TrustStore {
     /// Several stores as one.
     pub fn merge(mut self, other: TrustStore) -> TrustStore {
         self.issuers.extend(other.issuers);
+        self.logs.extend(other.logs);
         self
     }
 }

@@ -193,12 +193,7 @@ impl Store {
                 (hashes.len() == width).then(|| hashes.concat())
             }
             crate::tiles::ReadPath::Entries { index, width } => {
-                let first = index.checked_mul(256)?;
-                let available = cp.size.checked_sub(first).filter(|n| *n > 0)?.min(256) as usize;
-                if available != width {
-                    return None;
-                }
-                let start = usize::try_from(first).ok()?;
+                let start = usize::try_from(crate::tiles::bundle_start(index, width, cp.size)?).ok()?;
                 crate::tiles::bundle(self.entries[start..start + width].iter().map(Vec::as_slice))
             }
         }

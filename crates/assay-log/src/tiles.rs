@@ -55,6 +55,14 @@ pub fn bundle<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Option<Vec<u8>
     Some(out)
 }
 
+/// The first entry of bundle `index` when it holds exactly `width` entries
+/// of a tree of `size` leaves; None when that bundle does not exist.
+pub fn bundle_start(index: u64, width: usize, size: u64) -> Option<u64> {
+    let first = index.checked_mul(256)?;
+    let available = size.checked_sub(first).filter(|n| *n > 0)?.min(256);
+    (available == width as u64).then_some(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,17 @@ impl Tree {
         index
     }
 
+    /// Drop every leaf from `size` on (undo appends that were never
+    /// committed); a size above the tree's changes nothing.
+    pub fn truncate(&mut self, size: u64) {
+        for (h, level) in self.levels.iter_mut().enumerate() {
+            level.truncate((size >> h) as usize);
+        }
+        while self.levels.last().is_some_and(Vec::is_empty) {
+            self.levels.pop();
+        }
+    }
+
     /// The root of leaves `start .. start + len` (len ≥ 1), a subtree as the
     /// RFC's recursion forms them.
     fn subtree(&self, start: u64, len: u64) -> Hash {
@@ -149,6 +160,31 @@ impl Tree {
 mod tests {
     use super::*;
     use crate::merkle;
+
+    #[test]
+    fn truncating_gives_the_tree_of_the_smaller_size() {
+        let leaves: Vec<Hash> = (0..300u32)
+            .map(|i| merkle::leaf_hash(&i.to_be_bytes()))
+            .collect();
+        for cut in [0u64, 1, 2, 3, 7, 8, 100, 255, 256, 257, 299, 300, 400] {
+            let mut t = Tree::new();
+            leaves.iter().for_each(|l| {
+                t.push(*l);
+            });
+            t.truncate(cut);
+            let n = cut.min(300);
+            assert_eq!(t.size(), n);
+            assert_eq!(
+                t.root(n).expect("root"),
+                merkle::root(&leaves[..n as usize])
+            );
+            // Appending again gives the same tree as never cutting.
+            for l in &leaves[n as usize..] {
+                t.push(*l);
+            }
+            assert_eq!(t.root(300).expect("root"), merkle::root(&leaves));
+        }
+    }
 
     #[test]
     fn the_stored_tree_gives_the_recursive_definitions_answers() {

@@ -1,0 +1,911 @@
+//! The REST API under `/api/v1` and the C2SP tlog-tiles read paths.
+
+use std::collections::HashMap;
+
+use assay_cert::verify::{Check, Expect, Status};
+use assay_log::tiles::{ReadPath, bundle, bundle_start};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use sqlx::Row as _;
+
+use crate::auth::{Caller, sha256_hex};
+use crate::client::{Snapshot, encode_hashes};
+use crate::error::{ApiError, remote};
+use crate::ledger::{Actor, NewCertificate, NewStatus, Receipt, Write};
+use crate::{Shared, auth};
+
+/// The largest body the API takes (an entry bundle holds entries of at most
+/// 65,535 bytes, so no envelope can be larger).
+pub const MAX_BODY: usize = 65_535;
+
+/// The OpenAPI document.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+type Answer = Result<Response, ApiError>;
+
+/// The API's and the tiles' routes.
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/api/v1", get(index))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/log", get(log_info))
+        .route("/api/v1/certificates", get(search).post(submit))
+        .route("/api/v1/certificates/{number}", get(certificate))
+        .route("/api/v1/certificates/{number}/envelope", get(envelope))
+        .route(
+            "/api/v1/certificates/{number}/status",
+            get(status).post(change_status),
+        )
+        .route("/api/v1/certificates/{number}/proof", get(certificate_proof))
+        .route("/api/v1/sha256/{digest}", get(by_digest))
+        .route("/api/v1/entries/{index}", get(entry))
+        .route("/api/v1/verify", post(verify))
+        .route("/api/v1/proofs/inclusion", get(inclusion))
+        .route("/api/v1/proofs/consistency", get(consistency))
+        .route("/checkpoint", get(tiles))
+        .route("/tile/{*path}", get(tiles))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+fn json_response(status: StatusCode, v: Value) -> Response {
+    (status, Json(v)).into_response()
+}
+
+async fn index(State(app): State<Shared>) -> Answer {
+    let st = app.ledger.read();
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "service": "assay registry",
+            "version": env!("CARGO_PKG_VERSION"),
+            "log": { "origin": app.ledger.origin, "key": app.ledger.verifier.key_string(), "size": st.size() },
+            "openapi": "/api/v1/openapi.json",
+            "checkpoint": "/checkpoint",
+        }),
+    ))
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn log_info(State(app): State<Shared>) -> Answer {
+    let st = app.ledger.read();
+    let root = st.checkpoint.as_ref().map(|c| c.root).unwrap_or_default();
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "origin": app.ledger.origin,
+            "key": app.ledger.verifier.key_string(),
+            "size": st.size(),
+            "root": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, root),
+            "checkpoint": st.note,
+        }),
+    ))
+}
+
+/// The body, or a clear refusal (413 for one over the limit).
+pub fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    b.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!(
+                "the body is larger than {MAX_BODY} bytes, the most an entry of the log can hold"
+            ))
+        } else {
+            ApiError::BadRequest(format!("the body cannot be read: {e}"))
+        }
+    })
+}
+
+/// The lab behind the `Authorization: Bearer` token, within its write limit.
+async fn authorise(app: &Shared, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "this write needs a lab's API token: Authorization: Bearer <token>".into(),
+            )
+        })?;
+    let caller = auth::caller(&app.db, token.trim())
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the API token is unknown or revoked".into()))?;
+    app.writes
+        .check(&caller.lab)
+        .map_err(ApiError::TooMany)?;
+    Ok(caller)
+}
+
+fn text_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+fn receipt_json(app: &Shared, r: &Receipt) -> Value {
+    json!({
+        "log": app.config.public_url,
+        "index": r.index,
+        "checkpoint": r.checkpoint,
+        "inclusion": encode_hashes(&r.proof),
+    })
+}
+
+fn today() -> Result<String, ApiError> {
+    assay_cert::date::today().map_err(ApiError::Internal)
+}
+
+/// The checks' outcome as the API reports it.
+fn refusal(checks: &[Check]) -> (StatusCode, String) {
+    let failed = checks.iter().find(|c| c.status == Status::Fail);
+    match failed {
+        Some(c) if matches!(c.check, "envelope" | "payload-type") => {
+            (StatusCode::BAD_REQUEST, format!("{}: {}", c.check, c.detail))
+        }
+        Some(c) if c.check == "signature" => (
+            StatusCode::FORBIDDEN,
+            format!(
+                "the envelope is not signed by a registered key of your lab: {}",
+                c.detail
+            ),
+        ),
+        Some(c) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{}: {}", c.check, c.detail),
+        ),
+        None => (StatusCode::OK, String::new()),
+    }
+}
+
+async fn submit(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    request: Request,
+) -> Answer {
+    let who = remote(&request);
+    let caller = authorise(&app, &headers).await?;
+    let bytes = read_body(request).await?;
+    let trust = auth::trust(&app.db, Some(&caller.lab)).await?;
+    if trust.issuers.is_empty() {
+        return Err(ApiError::Forbidden(format!(
+            "lab {} has no registered key: register one with `assay admin key add`",
+            caller.lab
+        )));
+    }
+    let v = assay_cert::verify(
+        &bytes,
+        &trust,
+        &Expect {
+            today: today()?,
+            ..Expect::default()
+        },
+    );
+    let (code, message) = refusal(&v.checks);
+    if code != StatusCode::OK {
+        let detail = serde_json::to_value(&v.checks).unwrap_or(Value::Null);
+        return Err(match code {
+            StatusCode::BAD_REQUEST => ApiError::BadRequest(message),
+            StatusCode::FORBIDDEN => ApiError::Forbidden(message),
+            _ => ApiError::Unprocessable(message, detail),
+        });
+    }
+    let s = v.statement.unwrap_or(Value::Null);
+    let sha256 = sha256_hex(&bytes);
+    let new = NewCertificate {
+        bytes: bytes.to_vec(),
+        sha256: sha256.clone(),
+        number: text_at(&s, "/predicate/certificate/number").to_owned(),
+        issuer: text_at(&s, "/predicate/issuer/id").to_owned(),
+        holder: text_at(&s, "/predicate/holder/name").to_owned(),
+        model_name: text_at(&s, "/predicate/model/name").to_owned(),
+        model_sha256: text_at(&s, "/subject/0/digest/sha256").to_owned(),
+        standard: text_at(&s, "/predicate/standard").to_owned(),
+        issued: text_at(&s, "/predicate/certificate/issued").to_owned(),
+        not_after: text_at(&s, "/predicate/certificate/validity/not_after").to_owned(),
+        verdict: text_at(&s, "/predicate/verdict").to_owned(),
+    };
+    if new.number.is_empty() || new.issuer != caller.lab {
+        return Err(ApiError::Forbidden(format!(
+            "certificate {:?} names issuer {:?}; your token is lab {}'s",
+            new.number, new.issuer, caller.lab
+        )));
+    }
+    let number = new.number.clone();
+    let r = app
+        .ledger
+        .submit(
+            Write::Certificate(new),
+            Actor {
+                who: caller.who(),
+                remote: who,
+            },
+        )
+        .await?;
+    let mut out = receipt_json(&app, &r);
+    out["number"] = json!(number);
+    out["sha256"] = json!(sha256);
+    out["existing"] = json!(r.existing);
+    out["status"] = json!(snapshot(&app, &number));
+    Ok(json_response(
+        if r.existing {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        },
+        out,
+    ))
+}
+
+/// Read a body within the route's limit.
+async fn read_body(request: Request) -> Result<Bytes, ApiError> {
+    use axum::extract::FromRequest as _;
+    body(Bytes::from_request(request, &()).await)
+}
+
+/// The signed status snapshot of a certificate (None: not logged).
+pub fn snapshot(app: &Shared, number: &str) -> Option<String> {
+    let (sha256, status, size) = {
+        let st = app.ledger.read();
+        let c = st.certs.get(number)?;
+        (c.sha256.clone(), c.status.clone(), st.size())
+    };
+    let s = Snapshot {
+        origin: app.ledger.origin.clone(),
+        number: number.to_owned(),
+        sha256,
+        status,
+        size,
+        date: assay_cert::date::today().ok()?,
+    };
+    app.ledger.sign_note(&s.body())
+}
+
+/// A certificate's row as JSON.
+pub async fn details(app: &Shared, number: &str) -> Result<Option<Value>, ApiError> {
+    let row = sqlx::query(
+        "SELECT number, sha256, entry, issuer, holder, model_name, model_sha256, standard, issued, \
+         not_after, verdict, status, status_reason, status_date FROM certificates WHERE number = $1",
+    )
+    .bind(number.to_owned())
+    .fetch_optional(&app.db.pool)
+    .await
+    .map_err(crate::db::ctx("reading a certificate"))?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(row_json(&r)?))
+}
+
+fn row_json(r: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
+    let s = |i: usize| -> Result<String, ApiError> {
+        r.try_get::<String, _>(i)
+            .map_err(|e| ApiError::Internal(format!("certificates column {i}: {e}")))
+    };
+    let o = |i: usize| -> Result<Option<String>, ApiError> {
+        r.try_get::<Option<String>, _>(i)
+            .map_err(|e| ApiError::Internal(format!("certificates column {i}: {e}")))
+    };
+    let number = s(0)?;
+    let entry: i64 = r
+        .try_get(2)
+        .map_err(|e| ApiError::Internal(format!("certificates.entry: {e}")))?;
+    Ok(json!({
+        "number": number,
+        "sha256": s(1)?,
+        "entry": entry,
+        "issuer": s(3)?,
+        "holder": s(4)?,
+        "model": { "name": s(5)?, "sha256": s(6)? },
+        "standard": s(7)?,
+        "issued": s(8)?,
+        "not_after": s(9)?,
+        "verdict": s(10)?,
+        "status": s(11)?,
+        "status_reason": o(12)?,
+        "status_date": o(13)?,
+        "links": {
+            "self": format!("/api/v1/certificates/{number}"),
+            "envelope": format!("/api/v1/certificates/{number}/envelope"),
+            "status": format!("/api/v1/certificates/{number}/status"),
+            "proof": format!("/api/v1/certificates/{number}/proof"),
+            "page": format!("/certificates/{number}"),
+        },
+    }))
+}
+
+async fn certificate(State(app): State<Shared>, Path(number): Path<String>) -> Answer {
+    let d = details(&app, &number)
+        .await?
+        .ok_or_else(|| not_logged(&number))?;
+    Ok(json_response(StatusCode::OK, d))
+}
+
+fn not_logged(number: &str) -> ApiError {
+    ApiError::NotFound(format!("certificate {number} is not in the registry"))
+}
+
+/// An entry's bytes.
+pub async fn entry_bytes(app: &Shared, index: u64) -> Result<Option<Vec<u8>>, ApiError> {
+    if index >= app.ledger.read().size() {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT data FROM entries WHERE idx = $1")
+        .bind(i64::try_from(index).unwrap_or(i64::MAX))
+        .fetch_optional(&app.db.pool)
+        .await
+        .map_err(crate::db::ctx("reading an entry"))?;
+    match row {
+        Some(r) => Ok(Some(r.try_get(0).map_err(crate::db::ctx("entries.data"))?)),
+        None => Ok(None),
+    }
+}
+
+async fn envelope(State(app): State<Shared>, Path(number): Path<String>) -> Answer {
+    let index = app
+        .ledger
+        .read()
+        .certs
+        .get(&number)
+        .map(|c| c.entry)
+        .ok_or_else(|| not_logged(&number))?;
+    let bytes = entry_bytes(&app, index)
+        .await?
+        .ok_or_else(|| not_logged(&number))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.cert.json\"", file_safe(&number)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A name safe in a Content-Disposition header.
+pub fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+async fn status(State(app): State<Shared>, Path(number): Path<String>) -> Answer {
+    let c = app
+        .ledger
+        .read()
+        .certs
+        .get(&number)
+        .cloned()
+        .ok_or_else(|| not_logged(&number))?;
+    let note = snapshot(&app, &number).ok_or_else(|| not_logged(&number))?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "number": number,
+            "sha256": c.sha256,
+            "status": c.status,
+            "reason": c.reason,
+            "date": c.date,
+            "entry": c.entry,
+            "status_entry": c.status_entry,
+            "signed": note,
+        }),
+    ))
+}
+
+async fn change_status(
+    State(app): State<Shared>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    request: Request,
+) -> Answer {
+    let who = remote(&request);
+    let caller = authorise(&app, &headers).await?;
+    let bytes = read_body(request).await?;
+    let issuer = app
+        .ledger
+        .read()
+        .certs
+        .get(&number)
+        .map(|c| c.issuer.clone())
+        .ok_or_else(|| not_logged(&number))?;
+    if issuer != caller.lab {
+        return Err(ApiError::Forbidden(format!(
+            "certificate {number} was issued by {issuer}; only its issuer may change its status"
+        )));
+    }
+    let keys = auth::lab_keys(&app.db, &issuer).await?;
+    let change = assay_cert::status::verify(&bytes, &keys).map_err(|e| {
+        if e.contains("signature") {
+            ApiError::Forbidden(e)
+        } else {
+            ApiError::BadRequest(e)
+        }
+    })?;
+    if change.certificate != number {
+        return Err(ApiError::BadRequest(format!(
+            "the statement is for certificate {}, not {number}",
+            change.certificate
+        )));
+    }
+    let action = change.action;
+    let r = app
+        .ledger
+        .submit(
+            Write::Status(NewStatus {
+                sha256: sha256_hex(&bytes),
+                bytes: bytes.to_vec(),
+                change,
+            }),
+            Actor {
+                who: caller.who(),
+                remote: who,
+            },
+        )
+        .await?;
+    if r.existing {
+        return Err(ApiError::Conflict(format!(
+            "this statement is already logged (entry {}): a status change is logged once",
+            r.index
+        )));
+    }
+    let mut out = receipt_json(&app, &r);
+    out["number"] = json!(number);
+    out["status"] = json!(action.status());
+    out["signed"] = json!(snapshot(&app, &number));
+    Ok(json_response(StatusCode::CREATED, out))
+}
+
+fn parse_u64(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
+    q.get(name)
+        .map(|v| {
+            v.parse::<u64>().map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "query parameter {name} must be a whole number, not {v:?}"
+                ))
+            })
+        })
+        .transpose()
+}
+
+fn query(q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>)
+-> Result<HashMap<String, String>, ApiError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| ApiError::BadRequest(format!("the query string: {e}")))
+}
+
+async fn certificate_proof(
+    State(app): State<Shared>,
+    Path(number): Path<String>,
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    let q = query(q)?;
+    let st = app.ledger.read();
+    let index = st
+        .certs
+        .get(&number)
+        .map(|c| c.entry)
+        .ok_or_else(|| not_logged(&number))?;
+    let size = parse_u64(&q, "size")?.unwrap_or(st.size());
+    if size > st.size() || index >= size {
+        return Err(ApiError::BadRequest(format!(
+            "size must be above the entry ({index}) and at most the signed size ({})",
+            st.size()
+        )));
+    }
+    let proof = st
+        .tree
+        .inclusion_proof(index, size)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let checkpoint = (size == st.size()).then(|| st.note.clone());
+    drop(st);
+    Ok(json_response(
+        StatusCode::OK,
+        json!({
+            "log": app.config.public_url,
+            "index": index,
+            "size": size,
+            "checkpoint": checkpoint,
+            "inclusion": encode_hashes(&proof),
+            "status": snapshot(&app, &number),
+        }),
+    ))
+}
+
+async fn by_digest(State(app): State<Shared>, Path(digest): Path<String>) -> Answer {
+    let digest = digest.to_ascii_lowercase();
+    let number = {
+        let st = app.ledger.read();
+        let index = st.digests.get(&digest).copied().ok_or_else(|| {
+            ApiError::NotFound(format!("no entry of the log has SHA-256 {digest}"))
+        })?;
+        st.certs
+            .iter()
+            .find(|(_, c)| c.entry == index)
+            .map(|(n, _)| n.clone())
+            .ok_or(index)
+    };
+    match number {
+        Ok(n) => {
+            let d = details(&app, &n).await?.ok_or_else(|| not_logged(&n))?;
+            Ok(json_response(StatusCode::OK, d))
+        }
+        Err(index) => {
+            let row = sqlx::query(
+                "SELECT number, seq, action, reason, date FROM status_changes WHERE entry = $1",
+            )
+            .bind(i64::try_from(index).unwrap_or(i64::MAX))
+            .fetch_optional(&app.db.pool)
+            .await
+            .map_err(crate::db::ctx("reading a status change"))?
+            .ok_or_else(|| ApiError::NotFound(format!("entry {index} is not known")))?;
+            let g = |i: usize| row.try_get::<String, _>(i).unwrap_or_default();
+            Ok(json_response(
+                StatusCode::OK,
+                json!({
+                    "entry": index,
+                    "status_change": {
+                        "certificate": g(0),
+                        "sequence": row.try_get::<i64, _>(1).unwrap_or_default(),
+                        "action": g(2), "reason": g(3), "date": g(4),
+                    },
+                }),
+            ))
+        }
+    }
+}
+
+async fn entry(State(app): State<Shared>, Path(index): Path<String>) -> Answer {
+    let index: u64 = index
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("the entry index must be a whole number, not {index:?}")))?;
+    let bytes = entry_bytes(&app, index)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("entry {index} is not in the signed log")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
+/// Verify an envelope against the registry: every offline check with the
+/// registered labs' keys, then its inclusion in the log and its status.
+pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), ApiError> {
+    let trust = auth::trust(&app.db, None).await?;
+    let mut v = assay_cert::verify(
+        bytes,
+        &trust,
+        &Expect {
+            today: today()?,
+            ..Expect::default()
+        },
+    );
+    let sha256 = sha256_hex(bytes);
+    let number = v
+        .statement
+        .as_ref()
+        .map(|s| text_at(s, "/predicate/certificate/number").to_owned())
+        .unwrap_or_default();
+    let (log, status) = {
+        let st = app.ledger.read();
+        let size = st.size();
+        match st.digests.get(&sha256).copied().filter(|i| *i < size) {
+            Some(index) => {
+                let root = st.checkpoint.as_ref().map(|c| c.root).unwrap_or_default();
+                let proven = st
+                    .tree
+                    .inclusion_proof(index, size)
+                    .ok()
+                    .is_some_and(|p| {
+                        assay_log::merkle::verify_inclusion(
+                            index,
+                            size,
+                            &assay_log::leaf_hash(bytes),
+                            &p,
+                            &root,
+                        )
+                        .is_ok()
+                    });
+                let log = if proven {
+                    Check {
+                        check: "log",
+                        status: Status::Pass,
+                        detail: format!(
+                            "entry {index} of the log; its inclusion proof leads to the signed root of size {size}"
+                        ),
+                    }
+                } else {
+                    Check {
+                        check: "log",
+                        status: Status::Fail,
+                        detail: format!("entry {index}: the inclusion proof does not verify"),
+                    }
+                };
+                let status = match st.certs.get(&number).filter(|c| c.sha256 == sha256) {
+                    Some(c) if c.status == "valid" => Check {
+                        check: "status",
+                        status: Status::Pass,
+                        detail: "valid: not suspended or revoked".into(),
+                    },
+                    Some(c) => Check {
+                        check: "status",
+                        status: Status::Fail,
+                        detail: format!(
+                            "{} on {}: {}",
+                            c.status,
+                            c.date.clone().unwrap_or_default(),
+                            c.reason.clone().unwrap_or_default()
+                        ),
+                    },
+                    None => Check {
+                        check: "status",
+                        status: Status::Fail,
+                        detail: "the entry is not a certificate".into(),
+                    },
+                };
+                (log, status)
+            }
+            None => (
+                Check {
+                    check: "log",
+                    status: Status::Fail,
+                    detail: format!(
+                        "no entry of the log has this envelope's SHA-256 ({sha256}): the certificate was never published, or was altered"
+                    ),
+                },
+                Check {
+                    check: "status",
+                    status: Status::Skip,
+                    detail: "not checked: the certificate is not in the log".into(),
+                },
+            ),
+        }
+    };
+    v.checks.push(log);
+    v.checks.push(status);
+    let valid = v.valid();
+    Ok((
+        valid,
+        json!({
+            "valid": valid,
+            "number": number,
+            "sha256": sha256,
+            "checks": v.checks,
+            "statement": v.statement,
+        }),
+    ))
+}
+
+async fn verify(State(app): State<Shared>, b: Result<Bytes, BytesRejection>) -> Answer {
+    let bytes = body(b)?;
+    let (_, out) = verify_bytes(&app, &bytes).await?;
+    Ok(json_response(StatusCode::OK, out))
+}
+
+async fn inclusion(
+    State(app): State<Shared>,
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    let q = query(q)?;
+    let st = app.ledger.read();
+    let index = match (parse_u64(&q, "index")?, q.get("sha256")) {
+        (Some(i), None) => i,
+        (None, Some(d)) => st.digests.get(&d.to_ascii_lowercase()).copied().ok_or_else(|| {
+            ApiError::NotFound(format!("no entry of the log has SHA-256 {d}"))
+        })?,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "give index=N or sha256=HEX (one of them)".into(),
+            ));
+        }
+    };
+    let size = parse_u64(&q, "size")?.unwrap_or(st.size());
+    if size > st.size() {
+        return Err(ApiError::BadRequest(format!(
+            "size {size} is beyond the signed log ({})",
+            st.size()
+        )));
+    }
+    let proof = st
+        .tree
+        .inclusion_proof(index, size)
+        .map_err(|e| ApiError::BadRequest(format!("index {index}, size {size}: {e}")))?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({ "index": index, "size": size, "hashes": encode_hashes(&proof) }),
+    ))
+}
+
+async fn consistency(
+    State(app): State<Shared>,
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    let q = query(q)?;
+    let st = app.ledger.read();
+    let from = parse_u64(&q, "from")?
+        .ok_or_else(|| ApiError::BadRequest("give from=SIZE (the older tree's size)".into()))?;
+    let to = parse_u64(&q, "to")?.unwrap_or(st.size());
+    if to > st.size() || from > to {
+        return Err(ApiError::BadRequest(format!(
+            "need from ≤ to ≤ the signed size ({}); got from {from}, to {to}",
+            st.size()
+        )));
+    }
+    let proof = st
+        .tree
+        .consistency_proof(from, to)
+        .map_err(|e| ApiError::BadRequest(format!("from {from}, to {to}: {e}")))?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({ "from": from, "to": to, "hashes": encode_hashes(&proof) }),
+    ))
+}
+
+/// `GET /checkpoint` and `GET /tile/...`, as of the latest checkpoint.
+async fn tiles(State(app): State<Shared>, request: Request) -> Answer {
+    let path = request.uri().path().trim_start_matches('/').to_owned();
+    let missing = || ApiError::NotFound(format!("/{path} does not exist in this log"));
+    let read = ReadPath::parse(&path).ok_or_else(missing)?;
+    let octets = |body: Vec<u8>, full: bool| {
+        let cache = if full {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CACHE_CONTROL, cache),
+            ],
+            body,
+        )
+            .into_response()
+    };
+    match read {
+        ReadPath::Checkpoint => {
+            let note = app.ledger.read().note.clone();
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                note,
+            )
+                .into_response())
+        }
+        ReadPath::Tile {
+            level,
+            index,
+            width,
+        } => {
+            let st = app.ledger.read();
+            let hashes = st.tree.tile(level, index, st.size()).ok_or_else(missing)?;
+            if hashes.len() != width {
+                return Err(missing());
+            }
+            Ok(octets(hashes.concat(), width == 256))
+        }
+        ReadPath::Entries { index, width } => {
+            let size = app.ledger.read().size();
+            let first = bundle_start(index, width, size).ok_or_else(missing)?;
+            let rows = sqlx::query("SELECT data FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+                .bind(i64::try_from(first).unwrap_or(i64::MAX))
+                .bind(i64::try_from(first + width as u64).unwrap_or(i64::MAX))
+                .fetch_all(&app.db.pool)
+                .await
+                .map_err(crate::db::ctx("reading an entry bundle"))?;
+            let mut entries = Vec::with_capacity(rows.len());
+            for r in rows {
+                entries.push(r.try_get::<Vec<u8>, _>(0).map_err(crate::db::ctx("entries.data"))?);
+            }
+            if entries.len() != width {
+                return Err(ApiError::Internal(format!(
+                    "bundle {index}: {} entries in the database, {width} expected",
+                    entries.len()
+                )));
+            }
+            let b = bundle(entries.iter().map(Vec::as_slice))
+                .ok_or_else(|| ApiError::Internal("an entry is over 65,535 bytes".into()))?;
+            Ok(octets(b, width == 256))
+        }
+    }
+}
+
+/// Search certificates: `holder`, `model` (name or SHA-256), `issuer`,
+/// `status`, `q` (number, holder or model), `limit` (≤ 200), `offset`.
+pub async fn find(app: &Shared, q: &HashMap<String, String>) -> Result<Vec<Value>, ApiError> {
+    // (clause with a `?` per value, values), numbered once collected.
+    let mut wanted: Vec<(&str, Vec<String>)> = Vec::new();
+    let like = |s: &str| format!("%{}%", s.to_lowercase().replace(['%', '_'], ""));
+    for (key, value) in q {
+        let v = value.trim();
+        if v.is_empty() {
+            continue;
+        }
+        match key.as_str() {
+            "holder" => wanted.push(("LOWER(holder) LIKE ?", vec![like(v)])),
+            "issuer" => wanted.push(("issuer = ?", vec![v.to_owned()])),
+            "status" => {
+                if !["valid", "suspended", "revoked"].contains(&v) {
+                    return Err(ApiError::BadRequest(format!(
+                        "status is valid, suspended or revoked, not {v:?}"
+                    )));
+                }
+                wanted.push(("status = ?", vec![v.to_owned()]));
+            }
+            "model" => wanted.push((
+                "(LOWER(model_name) LIKE ? OR model_sha256 = ?)",
+                vec![like(v), v.to_ascii_lowercase()],
+            )),
+            "q" => wanted.push((
+                "(LOWER(number) LIKE ? OR LOWER(holder) LIKE ? OR LOWER(model_name) LIKE ?)",
+                vec![like(v); 3],
+            )),
+            "limit" | "offset" | "lang" => {}
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown search parameter {other:?}: use holder, model, issuer, status, q, limit, offset"
+                )));
+            }
+        }
+    }
+    let mut clauses: Vec<String> = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    for (clause, values) in wanted {
+        let mut text = String::new();
+        for (i, part) in clause.split('?').enumerate() {
+            if i > 0 {
+                text.push_str(&format!("${}", binds.len() + i));
+            }
+            text.push_str(part);
+        }
+        binds.extend(values);
+        clauses.push(text);
+    }
+    let limit = parse_u64(q, "limit")?.unwrap_or(50);
+    if limit == 0 || limit > 200 {
+        return Err(ApiError::BadRequest("limit is between 1 and 200".into()));
+    }
+    let offset = parse_u64(q, "offset")?.unwrap_or(0);
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT number, sha256, entry, issuer, holder, model_name, model_sha256, standard, issued, \
+         not_after, verdict, status, status_reason, status_date FROM certificates {filter} \
+         ORDER BY issued DESC, number LIMIT {limit} OFFSET {offset}"
+    );
+    // Every value is bound; the text holds only fixed clauses and the
+    // parsed limit and offset.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        query = query.bind(b);
+    }
+    let rows = query
+        .fetch_all(&app.db.pool)
+        .await
+        .map_err(crate::db::ctx("searching certificates"))?;
+    rows.iter().map(row_json).collect()
+}
+
+async fn search(
+    State(app): State<Shared>,
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    let q = query(q)?;
+    let found = find(&app, &q).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({ "count": found.len(), "certificates": found }),
+    ))
+}

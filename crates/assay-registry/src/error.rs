@@ -1,0 +1,139 @@
+//! Errors as the API answers them (JSON, a clear message for every 4xx, an
+//! incident id and nothing else for a 5xx) and the guard every request
+//! passes: the rate limit per client address and the access log (method,
+//! path without query, status, time: never a header, so never a token).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::Shared;
+use crate::ledger::WriteError;
+
+/// An API error.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the request is malformed.
+    BadRequest(String),
+    /// 401: no valid token.
+    Unauthorized(String),
+    /// 403: the token's lab may not do this.
+    Forbidden(String),
+    /// 404.
+    NotFound(String),
+    /// 409: it conflicts with the log.
+    Conflict(String),
+    /// 413.
+    TooLarge(String),
+    /// 422: well-formed but refused (e.g. the certificate does not verify).
+    Unprocessable(String, serde_json::Value),
+    /// 429.
+    TooMany(u64),
+    /// 503.
+    Unavailable,
+    /// 500: the details go to the server's log only.
+    Internal(String),
+}
+
+/// A short random id to match a 5xx answer with the server's log.
+pub fn incident() -> String {
+    let mut b = [0u8; 6];
+    let _ = getrandom::fill(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> ApiError {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> ApiError {
+        match e {
+            WriteError::Conflict(m) => ApiError::Conflict(m),
+            WriteError::NotFound(m) => ApiError::NotFound(m),
+            WriteError::Unavailable => ApiError::Unavailable,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, json!({ "error": m })),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, json!({ "error": m })),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, json!({ "error": m })),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, json!({ "error": m })),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": m })),
+            ApiError::Unprocessable(m, detail) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": m, "detail": detail }),
+            ),
+            ApiError::TooMany(wait) => {
+                let mut r = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({ "error": format!("too many requests: retry in {wait} s") })),
+                )
+                    .into_response();
+                if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return r;
+            }
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({ "error": "the log cannot take writes now; retry later" }),
+            ),
+            ApiError::Internal(detail) => {
+                let id = incident();
+                eprintln!("assay serve: incident {id}: {detail}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({ "error": format!("internal error (incident {id})") }),
+                )
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// The answer to a handler that panicked: no detail leaves the server.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal("a handler panicked".into()).into_response()
+}
+
+/// The client's address, when the server knows it.
+pub fn remote(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string())
+}
+
+/// Rate limit and access log.
+pub async fn guard(State(app): State<Shared>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let who = remote(&req);
+    if let Err(wait) = app.reads.check(&who) {
+        return ApiError::TooMany(wait).into_response();
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    if app.config.access_log {
+        eprintln!(
+            "{} {who} {method} {path} {} {:.1} ms",
+            crate::now(),
+            response.status().as_u16(),
+            start.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    response
+}
