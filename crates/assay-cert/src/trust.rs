@@ -125,7 +125,9 @@ impl TrustStore {
         for (i, l) in file.log.into_iter().enumerate() {
             let at = format!("{name}: [[log]] {} ({:?})", i + 1, l.origin);
             if l.origin.is_empty() || l.origin.contains('\n') {
-                return Err(CertError::Trust(format!("{at}: origin is one non-empty line")));
+                return Err(CertError::Trust(format!(
+                    "{at}: origin is one non-empty line"
+                )));
             }
             let key_name = l.key.split('+').next().unwrap_or("");
             if l.key.split('+').count() != 3 || key_name.is_empty() {

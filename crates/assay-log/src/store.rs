@@ -193,7 +193,8 @@ impl Store {
                 (hashes.len() == width).then(|| hashes.concat())
             }
             crate::tiles::ReadPath::Entries { index, width } => {
-                let start = usize::try_from(crate::tiles::bundle_start(index, width, cp.size)?).ok()?;
+                let start =
+                    usize::try_from(crate::tiles::bundle_start(index, width, cp.size)?).ok()?;
                 crate::tiles::bundle(self.entries[start..start + width].iter().map(Vec::as_slice))
             }
         }

@@ -98,8 +98,8 @@ pub async fn log_signer(db: &Db, path: &Path, origin: &str) -> Result<NoteSigner
         }
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| format!("no randomness for the log key: {e}"))?;
-        let signer = NoteSigner::new(origin, &seed)
-            .map_err(|e| format!("log origin {origin:?}: {e}"))?;
+        let signer =
+            NoteSigner::new(origin, &seed).map_err(|e| format!("log origin {origin:?}: {e}"))?;
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -171,7 +171,11 @@ pub async fn add_key(db: &Db, entry: &str, name: &str) -> Result<(String, String
             store.issuers.len()
         )));
     };
-    let mut tx = db.pool.begin().await.map_err(ctx("starting a transaction"))?;
+    let mut tx = db
+        .pool
+        .begin()
+        .await
+        .map_err(ctx("starting a transaction"))?;
     let known = sqlx::query("SELECT lab_id FROM lab_keys WHERE keyid = $1")
         .bind(issuer.keyid.clone())
         .fetch_optional(&mut *tx)
@@ -221,7 +225,11 @@ pub async fn add_key(db: &Db, entry: &str, name: &str) -> Result<(String, String
 /// Revoke a key: it no longer authorises submissions (certificates it
 /// signed stay in the log).
 pub async fn revoke_key(db: &Db, keyid: &str) -> Result<(), AdminError> {
-    let mut tx = db.pool.begin().await.map_err(ctx("starting a transaction"))?;
+    let mut tx = db
+        .pool
+        .begin()
+        .await
+        .map_err(ctx("starting a transaction"))?;
     let n = sqlx::query("UPDATE lab_keys SET revoked = $1 WHERE keyid = $2 AND revoked IS NULL")
         .bind(now())
         .bind(keyid.to_owned())
@@ -241,7 +249,11 @@ pub async fn revoke_key(db: &Db, keyid: &str) -> Result<(), AdminError> {
 
 /// A new API token for `lab`: (token id, the token, shown once).
 pub async fn create_token(db: &Db, lab: &str) -> Result<(String, String), AdminError> {
-    let mut tx = db.pool.begin().await.map_err(ctx("starting a transaction"))?;
+    let mut tx = db
+        .pool
+        .begin()
+        .await
+        .map_err(ctx("starting a transaction"))?;
     let exists = sqlx::query("SELECT id FROM labs WHERE id = $1")
         .bind(lab.to_owned())
         .fetch_optional(&mut *tx)
@@ -268,7 +280,11 @@ pub async fn create_token(db: &Db, lab: &str) -> Result<(String, String), AdminE
 
 /// Revoke a token by its id.
 pub async fn revoke_token(db: &Db, id: &str) -> Result<(), AdminError> {
-    let mut tx = db.pool.begin().await.map_err(ctx("starting a transaction"))?;
+    let mut tx = db
+        .pool
+        .begin()
+        .await
+        .map_err(ctx("starting a transaction"))?;
     let n = sqlx::query("UPDATE tokens SET revoked = $1 WHERE id = $2 AND revoked IS NULL")
         .bind(now())
         .bind(id.to_owned())
@@ -277,7 +293,9 @@ pub async fn revoke_token(db: &Db, id: &str) -> Result<(), AdminError> {
         .map_err(ctx("revoking a token"))?
         .rows_affected();
     if n == 0 {
-        return Err(AdminError::Refused(format!("no unrevoked token has id {id}")));
+        return Err(AdminError::Refused(format!(
+            "no unrevoked token has id {id}"
+        )));
     }
     audit(&mut tx, "token.revoke", id, "").await?;
     tx.commit().await.map_err(ctx("committing"))?;
@@ -403,7 +421,10 @@ pub async fn check(db: &Db) -> Result<CheckReport, AdminError> {
         let leaf: Vec<u8> = r.try_get(1).map_err(ctx("entries.leaf"))?;
         let data: Vec<u8> = r.try_get(2).map_err(ctx("entries.data"))?;
         if u64::try_from(idx).ok() != Some(tree.size()) {
-            return Err(AdminError::Refused(format!("entry {} is missing", tree.size())));
+            return Err(AdminError::Refused(format!(
+                "entry {} is missing",
+                tree.size()
+            )));
         }
         let h = assay_log::leaf_hash(&data);
         if leaf != h {

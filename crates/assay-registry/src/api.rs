@@ -42,7 +42,10 @@ pub fn routes() -> Router<Shared> {
             "/api/v1/certificates/{number}/status",
             get(status).post(change_status),
         )
-        .route("/api/v1/certificates/{number}/proof", get(certificate_proof))
+        .route(
+            "/api/v1/certificates/{number}/proof",
+            get(certificate_proof),
+        )
         .route("/api/v1/sha256/{digest}", get(by_digest))
         .route("/api/v1/entries/{index}", get(entry))
         .route("/api/v1/verify", post(verify))
@@ -117,9 +120,7 @@ async fn authorise(app: &Shared, headers: &HeaderMap) -> Result<Caller, ApiError
     let caller = auth::caller(&app.db, token.trim())
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the API token is unknown or revoked".into()))?;
-    app.writes
-        .check(&caller.lab)
-        .map_err(ApiError::TooMany)?;
+    app.writes.check(&caller.lab).map_err(ApiError::TooMany)?;
     Ok(caller)
 }
 
@@ -144,9 +145,10 @@ fn today() -> Result<String, ApiError> {
 fn refusal(checks: &[Check]) -> (StatusCode, String) {
     let failed = checks.iter().find(|c| c.status == Status::Fail);
     match failed {
-        Some(c) if matches!(c.check, "envelope" | "payload-type") => {
-            (StatusCode::BAD_REQUEST, format!("{}: {}", c.check, c.detail))
-        }
+        Some(c) if matches!(c.check, "envelope" | "payload-type") => (
+            StatusCode::BAD_REQUEST,
+            format!("{}: {}", c.check, c.detail),
+        ),
         Some(c) if c.check == "signature" => (
             StatusCode::FORBIDDEN,
             format!(
@@ -162,11 +164,7 @@ fn refusal(checks: &[Check]) -> (StatusCode, String) {
     }
 }
 
-async fn submit(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-    request: Request,
-) -> Answer {
+async fn submit(State(app): State<Shared>, headers: HeaderMap, request: Request) -> Answer {
     let who = remote(&request);
     let caller = authorise(&app, &headers).await?;
     let bytes = read_body(request).await?;
@@ -479,8 +477,9 @@ fn parse_u64(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, Api
         .transpose()
 }
 
-fn query(q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>)
--> Result<HashMap<String, String>, ApiError> {
+fn query(
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> Result<HashMap<String, String>, ApiError> {
     q.map(|Query(q)| q)
         .map_err(|e| ApiError::BadRequest(format!("the query string: {e}")))
 }
@@ -567,9 +566,11 @@ async fn by_digest(State(app): State<Shared>, Path(digest): Path<String>) -> Ans
 }
 
 async fn entry(State(app): State<Shared>, Path(index): Path<String>) -> Answer {
-    let index: u64 = index
-        .parse()
-        .map_err(|_| ApiError::BadRequest(format!("the entry index must be a whole number, not {index:?}")))?;
+    let index: u64 = index.parse().map_err(|_| {
+        ApiError::BadRequest(format!(
+            "the entry index must be a whole number, not {index:?}"
+        ))
+    })?;
     let bytes = entry_bytes(&app, index)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("entry {index} is not in the signed log")))?;
@@ -600,20 +601,16 @@ pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), A
         match st.digests.get(&sha256).copied().filter(|i| *i < size) {
             Some(index) => {
                 let root = st.checkpoint.as_ref().map(|c| c.root).unwrap_or_default();
-                let proven = st
-                    .tree
-                    .inclusion_proof(index, size)
-                    .ok()
-                    .is_some_and(|p| {
-                        assay_log::merkle::verify_inclusion(
-                            index,
-                            size,
-                            &assay_log::leaf_hash(bytes),
-                            &p,
-                            &root,
-                        )
-                        .is_ok()
-                    });
+                let proven = st.tree.inclusion_proof(index, size).ok().is_some_and(|p| {
+                    assay_log::merkle::verify_inclusion(
+                        index,
+                        size,
+                        &assay_log::leaf_hash(bytes),
+                        &p,
+                        &root,
+                    )
+                    .is_ok()
+                });
                 let log = if proven {
                     Check {
                         check: "log",
@@ -698,9 +695,11 @@ async fn inclusion(
     let st = app.ledger.read();
     let index = match (parse_u64(&q, "index")?, q.get("sha256")) {
         (Some(i), None) => i,
-        (None, Some(d)) => st.digests.get(&d.to_ascii_lowercase()).copied().ok_or_else(|| {
-            ApiError::NotFound(format!("no entry of the log has SHA-256 {d}"))
-        })?,
+        (None, Some(d)) => st
+            .digests
+            .get(&d.to_ascii_lowercase())
+            .copied()
+            .ok_or_else(|| ApiError::NotFound(format!("no entry of the log has SHA-256 {d}")))?,
         _ => {
             return Err(ApiError::BadRequest(
                 "give index=N or sha256=HEX (one of them)".into(),
@@ -796,15 +795,19 @@ async fn tiles(State(app): State<Shared>, request: Request) -> Answer {
         ReadPath::Entries { index, width } => {
             let size = app.ledger.read().size();
             let first = bundle_start(index, width, size).ok_or_else(missing)?;
-            let rows = sqlx::query("SELECT data FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
-                .bind(i64::try_from(first).unwrap_or(i64::MAX))
-                .bind(i64::try_from(first + width as u64).unwrap_or(i64::MAX))
-                .fetch_all(&app.db.pool)
-                .await
-                .map_err(crate::db::ctx("reading an entry bundle"))?;
+            let rows =
+                sqlx::query("SELECT data FROM entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+                    .bind(i64::try_from(first).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(first + width as u64).unwrap_or(i64::MAX))
+                    .fetch_all(&app.db.pool)
+                    .await
+                    .map_err(crate::db::ctx("reading an entry bundle"))?;
             let mut entries = Vec::with_capacity(rows.len());
             for r in rows {
-                entries.push(r.try_get::<Vec<u8>, _>(0).map_err(crate::db::ctx("entries.data"))?);
+                entries.push(
+                    r.try_get::<Vec<u8>, _>(0)
+                        .map_err(crate::db::ctx("entries.data"))?,
+                );
             }
             if entries.len() != width {
                 return Err(ApiError::Internal(format!(

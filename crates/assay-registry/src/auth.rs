@@ -163,7 +163,10 @@ mod tests {
         for _ in 0..10 {
             assert_eq!(r.check("a"), Ok(()));
         }
-        assert!(r.check("a").is_err(), "the eleventh request in a burst of 10");
+        assert!(
+            r.check("a").is_err(),
+            "the eleventh request in a burst of 10"
+        );
         assert_eq!(r.check("b"), Ok(()), "another client has its own bucket");
         assert_eq!(RateLimit::new(0.0).check("a"), Ok(()));
     }

@@ -52,9 +52,8 @@ pub fn decode_hashes(hashes: &[String]) -> Result<Vec<Hash>, String> {
 
 /// Open a checkpoint note with any of `verifiers`.
 pub fn checkpoint(note: &str, verifiers: &[NoteVerifier]) -> Result<Checkpoint, String> {
-    let body = open(note, verifiers).map_err(|e| {
-        format!("the checkpoint is not signed by a trusted log key ({e})")
-    })?;
+    let body = open(note, verifiers)
+        .map_err(|e| format!("the checkpoint is not signed by a trusted log key ({e})"))?;
     Checkpoint::parse(body).map_err(|e| format!("the checkpoint: {e}"))
 }
 

@@ -195,9 +195,9 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
         let idx = to_u64(row.try_get::<i64, _>(0).map_err(ctx("entries.idx"))?);
         let leaf: Vec<u8> = row.try_get(1).map_err(ctx("entries.leaf"))?;
         let sha: String = row.try_get(2).map_err(ctx("entries.sha256"))?;
-        let leaf: Hash = leaf
-            .try_into()
-            .map_err(|_| LoadError::Inconsistent(format!("entry {idx}: the leaf hash is not 32 bytes")))?;
+        let leaf: Hash = leaf.try_into().map_err(|_| {
+            LoadError::Inconsistent(format!("entry {idx}: the leaf hash is not 32 bytes"))
+        })?;
         if idx != state.tree.size() {
             return Err(LoadError::Inconsistent(format!(
                 "entry {} is missing",
@@ -309,9 +309,15 @@ impl Ledger {
         let fresh = ledger.read().checkpoint.is_none();
         if fresh {
             let (cp, note) = ledger.sign_at(0)?;
-            let mut tx = db.pool.begin().await.map_err(ctx("starting a transaction"))?;
+            let mut tx = db
+                .pool
+                .begin()
+                .await
+                .map_err(ctx("starting a transaction"))?;
             insert_checkpoint(&mut tx, &cp, &note).await?;
-            tx.commit().await.map_err(ctx("storing the first checkpoint"))?;
+            tx.commit()
+                .await
+                .map_err(ctx("storing the first checkpoint"))?;
             let mut st = ledger.write();
             st.checkpoint = Some(cp);
             st.note = note;
@@ -608,7 +614,11 @@ async fn store(
     cp: &Checkpoint,
     note: &str,
 ) -> Result<(), DbError> {
-    let mut tx = db.pool.begin().await.map_err(ctx("starting a transaction"))?;
+    let mut tx = db
+        .pool
+        .begin()
+        .await
+        .map_err(ctx("starting a transaction"))?;
     let at = now();
     for (job, index) in accepted {
         let (bytes, sha) = match &job.write {
@@ -644,7 +654,11 @@ async fn store(
                 .execute(&mut *tx)
                 .await
                 .map_err(ctx("storing a certificate"))?;
-                ("certificate.submit", c.number.clone(), format!("entry {index}, sha256 {}", c.sha256))
+                (
+                    "certificate.submit",
+                    c.number.clone(),
+                    format!("entry {index}, sha256 {}", c.sha256),
+                )
             }
             Write::Status(s) => {
                 let ch = &s.change;
@@ -668,7 +682,10 @@ async fn store(
                         Action::Reinstate => "certificate.reinstate",
                     },
                     ch.certificate.clone(),
-                    format!("entry {index}, sequence {}, reason: {}", ch.sequence, ch.reason),
+                    format!(
+                        "entry {index}, sequence {}, reason: {}",
+                        ch.sequence, ch.reason
+                    ),
                 )
             }
         };

@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde_json::Value;
 
 use crate::Shared;
@@ -130,10 +130,7 @@ impl T {
             T::Search => ("Search", "검색"),
             T::Verify => ("Verify a certificate", "인증서 검증"),
             T::Log => ("Transparency log", "투명성 로그"),
-            T::Query => (
-                "Number, holder or model",
-                "인증서 번호, 보유자 또는 모델",
-            ),
+            T::Query => ("Number, holder or model", "인증서 번호, 보유자 또는 모델"),
             T::AnyStatus => ("any status", "모든 상태"),
             T::Number => ("Certificate number", "인증서 번호"),
             T::Holder => ("Holder", "보유자"),
@@ -160,7 +157,10 @@ impl T {
             ),
             T::Check => ("Verify", "검증"),
             T::IsValid => ("The certificate is valid.", "유효한 인증서입니다."),
-            T::IsInvalid => ("The certificate is NOT valid.", "유효하지 않은 인증서입니다."),
+            T::IsInvalid => (
+                "The certificate is NOT valid.",
+                "유효하지 않은 인증서입니다.",
+            ),
             T::CheckName => ("Check", "검사 항목"),
             T::Outcome => ("Outcome", "결과"),
             T::Detail => ("Detail", "내용"),
@@ -172,10 +172,7 @@ impl T {
                 "Every certificate and every status change is an entry of an append-only Merkle tree (RFC 9162). The latest signed checkpoint (C2SP tlog-checkpoint):",
                 "모든 인증서와 상태 변경은 추가 전용 머클 트리(RFC 9162)의 항목입니다. 최신 서명된 체크포인트(C2SP tlog-checkpoint):",
             ),
-            T::QrCaption => (
-                "Scan to open this page",
-                "이 페이지를 열려면 스캔하십시오",
-            ),
+            T::QrCaption => ("Scan to open this page", "이 페이지를 열려면 스캔하십시오"),
             T::NotFound => ("Not found.", "찾을 수 없습니다."),
             T::NoFile => ("Choose a file to verify.", "검증할 파일을 선택하십시오."),
             T::OtherLanguage => ("한국어", "English"),
@@ -343,7 +340,11 @@ async fn home(
         st = T::Status.text(lang),
         any = T::AnyStatus.text(lang),
     );
-    for (value, t) in [("valid", T::Valid), ("suspended", T::Suspended), ("revoked", T::Revoked)] {
+    for (value, t) in [
+        ("valid", T::Valid),
+        ("suspended", T::Suspended),
+        ("revoked", T::Revoked),
+    ] {
         let sel = if chosen == value { " selected" } else { "" };
         body.push_str(&format!(
             "<option value=\"{value}\"{sel}>{}</option>",
@@ -409,10 +410,7 @@ async fn certificate(
     let d = match crate::api::details(&app, &number).await {
         Ok(Some(d)) => d,
         Ok(None) => {
-            return error_page(
-                lang,
-                ApiError::NotFound(format!("certificate {number}")),
-            );
+            return error_page(lang, ApiError::NotFound(format!("certificate {number}")));
         }
         Err(e) => return error_page(lang, e),
     };
@@ -475,7 +473,12 @@ fn verify_form_body(lang: Lang) -> String {
 
 async fn verify_form(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
     let lang = lang_of(&q, &headers);
-    page(lang, T::Verify.text(lang), "/verify", &verify_form_body(lang))
+    page(
+        lang,
+        T::Verify.text(lang),
+        "/verify",
+        &verify_form_body(lang),
+    )
 }
 
 async fn verify_upload(

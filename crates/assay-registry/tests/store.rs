@@ -1,0 +1,711 @@
+//! The registry's behaviour, the same suite on SQLite and on PostgreSQL:
+//! submission, lookup, search, status changes, verification, proofs,
+//! tiles, the audit trail, restart, authorisation and malformed requests.
+
+mod common;
+
+use assay_cert::status::{Action, STATUS_TYPE, StatusChange};
+use assay_log::merkle::{verify_consistency, verify_inclusion};
+use assay_log::note::Checkpoint;
+use assay_log::{leaf_hash, tiles};
+use assay_registry::client::{Snapshot, check_inclusion, decode_hashes};
+use assay_registry::{admin, testkit};
+use axum::http::StatusCode;
+use common::*;
+use serde_json::{Value, json};
+
+fn sha(bytes: &[u8]) -> String {
+    assay_registry::auth::sha256_hex(bytes)
+}
+
+fn change(number: &str, digest: &str, issuer: &str, action: Action, seq: u64) -> StatusChange {
+    StatusChange {
+        kind: STATUS_TYPE.into(),
+        certificate: number.into(),
+        certificate_sha256: digest.into(),
+        issuer: issuer.into(),
+        action,
+        reason: format!("{} for the test", action.as_str()),
+        sequence: seq,
+        date: today(),
+    }
+}
+
+fn signed(c: &StatusChange, key: &assay_cert::IssuerKey) -> Vec<u8> {
+    serde_json::to_vec(&c.sign(key).expect("signs").to_json()).expect("json")
+}
+
+fn hashes(v: &Value) -> Vec<assay_log::Hash> {
+    let list: Vec<String> = serde_json::from_value(v.clone()).expect("list of strings");
+    decode_hashes(&list).expect("hashes")
+}
+
+fn checkpoint_of(note: &str, app: &assay_registry::Shared) -> Checkpoint {
+    assay_registry::client::checkpoint(note, std::slice::from_ref(&app.ledger.verifier))
+        .expect("checkpoint verifies")
+}
+
+#[tokio::test]
+async fn lifecycle_on_every_backend() {
+    for backend in backends() {
+        lifecycle(backend).await;
+    }
+}
+
+async fn lifecycle(backend: &str) {
+    let (config, dir) = fresh(backend, "lifecycle").await;
+    let app = assay_registry::open(config.clone()).await.expect("opens");
+    let lab = lab(&app, "KTL").await;
+    let day = today();
+    let cert = testkit::certificate(&lab.key, 1, "Acme Vision", &day);
+    let digest = sha(&cert);
+
+    // Submit: 201, a receipt whose proof leads to the signed checkpoint.
+    let a = call(
+        &app,
+        "POST",
+        "/api/v1/certificates",
+        Some(&lab.token),
+        cert.clone(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{backend}: {}", a.text());
+    let r = a.json();
+    let number = r["number"].as_str().expect("number").to_owned();
+    assert_eq!(r["sha256"], json!(digest));
+    let index = r["index"].as_u64().expect("index");
+    let note = r["checkpoint"].as_str().expect("checkpoint");
+    let cp = check_inclusion(
+        &cert,
+        index,
+        &hashes(&r["inclusion"]),
+        note,
+        &[app.ledger.verifier.clone()],
+    )
+    .expect("inclusion verifies");
+    assert_eq!(cp.size, 1);
+    let snap = Snapshot::open(
+        r["status"].as_str().expect("status"),
+        &[app.ledger.verifier.clone()],
+    )
+    .expect("status snapshot");
+    assert_eq!(
+        (snap.status.as_str(), snap.sha256.as_str()),
+        ("valid", digest.as_str())
+    );
+
+    // The same bytes again: 200, the same entry, nothing new.
+    let again = call(
+        &app,
+        "POST",
+        "/api/v1/certificates",
+        Some(&lab.token),
+        cert.clone(),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["index"], json!(index));
+    assert_eq!(again.json()["existing"], json!(true));
+
+    // Two more certificates, for search.
+    for (seq, holder) in [(2, "Beta Robotics"), (3, "Acme Vision")] {
+        let c = testkit::certificate(&lab.key, seq, holder, &day);
+        let a = call(&app, "POST", "/api/v1/certificates", Some(&lab.token), c).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    }
+
+    // Fetch by number, by digest; the envelope's bytes are the submitted ones.
+    let d = get(&app, &format!("/api/v1/certificates/{number}")).await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert_eq!(d.json()["holder"], json!("Acme Vision"));
+    assert_eq!(d.json()["status"], json!("valid"));
+    let d = get(&app, &format!("/api/v1/sha256/{digest}")).await;
+    assert_eq!(d.json()["number"], json!(number));
+    let e = get(&app, &format!("/api/v1/certificates/{number}/envelope")).await;
+    assert_eq!(e.body, cert);
+
+    // Search.
+    let count = |v: Value| v["count"].as_u64().expect("count");
+    assert_eq!(
+        count(get(&app, "/api/v1/certificates?holder=acme").await.json()),
+        2
+    );
+    assert_eq!(
+        count(
+            get(&app, "/api/v1/certificates?issuer=KTL&status=valid")
+                .await
+                .json()
+        ),
+        3
+    );
+    assert_eq!(
+        count(get(&app, "/api/v1/certificates?q=beta").await.json()),
+        1
+    );
+    assert_eq!(
+        count(
+            get(&app, "/api/v1/certificates?model=defect%20detector%202")
+                .await
+                .json()
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            get(&app, "/api/v1/certificates?status=revoked")
+                .await
+                .json()
+        ),
+        0
+    );
+
+    // Suspend, replay (409), reinstate, revoke; a revoked one cannot come back.
+    let s0 = signed(
+        &change(&number, &digest, "KTL", Action::Suspend, 0),
+        &lab.key,
+    );
+    let url = format!("/api/v1/certificates/{number}/status");
+    let a = call(&app, "POST", &url, Some(&lab.token), s0.clone()).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    assert_eq!(a.json()["status"], json!("suspended"));
+    let replay = call(&app, "POST", &url, Some(&lab.token), s0).await;
+    assert_eq!(replay.status, StatusCode::CONFLICT, "{}", replay.text());
+    assert!(
+        replay.json()["error"]
+            .as_str()
+            .expect("error")
+            .contains("already logged")
+    );
+    let stale = signed(
+        &StatusChange {
+            reason: "another suspension".into(),
+            ..change(&number, &digest, "KTL", Action::Suspend, 0)
+        },
+        &lab.key,
+    );
+    let a = call(&app, "POST", &url, Some(&lab.token), stale).await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert!(
+        a.json()["error"]
+            .as_str()
+            .expect("error")
+            .contains("sequence 0 is stale")
+    );
+    let s1 = signed(
+        &change(&number, &digest, "KTL", Action::Reinstate, 1),
+        &lab.key,
+    );
+    assert_eq!(
+        call(&app, "POST", &url, Some(&lab.token), s1).await.status,
+        StatusCode::CREATED
+    );
+    let s2 = signed(
+        &change(&number, &digest, "KTL", Action::Revoke, 2),
+        &lab.key,
+    );
+    assert_eq!(
+        call(&app, "POST", &url, Some(&lab.token), s2).await.status,
+        StatusCode::CREATED
+    );
+    let s3 = signed(
+        &change(&number, &digest, "KTL", Action::Reinstate, 3),
+        &lab.key,
+    );
+    let a = call(&app, "POST", &url, Some(&lab.token), s3).await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert!(
+        a.json()["error"]
+            .as_str()
+            .expect("error")
+            .contains("it is revoked")
+    );
+
+    // Status: revoked, signed by the log.
+    let st = get(&app, &url).await.json();
+    assert_eq!(st["status"], json!("revoked"));
+    assert_eq!(st["reason"], json!("revoke for the test"));
+    let snap = Snapshot::open(
+        st["signed"].as_str().expect("signed"),
+        &[app.ledger.verifier.clone()],
+    )
+    .expect("verifies");
+    assert_eq!(snap.status, "revoked");
+    assert_eq!(snap.size, 6);
+    assert_eq!(
+        count(
+            get(&app, "/api/v1/certificates?status=revoked")
+                .await
+                .json()
+        ),
+        1
+    );
+
+    // Verify: every offline check passes, the log check passes, status fails.
+    let v = call(&app, "POST", "/api/v1/verify", None, cert.clone())
+        .await
+        .json();
+    assert_eq!(v["valid"], json!(false));
+    let check = |name: &str| {
+        v["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["check"] == json!(name))
+            .map(|c| c["status"].as_str().expect("status").to_owned())
+            .expect(name)
+    };
+    assert_eq!(check("signature"), "pass");
+    assert_eq!(check("log"), "pass");
+    assert_eq!(check("status"), "fail");
+    let other = testkit::certificate(&lab.key, 2, "Beta Robotics", &day);
+    let v = call(&app, "POST", "/api/v1/verify", None, other)
+        .await
+        .json();
+    assert_eq!(v["valid"], json!(true), "{v}");
+    // Never logged: the log check fails.
+    let unlogged = testkit::certificate(&lab.key, 99, "Gamma", &day);
+    let v = call(&app, "POST", "/api/v1/verify", None, unlogged)
+        .await
+        .json();
+    assert_eq!(v["valid"], json!(false));
+
+    // Proofs: inclusion by digest, consistency from every earlier checkpoint.
+    let log = get(&app, "/api/v1/log").await.json();
+    let now = checkpoint_of(log["checkpoint"].as_str().expect("note"), &app);
+    assert_eq!(now.size, 6);
+    let p = get(&app, &format!("/api/v1/proofs/inclusion?sha256={digest}"))
+        .await
+        .json();
+    verify_inclusion(
+        index,
+        now.size,
+        &leaf_hash(&cert),
+        &hashes(&p["hashes"]),
+        &now.root,
+    )
+    .expect("inclusion by digest");
+    for old in [cp.clone()] {
+        let p = get(
+            &app,
+            &format!("/api/v1/proofs/consistency?from={}", old.size),
+        )
+        .await
+        .json();
+        verify_consistency(
+            old.size,
+            now.size,
+            &hashes(&p["hashes"]),
+            &old.root,
+            &now.root,
+        )
+        .expect("consistent");
+    }
+
+    // Tiles: the checkpoint, the level-0 tile and the bundle rebuild the root.
+    let note = get(&app, "/checkpoint").await;
+    assert!(note.content_type.starts_with("text/plain"));
+    assert_eq!(checkpoint_of(&note.text(), &app), now);
+    let tile = get(&app, &format!("/{}", tiles::tile_path(0, 0, 6))).await;
+    assert_eq!(tile.status, StatusCode::OK);
+    let leaves: Vec<assay_log::Hash> = tile
+        .body
+        .chunks(32)
+        .map(|c| c.try_into().expect("32 bytes"))
+        .collect();
+    assert_eq!(assay_log::root(&leaves), now.root);
+    let bundle = get(&app, &format!("/{}", tiles::entries_path(0, 6)))
+        .await
+        .body;
+    let first_len = usize::from(u16::from_be_bytes([bundle[0], bundle[1]]));
+    assert_eq!(leaf_hash(&bundle[2..2 + first_len]), leaves[0]);
+    assert_eq!(
+        get(&app, "/tile/0/000.p/7").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get(&app, "/tile/0/000").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, "/tile/0/0").await.status, StatusCode::NOT_FOUND);
+
+    // The audit trail has every write.
+    let trail = admin::audit_trail(&app.db, 100).await.expect("audit");
+    let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+    for want in [
+        "lab.add",
+        "key.add",
+        "token.create",
+        "certificate.submit",
+        "certificate.suspend",
+        "certificate.reinstate",
+        "certificate.revoke",
+    ] {
+        assert!(
+            actions.contains(&want),
+            "{backend}: no {want} in {actions:?}"
+        );
+    }
+    assert!(
+        trail
+            .iter()
+            .all(|r| !r.detail.contains(&lab.token) && !r.subject.contains(&lab.token))
+    );
+    assert_eq!(admin::check(&app.db).await.expect("check").entries, 6);
+
+    // Restart on the same database: the same log, and it goes on.
+    drop(app);
+    let app = assay_registry::open(config).await.expect("reopens");
+    let log2 = get(&app, "/api/v1/log").await.json();
+    assert_eq!(log2["checkpoint"], log["checkpoint"]);
+    let c4 = testkit::certificate(&lab.key, 4, "Delta", &day);
+    assert_eq!(
+        call(&app, "POST", "/api/v1/certificates", Some(&lab.token), c4)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let after = checkpoint_of(
+        get(&app, "/api/v1/log").await.json()["checkpoint"]
+            .as_str()
+            .expect("note"),
+        &app,
+    );
+    let p = get(&app, "/api/v1/proofs/consistency?from=6").await.json();
+    verify_consistency(6, after.size, &hashes(&p["hashes"]), &now.root, &after.root)
+        .expect("consistent across restarts");
+    drop(dir);
+}
+
+#[tokio::test]
+async fn writes_are_authorised_per_lab() {
+    for backend in backends() {
+        let (config, _dir) = fresh(backend, "authz").await;
+        let app = assay_registry::open(config).await.expect("opens");
+        let a = lab(&app, "LABA").await;
+        let b = lab(&app, "LABB").await;
+        let day = today();
+        let cert = testkit::certificate(&a.key, 1, "Holder", &day);
+        let post = |token: Option<String>, body: Vec<u8>| {
+            let app = app.clone();
+            async move { call(&app, "POST", "/api/v1/certificates", token.as_deref(), body).await }
+        };
+        let r = post(None, cert.clone()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(
+            r.json()["error"]
+                .as_str()
+                .expect("error")
+                .contains("Bearer")
+        );
+        let r = post(Some("assay_000000000000_00".into()), cert.clone()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        // Lab B's token, lab A's certificate: B's keys do not verify it.
+        let r = post(Some(b.token.clone()), cert.clone()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+        // A key that is not registered, claiming lab A.
+        let rogue = assay_cert::IssuerKey::generate("LABA").expect("key");
+        let r = post(
+            Some(a.token.clone()),
+            testkit::certificate(&rogue, 5, "Holder", &day),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Logged by A; B may not change its status.
+        let r = post(Some(a.token.clone()), cert.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let number = r.json()["number"].as_str().expect("number").to_owned();
+        let url = format!("/api/v1/certificates/{number}/status");
+        let c = change(&number, &sha(&cert), "LABA", Action::Revoke, 0);
+        let r = call(&app, "POST", &url, Some(&b.token), signed(&c, &b.key)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // A's token with a statement signed by an unregistered key.
+        let r = call(&app, "POST", &url, Some(&a.token), signed(&c, &rogue)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+        // A revoked token no longer works; a revoked key no longer signs.
+        admin::revoke_token(&app.db, &a.token_id)
+            .await
+            .expect("revoke token");
+        let r = post(
+            Some(a.token.clone()),
+            testkit::certificate(&a.key, 2, "H", &day),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let (_, t2) = admin::create_token(&app.db, "LABA").await.expect("token");
+        admin::revoke_key(&app.db, &a.key.keyid())
+            .await
+            .expect("revoke key");
+        let r = post(Some(t2), testkit::certificate(&a.key, 3, "H", &day)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Tokens are stored only as hashes.
+        let rows = sqlx::query("SELECT sha256 FROM tokens")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("tokens");
+        assert_eq!(rows.len(), 3);
+        let dump: Vec<String> = rows
+            .iter()
+            .map(|r| sqlx::Row::try_get::<String, _>(r, 0).expect("hash"))
+            .collect();
+        assert!(dump.iter().all(|h| h.len() == 64));
+        let dump = dump.join(" ");
+        assert!(!dump.contains(&a.token) && !dump.contains(&b.token));
+    }
+}
+
+#[tokio::test]
+async fn malformed_requests_get_a_clear_4xx_never_a_5xx() {
+    for backend in backends() {
+        let (config, _dir) = fresh(backend, "malformed").await;
+        let app = assay_registry::open(config).await.expect("opens");
+        let a = lab(&app, "LABA").await;
+        let day = today();
+        let cert = testkit::certificate(&a.key, 1, "Holder", &day);
+        let mut tampered: Value = serde_json::from_slice(&cert).expect("json");
+        tampered["signatures"][0]["sig"] = json!(base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            [7u8; 64]
+        ));
+        let cases: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
+            (
+                "POST",
+                "/api/v1/certificates",
+                b"{not json".to_vec(),
+                StatusCode::BAD_REQUEST,
+                "not valid JSON",
+            ),
+            (
+                "POST",
+                "/api/v1/certificates",
+                br#"{"payloadType":1,"payload":"","signatures":[]}"#.to_vec(),
+                StatusCode::BAD_REQUEST,
+                "invalid type",
+            ),
+            (
+                "POST",
+                "/api/v1/certificates",
+                br#"{"payloadType":"x","payload":"!!","signatures":[{"sig":"AA=="}]}"#.to_vec(),
+                StatusCode::BAD_REQUEST,
+                "base64",
+            ),
+            (
+                "POST",
+                "/api/v1/certificates",
+                vec![b' '; 70_000],
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "larger than",
+            ),
+            (
+                "POST",
+                "/api/v1/certificates",
+                serde_json::to_vec(&tampered).expect("json"),
+                StatusCode::FORBIDDEN,
+                "signature",
+            ),
+            (
+                "POST",
+                "/api/v1/certificates/NOPE/status",
+                b"{}".to_vec(),
+                StatusCode::NOT_FOUND,
+                "not in the registry",
+            ),
+            ("POST", "/api/v1/verify", b"[]".to_vec(), StatusCode::OK, ""),
+            (
+                "GET",
+                "/api/v1/certificates?limit=abc",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "whole number",
+            ),
+            (
+                "GET",
+                "/api/v1/certificates?limit=100000",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "limit",
+            ),
+            (
+                "GET",
+                "/api/v1/certificates?colour=red",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "unknown search parameter",
+            ),
+            (
+                "GET",
+                "/api/v1/certificates?status=lost",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "status",
+            ),
+            (
+                "GET",
+                "/api/v1/certificates/NOPE",
+                vec![],
+                StatusCode::NOT_FOUND,
+                "not in the registry",
+            ),
+            (
+                "GET",
+                "/api/v1/entries/-1",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "whole number",
+            ),
+            (
+                "GET",
+                "/api/v1/entries/99",
+                vec![],
+                StatusCode::NOT_FOUND,
+                "not in the signed log",
+            ),
+            (
+                "GET",
+                "/api/v1/proofs/inclusion",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "index=N or sha256",
+            ),
+            (
+                "GET",
+                "/api/v1/proofs/inclusion?index=5",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "index 5",
+            ),
+            (
+                "GET",
+                "/api/v1/proofs/inclusion?index=0&size=99",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "beyond the signed log",
+            ),
+            (
+                "GET",
+                "/api/v1/proofs/consistency?from=2&to=1",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "from ≤ to",
+            ),
+            (
+                "GET",
+                "/api/v1/proofs/consistency",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "from=SIZE",
+            ),
+            (
+                "GET",
+                "/api/v1/sha256/zz",
+                vec![],
+                StatusCode::NOT_FOUND,
+                "no entry",
+            ),
+        ];
+        for (method, uri, body, want, says) in cases {
+            let r = call(&app, method, uri, Some(&a.token), body).await;
+            assert_eq!(r.status, want, "{backend} {method} {uri}: {}", r.text());
+            assert!(
+                r.content_type.starts_with("application/json"),
+                "{uri}: {}",
+                r.content_type
+            );
+            if !says.is_empty() {
+                let e = r.json()["error"].as_str().unwrap_or_default().to_owned();
+                assert!(e.contains(says), "{uri}: {e:?} should say {says:?}");
+            }
+        }
+        // A status statement for another certificate than the URL's.
+        let r = call(
+            &app,
+            "POST",
+            "/api/v1/certificates",
+            Some(&a.token),
+            cert.clone(),
+        )
+        .await;
+        let number = r.json()["number"].as_str().expect("number").to_owned();
+        let other = change("KTL-2026-000009", &sha(&cert), "LABA", Action::Revoke, 0);
+        let r = call(
+            &app,
+            "POST",
+            &format!("/api/v1/certificates/{number}/status"),
+            Some(&a.token),
+            signed(&other, &a.key),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+        let wrong_digest = change(&number, &"00".repeat(32), "LABA", Action::Revoke, 0);
+        let r = call(
+            &app,
+            "POST",
+            &format!("/api/v1/certificates/{number}/status"),
+            Some(&a.token),
+            signed(&wrong_digest, &a.key),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        // The same number with other contents.
+        let mut v: Value = serde_json::from_slice(&cert).expect("json");
+        v["signatures"][0]["keyid"] = json!(a.key.keyid());
+        let respelled = serde_json::to_vec(&v).expect("json");
+        let r = call(
+            &app,
+            "POST",
+            "/api/v1/certificates",
+            Some(&a.token),
+            respelled,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    }
+}
+
+#[tokio::test]
+async fn the_rate_limit_answers_429_with_retry_after() {
+    let (mut config, _dir) = fresh("sqlite", "rate").await;
+    config.read_rate = 2.0;
+    let app = assay_registry::open(config).await.expect("opens");
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        codes.push(get(&app, "/api/v1/log").await.status);
+    }
+    // Without a client address every request is one client ("-").
+    assert_eq!(codes.iter().filter(|c| **c == StatusCode::OK).count(), 4);
+    assert_eq!(codes[5], StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let (config, _dir) = fresh("sqlite", "openapi").await;
+    let app = assay_registry::open(config).await.expect("opens");
+    let doc = get(&app, "/api/v1/openapi.json").await.json();
+    assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+    let paths: Vec<String> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .cloned()
+        .collect();
+    for want in [
+        "/api/v1/certificates",
+        "/api/v1/certificates/{number}",
+        "/api/v1/certificates/{number}/envelope",
+        "/api/v1/certificates/{number}/status",
+        "/api/v1/certificates/{number}/proof",
+        "/api/v1/sha256/{digest}",
+        "/api/v1/entries/{index}",
+        "/api/v1/verify",
+        "/api/v1/proofs/inclusion",
+        "/api/v1/proofs/consistency",
+        "/api/v1/log",
+        "/checkpoint",
+        "/tile/{level}/{index}",
+        "/tile/entries/{index}",
+    ] {
+        assert!(paths.iter().any(|p| p == want), "{want} is not documented");
+    }
+    // Every documented GET without parameters answers (no stale entries).
+    for p in &paths {
+        if !p.contains('{') && doc["paths"][p].get("get").is_some() && !p.contains("proofs") {
+            assert_eq!(get(&app, p).await.status, StatusCode::OK, "{p}");
+        }
+    }
+}
