@@ -129,10 +129,10 @@ impl TrustStore {
                     "{at}: origin is one non-empty line"
                 )));
             }
-            let key_name = l.key.split('+').next().unwrap_or("");
-            if l.key.split('+').count() != 3 || key_name.is_empty() {
+            let parts: Vec<&str> = l.key.splitn(3, '+').collect();
+            if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) || parts[0] != l.origin {
                 return Err(CertError::Trust(format!(
-                    "{at}: key is a signed-note verifier key, NAME+HASH+BASE64"
+                    "{at}: key is the log's signed-note verifier key, ORIGIN+HASH+BASE64"
                 )));
             }
             logs.push(Log {

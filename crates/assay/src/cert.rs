@@ -58,9 +58,15 @@ pub struct CertifyArgs {
     /// Days the certificate is valid
     #[arg(long, default_value_t = 365)]
     pub valid_days: u32,
-    /// Where the certificate's status can be checked (the registry's address)
+    /// Where the certificate's status can be checked [default: the --log registry's page of the certificate]
     #[arg(long)]
     pub status_url: Option<String>,
+    /// Submit the certificate to this registry and store the inclusion proof beside it (NUMBER.log.json)
+    #[arg(long = "log")]
+    pub log: Option<String>,
+    /// File holding the lab's API token for --log [env: ASSAY_TOKEN]
+    #[arg(long, requires = "log")]
+    pub token_file: Option<PathBuf>,
     /// Folder for the certificate [default: the record's folder]
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -82,6 +88,9 @@ pub struct VerifyArgs {
     /// The day of verification, YYYY-MM-DD [default: today (UTC)]
     #[arg(long)]
     pub at: Option<String>,
+    /// Check inclusion and today's status against this registry (without it, the proof file beside the certificate is checked offline when there is one)
+    #[arg(long = "log")]
+    pub log: Option<String>,
     /// Print the checks as JSON
     #[arg(long)]
     pub json: bool,
@@ -240,7 +249,23 @@ fn reports(args: &CertifyArgs, record_dir: &Path, record_sha: &str) -> anyhow::R
 
 /// `assay certify`.
 pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
-    issue(args).map(|_| ExitCode::SUCCESS)
+    let path = issue(args)?;
+    if let Some(url) = &args.log {
+        crate::registry::publish(
+            &path,
+            &crate::registry::LogArgs {
+                url: url.clone(),
+                token_file: args.token_file.clone(),
+            },
+        )
+        .with_context(|| {
+            format!(
+                "the certificate is written but not logged; retry with: assay publish {} --log {url}",
+                path.display()
+            )
+        })?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Certify; the certificate's path.
@@ -308,7 +333,15 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
         issued: issued.clone(),
         valid_days: args.valid_days,
         reports,
-        status_url: args.status_url.clone(),
+        status_url: args.status_url.clone().or_else(|| {
+            args.log.as_ref().map(|u| {
+                format!(
+                    "{}/certificates/{}",
+                    u.trim_end_matches('/'),
+                    certificate::number(&key.issuer, &issued, sequence)
+                )
+            })
+        }),
     })?;
     let payload = serde_json::to_vec(&statement)?;
     let envelope = certificate::sign(payload, &key);
@@ -373,7 +406,7 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             || format!("cannot read the assessment record {}", p.display()),
         )?)),
     };
-    let result = assay_cert::verify(
+    let mut result = assay_cert::verify(
         &bytes,
         &trust,
         &assay_cert::Expect {
@@ -382,6 +415,22 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             assessment_sha256,
         },
     );
+    let number = result
+        .statement
+        .as_ref()
+        .and_then(|s| s.pointer("/predicate/certificate/number"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    if result.statement.is_some() {
+        result.checks.extend(crate::registry::log_checks(
+            &bytes,
+            &args.cert,
+            &number,
+            args.log.as_deref(),
+            &trust,
+        )?);
+    }
     let valid = result.valid();
     if args.json {
         let out = serde_json::json!({

@@ -103,6 +103,8 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         issued: Some(issued.clone()),
         valid_days: 365,
         status_url: None,
+        log: None,
+        token_file: None,
         out: None,
     })?;
     println!(
@@ -112,14 +114,74 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         keys.join("DEMO.pub.toml").display()
     );
     let verified = crate::cert::verify(&crate::cert::VerifyArgs {
-        cert,
+        cert: cert.clone(),
         model: Some(model_dir.join("digits.onnx")),
         assessment: Some(second_record.clone()),
         trust: vec![keys.join("DEMO.pub.toml")],
         at: None,
+        log: None,
         json: false,
     })?;
-    Ok([first, second, third, verified]
+    // The registry: the certificate goes into a transparency log, and is
+    // checked there (online) and from the proof stored beside it (offline).
+    let registry = out.join("registry");
+    let server = crate::registry::background(
+        &registry,
+        &keys.join("DEMO.pub.toml"),
+        &keys.join("DEMO.token"),
+        &registry.join("log.pub.toml"),
+    )?;
+    println!(
+        "
+The registry (assay serve) at {}:",
+        server.url
+    );
+    println!(
+        "$ assay publish {} --log {} --token-file {}",
+        cert.display(),
+        server.url,
+        keys.join("DEMO.token").display()
+    );
+    crate::registry::publish(
+        &cert,
+        &crate::registry::LogArgs {
+            url: server.url.clone(),
+            token_file: Some(keys.join("DEMO.token")),
+        },
+    )?;
+    let trust = vec![keys.join("DEMO.pub.toml"), registry.join("log.pub.toml")];
+    println!(
+        "
+$ assay verify {} --trust {} --trust {} --log {}",
+        cert.display(),
+        trust[0].display(),
+        trust[1].display(),
+        server.url
+    );
+    let online = crate::cert::verify(&crate::cert::VerifyArgs {
+        cert: cert.clone(),
+        model: None,
+        assessment: None,
+        trust: trust.clone(),
+        at: None,
+        log: Some(server.url.clone()),
+        json: false,
+    })?;
+    drop(server);
+    println!(
+        "
+Offline, from the stored proof:"
+    );
+    let offline = crate::cert::verify(&crate::cert::VerifyArgs {
+        cert,
+        model: None,
+        assessment: None,
+        trust,
+        at: None,
+        log: None,
+        json: false,
+    })?;
+    Ok([first, second, third, verified, online, offline]
         .into_iter()
         .find(|c| *c != ExitCode::SUCCESS)
         .unwrap_or(ExitCode::SUCCESS))

@@ -4,6 +4,7 @@
 mod cert;
 mod demo;
 mod plan;
+mod registry;
 mod report;
 mod table;
 
@@ -58,8 +59,14 @@ enum Command {
     Keygen(cert::KeygenArgs),
     /// Sign a certificate (DSSE envelope, in-toto statement) for a passing assessment
     Certify(Box<cert::CertifyArgs>),
-    /// Check a certificate offline: signature, issuer trust, validity, model and record digests
+    /// Check a certificate: signature, issuer trust, validity, model and record digests, and its log inclusion and status
     Verify(cert::VerifyArgs),
+    /// Submit a certificate to a registry and store its inclusion proof beside it
+    Publish(registry::PublishArgs),
+    /// Run the public registry: transparency log, REST API, C2SP tiles, web pages
+    Serve(Box<registry::ServeArgs>),
+    /// Administer a registry: labs, keys, API tokens, the audit trail, a full log check
+    Admin(registry::AdminArgs),
 }
 
 #[derive(Args)]
@@ -513,6 +520,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keygen(args) => cert::keygen(&args),
         Command::Certify(args) => cert::certify(&args),
         Command::Verify(args) => cert::verify(&args),
+        Command::Publish(args) => registry::publish_cmd(&args),
+        Command::Serve(args) => registry::serve(&args),
+        Command::Admin(args) => registry::admin(&args),
         Command::Run(args) => plan::run(&plan::RunOptions {
             plan: &args.plan,
             out: &args.out,

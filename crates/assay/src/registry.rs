@@ -1,0 +1,774 @@
+//! `assay serve`, `assay admin`, `assay publish`, and the log's part of
+//! `assay verify` (online with `--log URL`, offline from the proof file
+//! stored beside a certificate).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use assay_cert::{Check, Status, TrustStore};
+use assay_log::note::NoteVerifier;
+use assay_registry::client::{ProofFile, Snapshot, check_inclusion, decode_hashes};
+use clap::{Args, Subcommand};
+use serde_json::Value;
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// The registry's folder: the SQLite database (registry.db) and the log key (log.key)
+    #[arg(long, default_value = "assay-registry")]
+    pub data: PathBuf,
+    /// A PostgreSQL database instead of SQLite, e.g. postgres://user:pass@host/db [env: ASSAY_DATABASE_URL]
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+impl DbArgs {
+    fn url(&self) -> Option<String> {
+        self.database
+            .clone()
+            .or_else(|| std::env::var("ASSAY_DATABASE_URL").ok())
+            .filter(|u| !u.is_empty())
+    }
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on (port 0 picks a free port; the address is printed)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The address clients use (links, QR codes, receipts) [default: http://LISTEN]
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// The log's origin line for a new log [default: the public URL's host and path + /log]
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// The log's signing key [default: DATA/log.key, made on first start]
+    #[arg(long)]
+    pub log_key: Option<PathBuf>,
+    /// Requests a second per client address (0: no limit)
+    #[arg(long, default_value_t = 200.0)]
+    pub read_rate: f64,
+    /// Writes a second per lab (0: no limit)
+    #[arg(long, default_value_t = 50.0)]
+    pub write_rate: f64,
+    /// No access log on stderr
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// `assay serve`.
+pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        let public_url = args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let config = assay_registry::Config {
+            data: args.db.data.clone(),
+            database: args.db.url(),
+            log_key: args.log_key.clone(),
+            origin: args.origin.clone(),
+            public_url: public_url.clone(),
+            read_rate: args.read_rate,
+            write_rate: args.write_rate,
+            access_log: !args.quiet,
+        };
+        let db_name = assay_registry::db::redact(&assay_registry::database_url(&config));
+        let app = assay_registry::open(config).await?;
+        let (size, key) = (app.ledger.read().size(), app.ledger.verifier.key_string());
+        eprintln!("assay serve: database {db_name}");
+        eprintln!(
+            "assay serve: log {} ({size} entries), key {key}",
+            app.ledger.origin
+        );
+        println!("listening on http://{addr} (public URL {public_url})");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        assay_registry::serve(app, listener, shutdown()).await?;
+        eprintln!("assay serve: stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+#[derive(Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Register a lab's key from its published entry (ISSUER.pub.toml from assay keygen); the lab is created with its first key
+    KeyAdd {
+        /// The lab's trust-store entry
+        #[arg(long)]
+        trust: PathBuf,
+    },
+    /// Revoke a key: it no longer authorises submissions
+    KeyRevoke {
+        /// The key id (SHA-256 of the public key, as `assay admin labs` lists it)
+        keyid: String,
+    },
+    /// Make an API token for a lab: printed once, stored only as a hash
+    TokenCreate {
+        /// The lab's id
+        #[arg(long)]
+        lab: String,
+        /// Write the token to this file (owner-only) instead of printing it
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Revoke a token by its id
+    TokenRevoke {
+        /// The token's id (the part after `assay_`)
+        id: String,
+    },
+    /// List labs with their keys and tokens
+    Labs {
+        /// As JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit trail, newest first
+    Audit {
+        /// Rows to show
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// As JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hash every entry and check every stored checkpoint against them
+    Check,
+    /// Print the log's [[log]] trust-store entry (for verifiers' trust stores)
+    LogEntry {
+        /// The URL the log is served at
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+/// Write a secret to a new owner-only file.
+fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        o.mode(0o600);
+    }
+    let mut f = o
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `assay admin`.
+pub fn admin(args: &AdminArgs) -> anyhow::Result<ExitCode> {
+    use assay_registry::admin;
+    let rt = runtime()?;
+    rt.block_on(async {
+        std::fs::create_dir_all(&args.db.data)
+            .with_context(|| format!("cannot create {}", args.db.data.display()))?;
+        let url = args
+            .db
+            .url()
+            .unwrap_or_else(|| assay_registry::db::sqlite_url(&args.db.data));
+        let db = assay_registry::db::Db::connect(&url).await?;
+        match &args.command {
+            AdminCommand::KeyAdd { trust } => {
+                let text = std::fs::read_to_string(trust)
+                    .with_context(|| format!("cannot read {}", trust.display()))?;
+                let (lab, keyid) = admin::add_key(&db, &text, &trust.display().to_string()).await?;
+                println!("registered key {keyid} for lab {lab}");
+            }
+            AdminCommand::KeyRevoke { keyid } => {
+                admin::revoke_key(&db, keyid).await?;
+                println!("revoked key {keyid}");
+            }
+            AdminCommand::TokenCreate { lab, out } => {
+                let (id, token) = admin::create_token(&db, lab).await?;
+                match out {
+                    Some(p) => {
+                        write_secret(p, &format!("{token}\n"))?;
+                        eprintln!("token {id} for lab {lab} written to {}", p.display());
+                    }
+                    None => {
+                        eprintln!("token {id} for lab {lab} (shown once; only its hash is kept):");
+                        println!("{token}");
+                    }
+                }
+            }
+            AdminCommand::TokenRevoke { id } => {
+                admin::revoke_token(&db, id).await?;
+                println!("revoked token {id}");
+            }
+            AdminCommand::Labs { json } => {
+                let labs = admin::labs(&db).await?;
+                if *json {
+                    println!("{}", serde_json::to_string_pretty(&labs)?);
+                } else {
+                    for l in labs {
+                        println!("{}  {}", l.id, l.name);
+                        for k in l.keys {
+                            println!("  key   {k}");
+                        }
+                        for t in l.tokens {
+                            println!("  token {t}");
+                        }
+                    }
+                }
+            }
+            AdminCommand::Audit { limit, json } => {
+                let rows = admin::audit_trail(&db, *limit).await?;
+                if *json {
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    for r in rows {
+                        println!(
+                            "{}  {:<22} {:<24} {:<20} {}  {}",
+                            r.at, r.action, r.actor, r.subject, r.remote, r.detail
+                        );
+                    }
+                }
+            }
+            AdminCommand::Check => {
+                let r = admin::check(&db).await?;
+                println!(
+                    "the log verifies: {} entries re-hashed, {} checkpoints match them",
+                    r.entries, r.checkpoints
+                );
+            }
+            AdminCommand::LogEntry { url } => {
+                let v = admin::log_key(&db).await?.ok_or_else(|| {
+                    anyhow::anyhow!("this database has no log yet: start `assay serve` once")
+                })?;
+                print!("{}", log_entry(&v, url.as_deref()));
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// A `[[log]]` trust-store entry.
+pub fn log_entry(v: &NoteVerifier, url: Option<&str>) -> String {
+    let q = assay_cert::trust::toml_string;
+    let mut out = String::from(
+        "# An Assay transparency log: add this entry to a trust store to accept its checkpoints.\n[[log]]\n",
+    );
+    out.push_str(&format!("origin = {}\n", q(v.name())));
+    out.push_str(&format!("key = {}\n", q(&v.key_string())));
+    if let Some(u) = url {
+        out.push_str(&format!("url = {}\n", q(u)));
+    }
+    out
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// GET or POST, the answer's status and JSON.
+fn request(url: &str, body: Option<(&[u8], &str)>) -> anyhow::Result<(u16, Value)> {
+    let agent = agent();
+    let resp = match body {
+        Some((bytes, token)) => agent
+            .post(url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .send(bytes),
+        None => agent.get(url).call(),
+    };
+    let mut resp = resp.with_context(|| format!("cannot reach {url}"))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(16 << 20)
+        .read_to_string()
+        .with_context(|| format!("cannot read the answer of {url}"))?;
+    let json: Value = serde_json::from_str(&text)
+        .with_context(|| format!("{url} answered {status} with something that is not JSON"))?;
+    Ok((status, json))
+}
+
+fn base(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+#[derive(Args)]
+pub struct PublishArgs {
+    /// The certificate (*.cert.json)
+    pub cert: PathBuf,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Args, Clone)]
+pub struct LogArgs {
+    /// The registry's URL, e.g. https://registry.example.org
+    #[arg(long = "log")]
+    pub url: String,
+    /// File holding the lab's API token [env: ASSAY_TOKEN]
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+}
+
+fn token(args: &LogArgs) -> anyhow::Result<String> {
+    if let Some(p) = &args.token_file {
+        let t = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read the token file {}", p.display()))?;
+        return Ok(t.trim().to_owned());
+    }
+    std::env::var("ASSAY_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            anyhow::anyhow!("give the lab's API token with --token-file FILE or ASSAY_TOKEN")
+        })
+}
+
+/// Where the proof file of a certificate lives: `NUMBER.log.json` beside it.
+pub fn proof_path(cert: &Path) -> PathBuf {
+    let name = cert
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".cert.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(&name);
+    cert.with_file_name(format!("{stem}.log.json"))
+}
+
+/// Submit a certificate to the registry and store the receipt beside it.
+pub fn publish(cert: &Path, args: &LogArgs) -> anyhow::Result<PathBuf> {
+    let bytes = std::fs::read(cert).with_context(|| format!("cannot read {}", cert.display()))?;
+    let token = token(args)?;
+    let url = format!("{}/api/v1/certificates", base(&args.url));
+    let (status, r) = request(&url, Some((&bytes, &token)))?;
+    if status != 200 && status != 201 {
+        bail!(
+            "the registry refused {} ({status}): {}",
+            cert.display(),
+            r["error"].as_str().unwrap_or("no reason given")
+        );
+    }
+    let proof: ProofFile = ProofFile {
+        log: base(&args.url).to_owned(),
+        index: r["index"].as_u64().context("the receipt has no index")?,
+        checkpoint: r["checkpoint"]
+            .as_str()
+            .context("the receipt has no checkpoint")?
+            .to_owned(),
+        inclusion: serde_json::from_value(r["inclusion"].clone())
+            .context("the receipt's inclusion proof is not a list of hashes")?,
+        status: r["status"].as_str().map(str::to_owned),
+    };
+    // The receipt must prove what it says (with the key the log presents;
+    // verifiers check that key against their trust store).
+    let (_, info) = request(&format!("{}/api/v1/log", base(&args.url)), None)?;
+    let key = info["key"]
+        .as_str()
+        .context("the log does not present its key")?;
+    let verifier = NoteVerifier::from_key(key).context("the log's key")?;
+    let hashes = decode_hashes(&proof.inclusion).map_err(anyhow::Error::msg)?;
+    check_inclusion(&bytes, proof.index, &hashes, &proof.checkpoint, &[verifier])
+        .map_err(|e| anyhow::anyhow!("the registry's receipt does not hold: {e}"))?;
+    let path = proof_path(cert);
+    std::fs::write(&path, serde_json::to_vec_pretty(&proof)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "logged {} as entry {} of {} ({}); proof: {}",
+        cert.display(),
+        proof.index,
+        base(&args.url),
+        if status == 201 {
+            "new"
+        } else {
+            "already logged"
+        },
+        path.display()
+    );
+    Ok(path)
+}
+
+/// `assay publish`.
+pub fn publish_cmd(args: &PublishArgs) -> anyhow::Result<ExitCode> {
+    publish(&args.cert, &args.log).map(|_| ExitCode::SUCCESS)
+}
+
+fn verifiers(trust: &TrustStore) -> anyhow::Result<Vec<NoteVerifier>> {
+    trust
+        .logs
+        .iter()
+        .map(|l| {
+            NoteVerifier::from_key(&l.key)
+                .map_err(|e| anyhow::anyhow!("trust store [[log]] {}: key: {e}", l.origin))
+        })
+        .collect()
+}
+
+fn check(check: &'static str, status: Status, detail: impl Into<String>) -> Check {
+    Check {
+        check,
+        status,
+        detail: detail.into(),
+    }
+}
+
+fn status_check(snap: &Snapshot, sha256: &str, how: &str, reason: Option<&str>) -> Check {
+    if snap.sha256 != sha256 {
+        return check(
+            "status",
+            Status::Fail,
+            format!(
+                "the status speaks of SHA-256 {}, not this certificate",
+                snap.sha256
+            ),
+        );
+    }
+    match snap.status.as_str() {
+        "valid" => check(
+            "status",
+            Status::Pass,
+            format!("valid {how} (the log's signed status of {})", snap.date),
+        ),
+        other => check(
+            "status",
+            Status::Fail,
+            format!(
+                "{other} {how}{}",
+                reason.map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+/// The log's checks for `assay verify`: inclusion against a checkpoint
+/// signed by a trusted log, and the status the log signed. Online with
+/// `url`; otherwise from the proof file beside the certificate (or none).
+pub fn log_checks(
+    cert_bytes: &[u8],
+    cert: &Path,
+    number: &str,
+    url: Option<&str>,
+    trust: &TrustStore,
+) -> anyhow::Result<Vec<Check>> {
+    let sha256 = assay_registry::auth::sha256_hex(cert_bytes);
+    let stored_path = proof_path(cert);
+    let stored: Option<ProofFile> = if stored_path.exists() {
+        let text = std::fs::read(&stored_path)
+            .with_context(|| format!("cannot read {}", stored_path.display()))?;
+        Some(
+            serde_json::from_slice(&text)
+                .with_context(|| format!("{}: not a proof file", stored_path.display()))?,
+        )
+    } else {
+        None
+    };
+    if url.is_none() && stored.is_none() {
+        return Ok(vec![
+            check(
+                "log",
+                Status::Skip,
+                "no --log URL and no proof file beside the certificate",
+            ),
+            check("status", Status::Skip, "not checked: no log"),
+        ]);
+    }
+    let keys = verifiers(trust)?;
+    if keys.is_empty() {
+        return Ok(vec![
+            check(
+                "log",
+                Status::Fail,
+                "the trust store names no [[log]]: add the log's entry (assay admin log-entry) to check inclusion",
+            ),
+            check("status", Status::Skip, "not checked: no trusted log"),
+        ]);
+    }
+    let Some(url) = url else {
+        // Offline: the stored proof and the status as of then.
+        let p = stored.unwrap_or_else(|| unreachable_proof());
+        let hashes = decode_hashes(&p.inclusion).map_err(anyhow::Error::msg)?;
+        let log = match check_inclusion(cert_bytes, p.index, &hashes, &p.checkpoint, &keys) {
+            Ok(cp) => check(
+                "log",
+                Status::Pass,
+                format!(
+                    "entry {} of {} (tree of {}), proof stored in {}",
+                    p.index,
+                    cp.origin,
+                    cp.size,
+                    stored_path.display()
+                ),
+            ),
+            Err(e) => check("log", Status::Fail, e),
+        };
+        let status = match p.status.as_deref().map(|n| Snapshot::open(n, &keys)) {
+            Some(Ok(s)) => status_check(
+                &s,
+                &sha256,
+                "when logged (offline; use --log for today's)",
+                None,
+            ),
+            Some(Err(e)) => check("status", Status::Fail, e),
+            None => check("status", Status::Skip, "the proof file holds no status"),
+        };
+        return Ok(vec![log, status]);
+    };
+    // Online: today's proof and status.
+    let (code, r) = request(
+        &format!("{}/api/v1/certificates/{number}/proof", base(url)),
+        None,
+    )?;
+    if code == 404 {
+        return Ok(vec![
+            check(
+                "log",
+                Status::Fail,
+                format!("certificate {number} is not in the log at {}", base(url)),
+            ),
+            check("status", Status::Skip, "not checked: not in the log"),
+        ]);
+    }
+    if code != 200 {
+        bail!(
+            "{} answered {code}: {}",
+            base(url),
+            r["error"].as_str().unwrap_or("no reason given")
+        );
+    }
+    let index = r["index"].as_u64().context("the proof has no index")?;
+    let note = r["checkpoint"]
+        .as_str()
+        .context("the proof has no checkpoint")?;
+    let list: Vec<String> = serde_json::from_value(r["inclusion"].clone())
+        .context("the proof's hashes are not a list")?;
+    let hashes = decode_hashes(&list).map_err(anyhow::Error::msg)?;
+    let mut log = match check_inclusion(cert_bytes, index, &hashes, note, &keys) {
+        Ok(cp) => {
+            let mut c = check(
+                "log",
+                Status::Pass,
+                format!("entry {index} of {} (tree of {})", cp.origin, cp.size),
+            );
+            // The stored checkpoint must be a prefix of today's.
+            if let Some(p) = &stored
+                && let Ok(old) = assay_registry::client::checkpoint(&p.checkpoint, &keys)
+            {
+                let (code, cons) = request(
+                    &format!(
+                        "{}/api/v1/proofs/consistency?from={}&to={}",
+                        base(url),
+                        old.size,
+                        cp.size
+                    ),
+                    None,
+                )?;
+                let proof: Vec<String> =
+                    serde_json::from_value(cons["hashes"].clone()).unwrap_or_default();
+                let ok = code == 200
+                    && decode_hashes(&proof).is_ok_and(|h| {
+                        assay_log::merkle::verify_consistency(
+                            old.size, cp.size, &h, &old.root, &cp.root,
+                        )
+                        .is_ok()
+                    });
+                if ok {
+                    c.detail.push_str(&format!(
+                        "; consistent with the stored checkpoint of {}",
+                        old.size
+                    ));
+                } else {
+                    c = check(
+                        "log",
+                        Status::Fail,
+                        format!(
+                            "the log's tree of {} is not consistent with the checkpoint of {} stored beside the certificate: the log was rewritten",
+                            cp.size, old.size
+                        ),
+                    );
+                }
+            }
+            c
+        }
+        Err(e) => check("log", Status::Fail, e),
+    };
+    let (_, st) = request(
+        &format!("{}/api/v1/certificates/{number}/status", base(url)),
+        None,
+    )?;
+    let status = match st["signed"].as_str().map(|n| Snapshot::open(n, &keys)) {
+        Some(Ok(s)) => status_check(&s, &sha256, "today", st["reason"].as_str()),
+        Some(Err(e)) => check("status", Status::Fail, e),
+        None => check("status", Status::Fail, "the log gave no signed status"),
+    };
+    if log.status == Status::Pass && status.status == Status::Fail && st.is_null() {
+        log.detail.push_str(" (status unavailable)");
+    }
+    Ok(vec![log, status])
+}
+
+fn unreachable_proof() -> ProofFile {
+    ProofFile {
+        log: String::new(),
+        index: 0,
+        checkpoint: String::new(),
+        inclusion: Vec::new(),
+        status: None,
+    }
+}
+
+/// A registry served from a background thread (for `assay demo`); stopped
+/// when dropped.
+pub struct Background {
+    /// Where it listens.
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Serve a registry in `data` on a free loopback port, with the lab of
+/// `trust_entry` registered (if it is not yet) and a fresh token for it
+/// written to `token_out`; the log's `[[log]]` entry goes to `log_out`.
+pub fn background(
+    data: &Path,
+    trust_entry: &Path,
+    token_out: &Path,
+    log_out: &Path,
+) -> anyhow::Result<Background> {
+    let entry = std::fs::read_to_string(trust_entry)
+        .with_context(|| format!("cannot read {}", trust_entry.display()))?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (data, token_out, log_out) = (
+        data.to_path_buf(),
+        token_out.to_path_buf(),
+        log_out.to_path_buf(),
+    );
+    let thread = std::thread::spawn(move || {
+        let setup = async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}", listener.local_addr()?);
+            let app = assay_registry::open(assay_registry::Config {
+                data,
+                database: None,
+                log_key: None,
+                origin: Some("demo.assay.invalid/log".into()),
+                public_url: url.clone(),
+                read_rate: 0.0,
+                write_rate: 0.0,
+                access_log: false,
+            })
+            .await?;
+            let store = TrustStore::parse(&entry, "the demo key's entry")?;
+            let keyid = store
+                .issuers
+                .first()
+                .map(|i| i.keyid.clone())
+                .unwrap_or_default();
+            let labs = assay_registry::admin::labs(&app.db).await?;
+            if !labs.iter().any(|l| l.keys.contains(&keyid)) {
+                assay_registry::admin::add_key(&app.db, &entry, "the demo key's entry").await?;
+            }
+            let lab = store
+                .issuers
+                .first()
+                .map(|i| i.id.clone())
+                .unwrap_or_default();
+            let (_, token) = assay_registry::admin::create_token(&app.db, &lab).await?;
+            let _ = std::fs::remove_file(&token_out);
+            write_secret(&token_out, &format!("{token}\n"))?;
+            std::fs::write(&log_out, log_entry(&app.ledger.verifier, Some(&url)))?;
+            anyhow::Ok((app, listener, url))
+        };
+        let rt = match runtime() {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+                return;
+            }
+        };
+        rt.block_on(async move {
+            match setup.await {
+                Ok((app, listener, url)) => {
+                    let _ = ready_tx.send(Ok(url));
+                    let stop = async {
+                        let _ = stop_rx.await;
+                    };
+                    if let Err(e) = assay_registry::serve(app, listener, stop).await {
+                        eprintln!("assay demo: the registry stopped: {e}");
+                    }
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                }
+            }
+        });
+    });
+    let url = ready_rx
+        .recv()
+        .context("the registry thread ended before it was ready")??;
+    Ok(Background {
+        url,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    })
+}
