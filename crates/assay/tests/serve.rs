@@ -1,0 +1,709 @@
+//! `assay serve` as a process: `assay admin`, `assay publish`, `assay
+//! verify --log` online and offline, the web pages in headless Chromium
+//! (JavaScript off) through ChromeDriver, and kill -9 during concurrent
+//! submissions.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assay_cert::IssuerKey;
+use assay_cert::status::{Action, STATUS_TYPE, StatusChange};
+use assay_registry::client::{checkpoint, decode_hashes};
+use assay_registry::testkit;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_assay");
+
+fn assay(args: &[&str]) -> std::process::Output {
+    Command::new(BIN).args(args).output().expect("runs assay")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = assay(args);
+    assert!(
+        out.status.success(),
+        "assay {args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A running `assay serve`, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(data: &Path, extra: &[&str]) -> Server {
+        Self::start_on(data, "127.0.0.1:0", extra)
+    }
+
+    fn start_on(data: &Path, listen: &str, extra: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--data"])
+            .arg(data)
+            .args(["--listen", listen, "--quiet"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("assay serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("reads the address");
+        let url = line
+            .strip_prefix("listening on ")
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Server { child, url }
+    }
+
+    fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into()
+}
+
+fn get_json(url: &str) -> (u16, Value) {
+    let mut r = agent().get(url).call().expect("GET");
+    let status = r.status().as_u16();
+    let v = r.body_mut().read_json().unwrap_or(Value::Null);
+    (status, v)
+}
+
+fn post(url: &str, token: &str, body: &[u8]) -> Result<(u16, Value), ureq::Error> {
+    let mut r = agent()
+        .post(url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(body)?;
+    let status = r.status().as_u16();
+    Ok((status, r.body_mut().read_json().unwrap_or(Value::Null)))
+}
+
+/// A lab: key files (assay keygen), registered with a token (assay admin).
+struct Lab {
+    key: IssuerKey,
+    entry: PathBuf,
+    token: String,
+    token_file: PathBuf,
+}
+
+fn lab(dir: &Path, data: &Path, id: &str) -> Lab {
+    let keys = dir.join("keys");
+    ok(&[
+        "keygen",
+        "--issuer",
+        id,
+        "--name",
+        "Test Lab",
+        "--not-before",
+        "2000-01-01",
+        "--years",
+        "99",
+        "--out",
+        keys.to_str().expect("utf-8"),
+    ]);
+    let entry = keys.join(format!("{id}.pub.toml"));
+    let data = data.to_str().expect("utf-8");
+    ok(&[
+        "admin",
+        "--data",
+        data,
+        "key-add",
+        "--trust",
+        entry.to_str().expect("utf-8"),
+    ]);
+    let token_file = dir.join(format!("{id}.token"));
+    ok(&[
+        "admin",
+        "--data",
+        data,
+        "token-create",
+        "--lab",
+        id,
+        "--out",
+        token_file.to_str().expect("utf-8"),
+    ]);
+    let token = std::fs::read_to_string(&token_file)
+        .expect("token")
+        .trim()
+        .to_owned();
+    Lab {
+        key: IssuerKey::load(&keys.join(format!("{id}.key"))).expect("key"),
+        entry,
+        token,
+        token_file,
+    }
+}
+
+fn today() -> String {
+    assay_cert::date::today().expect("today")
+}
+
+fn write_cert(dir: &Path, key: &IssuerKey, seq: u64, holder: &str) -> (PathBuf, String) {
+    let bytes = testkit::certificate(key, seq, holder, &today());
+    let number = assay_cert::certificate::number(&key.issuer, &today(), seq);
+    let path = dir.join(format!("{number}.cert.json"));
+    std::fs::write(&path, &bytes).expect("write");
+    (path, number)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8")
+}
+
+#[test]
+fn publish_then_verify_online_and_offline_then_revoke() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("registry");
+    // The lab is registered before the first start; the log key is made then.
+    std::fs::create_dir_all(&data).expect("dir");
+    let lab = lab(dir.path(), &data, "KTL");
+    let server = Server::start(&data, &[]);
+    let log_entry = dir.path().join("log.toml");
+    std::fs::write(
+        &log_entry,
+        ok(&[
+            "admin",
+            "--data",
+            s(&data),
+            "log-entry",
+            "--url",
+            &server.url,
+        ]),
+    )
+    .expect("write");
+    let (cert, number) = write_cert(dir.path(), &lab.key, 1, "Acme Vision");
+
+    let out = ok(&[
+        "publish",
+        s(&cert),
+        "--log",
+        &server.url,
+        "--token-file",
+        s(&lab.token_file),
+    ]);
+    assert!(out.contains("as entry 0"), "{out}");
+    let proof = cert.with_file_name(format!("{number}.log.json"));
+    assert!(proof.exists());
+    // Publishing again is harmless.
+    assert!(
+        ok(&[
+            "publish",
+            s(&cert),
+            "--log",
+            &server.url,
+            "--token-file",
+            s(&lab.token_file)
+        ])
+        .contains("already logged")
+    );
+
+    let verify = |log: Option<&str>| {
+        let mut args = vec![
+            "verify",
+            s(&cert),
+            "--trust",
+            s(&lab.entry),
+            "--trust",
+            s(&log_entry),
+            "--json",
+        ];
+        if let Some(u) = log {
+            args.extend(["--log", u]);
+        }
+        let out = assay(&args);
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        (out.status.code(), v)
+    };
+    let status_of = |v: &Value, name: &str| {
+        v["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["check"] == json!(name))
+            .map(|c| {
+                (
+                    c["status"].as_str().expect("s").to_owned(),
+                    c["detail"].as_str().expect("d").to_owned(),
+                )
+            })
+            .expect(name)
+    };
+    let (code, v) = verify(Some(&server.url));
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(status_of(&v, "log").0, "pass");
+    assert_eq!(status_of(&v, "status").0, "pass");
+    let (code, v) = verify(None);
+    assert_eq!(code, Some(0), "{v}");
+    assert!(status_of(&v, "log").1.contains("proof stored"));
+
+    // Without the log's key in the trust store, the proof cannot be trusted.
+    let out = assay(&["verify", s(&cert), "--trust", s(&lab.entry), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    // Revoke (a statement signed by the lab's key); online verify fails.
+    let change = StatusChange {
+        kind: STATUS_TYPE.into(),
+        certificate: number.clone(),
+        certificate_sha256: assay_registry::auth::sha256_hex(&std::fs::read(&cert).expect("read")),
+        issuer: "KTL".into(),
+        action: Action::Revoke,
+        reason: "the model was replaced".into(),
+        sequence: 0,
+        date: today(),
+    };
+    let body = serde_json::to_vec(&change.sign(&lab.key).expect("signs").to_json()).expect("json");
+    let (code, r) = post(
+        &format!("{}/api/v1/certificates/{number}/status", server.url),
+        &lab.token,
+        &body,
+    )
+    .expect("post");
+    assert_eq!(code, 201, "{r}");
+    let (code, v) = verify(Some(&server.url));
+    assert_eq!(code, Some(1));
+    let (st, detail) = status_of(&v, "status");
+    assert_eq!(st, "fail");
+    assert!(
+        detail.contains("revoked") && detail.contains("the model was replaced"),
+        "{detail}"
+    );
+    // Offline, the stored proof still says what the log said when it logged it.
+    assert_eq!(verify(None).0, Some(0));
+
+    // A tampered proof file fails offline.
+    let mut p: Value = serde_json::from_slice(&std::fs::read(&proof).expect("read")).expect("json");
+    p["index"] = json!(1);
+    std::fs::write(&proof, serde_json::to_vec(&p).expect("json")).expect("write");
+    let (code, v) = verify(None);
+    assert_eq!(code, Some(1));
+    assert_eq!(status_of(&v, "log").0, "fail");
+
+    // A certificate the log never saw fails online.
+    let (other, _) = write_cert(dir.path(), &lab.key, 2, "Beta");
+    let out = assay(&[
+        "verify",
+        s(&other),
+        "--trust",
+        s(&lab.entry),
+        "--trust",
+        s(&log_entry),
+        "--log",
+        &server.url,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not in the log"));
+
+    // The audit trail and the full check, from the admin command.
+    let audit = ok(&["admin", "--data", s(&data), "audit"]);
+    assert!(
+        audit.contains("certificate.submit") && audit.contains("certificate.revoke"),
+        "{audit}"
+    );
+    assert!(!audit.contains(&lab.token));
+    assert!(ok(&["admin", "--data", s(&data), "check"]).contains("2 entries re-hashed"));
+}
+
+#[test]
+fn bad_admin_input_is_exit_2_with_the_reason() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("registry");
+    let bogus = dir.path().join("bogus.toml");
+    std::fs::write(&bogus, "[[issuer]]\nid = \"X\"\n").expect("write");
+    let out = assay(&["admin", "--data", s(&data), "key-add", "--trust", s(&bogus)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bogus.toml"));
+    let out = assay(&["admin", "--data", s(&data), "token-create", "--lab", "NOPE"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no lab NOPE"));
+    let out = assay(&["serve", "--data", s(&data), "--database", "mysql://x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
+    // The log key must stay the log's.
+    let server = Server::start(&data, &[]);
+    drop(server);
+    std::fs::remove_file(data.join("log.key")).expect("rm");
+    let out = assay(&["serve", "--data", s(&data), "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the log key is missing"));
+}
+
+// ---------------------------------------------------------------------------
+// Web pages in headless Chromium, JavaScript off.
+
+struct Driver {
+    child: Child,
+    base: String,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = agent()
+            .delete(&format!("{}/session/{}", self.base, self.session))
+            .call();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Driver {
+    fn start() -> Option<Driver> {
+        let driver = ["chromedriver", "/usr/bin/chromedriver"]
+            .into_iter()
+            .find(|d| {
+                Command::new(d)
+                    .arg("--version")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            });
+        let Some(driver) = driver else {
+            assert!(
+                std::env::var("ASSAY_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                "ASSAY_REQUIRE_TOOLS=1 but chromedriver is not installed"
+            );
+            eprintln!("chromedriver is not installed: the browser test is skipped");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let start = Instant::now();
+        while agent().get(&format!("{base}/status")).call().is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=en-US"],
+                "prefs": {"profile.managed_default_content_settings.javascript": 2}
+            }
+        }}});
+        let mut r = agent()
+            .post(&format!("{base}/session"))
+            .send_json(&caps)
+            .expect("session");
+        let v: Value = r.body_mut().read_json().expect("json");
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_owned();
+        Some(Driver {
+            child,
+            base,
+            session,
+        })
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut r = match method {
+            "GET" => agent().get(&url).call(),
+            _ => agent().post(&url).send_json(&body),
+        }
+        .expect("webdriver");
+        let v: Value = r.body_mut().read_json().expect("json");
+        assert!(v["value"].get("error").is_none(), "{method} {path}: {v}");
+        v["value"].clone()
+    }
+
+    fn go(&self, url: &str) {
+        self.cmd("POST", "/url", json!({ "url": url }));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            json!({"using": "css selector", "value": css}),
+        );
+        v[ELEMENT].as_str().expect("element").to_owned()
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/click"), json!({}));
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            json!({ "text": text }),
+        );
+    }
+
+    fn text(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.cmd("GET", &format!("/element/{e}/text"), Value::Null)
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    fn source(&self) -> String {
+        self.cmd("GET", "/source", Value::Null)
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+#[test]
+fn the_web_pages_work_in_a_browser_without_javascript() {
+    let Some(browser) = Driver::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("registry");
+    std::fs::create_dir_all(&data).expect("dir");
+    let lab = lab(dir.path(), &data, "KTL");
+    let server = Server::start(&data, &[]);
+    let (acme, acme_number) = write_cert(dir.path(), &lab.key, 1, "Acme Vision");
+    let (beta, beta_number) = write_cert(dir.path(), &lab.key, 2, "Beta Robotics");
+    for c in [&acme, &beta] {
+        ok(&[
+            "publish",
+            s(c),
+            "--log",
+            &server.url,
+            "--token-file",
+            s(&lab.token_file),
+        ]);
+    }
+    let beta_sha = assay_registry::auth::sha256_hex(&std::fs::read(&beta).expect("read"));
+    let change = StatusChange {
+        kind: STATUS_TYPE.into(),
+        certificate: beta_number.clone(),
+        certificate_sha256: beta_sha,
+        issuer: "KTL".into(),
+        action: Action::Suspend,
+        reason: "under review".into(),
+        sequence: 0,
+        date: today(),
+    };
+    let body = serde_json::to_vec(&change.sign(&lab.key).expect("signs").to_json()).expect("json");
+    post(
+        &format!("{}/api/v1/certificates/{beta_number}/status", server.url),
+        &lab.token,
+        &body,
+    )
+    .expect("suspend");
+
+    // Search by holder: the form is a GET form, no script needed.
+    browser.go(&format!("{}/?lang=en", server.url));
+    browser.type_into("input[name=q]", "acme");
+    browser.click("button[type=submit]");
+    let page = browser.source();
+    assert!(
+        page.contains(&acme_number) && !page.contains(&beta_number),
+        "search results"
+    );
+    // The certificate's page: details, status, QR code, download link.
+    browser.click(&format!("a[href^=\"/certificates/{acme_number}\"]"));
+    let page = browser.source();
+    assert!(page.contains("Acme Vision") && page.contains("s-valid"));
+    assert!(page.contains("data:image/svg+xml;base64,"), "QR code");
+    assert!(page.contains(&format!("/api/v1/certificates/{acme_number}/envelope")));
+    // Korean.
+    browser.click("a[hreflang=ko]");
+    let page = browser.source();
+    assert!(
+        page.contains("인증서 번호") && page.contains("유효"),
+        "Korean page"
+    );
+    // Filter by status.
+    browser.go(&format!("{}/?lang=en&status=suspended", server.url));
+    let page = browser.source();
+    assert!(page.contains(&beta_number) && !page.contains(&acme_number));
+    // Verify by upload: valid, then suspended (not valid), in Korean.
+    browser.go(&format!("{}/verify?lang=ko", server.url));
+    browser.type_into("input[type=file]", s(&acme));
+    browser.click("button[type=submit]");
+    assert_eq!(browser.text("#verdict"), "유효한 인증서입니다.");
+    browser.type_into("input[type=file]", s(&beta));
+    browser.click("button[type=submit]");
+    assert_eq!(browser.text("#verdict"), "유효하지 않은 인증서입니다.");
+    assert!(browser.source().contains("under review"));
+    // The log's checkpoint.
+    browser.go(&format!("{}/log?lang=en", server.url));
+    let cp = browser.text("#checkpoint");
+    let (_, info) = get_json(&format!("{}/api/v1/log", server.url));
+    assert!(
+        cp.starts_with(info["origin"].as_str().expect("origin")),
+        "{cp}"
+    );
+    assert!(cp.contains("\n3\n"), "three entries: {cp}");
+}
+
+// ---------------------------------------------------------------------------
+// kill -9 during concurrent submissions.
+
+/// Rounds of kill -9 (ASSAY_CRASH_ROUNDS, default 3; bench/crash.sh runs more).
+fn rounds() -> usize {
+    std::env::var("ASSAY_CRASH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+}
+
+#[test]
+fn kill_9_during_concurrent_submissions_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("registry");
+    std::fs::create_dir_all(&data).expect("dir");
+    let lab = lab(dir.path(), &data, "KTL");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let rate = ["--read-rate", "0", "--write-rate", "0"];
+    let mut acked: Vec<(String, u64)> = Vec::new();
+    let mut checkpoints: Vec<String> = Vec::new();
+    let mut next = 1u64;
+    let verifier = || {
+        let v = ok(&["admin", "--data", s(&data), "log-entry"]);
+        let key = v
+            .lines()
+            .find_map(|l| l.strip_prefix("key = "))
+            .expect("key")
+            .trim_matches('"')
+            .to_owned();
+        assay_log::note::NoteVerifier::from_key(&key).expect("verifier")
+    };
+    for round in 0..rounds() {
+        let server = Server::start_on(&data, &listen, &rate);
+        let url = server.url.clone();
+        let v = verifier();
+        // After a restart: every acknowledged submission is there with its
+        // index, and the log is consistent with every checkpoint served.
+        let (_, info) = get_json(&format!("{url}/api/v1/log"));
+        let now = checkpoint(
+            info["checkpoint"].as_str().expect("note"),
+            std::slice::from_ref(&v),
+        )
+        .expect("signed");
+        for (number, index) in &acked {
+            let (code, d) = get_json(&format!("{url}/api/v1/certificates/{number}"));
+            assert_eq!(code, 200, "round {round}: acknowledged {number} is lost");
+            assert_eq!(d["entry"].as_u64(), Some(*index));
+        }
+        for old in &checkpoints {
+            let old = checkpoint(old, std::slice::from_ref(&v)).expect("signed");
+            let (_, p) = get_json(&format!(
+                "{url}/api/v1/proofs/consistency?from={}&to={}",
+                old.size, now.size
+            ));
+            let hashes: Vec<String> = serde_json::from_value(p["hashes"].clone()).expect("hashes");
+            assay_log::merkle::verify_consistency(
+                old.size,
+                now.size,
+                &decode_hashes(&hashes).expect("b64"),
+                &old.root,
+                &now.root,
+            )
+            .unwrap_or_else(|e| {
+                panic!(
+                    "round {round}: checkpoint {} is not a prefix of {}: {e}",
+                    old.size, now.size
+                )
+            });
+        }
+        checkpoints.push(info["checkpoint"].as_str().expect("note").to_owned());
+        // Four writers submit until the kill.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut writers = Vec::new();
+        for w in 0..4u64 {
+            let (url, token, stop) = (url.clone(), lab.token.clone(), stop.clone());
+            let key = IssuerKey::load(&dir.path().join("keys/KTL.key")).expect("key");
+            let first = next + w * 100_000;
+            writers.push(std::thread::spawn(move || {
+                let mut mine = Vec::new();
+                let mut seen = Vec::new();
+                let mut seq = first;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let cert = testkit::certificate(&key, seq, "Crash Holder", &today());
+                    match post(&format!("{url}/api/v1/certificates"), &token, &cert) {
+                        Ok((201 | 200, r)) => {
+                            mine.push((
+                                r["number"].as_str().expect("number").to_owned(),
+                                r["index"].as_u64().expect("index"),
+                            ));
+                            seen.push(r["checkpoint"].as_str().expect("cp").to_owned());
+                        }
+                        Ok((code, r)) => panic!("submission answered {code}: {r}"),
+                        Err(_) => break, // the server died mid-request: not acknowledged
+                    }
+                    seq += 1;
+                }
+                (mine, seen)
+            }));
+        }
+        std::thread::sleep(Duration::from_millis(300 + 150 * round as u64));
+        server.kill9();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for w in writers {
+            let (mine, seen) = w.join().expect("writer");
+            acked.extend(mine);
+            // Keep a few checkpoints each round: each must stay consistent.
+            checkpoints.extend(seen.into_iter().rev().take(2));
+        }
+        next += 1_000_000;
+    }
+    assert!(
+        acked.len() > 10,
+        "too few submissions were acknowledged to test anything: {}",
+        acked.len()
+    );
+    // Finally, the stored log re-hashes to every checkpoint.
+    let report = ok(&["admin", "--data", s(&data), "check"]);
+    assert!(report.contains("the log verifies"), "{report}");
+    eprintln!(
+        "{} acknowledged submissions survived {} kill -9 rounds; {report}",
+        acked.len(),
+        rounds()
+    );
+}
