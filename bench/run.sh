@@ -4,7 +4,9 @@
 #
 #   bench/run.sh                 # everything (about 30 minutes on 2 cores)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
-#   (sections: binary, multiclass, binned, intervals, record, model, cert, log)
+#   (sections: binary, multiclass, binned, intervals, record, model, cert, log, serve)
+#   serve also runs on PostgreSQL when ASSAY_BENCH_POSTGRES names a server
+#   (e.g. postgres://assay:assay@127.0.0.1:5432/postgres; a database is made and dropped)
 #
 # Needs: the Rust toolchain, and Python with tools/requirements.txt installed
 # (PY, default .venv/bin/python). Writes bench/out/*.tsv and prints medians.
@@ -154,6 +156,45 @@ fi
 if [[ $WHICH == all || $WHICH == log ]]; then
   echo "transparency log: proofs on a tree of one million entries"
   target/release/bench-log 1000000 | sed 's/^/  /'
+fi
+
+if [[ $WHICH == all || $WHICH == serve ]]; then
+  # The registry under load from a second process over loopback, bounded in
+  # time (10 s a run) and count. Rate limits off: one client address is
+  # the whole load here.
+  SERVE=target/release/bench-serve
+  d=$(mktemp -d)
+  $ASSAY keygen --issuer BENCH --not-before 2000-01-01 --years 90 --out "$d/keys" > /dev/null
+  backends=(sqlite)
+  [[ -n ${ASSAY_BENCH_POSTGRES:-} ]] && backends+=(postgres)
+  for backend in "${backends[@]}"; do
+    reg=$d/reg-$backend
+    db=()
+    if [[ $backend == postgres ]]; then
+      name=assay_bench_$$
+      psql -q "$ASSAY_BENCH_POSTGRES" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
+      db=(--database "${ASSAY_BENCH_POSTGRES%/*}/$name")
+    fi
+    $ASSAY admin --data "$reg" "${db[@]}" key-add --trust "$d/keys/BENCH.pub.toml" > /dev/null
+    $ASSAY admin --data "$reg" "${db[@]}" token-create --lab BENCH --out "$d/token-$backend" 2> /dev/null
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    url=http://127.0.0.1:$port
+    $ASSAY serve --data "$reg" "${db[@]}" --listen "127.0.0.1:$port" --quiet --read-rate 0 --write-rate 0 > "$d/serve.out" &
+    pid=$!
+    for _ in $(seq 100); do grep -q listening "$d/serve.out" && break; sleep 0.1; done
+    echo "serve ($backend): verify endpoint, 32 connections, 10 s a run"
+    for _ in $(seq "$REPS"); do
+      $SERVE verify "$url" "$d/token-$backend" "$d/keys/BENCH.key" --connections 32 --seconds 10 | tee -a "$OUT/serve.jsonl" | sed 's/^/  /'
+    done
+    echo "serve ($backend): durable submissions, 64 connections, 10 s or 20,000 a run"
+    for _ in $(seq "$REPS"); do
+      $SERVE submit "$url" "$d/token-$backend" "$d/keys/BENCH.key" --connections 64 --seconds 10 --max 20000 | tee -a "$OUT/serve.jsonl" | sed 's/^/  /'
+    done
+    kill "$pid"; wait "$pid" || true
+    $ASSAY admin --data "$reg" "${db[@]}" check | sed 's/^/  /'
+    if [[ $backend == postgres ]]; then psql -q "$ASSAY_BENCH_POSTGRES" -c "DROP DATABASE $name"; fi
+  done
+  rm -rf "$d"
 fi
 
 echo

@@ -580,7 +580,7 @@ async fn entry(State(app): State<Shared>, Path(index): Path<String>) -> Answer {
 /// Verify an envelope against the registry: every offline check with the
 /// registered labs' keys, then its inclusion in the log and its status.
 pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), ApiError> {
-    let trust = auth::trust(&app.db, None).await?;
+    let trust = app.trust().await?;
     let mut v = assay_cert::verify(
         bytes,
         &trust,

@@ -64,8 +64,76 @@ pub struct Config {
     pub access_log: bool,
 }
 
+/// Proof that this process is the database's only writer: a lock on
+/// `DATA/registry.lock` (SQLite) or a PostgreSQL advisory lock held by a
+/// connection of its own, released when the process ends (even by kill -9).
+pub struct WriterLock {
+    _file: Option<std::fs::File>,
+    _conn: std::sync::Mutex<Option<sqlx::AnyConnection>>,
+}
+
+/// The advisory lock's key ("4213" for the standard, twice).
+const ADVISORY_KEY: i64 = 42_134_213;
+
+async fn writer_lock(db: &db::Db, data: &std::path::Path) -> Result<WriterLock, StartError> {
+    let busy = || {
+        StartError::Setup(
+            "another assay serve is writing this database: one writer per log (two would fork it)"
+                .into(),
+        )
+    };
+    match db.backend {
+        db::Backend::Sqlite => {
+            let path = data.join("registry.lock");
+            let file = std::fs::File::create(&path)
+                .map_err(|e| StartError::Setup(format!("{}: {e}", path.display())))?;
+            match file.try_lock() {
+                Ok(()) => Ok(WriterLock {
+                    _file: Some(file),
+                    _conn: std::sync::Mutex::new(None),
+                }),
+                Err(std::fs::TryLockError::WouldBlock) => Err(busy()),
+                Err(std::fs::TryLockError::Error(e)) => {
+                    Err(StartError::Setup(format!("{}: {e}", path.display())))
+                }
+            }
+        }
+        db::Backend::Postgres => {
+            let mut conn = db
+                .pool
+                .acquire()
+                .await
+                .map_err(db::ctx("taking the writer's lock"))?;
+            // A writer that just died may hold it until the server sees
+            // its connection close: wait a little before refusing.
+            let mut tries = 0;
+            loop {
+                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(ADVISORY_KEY)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db::ctx("taking the writer's lock"))?;
+                if got {
+                    break;
+                }
+                tries += 1;
+                if tries == 50 {
+                    return Err(busy());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Ok(WriterLock {
+                _file: None,
+                _conn: std::sync::Mutex::new(Some(conn.detach())),
+            })
+        }
+    }
+}
+
 /// What every handler shares.
 pub struct App {
+    /// This process is the only writer while this lives.
+    pub lock: WriterLock,
     /// The database.
     pub db: db::Db,
     /// The log.
@@ -76,6 +144,31 @@ pub struct App {
     pub reads: auth::RateLimit,
     /// Write limits per lab.
     pub writes: auth::RateLimit,
+    /// Every registered key, for the verify endpoint, re-read when older
+    /// than [`TRUST_TTL`] (submissions always read the database).
+    pub trust: std::sync::RwLock<Option<(std::time::Instant, Arc<assay_cert::TrustStore>)>>,
+}
+
+/// How long the verify endpoint may use the registered keys it read.
+pub const TRUST_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl App {
+    /// Every registered, unrevoked key, at most [`TRUST_TTL`] old.
+    pub async fn trust(&self) -> Result<Arc<assay_cert::TrustStore>, db::DbError> {
+        if let Some((at, t)) = self
+            .trust
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            && at.elapsed() < TRUST_TTL
+        {
+            return Ok(t.clone());
+        }
+        let fresh = Arc::new(auth::trust(&self.db, None).await?);
+        *self.trust.write().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
 }
 
 /// Shared app state.
@@ -108,6 +201,7 @@ pub async fn open(config: Config) -> Result<Shared, StartError> {
     std::fs::create_dir_all(&config.data)
         .map_err(|e| StartError::Setup(format!("{}: {e}", config.data.display())))?;
     let db = db::Db::connect(&database_url(&config)).await?;
+    let lock = writer_lock(&db, &config.data).await?;
     let origin = match &config.origin {
         Some(o) => o.clone(),
         None => admin::stored_origin(&db)
@@ -123,10 +217,12 @@ pub async fn open(config: Config) -> Result<Shared, StartError> {
         .map_err(StartError::Setup)?;
     let ledger = ledger::Ledger::start(db.clone(), signer).await?;
     Ok(Arc::new(App {
+        lock,
         db,
         ledger,
         reads: auth::RateLimit::new(config.read_rate),
         writes: auth::RateLimit::new(config.write_rate),
+        trust: std::sync::RwLock::new(None),
         config,
     }))
 }

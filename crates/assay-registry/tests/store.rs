@@ -80,13 +80,13 @@ async fn lifecycle(backend: &str) {
         index,
         &hashes(&r["inclusion"]),
         note,
-        &[app.ledger.verifier.clone()],
+        std::slice::from_ref(&app.ledger.verifier),
     )
     .expect("inclusion verifies");
     assert_eq!(cp.size, 1);
     let snap = Snapshot::open(
         r["status"].as_str().expect("status"),
-        &[app.ledger.verifier.clone()],
+        std::slice::from_ref(&app.ledger.verifier),
     )
     .expect("status snapshot");
     assert_eq!(
@@ -226,7 +226,7 @@ async fn lifecycle(backend: &str) {
     assert_eq!(st["reason"], json!("revoke for the test"));
     let snap = Snapshot::open(
         st["signed"].as_str().expect("signed"),
-        &[app.ledger.verifier.clone()],
+        std::slice::from_ref(&app.ledger.verifier),
     )
     .expect("verifies");
     assert_eq!(snap.status, "revoked");

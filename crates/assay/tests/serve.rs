@@ -343,8 +343,12 @@ fn bad_admin_input_is_exit_2_with_the_reason() {
     let out = assay(&["serve", "--data", s(&data), "--database", "mysql://x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
-    // The log key must stay the log's.
+    // One writer per database.
     let server = Server::start(&data, &[]);
+    let out = assay(&["serve", "--data", s(&data), "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another assay serve"));
+    // The log key must stay the log's.
     drop(server);
     std::fs::remove_file(data.join("log.key")).expect("rm");
     let out = assay(&["serve", "--data", s(&data), "--listen", "127.0.0.1:0"]);
@@ -488,6 +492,19 @@ impl Driver {
             .unwrap_or("")
             .to_owned()
     }
+
+    /// The page's source once `ready` holds for it (a click may return
+    /// before the next page has loaded); the last source after 15 s.
+    fn wait(&self, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let src = self.source();
+            if ready(&src) || start.elapsed() > Duration::from_secs(15) {
+                return src;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 #[test]
@@ -535,20 +552,20 @@ fn the_web_pages_work_in_a_browser_without_javascript() {
     browser.go(&format!("{}/?lang=en", server.url));
     browser.type_into("input[name=q]", "acme");
     browser.click("button[type=submit]");
-    let page = browser.source();
+    let page = browser.wait(|p| p.contains("value=\"acme\""));
     assert!(
         page.contains(&acme_number) && !page.contains(&beta_number),
         "search results"
     );
     // The certificate's page: details, status, QR code, download link.
     browser.click(&format!("a[href^=\"/certificates/{acme_number}\"]"));
-    let page = browser.source();
+    let page = browser.wait(|p| p.contains("Acme Vision") && p.contains("envelope"));
     assert!(page.contains("Acme Vision") && page.contains("s-valid"));
     assert!(page.contains("data:image/svg+xml;base64,"), "QR code");
     assert!(page.contains(&format!("/api/v1/certificates/{acme_number}/envelope")));
     // Korean.
     browser.click("a[hreflang=ko]");
-    let page = browser.source();
+    let page = browser.wait(|p| p.contains("인증서 번호"));
     assert!(
         page.contains("인증서 번호") && page.contains("유효"),
         "Korean page"
@@ -561,11 +578,13 @@ fn the_web_pages_work_in_a_browser_without_javascript() {
     browser.go(&format!("{}/verify?lang=ko", server.url));
     browser.type_into("input[type=file]", s(&acme));
     browser.click("button[type=submit]");
+    browser.wait(|p| p.contains("id=\"verdict\""));
     assert_eq!(browser.text("#verdict"), "유효한 인증서입니다.");
     browser.type_into("input[type=file]", s(&beta));
     browser.click("button[type=submit]");
+    let page = browser.wait(|p| p.contains("under review"));
+    assert!(page.contains("under review"), "the suspension's reason");
     assert_eq!(browser.text("#verdict"), "유효하지 않은 인증서입니다.");
-    assert!(browser.source().contains("under review"));
     // The log's checkpoint.
     browser.go(&format!("{}/log?lang=en", server.url));
     let cp = browser.text("#checkpoint");
