@@ -16,9 +16,8 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_assay");
 
-fn assay(args: &[&str]) -> std::process::Output {
-    Command::new(BIN).args(args).output().expect("runs assay")
-}
+mod common;
+use common::{assay, assessed, p as s};
 
 fn ok(args: &[&str]) -> String {
     let out = assay(args);
@@ -169,10 +168,6 @@ fn write_cert(dir: &Path, key: &IssuerKey, seq: u64, holder: &str) -> (PathBuf, 
     let path = dir.join(format!("{number}.cert.json"));
     std::fs::write(&path, &bytes).expect("write");
     (path, number)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8")
 }
 
 #[test]
@@ -326,6 +321,97 @@ fn publish_then_verify_online_and_offline_then_revoke() {
     );
     assert!(!audit.contains(&lab.token));
     assert!(ok(&["admin", "--data", s(&data), "check"]).contains("2 entries re-hashed"));
+}
+
+#[test]
+fn certify_with_log_publishes_and_the_proof_verifies_offline() {
+    let (_dir, root, record, _) = assessed();
+    // A key trusted from 2000 for 99 years: the registry checks today's
+    // validity, so the certificate is issued today and trusted any day.
+    let keys = root.join("keys-registry");
+    ok(&[
+        "keygen",
+        "--issuer",
+        "DEMO",
+        "--name",
+        "Assay demonstration laboratory",
+        "--not-before",
+        "2000-01-01",
+        "--years",
+        "99",
+        "--out",
+        s(&keys),
+    ]);
+    let data = root.join("registry");
+    let entry = keys.join("DEMO.pub.toml");
+    ok(&["admin", "--data", s(&data), "key-add", "--trust", s(&entry)]);
+    let token = root.join("DEMO.token");
+    ok(&[
+        "admin",
+        "--data",
+        s(&data),
+        "token-create",
+        "--lab",
+        "DEMO",
+        "--out",
+        s(&token),
+    ]);
+    let server = Server::start(&data, &[]);
+    let out = ok(&[
+        "certify",
+        s(&record),
+        "--key",
+        s(&keys.join("DEMO.key")),
+        "--log",
+        &server.url,
+        "--token-file",
+        s(&token),
+        "--out",
+        s(&root.join("certs")),
+    ]);
+    assert!(out.contains("as entry 0"), "{out}");
+    let cert = std::fs::read_dir(root.join("certs"))
+        .expect("certs")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().ends_with(".cert.json"))
+        .expect("a certificate");
+    assert!(
+        cert.to_string_lossy()
+            .replace(".cert.json", ".log.json")
+            .parse::<PathBuf>()
+            .expect("path")
+            .exists()
+    );
+    // The status URL defaults to the certificate's page in the registry.
+    let env: Value = serde_json::from_slice(&std::fs::read(&cert).expect("read")).expect("json");
+    let payload = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        env["payload"].as_str().expect("payload"),
+    )
+    .expect("base64");
+    let statement: Value = serde_json::from_slice(&payload).expect("statement");
+    let status_url = statement
+        .pointer("/predicate/certificate/status_url")
+        .and_then(Value::as_str)
+        .expect("status url");
+    assert!(
+        status_url.starts_with(&format!("{}/certificates/DEMO-", server.url)),
+        "{status_url}"
+    );
+    let log_entry = root.join("log.toml");
+    std::fs::write(&log_entry, ok(&["admin", "--data", s(&data), "log-entry"])).expect("write");
+    drop(server);
+    let out = assay(&[
+        "verify",
+        s(&cert),
+        "--trust",
+        s(&entry),
+        "--trust",
+        s(&log_entry),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("PASS  log"), "{text}");
 }
 
 #[test]
