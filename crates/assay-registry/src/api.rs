@@ -397,6 +397,7 @@ async fn status(State(app): State<Shared>, Path(number): Path<String>) -> Answer
             "date": c.date,
             "entry": c.entry,
             "status_entry": c.status_entry,
+            "sequence": c.seq,
             "signed": note,
         }),
     ))

@@ -709,3 +709,29 @@ async fn the_openapi_document_lists_every_route() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_server_error_tells_the_client_nothing_but_an_incident_id() {
+    let (config, _dir) = fresh("sqlite", "internal").await;
+    let app = assay_registry::open(config).await.expect("opens");
+    // Break the database under the running service.
+    sqlx::query("ALTER TABLE certificates RENAME TO gone")
+        .execute(&app.db.pool)
+        .await
+        .expect("rename");
+    let r = get(&app, "/api/v1/certificates?q=x").await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let e = r.json()["error"].as_str().expect("error").to_owned();
+    assert!(e.starts_with("internal error (incident "), "{e}");
+    for secret in ["certificates", "sqlite", "no such table", "SELECT"] {
+        assert!(
+            !r.text().contains(secret),
+            "the 5xx body leaks {secret:?}: {}",
+            r.text()
+        );
+    }
+    // The web page says as little.
+    let r = get(&app, "/?q=x").await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!r.text().contains("no such table"));
+}

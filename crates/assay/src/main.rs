@@ -67,6 +67,12 @@ enum Command {
     Serve(Box<registry::ServeArgs>),
     /// Administer a registry: labs, keys, API tokens, the audit trail, a full log check
     Admin(registry::AdminArgs),
+    /// Revoke a certificate for good: a statement signed with the issuer's key, logged in the registry
+    Revoke(registry::StatusArgs),
+    /// Suspend a certificate until it is reinstated (signed, logged)
+    Suspend(registry::StatusArgs),
+    /// Lift a suspension (signed, logged)
+    Reinstate(registry::StatusArgs),
 }
 
 #[derive(Args)]
@@ -523,6 +529,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => registry::publish_cmd(&args),
         Command::Serve(args) => registry::serve(&args),
         Command::Admin(args) => registry::admin(&args),
+        Command::Revoke(args) => registry::change_status(&args, assay_cert::status::Action::Revoke),
+        Command::Suspend(args) => {
+            registry::change_status(&args, assay_cert::status::Action::Suspend)
+        }
+        Command::Reinstate(args) => {
+            registry::change_status(&args, assay_cert::status::Action::Reinstate)
+        }
         Command::Run(args) => plan::run(&plan::RunOptions {
             plan: &args.plan,
             out: &args.out,

@@ -768,3 +768,104 @@ pub fn background(
         thread: Some(thread),
     })
 }
+
+#[derive(Args)]
+pub struct StatusArgs {
+    /// The certificate (*.cert.json) whose status changes
+    pub cert: PathBuf,
+    /// The lab's secret key file (the certificate's issuer)
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Why, in words (shown to everyone who checks the certificate)
+    #[arg(long)]
+    pub reason: String,
+    /// The day it takes effect, YYYY-MM-DD [default: today (UTC)]
+    #[arg(long)]
+    pub date: Option<String>,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// `assay revoke`, `assay suspend`, `assay reinstate`: sign a status
+/// change with the issuer's key and log it.
+pub fn change_status(
+    args: &StatusArgs,
+    action: assay_cert::status::Action,
+) -> anyhow::Result<ExitCode> {
+    use assay_cert::status::{STATUS_TYPE, StatusChange};
+    let key = assay_cert::IssuerKey::load(&args.key)?;
+    let bytes = std::fs::read(&args.cert)
+        .with_context(|| format!("cannot read {}", args.cert.display()))?;
+    let envelope =
+        assay_cert::Envelope::parse(&bytes).with_context(|| format!("{}", args.cert.display()))?;
+    let statement: Value = serde_json::from_slice(&envelope.payload)
+        .with_context(|| format!("{}: the statement is not JSON", args.cert.display()))?;
+    let number = statement
+        .pointer("/predicate/certificate/number")
+        .and_then(Value::as_str)
+        .with_context(|| format!("{}: no certificate number", args.cert.display()))?
+        .to_owned();
+    let issuer = statement
+        .pointer("/predicate/issuer/id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    if issuer != key.issuer {
+        bail!(
+            "{} was issued by {issuer:?}; the key {} is {:?}'s",
+            args.cert.display(),
+            args.key.display(),
+            key.issuer
+        );
+    }
+    let date = match &args.date {
+        Some(d) => {
+            if assay_cert::date::parse(d).is_none() {
+                bail!("--date {d:?} is not a date written YYYY-MM-DD");
+            }
+            d.clone()
+        }
+        None => assay_cert::date::today().map_err(anyhow::Error::msg)?,
+    };
+    let token = token(&args.log)?;
+    let url = format!(
+        "{}/api/v1/certificates/{number}/status",
+        base(&args.log.url)
+    );
+    let (code, current) = request(&url, None)?;
+    if code != 200 {
+        bail!(
+            "{} answered {code}: {}",
+            base(&args.log.url),
+            current["error"].as_str().unwrap_or("no reason given")
+        );
+    }
+    let change = StatusChange {
+        kind: STATUS_TYPE.into(),
+        certificate: number.clone(),
+        certificate_sha256: assay_registry::auth::sha256_hex(&bytes),
+        issuer,
+        action,
+        reason: args.reason.clone(),
+        sequence: current["sequence"]
+            .as_u64()
+            .context("the registry gave no sequence")?,
+        date,
+    };
+    let signed = serde_json::to_vec(&change.sign(&key)?.to_json())?;
+    let (code, r) = request(&url, Some((&signed, &token)))?;
+    if code != 201 {
+        bail!(
+            "the registry refused to {} {number} ({code}): {}",
+            action.as_str(),
+            r["error"].as_str().unwrap_or("no reason given")
+        );
+    }
+    println!(
+        "{number} is now {} (entry {} of {})",
+        action.status(),
+        r["index"],
+        base(&args.log.url)
+    );
+    Ok(ExitCode::SUCCESS)
+}

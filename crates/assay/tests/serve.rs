@@ -260,25 +260,45 @@ fn publish_then_verify_online_and_offline_then_revoke() {
     let out = assay(&["verify", s(&cert), "--trust", s(&lab.entry), "--json"]);
     assert_eq!(out.status.code(), Some(1));
 
-    // Revoke (a statement signed by the lab's key); online verify fails.
-    let change = StatusChange {
-        kind: STATUS_TYPE.into(),
-        certificate: number.clone(),
-        certificate_sha256: assay_registry::auth::sha256_hex(&std::fs::read(&cert).expect("read")),
-        issuer: "KTL".into(),
-        action: Action::Revoke,
-        reason: "the model was replaced".into(),
-        sequence: 0,
-        date: today(),
+    // Suspend, reinstate, revoke with the lab's key (assay suspend /
+    // reinstate / revoke); online verify follows the status.
+    let key_file = dir.path().join("keys/KTL.key");
+    let change = |verb: &str, reason: &str| {
+        ok(&[
+            verb,
+            s(&cert),
+            "--key",
+            s(&key_file),
+            "--reason",
+            reason,
+            "--log",
+            &server.url,
+            "--token-file",
+            s(&lab.token_file),
+        ])
     };
-    let body = serde_json::to_vec(&change.sign(&lab.key).expect("signs").to_json()).expect("json");
-    let (code, r) = post(
-        &format!("{}/api/v1/certificates/{number}/status", server.url),
-        &lab.token,
-        &body,
-    )
-    .expect("post");
-    assert_eq!(code, 201, "{r}");
+    assert!(change("suspend", "under review").contains("is now suspended"));
+    let (code, v) = verify(Some(&server.url));
+    assert_eq!(code, Some(1));
+    assert!(status_of(&v, "status").1.contains("suspended"));
+    assert!(change("reinstate", "review passed").contains("is now valid"));
+    assert_eq!(verify(Some(&server.url)).0, Some(0));
+    assert!(change("revoke", "the model was replaced").contains("is now revoked"));
+    // A revocation is final, and the refusal says why.
+    let out = assay(&[
+        "reinstate",
+        s(&cert),
+        "--key",
+        s(&key_file),
+        "--reason",
+        "again",
+        "--log",
+        &server.url,
+        "--token-file",
+        s(&lab.token_file),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it is revoked"));
     let (code, v) = verify(Some(&server.url));
     assert_eq!(code, Some(1));
     let (st, detail) = status_of(&v, "status");
@@ -320,7 +340,7 @@ fn publish_then_verify_online_and_offline_then_revoke() {
         "{audit}"
     );
     assert!(!audit.contains(&lab.token));
-    assert!(ok(&["admin", "--data", s(&data), "check"]).contains("2 entries re-hashed"));
+    assert!(ok(&["admin", "--data", s(&data), "check"]).contains("4 entries re-hashed"));
 }
 
 #[test]
