@@ -4,7 +4,8 @@
 # must be there, the log must verify, and the new checkpoint must be
 # consistent with every checkpoint served before. Not a benchmark.
 #
-#   bench/crash.sh [ROUNDS]     # default 20
+#   bench/crash.sh [ROUNDS]     # default 20; on SQLite, and on PostgreSQL too
+#                               # when ASSAY_TEST_POSTGRES names a server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ASSAY_CRASH_ROUNDS=${1:-20} cargo test -q -p assay --test serve -- \

@@ -111,6 +111,11 @@ struct Lab {
 }
 
 fn lab(dir: &Path, data: &Path, id: &str) -> Lab {
+    lab_in(dir, &["--data", s(data)], id)
+}
+
+/// A lab registered in the database the arguments name.
+fn lab_in(dir: &Path, db: &[&str], id: &str) -> Lab {
     let keys = dir.join("keys");
     ok(&[
         "keygen",
@@ -126,26 +131,10 @@ fn lab(dir: &Path, data: &Path, id: &str) -> Lab {
         keys.to_str().expect("utf-8"),
     ]);
     let entry = keys.join(format!("{id}.pub.toml"));
-    let data = data.to_str().expect("utf-8");
-    ok(&[
-        "admin",
-        "--data",
-        data,
-        "key-add",
-        "--trust",
-        entry.to_str().expect("utf-8"),
-    ]);
+    let admin = |rest: &[&str]| ok(&[&["admin"], db, rest].concat());
+    admin(&["key-add", "--trust", s(&entry)]);
     let token_file = dir.join(format!("{id}.token"));
-    ok(&[
-        "admin",
-        "--data",
-        data,
-        "token-create",
-        "--lab",
-        id,
-        "--out",
-        token_file.to_str().expect("utf-8"),
-    ]);
+    admin(&["token-create", "--lab", id, "--out", s(&token_file)]);
     let token = std::fs::read_to_string(&token_file)
         .expect("token")
         .trim()
@@ -715,22 +704,67 @@ fn rounds() -> usize {
 
 #[test]
 fn kill_9_during_concurrent_submissions_loses_nothing_acknowledged() {
+    crash("sqlite", None);
+    match std::env::var("ASSAY_TEST_POSTGRES") {
+        Ok(admin_url) => crash("postgres", Some(fresh_postgres(&admin_url, "crash"))),
+        Err(_) => {
+            assert!(
+                std::env::var("ASSAY_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                "ASSAY_REQUIRE_TOOLS=1 but ASSAY_TEST_POSTGRES is not set"
+            );
+            eprintln!("ASSAY_TEST_POSTGRES is not set: the crash test ran on SQLite only");
+        }
+    }
+}
+
+/// A new, empty PostgreSQL database on the server of `admin_url`.
+fn fresh_postgres(admin_url: &str, name: &str) -> String {
+    let db = format!("assay_{name}_{}", std::process::id());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(admin_url).await.expect("postgres");
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {db}"),
+            format!("CREATE DATABASE {db}"),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
+                .expect("create the database");
+        }
+    });
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+    format!("{base}/{db}")
+}
+
+fn crash(backend: &str, database: Option<String>) {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("registry");
     std::fs::create_dir_all(&data).expect("dir");
-    let lab = lab(dir.path(), &data, "KTL");
+    let mut db: Vec<&str> = vec!["--data", s(&data)];
+    if let Some(url) = &database {
+        db.extend(["--database", url.as_str()]);
+    }
+    let lab = lab_in(dir.path(), &db, "KTL");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("port")
         .local_addr()
         .expect("addr")
         .port();
     let listen = format!("127.0.0.1:{port}");
-    let rate = ["--read-rate", "0", "--write-rate", "0"];
+    let mut extra = vec!["--read-rate", "0", "--write-rate", "0"];
+    if let Some(url) = &database {
+        extra.extend(["--database", url.as_str()]);
+    }
     let mut acked: Vec<(String, u64)> = Vec::new();
     let mut checkpoints: Vec<String> = Vec::new();
     let mut next = 1u64;
     let verifier = || {
-        let v = ok(&["admin", "--data", s(&data), "log-entry"]);
+        let v = ok(&[&["admin"], db.as_slice(), &["log-entry"]].concat());
         let key = v
             .lines()
             .find_map(|l| l.strip_prefix("key = "))
@@ -740,7 +774,7 @@ fn kill_9_during_concurrent_submissions_loses_nothing_acknowledged() {
         assay_log::note::NoteVerifier::from_key(&key).expect("verifier")
     };
     for round in 0..rounds() {
-        let server = Server::start_on(&data, &listen, &rate);
+        let server = Server::start_on(&data, &listen, &extra);
         let url = server.url.clone();
         let v = verifier();
         // After a restart: every acknowledged submission is there with its
@@ -824,10 +858,10 @@ fn kill_9_during_concurrent_submissions_loses_nothing_acknowledged() {
         acked.len()
     );
     // Finally, the stored log re-hashes to every checkpoint.
-    let report = ok(&["admin", "--data", s(&data), "check"]);
+    let report = ok(&[&["admin"], db.as_slice(), &["check"]].concat());
     assert!(report.contains("the log verifies"), "{report}");
     eprintln!(
-        "{} acknowledged submissions survived {} kill -9 rounds; {report}",
+        "{backend}: {} acknowledged submissions survived {} kill -9 rounds; {report}",
         acked.len(),
         rounds()
     );
