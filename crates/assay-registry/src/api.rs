@@ -263,16 +263,19 @@ pub fn snapshot(app: &Shared, number: &str) -> Option<String> {
     app.ledger.sign_note(&s.body())
 }
 
+/// The columns [`row_json`] reads, the issuer's registered name last.
+const COLUMNS: &str = "number, sha256, entry, issuer, holder, model_name, model_sha256, standard, \
+     issued, not_after, verdict, status, status_reason, status_date, \
+     (SELECT name FROM labs WHERE labs.id = certificates.issuer)";
+
 /// A certificate's row as JSON.
 pub async fn details(app: &Shared, number: &str) -> Result<Option<Value>, ApiError> {
-    let row = sqlx::query(
-        "SELECT number, sha256, entry, issuer, holder, model_name, model_sha256, standard, issued, \
-         not_after, verdict, status, status_reason, status_date FROM certificates WHERE number = $1",
-    )
-    .bind(number.to_owned())
-    .fetch_optional(&app.db.pool)
-    .await
-    .map_err(crate::db::ctx("reading a certificate"))?;
+    let sql = format!("SELECT {COLUMNS} FROM certificates WHERE number = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(number.to_owned())
+        .fetch_optional(&app.db.pool)
+        .await
+        .map_err(crate::db::ctx("reading a certificate"))?;
     let Some(r) = row else { return Ok(None) };
     Ok(Some(row_json(&r)?))
 }
@@ -295,6 +298,7 @@ fn row_json(r: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
         "sha256": s(1)?,
         "entry": entry,
         "issuer": s(3)?,
+        "issuer_name": o(14)?,
         "holder": s(4)?,
         "model": { "name": s(5)?, "sha256": s(6)? },
         "standard": s(7)?,
@@ -885,8 +889,7 @@ pub async fn find(app: &Shared, q: &HashMap<String, String>) -> Result<Vec<Value
         format!("WHERE {}", clauses.join(" AND "))
     };
     let sql = format!(
-        "SELECT number, sha256, entry, issuer, holder, model_name, model_sha256, standard, issued, \
-         not_after, verdict, status, status_reason, status_date FROM certificates {filter} \
+        "SELECT {COLUMNS} FROM certificates {filter} \
          ORDER BY issued DESC, number LIMIT {limit} OFFSET {offset}"
     );
     // Every value is bound; the text holds only fixed clauses and the

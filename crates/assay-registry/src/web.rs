@@ -120,6 +120,10 @@ pub enum T {
     OtherLanguage,
     /// Certificate page title.
     Certificate,
+    /// Verdict word.
+    Pass,
+    /// Verdict word.
+    Fail,
 }
 
 impl T {
@@ -177,6 +181,8 @@ impl T {
             T::NoFile => ("Choose a file to verify.", "검증할 파일을 선택하십시오."),
             T::OtherLanguage => ("한국어", "English"),
             T::Certificate => ("Certificate", "인증서"),
+            T::Pass => ("pass: every criterion met", "적합: 모든 기준 충족"),
+            T::Fail => ("fail", "부적합"),
         };
         match lang {
             Lang::En => en,
@@ -428,9 +434,18 @@ async fn certificate(
     body.push_str(&row(T::Holder, esc(s(&d, "/holder"))));
     body.push_str(&row(T::Model, esc(s(&d, "/model/name"))));
     body.push_str(&row(T::ModelDigest, hash(s(&d, "/model/sha256"))));
-    body.push_str(&row(T::Issuer, esc(s(&d, "/issuer"))));
+    let issuer = match d.get("issuer_name").and_then(Value::as_str) {
+        Some(name) => format!("{} ({})", esc(name), esc(s(&d, "/issuer"))),
+        None => esc(s(&d, "/issuer")),
+    };
+    body.push_str(&row(T::Issuer, issuer));
     body.push_str(&row(T::Standard, esc(s(&d, "/standard"))));
-    body.push_str(&row(T::Verdict, esc(s(&d, "/verdict"))));
+    let verdict = match s(&d, "/verdict") {
+        "pass" => T::Pass.text(lang).to_owned(),
+        "fail" => T::Fail.text(lang).to_owned(),
+        other => esc(other),
+    };
+    body.push_str(&row(T::Verdict, verdict));
     body.push_str(&row(T::Issued, esc(s(&d, "/issued"))));
     body.push_str(&row(T::ValidUntil, esc(s(&d, "/not_after"))));
     body.push_str(&row(T::Digest, hash(s(&d, "/sha256"))));
