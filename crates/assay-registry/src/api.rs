@@ -165,7 +165,7 @@ fn refusal(checks: &[Check]) -> (StatusCode, String) {
 }
 
 async fn submit(State(app): State<Shared>, headers: HeaderMap, request: Request) -> Answer {
-    let who = remote(&request);
+    let who = remote(&request, app.config.trust_proxy);
     let caller = authorise(&app, &headers).await?;
     let bytes = read_body(request).await?;
     let trust = auth::trust(&app.db, Some(&caller.lab)).await?;
@@ -413,7 +413,7 @@ async fn change_status(
     headers: HeaderMap,
     request: Request,
 ) -> Answer {
-    let who = remote(&request);
+    let who = remote(&request, app.config.trust_proxy);
     let caller = authorise(&app, &headers).await?;
     let bytes = read_body(request).await?;
     let issuer = app

@@ -110,8 +110,22 @@ pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::Internal("a handler panicked".into()).into_response()
 }
 
-/// The client's address, when the server knows it.
-pub fn remote(req: &Request) -> String {
+/// The client's address, when the server knows it: the peer's, or behind
+/// a trusted reverse proxy (`--trust-proxy`) the last address of
+/// `X-Forwarded-For` (the one the proxy itself appended).
+pub fn remote(req: &Request, trust_proxy: bool) -> String {
+    if trust_proxy
+        && let Some(last) = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|a| a.parse::<std::net::IpAddr>().is_ok())
+    {
+        return last.to_owned();
+    }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string())
@@ -120,7 +134,7 @@ pub fn remote(req: &Request) -> String {
 /// Rate limit and access log.
 pub async fn guard(State(app): State<Shared>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let who = remote(&req);
+    let who = remote(&req, app.config.trust_proxy);
     if let Err(wait) = app.reads.check(&who) {
         return ApiError::TooMany(wait).into_response();
     }

@@ -62,6 +62,9 @@ pub struct Config {
     pub write_rate: f64,
     /// Log one line per request to stderr.
     pub access_log: bool,
+    /// Behind a reverse proxy: take the client's address from the last
+    /// `X-Forwarded-For` entry (for rate limits and the audit trail).
+    pub trust_proxy: bool,
 }
 
 /// Proof that this process is the database's only writer: a lock on

@@ -673,6 +673,37 @@ async fn the_rate_limit_answers_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_limit() {
+    use axum::body::Body;
+    use tower::ServiceExt as _;
+    let (mut config, _dir) = fresh("sqlite", "proxy").await;
+    config.read_rate = 1.0;
+    config.trust_proxy = true;
+    let app = assay_registry::open(config).await.expect("opens");
+    let status = |forwarded: &'static str| {
+        let app = app.clone();
+        async move {
+            let req = axum::http::Request::builder()
+                .uri("/api/v1/log")
+                .header("x-forwarded-for", forwarded)
+                .body(Body::empty())
+                .expect("request");
+            assay_registry::router(app)
+                .oneshot(req)
+                .await
+                .expect("answer")
+                .status()
+        }
+    };
+    // A burst of 2 per address: the third from 10.0.0.1 is refused, while
+    // 10.0.0.2 (whatever the client claims before the proxy's entry) is not.
+    assert_eq!(status("10.0.0.1").await, StatusCode::OK);
+    assert_eq!(status("10.0.0.1").await, StatusCode::OK);
+    assert_eq!(status("10.0.0.1").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(status("10.0.0.1, 10.0.0.2").await, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_openapi_document_lists_every_route() {
     let (config, _dir) = fresh("sqlite", "openapi").await;
     let app = assay_registry::open(config).await.expect("opens");

@@ -57,6 +57,9 @@ pub struct ServeArgs {
     /// No access log on stderr
     #[arg(long)]
     pub quiet: bool,
+    /// Behind a reverse proxy: rate-limit and audit by the last X-Forwarded-For address instead of the peer's
+    #[arg(long)]
+    pub trust_proxy: bool,
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -87,6 +90,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             read_rate: args.read_rate,
             write_rate: args.write_rate,
             access_log: !args.quiet,
+            trust_proxy: args.trust_proxy,
         };
         let db_name = assay_registry::db::redact(&assay_registry::database_url(&config));
         let app = assay_registry::open(config).await?;
@@ -712,6 +716,7 @@ pub fn background(
                 read_rate: 0.0,
                 write_rate: 0.0,
                 access_log: false,
+                trust_proxy: false,
             })
             .await?;
             let store = TrustStore::parse(&entry, "the demo key's entry")?;

@@ -65,6 +65,7 @@ pub async fn fresh(backend: &str, name: &str) -> (Config, tempfile::TempDir) {
             read_rate: 0.0,
             write_rate: 0.0,
             access_log: false,
+            trust_proxy: false,
         },
         dir,
     )
