@@ -480,7 +480,7 @@ fn status_check(snap: &Snapshot, sha256: &str, how: &str, reason: Option<&str>) 
         "valid" => check(
             "status",
             Status::Pass,
-            format!("valid {how} (the log's signed status of {})", snap.date),
+            format!("valid {how}, as the log signed on {}", snap.date),
         ),
         other => check(
             "status",
@@ -553,7 +553,7 @@ pub fn log_checks(
             Some(Ok(s)) => status_check(
                 &s,
                 &sha256,
-                "when logged (offline; use --log for today's)",
+                "when logged (offline: --log URL checks today's status)",
                 None,
             ),
             Some(Err(e)) => check("status", Status::Fail, e),
