@@ -529,23 +529,26 @@ async fn certificate_proof(
 
 async fn by_digest(State(app): State<Shared>, Path(digest): Path<String>) -> Answer {
     let digest = digest.to_ascii_lowercase();
-    let number = {
+    let index = {
         let st = app.ledger.read();
-        let index = st.digests.get(&digest).copied().ok_or_else(|| {
-            ApiError::NotFound(format!("no entry of the log has SHA-256 {digest}"))
-        })?;
-        st.certs
-            .iter()
-            .find(|(_, c)| c.entry == index)
-            .map(|(n, _)| n.clone())
-            .ok_or(index)
+        st.digests
+            .get(&digest)
+            .copied()
+            .filter(|i| *i < st.size())
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("no entry of the log has SHA-256 {digest}"))
+            })?
     };
-    match number {
-        Ok(n) => {
-            let d = details(&app, &n).await?.ok_or_else(|| not_logged(&n))?;
-            Ok(json_response(StatusCode::OK, d))
-        }
-        Err(index) => {
+    // A certificate (by its unique digest), else a status change.
+    let sql = format!("SELECT {COLUMNS} FROM certificates WHERE sha256 = $1");
+    let cert = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(digest.clone())
+        .fetch_optional(&app.db.pool)
+        .await
+        .map_err(crate::db::ctx("reading a certificate"))?;
+    match cert {
+        Some(row) => Ok(json_response(StatusCode::OK, row_json(&row)?)),
+        None => {
             let row = sqlx::query(
                 "SELECT number, seq, action, reason, date FROM status_changes WHERE entry = $1",
             )

@@ -168,6 +168,15 @@ async fn lifecycle(backend: &str) {
     let a = call(&app, "POST", &url, Some(&lab.token), s0.clone()).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
     assert_eq!(a.json()["status"], json!("suspended"));
+    let by_digest = get(&app, &format!("/api/v1/sha256/{}", sha(&s0)))
+        .await
+        .json();
+    assert_eq!(
+        by_digest["status_change"]["action"],
+        json!("suspend"),
+        "{by_digest}"
+    );
+    assert_eq!(by_digest["status_change"]["certificate"], json!(number));
     let replay = call(&app, "POST", &url, Some(&lab.token), s0).await;
     assert_eq!(replay.status, StatusCode::CONFLICT, "{}", replay.text());
     assert!(
