@@ -11,12 +11,56 @@ use sha2::{Digest, Sha256};
 
 use crate::CertError;
 
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// The key id of a public key: the hex SHA-256 of its 32 bytes.
 pub fn keyid(public: &VerifyingKey) -> String {
-    Sha256::digest(public.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(public.as_bytes())
+}
+
+/// Write a secret to a new file that only its owner can read (mode 600),
+/// synced; an existing file is never overwritten.
+pub fn write_secret(path: &Path, text: &str) -> Result<(), CertError> {
+    use std::io::Write as _;
+    let io = |e| CertError::Io(path.display().to_string(), e);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).map_err(io)?;
+    f.write_all(text.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+/// Read a secret file; refuses one that others can read.
+pub fn read_secret(path: &Path) -> Result<String, CertError> {
+    let name = path.display().to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| CertError::Io(name.clone(), e))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(CertError::Key(format!(
+                "{name}: the key file is readable by others (mode {:o}); run chmod 600 {name}",
+                mode & 0o777
+            )));
+        }
+    }
+    std::fs::read_to_string(path).map_err(|e| CertError::Io(name, e))
 }
 
 /// A lab's signing key as its file holds it.
@@ -75,39 +119,13 @@ impl IssuerKey {
 
     /// Write the secret key file, owner-only, refusing to overwrite.
     pub fn write(&self, path: &Path) -> Result<(), CertError> {
-        use std::io::Write as _;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let mut f = options
-            .open(path)
-            .map_err(|e| CertError::Io(path.display().to_string(), e))?;
-        f.write_all(self.to_file_text().as_bytes())
-            .map_err(|e| CertError::Io(path.display().to_string(), e))
+        write_secret(path, &self.to_file_text())
     }
 
     /// Read a secret key file; refuses one that others can read.
     pub fn load(path: &Path) -> Result<IssuerKey, CertError> {
         let name = path.display().to_string();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(path)
-                .map_err(|e| CertError::Io(name.clone(), e))?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                return Err(CertError::Key(format!(
-                    "{name}: the key file is readable by others (mode {:o}); run chmod 600 {name}",
-                    mode & 0o777
-                )));
-            }
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| CertError::Io(name.clone(), e))?;
+        let text = read_secret(path)?;
         let file: KeyFile = toml::from_str(&text)
             .map_err(|e| CertError::Key(format!("{name}: not an assay key file: {e}")))?;
         if file.algorithm != "ed25519" {

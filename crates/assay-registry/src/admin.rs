@@ -2,7 +2,6 @@
 //! audit trail and a full check of the stored log. Every write here is an
 //! audit row too.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use assay_cert::TrustStore;
@@ -57,23 +56,7 @@ pub fn origin_from_url(url: &str) -> String {
 pub async fn log_signer(db: &Db, path: &Path, origin: &str) -> Result<NoteSigner, String> {
     let stored_key = meta(db, "log_key").await.map_err(|e| e.to_string())?;
     if path.exists() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                return Err(format!(
-                    "{}: the log key is readable by others (mode {:o}); run chmod 600 {}",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                ));
-            }
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = assay_cert::keys::read_secret(path).map_err(|e| e.to_string())?;
         let signer = NoteSigner::from_key(text.trim())
             .map_err(|e| format!("{}: not a signed-note signer key: {e}", path.display()))?;
         let verifier = signer.verifier().key_string();
@@ -100,19 +83,8 @@ pub async fn log_signer(db: &Db, path: &Path, origin: &str) -> Result<NoteSigner
         getrandom::fill(&mut seed).map_err(|e| format!("no randomness for the log key: {e}"))?;
         let signer =
             NoteSigner::new(origin, &seed).map_err(|e| format!("log origin {origin:?}: {e}"))?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let mut f = options
-            .open(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        f.write_all(format!("{}\n", signer.key_string()).as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        assay_cert::keys::write_secret(path, &format!("{}\n", signer.key_string()))
+            .map_err(|e| e.to_string())?;
         set_meta(db, &signer).await?;
         Ok(signer)
     }
@@ -225,24 +197,40 @@ pub async fn add_key(db: &Db, entry: &str, name: &str) -> Result<(String, String
 /// Revoke a key: it no longer authorises submissions (certificates it
 /// signed stay in the log).
 pub async fn revoke_key(db: &Db, keyid: &str) -> Result<(), AdminError> {
+    revoke(
+        db,
+        "UPDATE lab_keys SET revoked = $1 WHERE keyid = $2 AND revoked IS NULL",
+        keyid,
+        "key.revoke",
+        "no registered, unrevoked key has id",
+    )
+    .await
+}
+
+/// Mark the row `id` revoked now (the `UPDATE` of `sql`), with its audit row.
+async fn revoke(
+    db: &Db,
+    sql: &'static str,
+    id: &str,
+    action: &str,
+    missing: &str,
+) -> Result<(), AdminError> {
     let mut tx = db
         .pool
         .begin()
         .await
         .map_err(ctx("starting a transaction"))?;
-    let n = sqlx::query("UPDATE lab_keys SET revoked = $1 WHERE keyid = $2 AND revoked IS NULL")
+    let n = sqlx::query(sql)
         .bind(now())
-        .bind(keyid.to_owned())
+        .bind(id.to_owned())
         .execute(&mut *tx)
         .await
-        .map_err(ctx("revoking a key"))?
+        .map_err(ctx(action))?
         .rows_affected();
     if n == 0 {
-        return Err(AdminError::Refused(format!(
-            "no registered, unrevoked key has id {keyid}"
-        )));
+        return Err(AdminError::Refused(format!("{missing} {id}")));
     }
-    audit(&mut tx, "key.revoke", keyid, "").await?;
+    audit(&mut tx, action, id, "").await?;
     tx.commit().await.map_err(ctx("committing"))?;
     Ok(())
 }
@@ -280,26 +268,14 @@ pub async fn create_token(db: &Db, lab: &str) -> Result<(String, String), AdminE
 
 /// Revoke a token by its id.
 pub async fn revoke_token(db: &Db, id: &str) -> Result<(), AdminError> {
-    let mut tx = db
-        .pool
-        .begin()
-        .await
-        .map_err(ctx("starting a transaction"))?;
-    let n = sqlx::query("UPDATE tokens SET revoked = $1 WHERE id = $2 AND revoked IS NULL")
-        .bind(now())
-        .bind(id.to_owned())
-        .execute(&mut *tx)
-        .await
-        .map_err(ctx("revoking a token"))?
-        .rows_affected();
-    if n == 0 {
-        return Err(AdminError::Refused(format!(
-            "no unrevoked token has id {id}"
-        )));
-    }
-    audit(&mut tx, "token.revoke", id, "").await?;
-    tx.commit().await.map_err(ctx("committing"))?;
-    Ok(())
+    revoke(
+        db,
+        "UPDATE tokens SET revoked = $1 WHERE id = $2 AND revoked IS NULL",
+        id,
+        "token.revoke",
+        "no unrevoked token has id",
+    )
+    .await
 }
 
 /// One lab as listed.

@@ -10,7 +10,6 @@ use std::time::Instant;
 
 use assay_cert::TrustStore;
 use assay_cert::trust::Issuer;
-use sha2::{Digest as _, Sha256};
 use sqlx::Row as _;
 
 use crate::db::{Db, DbError, ctx};
@@ -31,15 +30,7 @@ impl Caller {
     }
 }
 
-/// Hex of SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in d {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+pub use assay_cert::keys::sha256_hex;
 
 /// A new token: (public id, the token text to give the lab once).
 pub fn new_token() -> Result<(String, String), String> {
@@ -47,7 +38,7 @@ pub fn new_token() -> Result<(String, String), String> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut id).map_err(|e| e.to_string())?;
     getrandom::fill(&mut secret).map_err(|e| e.to_string())?;
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    use assay_cert::keys::hex;
     let id = hex(&id);
     let token = format!("assay_{id}_{}", hex(&secret));
     Ok((id, token))

@@ -45,7 +45,7 @@ pub enum ApiError {
 pub fn incident() -> String {
     let mut b = [0u8; 6];
     let _ = getrandom::fill(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    assay_cert::keys::hex(&b)
 }
 
 impl From<crate::db::DbError> for ApiError {

@@ -115,6 +115,24 @@ pub enum Write {
     Status(NewStatus),
 }
 
+impl Write {
+    /// The entry's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Write::Certificate(c) => &c.bytes,
+            Write::Status(s) => &s.bytes,
+        }
+    }
+
+    /// Their SHA-256.
+    pub fn sha256(&self) -> &str {
+        match self {
+            Write::Certificate(c) => &c.sha256,
+            Write::Status(s) => &s.sha256,
+        }
+    }
+}
+
 /// Who asked, for the audit trail.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -390,7 +408,7 @@ impl Ledger {
     /// Log one batch.
     async fn commit(&self, db: &Db, batch: Vec<Job>) {
         let old_size;
-        let mut accepted: Vec<(Job, u64)> = Vec::new();
+        let mut accepted: Vec<(Job, u64, Hash)> = Vec::new();
         let mut replies: Vec<(Job, Result<Receipt, WriteError>)> = Vec::new();
         // Pending changes to certificates within this batch.
         let mut pending: HashMap<String, CertState> = HashMap::new();
@@ -399,11 +417,7 @@ impl Ledger {
             old_size = st.size();
             st.tree.truncate(old_size);
             for job in batch {
-                let sha = match &job.write {
-                    Write::Certificate(c) => &c.sha256,
-                    Write::Status(s) => &s.sha256,
-                };
-                if let Some(&index) = st.digests.get(sha) {
+                if let Some(&index) = st.digests.get(job.write.sha256()) {
                     let receipt = receipt(&st, index, true);
                     replies.push((job, Ok(receipt)));
                     continue;
@@ -439,12 +453,9 @@ impl Ledger {
                 };
                 match checked {
                     Ok(()) => {
-                        let bytes = match &job.write {
-                            Write::Certificate(c) => &c.bytes,
-                            Write::Status(s) => &s.bytes,
-                        };
-                        let index = st.tree.push(leaf_hash(bytes));
-                        accepted.push((job, index));
+                        let leaf = leaf_hash(job.write.bytes());
+                        let index = st.tree.push(leaf);
+                        accepted.push((job, index, leaf));
                     }
                     Err(e) => replies.push((job, Err(e))),
                 }
@@ -463,7 +474,7 @@ impl Ledger {
                 Err(e) => {
                     eprintln!("assay serve: signing a checkpoint failed: {e}");
                     self.write().tree.truncate(old_size);
-                    for (job, _) in accepted {
+                    for (job, ..) in accepted {
                         let _ = job.reply.send(Err(WriteError::Unavailable));
                     }
                     for (job, r) in replies {
@@ -476,19 +487,15 @@ impl Ledger {
         match store(db, &accepted, &pending, &cp, &note).await {
             Ok(()) => {
                 let mut st = self.write();
-                for (job, index) in &accepted {
-                    let sha = match &job.write {
-                        Write::Certificate(c) => c.sha256.clone(),
-                        Write::Status(s) => s.sha256.clone(),
-                    };
-                    st.digests.insert(sha, *index);
+                for (job, index, _) in &accepted {
+                    st.digests.insert(job.write.sha256().to_owned(), *index);
                 }
                 for (number, c) in pending {
                     st.certs.insert(number, c);
                 }
                 st.checkpoint = Some(cp);
                 st.note = note;
-                for (job, index) in accepted {
+                for (job, index, _) in accepted {
                     let r = receipt(&st, index, false);
                     let _ = job.reply.send(Ok(r));
                 }
@@ -496,7 +503,7 @@ impl Ledger {
             Err(e) => {
                 eprintln!("assay serve: a write to the log failed and was not acknowledged: {e}");
                 self.reload(db).await;
-                for (job, _) in accepted {
+                for (job, ..) in accepted {
                     let _ = job.reply.send(Err(WriteError::Unavailable));
                 }
             }
@@ -609,7 +616,7 @@ async fn insert_checkpoint(
 /// Write one batch in one transaction.
 async fn store(
     db: &Db,
-    accepted: &[(Job, u64)],
+    accepted: &[(Job, u64, Hash)],
     pending: &HashMap<String, CertState>,
     cp: &Checkpoint,
     note: &str,
@@ -620,16 +627,12 @@ async fn store(
         .await
         .map_err(ctx("starting a transaction"))?;
     let at = now();
-    for (job, index) in accepted {
-        let (bytes, sha) = match &job.write {
-            Write::Certificate(c) => (&c.bytes, &c.sha256),
-            Write::Status(s) => (&s.bytes, &s.sha256),
-        };
+    for (job, index, leaf) in accepted {
         sqlx::query("INSERT INTO entries (idx, leaf, sha256, data) VALUES ($1, $2, $3, $4)")
             .bind(to_i64(*index))
-            .bind(leaf_hash(bytes).to_vec())
-            .bind(sha.as_str())
-            .bind(bytes.as_slice())
+            .bind(leaf.to_vec())
+            .bind(job.write.sha256())
+            .bind(job.write.bytes())
             .execute(&mut *tx)
             .await
             .map_err(ctx("storing an entry"))?;

@@ -33,11 +33,7 @@ pub fn certificate(key: &IssuerKey, sequence: u64, holder: &str, issued: &str) -
     let number = assay_cert::certificate::number(&key.issuer, issued, sequence);
     let until = assay_cert::date::add_days(issued, 365).unwrap_or_default();
     let model = assay_cert::keys::keyid(&key.public());
-    let model_sha: String = {
-        use sha2::Digest as _;
-        let d = sha2::Sha256::digest(format!("{model}/{sequence}"));
-        d.iter().map(|b| format!("{b:02x}")).collect()
-    };
+    let model_sha = assay_cert::keys::sha256_hex(format!("{model}/{sequence}").as_bytes());
     let statement = json!({
         "_type": STATEMENT_TYPE,
         "subject": [{ "name": format!("model-{sequence}.onnx"), "digest": { "sha256": model_sha } }],

@@ -192,19 +192,7 @@ pub enum AdminCommand {
 
 /// Write a secret to a new owner-only file.
 fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        o.mode(0o600);
-    }
-    let mut f = o
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    f.write_all(text.as_bytes())?;
-    Ok(())
+    Ok(assay_cert::keys::write_secret(path, text)?)
 }
 
 /// `assay admin`.
