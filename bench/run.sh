@@ -4,8 +4,9 @@
 #
 #   bench/run.sh                 # everything (about 30 minutes on 2 cores)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
-#   (sections: binary, multiclass, binned, intervals, record, model, cert, log, serve)
-#   serve also runs on PostgreSQL when ASSAY_BENCH_POSTGRES names a server
+#   (sections: binary, multiclass, binned, intervals, record, model, cert, log, serve,
+#    serve-scale; SCALE_N sets its registry's size, default 1,000,000)
+#   serve and serve-scale also run on PostgreSQL when ASSAY_BENCH_POSTGRES names a server
 #   (e.g. postgres://assay:assay@127.0.0.1:5432/postgres; a database is made and dropped)
 #
 # Needs: the Rust toolchain, and Python with tools/requirements.txt installed
@@ -158,30 +159,49 @@ if [[ $WHICH == all || $WHICH == log ]]; then
   target/release/bench-log 1000000 | sed 's/^/  /'
 fi
 
+# Registry helpers for the serve sections. new_registry BACKEND: a fresh
+# registry in $d/reg-BACKEND (a new PostgreSQL database for postgres) with
+# the lab BENCH's key and a token; sets db=(...) and reg.
+new_registry() {
+  reg=$d/reg-$1
+  db=()
+  if [[ $1 == postgres ]]; then
+    pg_name=assay_bench_$$
+    psql -q "$ASSAY_BENCH_POSTGRES" -c "DROP DATABASE IF EXISTS $pg_name" -c "CREATE DATABASE $pg_name"
+    db=(--database "${ASSAY_BENCH_POSTGRES%/*}/$pg_name")
+  fi
+  $ASSAY admin --data "$reg" "${db[@]}" key-add --trust "$d/keys/BENCH.pub.toml" > /dev/null
+  $ASSAY admin --data "$reg" "${db[@]}" token-create --lab BENCH --out "$d/token-$1" 2> /dev/null
+}
+drop_registry() {
+  if [[ $1 == postgres ]]; then psql -q "$ASSAY_BENCH_POSTGRES" -c "DROP DATABASE $pg_name"; fi
+}
+# start_serve: `assay serve` on a free port in the background (rate limits
+# off: one client address is the whole load); sets pid, url, and
+# start_ms, the milliseconds until it listened.
+start_serve() {
+  local port t0
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  url=http://127.0.0.1:$port
+  t0=$(date +%s%N)
+  $ASSAY serve --data "$reg" "${db[@]}" --listen "127.0.0.1:$port" --quiet --read-rate 0 --write-rate 0 > "$d/serve.out" &
+  pid=$!
+  for _ in $(seq 6000); do grep -q listening "$d/serve.out" && break; sleep 0.01; done
+  start_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+mib() { awk -v k="$1:" '$1 == k {printf "%d", $2 / 1024}' "/proc/$pid/status"; }
+backends=(sqlite)
+[[ -n ${ASSAY_BENCH_POSTGRES:-} ]] && backends+=(postgres)
+SERVE=target/release/bench-serve
+
 if [[ $WHICH == all || $WHICH == serve ]]; then
   # The registry under load from a second process over loopback, bounded in
-  # time (10 s a run) and count. Rate limits off: one client address is
-  # the whole load here.
-  SERVE=target/release/bench-serve
+  # time (10 s a run) and count.
   d=$(mktemp -d)
   $ASSAY keygen --issuer BENCH --not-before 2000-01-01 --years 90 --out "$d/keys" > /dev/null
-  backends=(sqlite)
-  [[ -n ${ASSAY_BENCH_POSTGRES:-} ]] && backends+=(postgres)
   for backend in "${backends[@]}"; do
-    reg=$d/reg-$backend
-    db=()
-    if [[ $backend == postgres ]]; then
-      name=assay_bench_$$
-      psql -q "$ASSAY_BENCH_POSTGRES" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
-      db=(--database "${ASSAY_BENCH_POSTGRES%/*}/$name")
-    fi
-    $ASSAY admin --data "$reg" "${db[@]}" key-add --trust "$d/keys/BENCH.pub.toml" > /dev/null
-    $ASSAY admin --data "$reg" "${db[@]}" token-create --lab BENCH --out "$d/token-$backend" 2> /dev/null
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    url=http://127.0.0.1:$port
-    $ASSAY serve --data "$reg" "${db[@]}" --listen "127.0.0.1:$port" --quiet --read-rate 0 --write-rate 0 > "$d/serve.out" &
-    pid=$!
-    for _ in $(seq 100); do grep -q listening "$d/serve.out" && break; sleep 0.1; done
+    new_registry "$backend"
+    start_serve
     echo "serve ($backend): verify endpoint, 32 connections, 10 s a run"
     for _ in $(seq "$REPS"); do
       $SERVE verify "$url" "$d/token-$backend" "$d/keys/BENCH.key" --connections 32 --seconds 10 | tee -a "$OUT/serve.jsonl" | sed 's/^/  /'
@@ -192,7 +212,40 @@ if [[ $WHICH == all || $WHICH == serve ]]; then
     done
     kill "$pid"; wait "$pid" || true
     $ASSAY admin --data "$reg" "${db[@]}" check | sed 's/^/  /'
-    if [[ $backend == postgres ]]; then psql -q "$ASSAY_BENCH_POSTGRES" -c "DROP DATABASE $name"; fi
+    drop_registry "$backend"
+  done
+  rm -rf "$d"
+fi
+
+if [[ $WHICH == all || $WHICH == serve-scale ]]; then
+  # A registry of SCALE_N certificates (default one million): how long the
+  # service takes to start (it re-hashes every leaf against the latest
+  # checkpoint), what it holds in memory, and the verify endpoint at that
+  # size. Filled in process (bench-serve fill), not through HTTP.
+  n=${SCALE_N:-1000000}
+  d=$(mktemp -d)
+  $ASSAY keygen --issuer BENCH --not-before 2000-01-01 --years 90 --out "$d/keys" > /dev/null
+  for backend in "${backends[@]}"; do
+    new_registry "$backend"
+    start_serve
+    sleep 1
+    base=$(mib VmRSS)
+    echo "serve-scale ($backend): empty registry: start ${start_ms} ms, resident ${base} MiB"
+    kill "$pid"; wait "$pid" || true
+    echo "serve-scale ($backend): filling $n certificates"
+    $SERVE fill "$reg" "$d/keys/BENCH.key" "$n" "${db[@]}" | tee -a "$OUT/serve.jsonl" | sed 's/^/  /'
+    for _ in $(seq "$REPS"); do
+      start_serve
+      sleep 1
+      rss=$(mib VmRSS)
+      printf '{"mode":"start","backend":"%s","certificates":%d,"start_ms":%d,"rss_mib":%d,"empty_rss_mib":%d,"bytes_per_certificate":%d}\n' \
+        "$backend" "$n" "$start_ms" "$rss" "$base" "$(( (rss - base) * 1048576 / n ))" | tee -a "$OUT/serve.jsonl" | sed 's/^/  /'
+      $SERVE verify "$url" "$d/token-$backend" "$d/keys/BENCH.key" --connections 32 --seconds 10 | tee -a "$OUT/serve.jsonl" | sed 's/^/  /'
+      echo "  peak resident $(mib VmHWM) MiB"
+      kill "$pid"; wait "$pid" || true
+    done
+    /usr/bin/time -f "  admin check: %e s, peak %M KiB" $ASSAY admin --data "$reg" "${db[@]}" check 2>&1 | sed 's/^/  /'
+    drop_registry "$backend"
   done
   rm -rf "$d"
 fi

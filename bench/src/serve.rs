@@ -10,6 +10,14 @@
 //! certificates before the clock starts and submits them.
 //!
 //! Prints requests per second and latency percentiles (ms) as one JSON line.
+//!
+//!   bench-serve fill DATA KEY N [--database URL]
+//!
+//! `fill` logs N fresh certificates of the lab (KEY, registered before)
+//! into the registry at DATA (or the PostgreSQL database URL) in process,
+//! through the same ledger as `assay serve` but without HTTP, many writes
+//! in flight so the writer's batches are full: a registry of a million
+//! certificates in minutes, for measuring the service's start and memory.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
@@ -85,9 +93,128 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
+/// Sequence numbers no earlier run of this machine used (with the same
+/// key, certificate numbers must not repeat).
+fn first_sequence() -> anyhow::Result<u64> {
+    Ok(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        % 100_000
+        * 10_000)
+}
+
+fn fill(args: &[String]) -> anyhow::Result<()> {
+    use assay_registry::ledger::{Actor, NewCertificate, Write};
+    use rayon::prelude::*;
+    let data = std::path::PathBuf::from(args.get(2).context("the registry's data folder")?);
+    let key = assay_cert::IssuerKey::load(std::path::Path::new(
+        args.get(3).context("the lab's key file")?,
+    ))?;
+    let n: u64 = args
+        .get(4)
+        .context("how many certificates")?
+        .parse()
+        .context("N: a number of certificates")?;
+    let database = args
+        .iter()
+        .position(|a| a == "--database")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let trust = assay_cert::TrustStore::parse(
+        &assay_registry::testkit::trust_entry(&key, "Bench Lab"),
+        "bench trust",
+    )?;
+    let issued = assay_cert::date::today().map_err(anyhow::Error::msg)?;
+    // Sequences above those of `submit` and `verify` runs.
+    let first = first_sequence()? + 5_000_000_000;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let app = assay_registry::open(assay_registry::Config {
+            data,
+            database,
+            log_key: None,
+            origin: None,
+            public_url: "http://127.0.0.1".into(),
+            read_rate: 0.0,
+            write_rate: 0.0,
+            access_log: false,
+            trust_proxy: false,
+        })
+        .await?;
+        let start = Instant::now();
+        const CHUNK: u64 = 8192;
+        let mut done = 0;
+        // The next chunk is signed while the last one is written.
+        let mut writing: Vec<tokio::task::JoinHandle<_>> = Vec::new();
+        while done < n {
+            let end = n.min(done + CHUNK);
+            let writes = (done..end)
+                .into_par_iter()
+                .map(|i| {
+                    let bytes = assay_registry::testkit::certificate(
+                        &key,
+                        first + i,
+                        "Bench Holder",
+                        &issued,
+                    );
+                    let v = assay_cert::verify(
+                        &bytes,
+                        &trust,
+                        &assay_cert::verify::Expect {
+                            today: issued.clone(),
+                            ..Default::default()
+                        },
+                    );
+                    match (v.valid(), v.statement) {
+                        (true, Some(s)) => Ok(NewCertificate::new(bytes, &s)),
+                        _ => bail!("a bench certificate does not verify: {:?}", v.checks),
+                    }
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let pending: Vec<_> = writes
+                .into_iter()
+                .map(|w| {
+                    let ledger = app.ledger.clone();
+                    tokio::spawn(async move {
+                        let actor = Actor {
+                            who: "bench".into(),
+                            remote: "bench-serve fill".into(),
+                        };
+                        ledger.submit(Write::Certificate(w), actor).await
+                    })
+                })
+                .collect();
+            for p in std::mem::replace(&mut writing, pending) {
+                p.await?.map_err(|e| anyhow::anyhow!("logging: {e}"))?;
+            }
+            if done % 100_000 < CHUNK && done > 0 {
+                eprintln!(
+                    "  {done} certificates logged, {:.0}/s",
+                    done as f64 / start.elapsed().as_secs_f64()
+                );
+            }
+            done = end;
+        }
+        for p in writing {
+            p.await?.map_err(|e| anyhow::anyhow!("logging: {e}"))?;
+        }
+        println!(
+            "{{\"mode\":\"fill\",\"certificates\":{n},\"seconds\":{:.1},\"per_second\":{:.0}}}",
+            start.elapsed().as_secs_f64(),
+            n as f64 / start.elapsed().as_secs_f64()
+        );
+        anyhow::Ok(())
+    })
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let mode = args.get(1).context("verify or submit")?.clone();
+    let mode = args.get(1).context("verify, submit or fill")?.clone();
+    if mode == "fill" {
+        return fill(&args);
+    }
     let url = args.get(2).context("the server's URL")?.clone();
     let host = url
         .strip_prefix("http://")
@@ -106,11 +233,7 @@ fn main() -> anyhow::Result<()> {
         args.get(4).context("the lab's key file")?,
     ))?;
     let issued = assay_cert::date::today().map_err(anyhow::Error::msg)?;
-    let first = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs()
-        % 100_000
-        * 10_000;
+    let first = first_sequence()?;
     let per_conn: Vec<Vec<Vec<u8>>> = match mode.as_str() {
         "verify" => {
             let cert = assay_registry::testkit::certificate(&key, first, "Bench Holder", &issued);

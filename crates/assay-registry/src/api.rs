@@ -17,7 +17,7 @@ use sqlx::Row as _;
 use crate::auth::{Caller, sha256_hex};
 use crate::client::{Snapshot, encode_hashes};
 use crate::error::{ApiError, remote};
-use crate::ledger::{Actor, NewCertificate, NewStatus, Receipt, Write};
+use crate::ledger::{Actor, Digest, NewCertificate, NewStatus, Receipt, Write};
 use crate::{Shared, auth};
 
 /// The largest body the API takes (an entry bundle holds entries of at most
@@ -192,28 +192,14 @@ async fn submit(State(app): State<Shared>, headers: HeaderMap, request: Request)
             _ => ApiError::Unprocessable(message, detail),
         });
     }
-    let s = v.statement.unwrap_or(Value::Null);
-    let sha256 = sha256_hex(&bytes);
-    let new = NewCertificate {
-        bytes: bytes.to_vec(),
-        sha256: sha256.clone(),
-        number: text_at(&s, "/predicate/certificate/number").to_owned(),
-        issuer: text_at(&s, "/predicate/issuer/id").to_owned(),
-        holder: text_at(&s, "/predicate/holder/name").to_owned(),
-        model_name: text_at(&s, "/predicate/model/name").to_owned(),
-        model_sha256: text_at(&s, "/subject/0/digest/sha256").to_owned(),
-        standard: text_at(&s, "/predicate/standard").to_owned(),
-        issued: text_at(&s, "/predicate/certificate/issued").to_owned(),
-        not_after: text_at(&s, "/predicate/certificate/validity/not_after").to_owned(),
-        verdict: text_at(&s, "/predicate/verdict").to_owned(),
-    };
+    let new = NewCertificate::new(bytes.to_vec(), &v.statement.unwrap_or(Value::Null));
     if new.number.is_empty() || new.issuer != caller.lab {
         return Err(ApiError::Forbidden(format!(
             "certificate {:?} names issuer {:?}; your token is lab {}'s",
             new.number, new.issuer, caller.lab
         )));
     }
-    let number = new.number.clone();
+    let (number, sha256) = (new.number.clone(), new.sha256.clone());
     let r = app
         .ledger
         .submit(
@@ -250,7 +236,7 @@ pub fn snapshot(app: &Shared, number: &str) -> Option<String> {
     let (sha256, status, size) = {
         let st = app.ledger.read();
         let c = st.certs.get(number)?;
-        (c.sha256.clone(), c.status.clone(), st.size())
+        (c.sha256.to_string(), c.status.to_owned(), st.size())
     };
     let s = Snapshot {
         origin: app.ledger.origin.clone(),
@@ -350,7 +336,7 @@ async fn envelope(State(app): State<Shared>, Path(number): Path<String>) -> Answ
         .ledger
         .read()
         .certs
-        .get(&number)
+        .get(number.as_str())
         .map(|c| c.entry)
         .ok_or_else(|| not_logged(&number))?;
     let bytes = entry_bytes(&app, index)
@@ -387,7 +373,7 @@ async fn status(State(app): State<Shared>, Path(number): Path<String>) -> Answer
         .ledger
         .read()
         .certs
-        .get(&number)
+        .get(number.as_str())
         .cloned()
         .ok_or_else(|| not_logged(&number))?;
     let note = snapshot(&app, &number).ok_or_else(|| not_logged(&number))?;
@@ -420,10 +406,10 @@ async fn change_status(
         .ledger
         .read()
         .certs
-        .get(&number)
+        .get(number.as_str())
         .map(|c| c.issuer.clone())
         .ok_or_else(|| not_logged(&number))?;
-    if issuer != caller.lab {
+    if *issuer != *caller.lab {
         return Err(ApiError::Forbidden(format!(
             "certificate {number} was issued by {issuer}; only its issuer may change its status"
         )));
@@ -498,7 +484,7 @@ async fn certificate_proof(
     let st = app.ledger.read();
     let index = st
         .certs
-        .get(&number)
+        .get(number.as_str())
         .map(|c| c.entry)
         .ok_or_else(|| not_logged(&number))?;
     let size = parse_u64(&q, "size")?.unwrap_or(st.size());
@@ -531,8 +517,8 @@ async fn by_digest(State(app): State<Shared>, Path(digest): Path<String>) -> Ans
     let digest = digest.to_ascii_lowercase();
     let index = {
         let st = app.ledger.read();
-        st.digests
-            .get(&digest)
+        Digest::from_hex(&digest)
+            .and_then(|d| st.digests.get(&d))
             .copied()
             .filter(|i| *i < st.size())
             .ok_or_else(|| {
@@ -606,7 +592,8 @@ pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), A
     let (log, status) = {
         let st = app.ledger.read();
         let size = st.size();
-        match st.digests.get(&sha256).copied().filter(|i| *i < size) {
+        let known = Digest::from_hex(&sha256).and_then(|d| st.digests.get(&d));
+        match known.copied().filter(|i| *i < size) {
             Some(index) => {
                 let root = st.checkpoint.as_ref().map(|c| c.root).unwrap_or_default();
                 let proven = st.tree.inclusion_proof(index, size).ok().is_some_and(|p| {
@@ -634,7 +621,11 @@ pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), A
                         detail: format!("entry {index}: the inclusion proof does not verify"),
                     }
                 };
-                let status = match st.certs.get(&number).filter(|c| c.sha256 == sha256) {
+                let status = match st
+                    .certs
+                    .get(number.as_str())
+                    .filter(|c| c.sha256.to_string() == sha256)
+                {
                     Some(c) if c.status == "valid" => Check {
                         check: "status",
                         status: Status::Pass,
@@ -703,9 +694,8 @@ async fn inclusion(
     let st = app.ledger.read();
     let index = match (parse_u64(&q, "index")?, q.get("sha256")) {
         (Some(i), None) => i,
-        (None, Some(d)) => st
-            .digests
-            .get(&d.to_ascii_lowercase())
+        (None, Some(d)) => Digest::from_hex(d)
+            .and_then(|x| st.digests.get(&x))
             .copied()
             .ok_or_else(|| ApiError::NotFound(format!("no entry of the log has SHA-256 {d}")))?,
         _ => {

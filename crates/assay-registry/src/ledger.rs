@@ -11,8 +11,10 @@
 //! the one before. If a commit fails the writer reloads its state from the
 //! database, which holds the truth.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
+
+use futures_util::TryStreamExt as _;
 
 use assay_cert::status::{Action, StatusChange};
 use assay_log::note::{Checkpoint, NoteSigner, NoteVerifier, open};
@@ -24,21 +26,68 @@ use tokio::sync::{mpsc, oneshot};
 use crate::db::{Db, DbError, ctx};
 use crate::now;
 
-/// A certificate's state as the registry knows it.
+/// A SHA-256 digest as 32 bytes (the registry keeps one per entry and one
+/// per certificate in memory), written as lowercase hex.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Digest(pub [u8; 32]);
+
+impl Digest {
+    /// From 64 hex digits (either case); None for anything else.
+    pub fn from_hex(text: &str) -> Option<Digest> {
+        let b = text.as_bytes();
+        if b.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
+            let digit = |c: u8| (c as char).to_digit(16);
+            *o = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
+        }
+        Some(Digest(out))
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&assay_cert::keys::hex(&self.0))
+    }
+}
+
+impl std::fmt::Debug for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl serde::Serialize for Digest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A status as `&'static str` (no allocation per certificate).
+pub fn status_name(text: &str) -> Option<&'static str> {
+    ["valid", "suspended", "revoked"]
+        .into_iter()
+        .find(|s| *s == text)
+}
+
+/// A certificate's state as the registry knows it, kept small: a registry
+/// holds one per certificate in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertState {
     /// SHA-256 of the envelope's bytes.
-    pub sha256: String,
+    pub sha256: Digest,
     /// Its entry in the log.
     pub entry: u64,
-    /// The issuer's id.
-    pub issuer: String,
+    /// The issuer's id (one shared string per issuer).
+    pub issuer: Arc<str>,
     /// `valid`, `suspended` or `revoked`.
-    pub status: String,
+    pub status: &'static str,
     /// The reason of the latest change.
-    pub reason: Option<String>,
+    pub reason: Option<Box<str>>,
     /// The day of the latest change.
-    pub date: Option<String>,
+    pub date: Option<Box<str>>,
     /// The entry of the latest change.
     pub status_entry: Option<u64>,
     /// Changes logged so far.
@@ -56,15 +105,27 @@ pub struct State {
     /// Its note.
     pub note: String,
     /// Every entry's SHA-256 → its index.
-    pub digests: HashMap<String, u64>,
+    pub digests: HashMap<Digest, u64>,
     /// Certificates by number.
-    pub certs: HashMap<String, CertState>,
+    pub certs: HashMap<Box<str>, CertState>,
+    /// Every issuer id, shared by its certificates.
+    issuers: HashSet<Arc<str>>,
 }
 
 impl State {
     /// The size of the signed tree.
     pub fn size(&self) -> u64 {
         self.checkpoint.as_ref().map_or(0, |c| c.size)
+    }
+
+    /// The shared copy of an issuer id.
+    fn issuer(&mut self, id: &str) -> Arc<str> {
+        if let Some(a) = self.issuers.get(id) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(id);
+        self.issuers.insert(a.clone());
+        a
     }
 }
 
@@ -93,6 +154,33 @@ pub struct NewCertificate {
     pub not_after: String,
     /// Verdict.
     pub verdict: String,
+}
+
+impl NewCertificate {
+    /// The entry for an envelope's `bytes` whose signed `statement` the
+    /// caller has verified.
+    pub fn new(bytes: Vec<u8>, statement: &serde_json::Value) -> NewCertificate {
+        let text = |pointer: &str| {
+            statement
+                .pointer(pointer)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        NewCertificate {
+            sha256: assay_cert::keys::sha256_hex(&bytes),
+            bytes,
+            number: text("/predicate/certificate/number"),
+            issuer: text("/predicate/issuer/id"),
+            holder: text("/predicate/holder/name"),
+            model_name: text("/predicate/model/name"),
+            model_sha256: text("/subject/0/digest/sha256"),
+            standard: text("/predicate/standard"),
+            issued: text("/predicate/certificate/issued"),
+            not_after: text("/predicate/certificate/validity/not_after"),
+            verdict: text("/predicate/verdict"),
+        }
+    }
 }
 
 /// A status change to log (its signature already verified).
@@ -204,17 +292,26 @@ fn to_i64(v: u64) -> i64 {
 /// Read the state from the database and check it against the latest
 /// signed checkpoint.
 pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> {
+    // Rows are streamed, not collected: a registry of a million entries
+    // would otherwise hold every row at once while it starts.
     let mut state = State::default();
-    let rows = sqlx::query("SELECT idx, leaf, sha256 FROM entries ORDER BY idx")
-        .fetch_all(&db.pool)
+    let mut rows =
+        sqlx::query("SELECT idx, leaf, sha256 FROM entries ORDER BY idx").fetch(&db.pool);
+    while let Some(row) = rows
+        .try_next()
         .await
-        .map_err(ctx("reading the log's entries"))?;
-    for row in rows {
+        .map_err(ctx("reading the log's entries"))?
+    {
         let idx = to_u64(row.try_get::<i64, _>(0).map_err(ctx("entries.idx"))?);
         let leaf: Vec<u8> = row.try_get(1).map_err(ctx("entries.leaf"))?;
         let sha: String = row.try_get(2).map_err(ctx("entries.sha256"))?;
         let leaf: Hash = leaf.try_into().map_err(|_| {
             LoadError::Inconsistent(format!("entry {idx}: the leaf hash is not 32 bytes"))
+        })?;
+        let sha = Digest::from_hex(&sha).ok_or_else(|| {
+            LoadError::Inconsistent(format!(
+                "entry {idx}: the SHA-256 {sha:?} is not 64 hex digits"
+            ))
         })?;
         if idx != state.tree.size() {
             return Err(LoadError::Inconsistent(format!(
@@ -225,6 +322,7 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
         state.tree.push(leaf);
         state.digests.insert(sha, idx);
     }
+    drop(rows);
     let latest = sqlx::query("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1")
         .fetch_optional(&db.pool)
         .await
@@ -261,28 +359,37 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
             "entries without any checkpoint".into(),
         ));
     }
-    let rows = sqlx::query(
+    let mut rows = sqlx::query(
         "SELECT number, sha256, entry, issuer, status, status_reason, status_date, status_seq FROM certificates",
     )
-    .fetch_all(&db.pool)
-    .await
-    .map_err(ctx("reading the certificates"))?;
-    for row in rows {
+    .fetch(&db.pool);
+    while let Some(row) = rows
+        .try_next()
+        .await
+        .map_err(ctx("reading the certificates"))?
+    {
         let number: String = row.try_get(0).map_err(ctx("certificates"))?;
-        state.certs.insert(
-            number,
-            CertState {
-                sha256: row.try_get(1).map_err(ctx("certificates"))?,
-                entry: to_u64(row.try_get(2).map_err(ctx("certificates"))?),
-                issuer: row.try_get(3).map_err(ctx("certificates"))?,
-                status: row.try_get(4).map_err(ctx("certificates"))?,
-                reason: row.try_get(5).map_err(ctx("certificates"))?,
-                date: row.try_get(6).map_err(ctx("certificates"))?,
-                status_entry: None,
-                seq: to_u64(row.try_get(7).map_err(ctx("certificates"))?),
-            },
-        );
+        let sha: String = row.try_get(1).map_err(ctx("certificates"))?;
+        let issuer: String = row.try_get(3).map_err(ctx("certificates"))?;
+        let status: String = row.try_get(4).map_err(ctx("certificates"))?;
+        let reason: Option<String> = row.try_get(5).map_err(ctx("certificates"))?;
+        let date: Option<String> = row.try_get(6).map_err(ctx("certificates"))?;
+        let bad = |what: &str| {
+            LoadError::Inconsistent(format!("certificate {number}: {what} is not valid"))
+        };
+        let c = CertState {
+            sha256: Digest::from_hex(&sha).ok_or_else(|| bad("the SHA-256"))?,
+            entry: to_u64(row.try_get(2).map_err(ctx("certificates"))?),
+            issuer: state.issuer(&issuer),
+            status: status_name(&status).ok_or_else(|| bad("the status"))?,
+            reason: reason.map(String::into_boxed_str),
+            date: date.map(String::into_boxed_str),
+            status_entry: None,
+            seq: to_u64(row.try_get(7).map_err(ctx("certificates"))?),
+        };
+        state.certs.insert(number.into_boxed_str(), c);
     }
+    drop(rows);
     let rows = sqlx::query("SELECT number, MAX(entry) FROM status_changes GROUP BY number")
         .fetch_all(&db.pool)
         .await
@@ -290,7 +397,7 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
     for row in rows {
         let number: String = row.try_get(0).map_err(ctx("status_changes"))?;
         let entry: i64 = row.try_get(1).map_err(ctx("status_changes"))?;
-        if let Some(c) = state.certs.get_mut(&number) {
+        if let Some(c) = state.certs.get_mut(number.as_str()) {
             c.status_entry = Some(to_u64(entry));
         }
     }
@@ -411,32 +518,48 @@ impl Ledger {
         let mut accepted: Vec<(Job, u64, Hash)> = Vec::new();
         let mut replies: Vec<(Job, Result<Receipt, WriteError>)> = Vec::new();
         // Pending changes to certificates within this batch.
-        let mut pending: HashMap<String, CertState> = HashMap::new();
+        let mut pending: HashMap<Box<str>, CertState> = HashMap::new();
+        // This batch's entries by digest: the same bytes twice in one batch
+        // (a client retrying while its first try waits) are one entry.
+        let mut fresh: HashMap<Digest, u64> = HashMap::new();
+        let mut repeats: Vec<(Job, u64)> = Vec::new();
         let (cp, note) = {
             let mut st = self.write();
             old_size = st.size();
             st.tree.truncate(old_size);
             for job in batch {
-                if let Some(&index) = st.digests.get(job.write.sha256()) {
+                let Some(digest) = Digest::from_hex(job.write.sha256()) else {
+                    let e = WriteError::Conflict("the entry's SHA-256 is not 64 hex digits".into());
+                    replies.push((job, Err(e)));
+                    continue;
+                };
+                if let Some(&index) = st.digests.get(&digest) {
                     let receipt = receipt(&st, index, true);
                     replies.push((job, Ok(receipt)));
                     continue;
                 }
+                if let Some(&index) = fresh.get(&digest) {
+                    repeats.push((job, index));
+                    continue;
+                }
                 let checked = match &job.write {
                     Write::Certificate(c) => {
-                        if st.certs.contains_key(&c.number) || pending.contains_key(&c.number) {
+                        if st.certs.contains_key(c.number.as_str())
+                            || pending.contains_key(c.number.as_str())
+                        {
                             Err(WriteError::Conflict(format!(
                                 "certificate {} is already logged with other contents: a certificate number is used once",
                                 c.number
                             )))
                         } else {
+                            let issuer = st.issuer(&c.issuer);
                             pending.insert(
-                                c.number.clone(),
+                                c.number.as_str().into(),
                                 CertState {
-                                    sha256: c.sha256.clone(),
+                                    sha256: digest,
                                     entry: st.tree.size(),
-                                    issuer: c.issuer.clone(),
-                                    status: "valid".into(),
+                                    issuer,
+                                    status: "valid",
                                     reason: None,
                                     date: None,
                                     status_entry: None,
@@ -455,6 +578,7 @@ impl Ledger {
                     Ok(()) => {
                         let leaf = leaf_hash(job.write.bytes());
                         let index = st.tree.push(leaf);
+                        fresh.insert(digest, index);
                         accepted.push((job, index, leaf));
                     }
                     Err(e) => replies.push((job, Err(e))),
@@ -474,7 +598,8 @@ impl Ledger {
                 Err(e) => {
                     eprintln!("assay serve: signing a checkpoint failed: {e}");
                     self.write().tree.truncate(old_size);
-                    for (job, ..) in accepted {
+                    let failed = accepted.into_iter().map(|(job, ..)| job);
+                    for job in failed.chain(repeats.into_iter().map(|(job, _)| job)) {
                         let _ = job.reply.send(Err(WriteError::Unavailable));
                     }
                     for (job, r) in replies {
@@ -487,9 +612,7 @@ impl Ledger {
         match store(db, &accepted, &pending, &cp, &note).await {
             Ok(()) => {
                 let mut st = self.write();
-                for (job, index, _) in &accepted {
-                    st.digests.insert(job.write.sha256().to_owned(), *index);
-                }
+                st.digests.extend(fresh);
                 for (number, c) in pending {
                     st.certs.insert(number, c);
                 }
@@ -499,11 +622,15 @@ impl Ledger {
                     let r = receipt(&st, index, false);
                     let _ = job.reply.send(Ok(r));
                 }
+                for (job, index) in repeats {
+                    let _ = job.reply.send(Ok(receipt(&st, index, true)));
+                }
             }
             Err(e) => {
                 eprintln!("assay serve: a write to the log failed and was not acknowledged: {e}");
                 self.reload(db).await;
-                for (job, ..) in accepted {
+                let failed = accepted.into_iter().map(|(job, ..)| job);
+                for job in failed.chain(repeats.into_iter().map(|(job, _)| job)) {
                     let _ = job.reply.send(Err(WriteError::Unavailable));
                 }
             }
@@ -544,13 +671,14 @@ fn receipt(st: &State, index: u64, existing: bool) -> Receipt {
 
 fn check_change(
     st: &State,
-    pending: &mut HashMap<String, CertState>,
+    pending: &mut HashMap<Box<str>, CertState>,
     change: &StatusChange,
     index: u64,
 ) -> Result<(), WriteError> {
+    let number = change.certificate.as_str();
     let current = pending
-        .get(&change.certificate)
-        .or_else(|| st.certs.get(&change.certificate))
+        .get(number)
+        .or_else(|| st.certs.get(number))
         .cloned()
         .ok_or_else(|| {
             WriteError::NotFound(format!(
@@ -558,13 +686,13 @@ fn check_change(
                 change.certificate
             ))
         })?;
-    if current.sha256 != change.certificate_sha256 {
+    if Digest::from_hex(&change.certificate_sha256) != Some(current.sha256) {
         return Err(WriteError::Conflict(format!(
             "the statement names certificate_sha256 {} but certificate {} has {}",
             change.certificate_sha256, change.certificate, current.sha256
         )));
     }
-    if change.issuer != current.issuer {
+    if *change.issuer != *current.issuer {
         return Err(WriteError::Conflict(format!(
             "the statement names issuer {:?}; certificate {} was issued by {:?}",
             change.issuer, change.certificate, current.issuer
@@ -576,7 +704,7 @@ fn check_change(
             change.sequence, current.seq, change.certificate, current.seq
         )));
     }
-    if !change.action.allowed_from(&current.status) {
+    if !change.action.allowed_from(current.status) {
         return Err(WriteError::Conflict(format!(
             "cannot {} certificate {}: it is {}",
             change.action.as_str(),
@@ -585,11 +713,11 @@ fn check_change(
         )));
     }
     pending.insert(
-        change.certificate.clone(),
+        number.into(),
         CertState {
-            status: change.action.status().into(),
-            reason: Some(change.reason.clone()),
-            date: Some(change.date.clone()),
+            status: change.action.status(),
+            reason: Some(change.reason.as_str().into()),
+            date: Some(change.date.as_str().into()),
             status_entry: Some(index),
             seq: current.seq + 1,
             ..current
@@ -617,7 +745,7 @@ async fn insert_checkpoint(
 async fn store(
     db: &Db,
     accepted: &[(Job, u64, Hash)],
-    pending: &HashMap<String, CertState>,
+    pending: &HashMap<Box<str>, CertState>,
     cp: &Checkpoint,
     note: &str,
 ) -> Result<(), DbError> {
@@ -714,11 +842,11 @@ async fn store(
             "UPDATE certificates SET status = $1, status_reason = $2, status_date = $3, status_seq = $4 \
              WHERE number = $5",
         )
-        .bind(c.status.as_str())
+        .bind(c.status)
         .bind(c.reason.as_deref())
         .bind(c.date.as_deref())
         .bind(to_i64(c.seq))
-        .bind(number.as_str())
+        .bind(&**number)
         .execute(&mut *tx)
         .await
         .map_err(ctx("updating a certificate's status"))?;
@@ -726,4 +854,38 @@ async fn store(
     insert_checkpoint(&mut tx, cp, note).await?;
     tx.commit().await.map_err(ctx("committing a batch"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_digest_reads_64_hex_digits_of_either_case_and_writes_lowercase() {
+        let hex = assay_cert::keys::sha256_hex(b"assay");
+        let d = Digest::from_hex(&hex).expect("hex");
+        assert_eq!(d.to_string(), hex);
+        assert_eq!(Digest::from_hex(&hex.to_ascii_uppercase()), Some(d));
+        assert_eq!(
+            serde_json::to_value(d).expect("json"),
+            serde_json::json!(hex)
+        );
+        for bad in [
+            &hex[..63],
+            &format!("{hex}0"),
+            &format!("{}g", &hex[..63]),
+            "",
+            "+f",
+        ] {
+            assert_eq!(Digest::from_hex(bad), None, "{bad:?}");
+        }
+        // A non-ASCII character must not shift the digit pairs.
+        assert_eq!(Digest::from_hex(&format!("é{}", &hex[2..])), None);
+    }
+
+    #[test]
+    fn a_status_is_one_of_three() {
+        assert_eq!(status_name("revoked"), Some("revoked"));
+        assert_eq!(status_name("Revoked"), None);
+    }
 }

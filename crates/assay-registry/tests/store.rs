@@ -382,6 +382,64 @@ async fn lifecycle(backend: &str) {
     drop(dir);
 }
 
+/// A client that retries while its first try still waits for the writer
+/// puts the same bytes twice into one batch: one entry, both acknowledged
+/// with it (not a 409 "other contents"), and a status change sent twice
+/// in one batch likewise.
+#[tokio::test]
+async fn the_same_bytes_twice_in_one_batch_are_one_entry() {
+    use assay_registry::ledger::{Actor, NewCertificate, NewStatus, Write};
+    for backend in backends() {
+        let (config, _dir) = fresh(backend, "retry").await;
+        let app = assay_registry::open(config).await.expect("opens");
+        let lab = lab(&app, "KTL").await;
+        let bytes = testkit::certificate(&lab.key, 7, "Acme Vision", &today());
+        let envelope = assay_cert::Envelope::parse(&bytes).expect("envelope");
+        let statement: Value = serde_json::from_slice(&envelope.payload).expect("statement");
+        let actor = Actor {
+            who: "test".into(),
+            remote: "test".into(),
+        };
+        let before = app.ledger.read().size();
+        // On the test's one-thread runtime every submission is queued
+        // before the writer runs: they form one batch.
+        let submit = |w: Write| app.ledger.submit(w, actor.clone());
+        let cert = Write::Certificate(NewCertificate::new(bytes.clone(), &statement));
+        let receipts = futures_util::future::join_all((0..5).map(|_| submit(cert.clone()))).await;
+        let receipts: Vec<_> = receipts
+            .into_iter()
+            .map(|r| r.expect("acknowledged"))
+            .collect();
+        assert!(receipts.iter().all(|r| r.index == before), "{backend}");
+        assert_eq!(
+            receipts.iter().filter(|r| !r.existing).count(),
+            1,
+            "{backend}: one new entry, the others existing"
+        );
+        assert_eq!(app.ledger.read().size(), before + 1, "{backend}");
+
+        let number = statement["predicate"]["certificate"]["number"]
+            .as_str()
+            .expect("number");
+        let c = change(number, &sha(&bytes), "KTL", Action::Suspend, 0);
+        let signed_change = signed(&c, &lab.key);
+        let status = Write::Status(NewStatus {
+            sha256: sha(&signed_change),
+            bytes: signed_change,
+            change: c,
+        });
+        let receipts = futures_util::future::join_all((0..3).map(|_| submit(status.clone()))).await;
+        assert!(
+            receipts
+                .iter()
+                .all(|r| r.as_ref().is_ok_and(|r| r.index == before + 1)),
+            "{backend}: {receipts:?}"
+        );
+        assert_eq!(app.ledger.read().size(), before + 2, "{backend}");
+        assert_eq!(app.ledger.read().certs[number].status, "suspended");
+    }
+}
+
 #[tokio::test]
 async fn writes_are_authorised_per_lab() {
     for backend in backends() {
