@@ -2,7 +2,8 @@
 # Speed and memory benchmarks: Assay against scikit-learn on the same Parquet
 # files, in the same run, read time included on both sides. Not a test.
 #
-#   bench/run.sh                 # everything (about 30 minutes on 2 cores)
+#   bench/run.sh                 # everything (about 40 minutes on 2 cores; serve-scale
+#                                # fills a million certificates: 10 of them, 20 with PostgreSQL)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
 #   (sections: binary, multiclass, binned, intervals, record, model, cert, log, serve,
 #    serve-scale; SCALE_N sets its registry's size, default 1,000,000)

@@ -7,6 +7,7 @@ use std::path::Path;
 use assay_cert::TrustStore;
 use assay_log::note::{Checkpoint, NoteSigner, NoteVerifier, open};
 use assay_log::tree::Tree;
+use futures_util::TryStreamExt as _;
 use sqlx::Row as _;
 
 use crate::db::{Db, DbError, ctx};
@@ -387,12 +388,11 @@ pub async fn check(db: &Db) -> Result<CheckReport, AdminError> {
     let verifier = log_key(db)
         .await?
         .ok_or_else(|| AdminError::Refused("this database holds no log yet".into()))?;
-    let rows = sqlx::query("SELECT idx, leaf, data FROM entries ORDER BY idx")
-        .fetch_all(&db.pool)
-        .await
-        .map_err(ctx("reading the entries"))?;
+    // Streamed: every entry's bytes at once would be gigabytes for a
+    // registry of a million certificates.
+    let mut rows = sqlx::query("SELECT idx, leaf, data FROM entries ORDER BY idx").fetch(&db.pool);
     let mut tree = Tree::new();
-    for r in rows {
+    while let Some(r) = rows.try_next().await.map_err(ctx("reading the entries"))? {
         let idx: i64 = r.try_get(0).map_err(ctx("entries.idx"))?;
         let leaf: Vec<u8> = r.try_get(1).map_err(ctx("entries.leaf"))?;
         let data: Vec<u8> = r.try_get(2).map_err(ctx("entries.data"))?;
@@ -410,12 +410,14 @@ pub async fn check(db: &Db) -> Result<CheckReport, AdminError> {
         }
         tree.push(h);
     }
-    let rows = sqlx::query("SELECT size, note FROM checkpoints ORDER BY size")
-        .fetch_all(&db.pool)
-        .await
-        .map_err(ctx("reading the checkpoints"))?;
+    drop(rows);
+    let mut rows = sqlx::query("SELECT size, note FROM checkpoints ORDER BY size").fetch(&db.pool);
     let mut n = 0;
-    for r in rows {
+    while let Some(r) = rows
+        .try_next()
+        .await
+        .map_err(ctx("reading the checkpoints"))?
+    {
         let note: String = r.try_get(1).map_err(ctx("checkpoints.note"))?;
         let cp = open(&note, std::slice::from_ref(&verifier))
             .map_err(|e| e.to_string())
