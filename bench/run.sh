@@ -245,6 +245,16 @@ if [[ $WHICH == all || $WHICH == serve-scale ]]; then
       echo "  peak resident $(mib VmHWM) MiB"
       kill "$pid"; wait "$pid" || true
     done
+    # Lists and searches at this size: median of 5 requests each.
+    start_serve
+    for path in / "/api/v1/certificates" "/api/v1/certificates?issuer=BENCH&status=valid" \
+      "/api/v1/certificates?status=revoked" "/api/v1/certificates?holder=bench" \
+      "/api/v1/certificates?offset=100000" "/api/v1/certificates?q=no-such-name"; do
+      ms=$(for _ in 1 2 3 4 5; do curl -s -o /dev/null -w '%{time_total}\n' "$url$path"; done | sort -n | sed -n 3p)
+      printf '{"mode":"get","backend":"%s","certificates":%d,"path":"%s","median_ms":%.1f}\n' \
+        "$backend" "$n" "$path" "$(awk -v s="$ms" 'BEGIN {print s * 1000}')" | tee -a "$OUT/serve.jsonl" | sed 's/^/  /'
+    done
+    kill "$pid"; wait "$pid" || true
     /usr/bin/time -f "  admin check: %e s, peak %M KiB" $ASSAY admin --data "$reg" "${db[@]}" check 2>&1 | sed 's/^/  /'
     drop_registry "$backend"
   done
