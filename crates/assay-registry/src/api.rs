@@ -592,7 +592,8 @@ pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), A
     let (log, status) = {
         let st = app.ledger.read();
         let size = st.size();
-        let known = Digest::from_hex(&sha256).and_then(|d| st.digests.get(&d));
+        let digest = Digest::from_hex(&sha256);
+        let known = digest.and_then(|d| st.digests.get(&d));
         match known.copied().filter(|i| *i < size) {
             Some(index) => {
                 let root = st.checkpoint.as_ref().map(|c| c.root).unwrap_or_default();
@@ -624,7 +625,7 @@ pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), A
                 let status = match st
                     .certs
                     .get(number.as_str())
-                    .filter(|c| c.sha256.to_string() == sha256)
+                    .filter(|c| Some(c.sha256) == digest)
                 {
                     Some(c) if c.status == "valid" => Check {
                         check: "status",
@@ -820,8 +821,13 @@ async fn tiles(State(app): State<Shared>, request: Request) -> Answer {
     }
 }
 
-/// Search certificates: `holder`, `model` (name or SHA-256), `issuer`,
-/// `status`, `q` (number, holder or model), `limit` (≤ 200), `offset`.
+/// The deepest page a search serves: a page at offset N reads N rows
+/// first (237 ms at 100,000 on PostgreSQL).
+pub const MAX_OFFSET: u64 = 10_000;
+
+/// Search certificates, newest first: `holder`, `model` (name or
+/// SHA-256), `issuer`, `status`, `q` (number, holder or model), `limit`
+/// (≤ 200), `offset` (≤ [`MAX_OFFSET`]).
 pub async fn find(app: &Shared, q: &HashMap<String, String>) -> Result<Vec<Value>, ApiError> {
     // (clause with a `?` per value, values), numbered once collected.
     let mut wanted: Vec<(&str, Vec<String>)> = Vec::new();
@@ -858,6 +864,16 @@ pub async fn find(app: &Shared, q: &HashMap<String, String>) -> Result<Vec<Value
             }
         }
     }
+    // A substring match reads the whole table: one slot at a time.
+    let text_search = wanted.iter().any(|(clause, _)| clause.contains("LIKE"));
+    let _slot = if text_search {
+        match tokio::time::timeout(crate::SCAN_WAIT, app.scans.acquire()).await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => return Err(ApiError::Busy(1)),
+        }
+    } else {
+        None
+    };
     let mut clauses: Vec<String> = Vec::new();
     let mut binds: Vec<String> = Vec::new();
     for (clause, values) in wanted {
@@ -876,6 +892,12 @@ pub async fn find(app: &Shared, q: &HashMap<String, String>) -> Result<Vec<Value
         return Err(ApiError::BadRequest("limit is between 1 and 200".into()));
     }
     let offset = parse_u64(q, "offset")?.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(ApiError::BadRequest(format!(
+            "offset is at most {MAX_OFFSET}: narrow the search (issuer, status, holder, model), \
+             or follow the whole log through /tile/entries"
+        )));
+    }
     let filter = if clauses.is_empty() {
         String::new()
     } else {

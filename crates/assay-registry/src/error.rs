@@ -37,6 +37,9 @@ pub enum ApiError {
     TooMany(u64),
     /// 503.
     Unavailable,
+    /// 503 with `Retry-After`: every slot for a search that reads the
+    /// whole table is taken.
+    Busy(u64),
     /// 500: the details go to the server's log only.
     Internal(String),
 }
@@ -77,12 +80,22 @@ impl IntoResponse for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({ "error": m, "detail": detail }),
             ),
-            ApiError::TooMany(wait) => {
-                let mut r = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Json(json!({ "error": format!("too many requests: retry in {wait} s") })),
-                )
-                    .into_response();
+            ApiError::TooMany(wait) | ApiError::Busy(wait) => {
+                let (status, error) = if matches!(self, ApiError::Busy(_)) {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!(
+                            "the registry is busy with other text searches: retry in {wait} s, \
+                             or search by issuer or status, which need no text search"
+                        ),
+                    )
+                } else {
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        format!("too many requests: retry in {wait} s"),
+                    )
+                };
+                let mut r = (status, Json(json!({ "error": error }))).into_response();
                 if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
                 }

@@ -147,10 +147,20 @@ pub struct App {
     pub reads: auth::RateLimit,
     /// Write limits per lab.
     pub writes: auth::RateLimit,
+    /// Slots for searches by text (holder, model, q), which read every
+    /// certificate (0.75 s at a million on SQLite): a few clients must not
+    /// be able to occupy the database with them.
+    pub scans: tokio::sync::Semaphore,
     /// Every registered key, for the verify endpoint, re-read when older
     /// than [`TRUST_TTL`] (submissions always read the database).
     pub trust: std::sync::RwLock<Option<(std::time::Instant, Arc<assay_cert::TrustStore>)>>,
 }
+
+/// How many text searches run at once.
+pub const SCANS: usize = 1;
+
+/// How long a text search waits for a slot before the answer is 503.
+pub const SCAN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How long the verify endpoint may use the registered keys it read.
 pub const TRUST_TTL: std::time::Duration = std::time::Duration::from_secs(2);
@@ -226,6 +236,7 @@ pub async fn open(config: Config) -> Result<Shared, StartError> {
         reads: auth::RateLimit::new(config.read_rate),
         writes: auth::RateLimit::new(config.write_rate),
         trust: std::sync::RwLock::new(None),
+        scans: tokio::sync::Semaphore::new(SCANS),
         config,
     }))
 }

@@ -321,6 +321,10 @@ fn error_page(lang: Lang, e: ApiError) -> Response {
     };
     let mut r = page(lang, &text, "/", "");
     *r.status_mut() = code;
+    if let Some(v) = api.headers().get(axum::http::header::RETRY_AFTER) {
+        r.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v.clone());
+    }
     r
 }
 

@@ -604,6 +604,13 @@ async fn malformed_requests_get_a_clear_4xx_never_a_5xx() {
             ),
             (
                 "GET",
+                "/api/v1/certificates?offset=10001",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "offset is at most 10000",
+            ),
+            (
+                "GET",
                 "/api/v1/certificates/NOPE",
                 vec![],
                 StatusCode::NOT_FOUND,
@@ -737,6 +744,48 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     // Without a client address every request is one client ("-").
     assert_eq!(codes.iter().filter(|c| **c == StatusCode::OK).count(), 4);
     assert_eq!(codes[5], StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// A text search reads every certificate; while every slot for one is
+/// taken, another waits, then gets 503 with Retry-After (API and web
+/// page), and searches that use an index still answer at once.
+#[tokio::test]
+async fn text_searches_wait_for_a_slot_then_answer_503() {
+    let (config, _dir) = fresh("sqlite", "scans").await;
+    let app = assay_registry::open(config).await.expect("opens");
+    let held = app
+        .scans
+        .acquire_many(u32::try_from(assay_registry::SCANS).expect("slots"))
+        .await
+        .expect("slots");
+    for path in [
+        "/api/v1/certificates?q=acme",
+        "/api/v1/certificates?holder=acme&issuer=KTL",
+        "/api/v1/certificates?model=detector",
+        "/?q=acme",
+    ] {
+        let t = std::time::Instant::now();
+        let a = get(&app, path).await;
+        assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(a.retry_after.as_deref(), Some("1"), "{path}");
+        assert!(
+            t.elapsed() >= assay_registry::SCAN_WAIT,
+            "{path}: it waited"
+        );
+        if path.starts_with("/api") {
+            assert!(a.json()["error"].as_str().expect("error").contains("busy"));
+        }
+    }
+    for path in [
+        "/api/v1/certificates",
+        "/api/v1/certificates?issuer=KTL&status=valid",
+        "/",
+    ] {
+        assert_eq!(get(&app, path).await.status, StatusCode::OK, "{path}");
+    }
+    drop(held);
+    let a = get(&app, "/api/v1/certificates?q=acme").await;
+    assert_eq!(a.status, StatusCode::OK, "a free slot: {}", a.text());
 }
 
 #[tokio::test]

@@ -99,6 +99,7 @@ pub async fn lab(app: &Shared, id: &str) -> Lab {
 pub struct Answer {
     pub status: StatusCode,
     pub content_type: String,
+    pub retry_after: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -135,6 +136,11 @@ pub async fn call(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = axum::body::to_bytes(resp.into_body(), 1 << 24)
         .await
         .expect("body")
@@ -142,6 +148,7 @@ pub async fn call(
     Answer {
         status,
         content_type,
+        retry_after,
         body,
     }
 }
