@@ -154,6 +154,8 @@ pub struct App {
     /// Every registered key, for the verify endpoint, re-read when older
     /// than [`TRUST_TTL`] (submissions always read the database).
     pub trust: std::sync::RwLock<Option<(std::time::Instant, Arc<assay_cert::TrustStore>)>>,
+    /// Held by the one request that re-reads the keys.
+    trust_refresh: tokio::sync::Mutex<()>,
 }
 
 /// How many text searches run at once.
@@ -166,20 +168,31 @@ pub const SCAN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 pub const TRUST_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl App {
-    /// Every registered, unrevoked key, at most [`TRUST_TTL`] old.
+    /// Every registered, unrevoked key, [`TRUST_TTL`] old at most (plus
+    /// the time one re-read takes). When the keys are older, one request
+    /// re-reads them while the others use the last ones: under load,
+    /// hundreds of requests do not queue for the database at once.
     pub async fn trust(&self) -> Result<Arc<assay_cert::TrustStore>, db::DbError> {
-        if let Some((at, t)) = self
-            .trust
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            && at.elapsed() < TRUST_TTL
-        {
-            return Ok(t.clone());
-        }
+        let cached = self.trust.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let guard = match &cached {
+            Some((at, t)) if at.elapsed() < TRUST_TTL => return Ok(t.clone()),
+            Some((_, t)) => match self.trust_refresh.try_lock() {
+                Ok(g) => g,
+                Err(_) => return Ok(t.clone()),
+            },
+            None => {
+                let g = self.trust_refresh.lock().await;
+                let loaded = self.trust.read().unwrap_or_else(|p| p.into_inner()).clone();
+                if let Some((_, t)) = loaded {
+                    return Ok(t);
+                }
+                g
+            }
+        };
         let fresh = Arc::new(auth::trust(&self.db, None).await?);
         *self.trust.write().unwrap_or_else(|p| p.into_inner()) =
             Some((std::time::Instant::now(), fresh.clone()));
+        drop(guard);
         Ok(fresh)
     }
 }
@@ -236,6 +249,7 @@ pub async fn open(config: Config) -> Result<Shared, StartError> {
         reads: auth::RateLimit::new(config.read_rate),
         writes: auth::RateLimit::new(config.write_rate),
         trust: std::sync::RwLock::new(None),
+        trust_refresh: tokio::sync::Mutex::new(()),
         scans: tokio::sync::Semaphore::new(SCANS),
         config,
     }))
