@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -114,6 +115,8 @@ pub enum T {
     QrCaption,
     /// Not found page.
     NotFound,
+    /// Every slot for a text search is taken.
+    Busy,
     /// Upload error.
     NoFile,
     /// Language switch.
@@ -178,6 +181,10 @@ impl T {
             ),
             T::QrCaption => ("Scan to open this page", "이 페이지를 열려면 스캔하십시오"),
             T::NotFound => ("Not found.", "찾을 수 없습니다."),
+            T::Busy => (
+                "The registry is busy with other text searches: try again in a moment, or choose a status.",
+                "다른 텍스트 검색이 진행 중입니다. 잠시 후 다시 시도하거나 상태를 선택하여 검색하십시오.",
+            ),
             T::NoFile => ("Choose a file to verify.", "검증할 파일을 선택하십시오."),
             T::OtherLanguage => ("한국어", "English"),
             T::Certificate => ("Certificate", "인증서"),
@@ -316,14 +323,15 @@ fn error_page(lang: Lang, e: ApiError) -> Response {
     let code = api.status();
     let text = if code == StatusCode::NOT_FOUND {
         T::NotFound.text(lang).to_owned()
+    } else if code == StatusCode::SERVICE_UNAVAILABLE && api.headers().contains_key(RETRY_AFTER) {
+        T::Busy.text(lang).to_owned()
     } else {
         code.canonical_reason().unwrap_or("error").to_owned()
     };
     let mut r = page(lang, &text, "/", "");
     *r.status_mut() = code;
-    if let Some(v) = api.headers().get(axum::http::header::RETRY_AFTER) {
-        r.headers_mut()
-            .insert(axum::http::header::RETRY_AFTER, v.clone());
+    if let Some(v) = api.headers().get(RETRY_AFTER) {
+        r.headers_mut().insert(RETRY_AFTER, v.clone());
     }
     r
 }

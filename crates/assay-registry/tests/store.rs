@@ -774,8 +774,21 @@ async fn text_searches_wait_for_a_slot_then_answer_503() {
         );
         if path.starts_with("/api") {
             assert!(a.json()["error"].as_str().expect("error").contains("busy"));
+        } else {
+            assert!(
+                a.text().contains("busy with other text searches"),
+                "{}",
+                a.text()
+            );
         }
     }
+    let page = get(&app, "/?q=acme&lang=ko").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        page.text().contains("다른 텍스트 검색이 진행 중입니다"),
+        "{}",
+        page.text()
+    );
     for path in [
         "/api/v1/certificates",
         "/api/v1/certificates?issuer=KTL&status=valid",
