@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use sqlx::Row as _;
 
-use crate::auth::{Caller, sha256_hex};
+use crate::auth::Caller;
 use crate::client::{Snapshot, encode_hashes};
 use crate::error::{ApiError, remote};
 use crate::ledger::{Actor, Digest, NewCertificate, NewStatus, Receipt, Write};
@@ -199,7 +199,7 @@ async fn submit(State(app): State<Shared>, headers: HeaderMap, request: Request)
             new.number, new.issuer, caller.lab
         )));
     }
-    let (number, sha256) = (new.number.clone(), new.sha256.clone());
+    let (number, sha256) = (new.number.clone(), new.sha256);
     let r = app
         .ledger
         .submit(
@@ -256,14 +256,22 @@ const COLUMNS: &str = "number, sha256, entry, issuer, holder, model_name, model_
 
 /// A certificate's row as JSON.
 pub async fn details(app: &Shared, number: &str) -> Result<Option<Value>, ApiError> {
-    let sql = format!("SELECT {COLUMNS} FROM certificates WHERE number = $1");
+    certificate_where(app, "number", number).await
+}
+
+/// The certificate whose unique `column` (`number` or `sha256`) is `value`.
+async fn certificate_where(
+    app: &Shared,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<Value>, ApiError> {
+    let sql = format!("SELECT {COLUMNS} FROM certificates WHERE {column} = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(number.to_owned())
+        .bind(value.to_owned())
         .fetch_optional(&app.db.pool)
         .await
         .map_err(crate::db::ctx("reading a certificate"))?;
-    let Some(r) = row else { return Ok(None) };
-    Ok(Some(row_json(&r)?))
+    row.as_ref().map(row_json).transpose()
 }
 
 fn row_json(r: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
@@ -433,7 +441,7 @@ async fn change_status(
         .ledger
         .submit(
             Write::Status(NewStatus {
-                sha256: sha256_hex(&bytes),
+                sha256: Digest::of(&bytes),
                 bytes: bytes.to_vec(),
                 change,
             }),
@@ -526,14 +534,8 @@ async fn by_digest(State(app): State<Shared>, Path(digest): Path<String>) -> Ans
             })?
     };
     // A certificate (by its unique digest), else a status change.
-    let sql = format!("SELECT {COLUMNS} FROM certificates WHERE sha256 = $1");
-    let cert = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(digest.clone())
-        .fetch_optional(&app.db.pool)
-        .await
-        .map_err(crate::db::ctx("reading a certificate"))?;
-    match cert {
-        Some(row) => Ok(json_response(StatusCode::OK, row_json(&row)?)),
+    match certificate_where(&app, "sha256", &digest).await? {
+        Some(cert) => Ok(json_response(StatusCode::OK, cert)),
         None => {
             let row = sqlx::query(
                 "SELECT number, seq, action, reason, date FROM status_changes WHERE entry = $1",
@@ -583,7 +585,7 @@ pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), A
             ..Expect::default()
         },
     );
-    let sha256 = sha256_hex(bytes);
+    let sha256 = Digest::of(bytes);
     let number = v
         .statement
         .as_ref()
@@ -592,9 +594,7 @@ pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), A
     let (log, status) = {
         let st = app.ledger.read();
         let size = st.size();
-        let digest = Digest::from_hex(&sha256);
-        let known = digest.and_then(|d| st.digests.get(&d));
-        match known.copied().filter(|i| *i < size) {
+        match st.digests.get(&sha256).copied().filter(|i| *i < size) {
             Some(index) => {
                 let root = st.checkpoint.as_ref().map(|c| c.root).unwrap_or_default();
                 let proven = st.tree.inclusion_proof(index, size).ok().is_some_and(|p| {
@@ -622,11 +622,7 @@ pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), A
                         detail: format!("entry {index}: the inclusion proof does not verify"),
                     }
                 };
-                let status = match st
-                    .certs
-                    .get(number.as_str())
-                    .filter(|c| Some(c.sha256) == digest)
-                {
+                let status = match st.certs.get(number.as_str()).filter(|c| c.sha256 == sha256) {
                     Some(c) if c.status == "valid" => Check {
                         check: "status",
                         status: Status::Pass,

@@ -32,6 +32,11 @@ use crate::now;
 pub struct Digest(pub [u8; 32]);
 
 impl Digest {
+    /// The SHA-256 of `bytes`.
+    pub fn of(bytes: &[u8]) -> Digest {
+        Digest(assay_cert::keys::sha256(bytes))
+    }
+
     /// From 64 hex digits (either case); None for anything else.
     pub fn from_hex(text: &str) -> Option<Digest> {
         let b = text.as_bytes();
@@ -135,7 +140,7 @@ pub struct NewCertificate {
     /// The envelope's bytes.
     pub bytes: Vec<u8>,
     /// Their SHA-256.
-    pub sha256: String,
+    pub sha256: Digest,
     /// Certificate number.
     pub number: String,
     /// Issuer id.
@@ -168,7 +173,7 @@ impl NewCertificate {
                 .to_owned()
         };
         NewCertificate {
-            sha256: assay_cert::keys::sha256_hex(&bytes),
+            sha256: Digest::of(&bytes),
             bytes,
             number: text("/predicate/certificate/number"),
             issuer: text("/predicate/issuer/id"),
@@ -189,7 +194,7 @@ pub struct NewStatus {
     /// The envelope's bytes.
     pub bytes: Vec<u8>,
     /// Their SHA-256.
-    pub sha256: String,
+    pub sha256: Digest,
     /// The statement.
     pub change: StatusChange,
 }
@@ -213,10 +218,10 @@ impl Write {
     }
 
     /// Their SHA-256.
-    pub fn sha256(&self) -> &str {
+    pub fn sha256(&self) -> Digest {
         match self {
-            Write::Certificate(c) => &c.sha256,
-            Write::Status(s) => &s.sha256,
+            Write::Certificate(c) => c.sha256,
+            Write::Status(s) => s.sha256,
         }
     }
 }
@@ -528,11 +533,7 @@ impl Ledger {
             old_size = st.size();
             st.tree.truncate(old_size);
             for job in batch {
-                let Some(digest) = Digest::from_hex(job.write.sha256()) else {
-                    let e = WriteError::Conflict("the entry's SHA-256 is not 64 hex digits".into());
-                    replies.push((job, Err(e)));
-                    continue;
-                };
+                let digest = job.write.sha256();
                 if let Some(&index) = st.digests.get(&digest) {
                     let receipt = receipt(&st, index, true);
                     replies.push((job, Ok(receipt)));
@@ -598,10 +599,7 @@ impl Ledger {
                 Err(e) => {
                     eprintln!("assay serve: signing a checkpoint failed: {e}");
                     self.write().tree.truncate(old_size);
-                    let failed = accepted.into_iter().map(|(job, ..)| job);
-                    for job in failed.chain(repeats.into_iter().map(|(job, _)| job)) {
-                        let _ = job.reply.send(Err(WriteError::Unavailable));
-                    }
+                    unavailable(accepted, repeats);
                     for (job, r) in replies {
                         let _ = job.reply.send(r);
                     }
@@ -629,10 +627,7 @@ impl Ledger {
             Err(e) => {
                 eprintln!("assay serve: a write to the log failed and was not acknowledged: {e}");
                 self.reload(db).await;
-                let failed = accepted.into_iter().map(|(job, ..)| job);
-                for job in failed.chain(repeats.into_iter().map(|(job, _)| job)) {
-                    let _ = job.reply.send(Err(WriteError::Unavailable));
-                }
+                unavailable(accepted, repeats);
             }
         }
         let st = self.read();
@@ -654,6 +649,14 @@ impl Ledger {
                 st.tree.truncate(size);
             }
         }
+    }
+}
+
+/// A batch that did not commit: its writes and their repeats are told so.
+fn unavailable(accepted: Vec<(Job, u64, Hash)>, repeats: Vec<(Job, u64)>) {
+    let jobs = accepted.into_iter().map(|(job, ..)| job);
+    for job in jobs.chain(repeats.into_iter().map(|(job, _)| job)) {
+        let _ = job.reply.send(Err(WriteError::Unavailable));
     }
 }
 
@@ -759,7 +762,7 @@ async fn store(
         sqlx::query("INSERT INTO entries (idx, leaf, sha256, data) VALUES ($1, $2, $3, $4)")
             .bind(to_i64(*index))
             .bind(leaf.to_vec())
-            .bind(job.write.sha256())
+            .bind(job.write.sha256().to_string())
             .bind(job.write.bytes())
             .execute(&mut *tx)
             .await
@@ -772,7 +775,7 @@ async fn store(
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'valid', 0)",
                 )
                 .bind(c.number.as_str())
-                .bind(c.sha256.as_str())
+                .bind(c.sha256.to_string())
                 .bind(to_i64(*index))
                 .bind(c.issuer.as_str())
                 .bind(c.holder.as_str())

@@ -424,7 +424,7 @@ async fn the_same_bytes_twice_in_one_batch_are_one_entry() {
         let c = change(number, &sha(&bytes), "KTL", Action::Suspend, 0);
         let signed_change = signed(&c, &lab.key);
         let status = Write::Status(NewStatus {
-            sha256: sha(&signed_change),
+            sha256: assay_registry::ledger::Digest::of(&signed_change),
             bytes: signed_change,
             change: c,
         });
