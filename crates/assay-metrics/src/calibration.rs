@@ -121,7 +121,6 @@ impl CalibrationBins {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

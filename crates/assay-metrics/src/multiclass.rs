@@ -620,7 +620,6 @@ impl MulticlassState {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -4,8 +4,6 @@
 //! Sums of weights may be added in another order after a split, so values are
 //! compared to 1e-12 relative; with unit weights every sum is exact.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use assay_metrics::MetricSet;
 use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState};
 use assay_metrics::multiclass::{
@@ -69,14 +67,14 @@ fn binary_state(
         prediction: false,
         weight: weighted,
     };
-    let mut s = BinaryState::new(config, inputs).unwrap();
+    let mut s = BinaryState::new(config, inputs).expect("a state for these inputs");
     s.update(&BinaryBatch {
         truth: &rows.truth[range.clone()],
         score: Some(&rows.score[range.clone()]),
         prediction: None,
         weight: weighted.then(|| &rows.weight[range.clone()]),
     })
-    .unwrap();
+    .expect("a valid batch");
     s
 }
 

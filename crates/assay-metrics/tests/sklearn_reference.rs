@@ -6,8 +6,6 @@
 //! metric undefined (or returns a conventional number for it), and Assay must
 //! report it as undefined with a reason.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState};
 use assay_metrics::multiclass::{
     MulticlassBatch, MulticlassConfig, MulticlassInputs, MulticlassState,
@@ -110,10 +108,10 @@ fn check_series(case: &str, what: &str, got: &[f64], expected: &Value, failures:
 fn run_binary(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
     let cfg = &case["config"];
     let config = BinaryConfig {
-        threshold: cfg["threshold"].as_f64().unwrap(),
-        beta: cfg["beta"].as_f64().unwrap(),
-        calibration_bins: cfg["calibration_bins"].as_u64().unwrap() as usize,
-        probabilities: cfg["probabilities"].as_bool().unwrap(),
+        threshold: cfg["threshold"].as_f64().expect("a number"),
+        beta: cfg["beta"].as_f64().expect("a number"),
+        calibration_bins: cfg["calibration_bins"].as_u64().expect("a whole number") as usize,
+        probabilities: cfg["probabilities"].as_bool().expect("true or false"),
         max_curve_points: usize::MAX / 2,
         ..BinaryConfig::default()
     };
@@ -128,13 +126,13 @@ fn run_binary(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
         weight: weight.as_deref(),
     };
     // The one-shot function, and the streaming state fed in batches of 7 rows.
-    let report = BinaryState::evaluate(config.clone(), &batch).unwrap();
+    let report = BinaryState::evaluate(config.clone(), &batch).expect("a state for these inputs");
     let inputs = BinaryInputs {
         score: score.is_some(),
         prediction: prediction.is_some(),
         weight: weight.is_some(),
     };
-    let mut streamed = BinaryState::new(config, inputs).unwrap();
+    let mut streamed = BinaryState::new(config, inputs).expect("a state for these inputs");
     for start in (0..truth.len()).step_by(7) {
         let end = (start + 7).min(truth.len());
         streamed
@@ -144,11 +142,14 @@ fn run_binary(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
                 prediction: prediction.as_deref().map(|p| &p[start..end]),
                 weight: weight.as_deref().map(|w| &w[start..end]),
             })
-            .unwrap();
+            .expect("a valid batch");
     }
     let streamed = streamed.compute();
     for (metric, v) in report.metrics.iter() {
-        let s = streamed.metrics.get(metric).unwrap();
+        let s = streamed
+            .metrics
+            .get(metric)
+            .expect("the metric is computed");
         let same = match (v.value, s.value) {
             (Some(a), Some(b)) => close(a, b),
             (a, b) => a == b,
@@ -208,23 +209,23 @@ fn run_binary(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
 
 fn run_multiclass(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
     let cfg = &case["config"];
-    let classes = cfg["classes"].as_u64().unwrap() as usize;
+    let classes = cfg["classes"].as_u64().expect("a whole number") as usize;
     let mut config = MulticlassConfig::new(classes);
-    config.top_k = Some(cfg["top_k"].as_u64().unwrap() as usize);
-    config.calibration_bins = cfg["calibration_bins"].as_u64().unwrap() as usize;
-    config.sum_tolerance = cfg["sum_tolerance"].as_f64().unwrap();
+    config.top_k = Some(cfg["top_k"].as_u64().expect("a whole number") as usize);
+    config.calibration_bins = cfg["calibration_bins"].as_u64().expect("a whole number") as usize;
+    config.sum_tolerance = cfg["sum_tolerance"].as_f64().expect("a number");
     let truth: Vec<u32> = case["truth"]
         .as_array()
-        .unwrap()
+        .expect("an array")
         .iter()
-        .map(|v| v.as_u64().unwrap() as u32)
+        .map(|v| v.as_u64().expect("a whole number") as u32)
         .collect();
     let probabilities = opt_floats(case, "probabilities");
     let prediction: Option<Vec<u32>> = case.get("prediction").map(|p| {
         p.as_array()
-            .unwrap()
+            .expect("an array")
             .iter()
-            .map(|v| v.as_u64().unwrap() as u32)
+            .map(|v| v.as_u64().expect("a whole number") as u32)
             .collect()
     });
     let weight = opt_floats(case, "weight");
@@ -233,7 +234,7 @@ fn run_multiclass(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
         prediction: prediction.is_some(),
         weight: weight.is_some(),
     };
-    let mut state = MulticlassState::new(config, inputs).unwrap();
+    let mut state = MulticlassState::new(config, inputs).expect("a state for these inputs");
     state
         .update(&MulticlassBatch {
             truth: &truth,
@@ -241,7 +242,7 @@ fn run_multiclass(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
             prediction: prediction.as_deref(),
             weight: weight.as_deref(),
         })
-        .unwrap();
+        .expect("a valid batch");
     let report = state.compute();
     let mut checked = check_set(
         id,
@@ -252,7 +253,7 @@ fn run_multiclass(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
     );
     for (c, expected) in case["expected"]["per_class"]
         .as_array()
-        .unwrap()
+        .expect("an array")
         .iter()
         .enumerate()
     {
@@ -267,7 +268,7 @@ fn run_multiclass(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
     let rows = report.confusion.rows();
     for (t, row) in case["expected"]["confusion_matrix"]
         .as_array()
-        .unwrap()
+        .expect("an array")
         .iter()
         .enumerate()
     {
@@ -284,9 +285,10 @@ fn run_multiclass(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
 
 fn run_multilabel(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
     let cfg = &case["config"];
-    let mut config = MultilabelConfig::new(cfg["labels"].as_u64().unwrap() as usize);
-    config.threshold = cfg["threshold"].as_f64().unwrap();
-    config.probabilities = cfg["probabilities"].as_bool().unwrap();
+    let mut config =
+        MultilabelConfig::new(cfg["labels"].as_u64().expect("a whole number") as usize);
+    config.threshold = cfg["threshold"].as_f64().expect("a number");
+    config.probabilities = cfg["probabilities"].as_bool().expect("true or false");
     let truth = bools(&case["truth"]);
     let scores = opt_floats(case, "score");
     let prediction = case.get("prediction").map(bools);
@@ -297,7 +299,7 @@ fn run_multilabel(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
         prediction: prediction.as_deref(),
         weight: weight.as_deref(),
     };
-    let report = MultilabelState::evaluate(config, &batch).unwrap();
+    let report = MultilabelState::evaluate(config, &batch).expect("a state for these inputs");
     let mut checked = check_set(
         id,
         "",
@@ -307,7 +309,7 @@ fn run_multilabel(case: &Value, id: &str, failures: &mut Vec<String>) -> usize {
     );
     for (j, expected) in case["expected"]["per_label"]
         .as_array()
-        .unwrap()
+        .expect("an array")
         .iter()
         .enumerate()
     {

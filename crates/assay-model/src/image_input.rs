@@ -220,7 +220,6 @@ pub fn decode(path: &Path) -> Result<DynamicImage, String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

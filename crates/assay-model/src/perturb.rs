@@ -314,7 +314,6 @@ fn rotate(img: &RgbaImage, angle: f64) -> RgbaImage {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn digit() -> DynamicImage {

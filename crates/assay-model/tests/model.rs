@@ -2,8 +2,6 @@
 //! `tools/model/make_model.py`, onnxruntime 1.31.1), and every bad input the
 //! model runner must name.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -38,12 +36,15 @@ fn folder() -> TestSet {
 
 /// id → probabilities, from a predictions file.
 fn read_predictions(path: &Path, classes: usize) -> HashMap<String, Vec<f64>> {
-    let reader = assay_data::open(path, None).unwrap();
+    let reader = assay_data::open(path, None).expect("a readable file");
     let mut requests = vec![Request::new("id", Kind::Label)];
     requests.extend((0..classes).map(|c| Request::new(format!("prob_{c}"), Kind::Number)));
     let mut out = HashMap::new();
-    for batch in reader.select(&requests, 4096).unwrap() {
-        let batch = batch.unwrap();
+    for batch in reader
+        .select(&requests, 4096)
+        .expect("the requested columns")
+    {
+        let batch = batch.expect("a readable batch");
         let Column::Label(ids) = &batch.columns[0] else {
             panic!()
         };
@@ -62,25 +63,26 @@ fn read_predictions(path: &Path, classes: usize) -> HashMap<String, Vec<f64>> {
 }
 
 fn reference() -> Vec<(String, Vec<f64>, Vec<f64>)> {
-    let text = std::fs::read_to_string(root().join("data/model/digits_onnxruntime.json")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let text = std::fs::read_to_string(root().join("data/model/digits_onnxruntime.json"))
+        .expect("a readable file");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(v["onnxruntime"], "1.31.1");
     v["items"]
         .as_array()
-        .unwrap()
+        .expect("an array")
         .iter()
         .map(|i| {
             let nums = |k: &str| {
                 i[k].as_array()
-                    .unwrap()
+                    .expect("an array")
                     .iter()
-                    .map(|x| x.as_f64().unwrap())
+                    .map(|x| x.as_f64().expect("a number"))
                     .collect()
             };
             // "digits/test/<class>/<file>" → the folder test set's id "<class>/<file>".
             let id = i["path"]
                 .as_str()
-                .unwrap()
+                .expect("a string")
                 .trim_start_matches("digits/test/")
                 .to_owned();
             (id, nums("probabilities"), nums("logits"))
@@ -172,7 +174,7 @@ fn run_err(
     pre: &Preprocess,
     settings: &RunSettings,
 ) -> String {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     let e: ModelError = assay_model::run(
         spec,
         test_set,
@@ -228,24 +230,30 @@ fn an_input_shape_mismatch_names_both_shapes() {
 
 /// A copy of a few test images with one corrupt file.
 fn with_corrupt_image() -> (tempfile::TempDir, TestSet) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     let src = root().join("data/model/digits/test");
     for class in ["0", "1"] {
-        std::fs::create_dir_all(dir.path().join(class)).unwrap();
+        std::fs::create_dir_all(dir.path().join(class)).expect("a writable folder");
         let mut files: Vec<_> = std::fs::read_dir(src.join(class))
-            .unwrap()
-            .map(|e| e.unwrap().path())
+            .expect("a readable folder")
+            .map(|e| e.expect("a readable entry").path())
             .collect();
         files.sort();
         for f in files.iter().take(5) {
-            std::fs::copy(f, dir.path().join(class).join(f.file_name().unwrap())).unwrap();
+            std::fs::copy(
+                f,
+                dir.path()
+                    .join(class)
+                    .join(f.file_name().expect("a file name")),
+            )
+            .expect("a writable folder");
         }
     }
     std::fs::write(
         dir.path().join("1/broken.png"),
         b"\x89PNG\r\n\x1a\nnot really",
     )
-    .unwrap();
+    .expect("a writable folder");
     let ts = TestSet::Folder(dir.path().to_path_buf());
     (dir, ts)
 }

@@ -129,7 +129,6 @@ pub fn number(x: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     /// The number examples of RFC 8785 appendix B: IEEE 754 bit patterns and

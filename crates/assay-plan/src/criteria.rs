@@ -345,7 +345,6 @@ pub fn judge_metric(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

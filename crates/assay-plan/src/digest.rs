@@ -103,7 +103,6 @@ pub fn folder(root: &Path) -> std::io::Result<(FileDigest, Vec<(String, FileDige
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     /// FIPS 180-2 test vectors.

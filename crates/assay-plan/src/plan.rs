@@ -145,7 +145,7 @@ pub struct ModelSection {
     pub developer: Option<String>,
     /// Anything else that identifies it.
     pub description: Option<String>,
-    /// The ONNX file to run on the test set (instead of [data] predictions).
+    /// The ONNX file to run on the test set (instead of `[data]` predictions).
     #[serde(skip_serializing)]
     pub file: Option<Spanned<String>>,
     /// The model's directory, when it ships as several files: its identity
@@ -381,7 +381,7 @@ impl<'de> Deserialize<'de> for Files {
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
     /// The predictions file, or its shards in order, relative to the plan
-    /// (absent when [model] file names a model to run).
+    /// (absent when `[model] file` names a model to run).
     pub predictions: Option<Spanned<Files>>,
     /// Its format, when the name does not tell.
     pub format: Option<FormatName>,

@@ -699,7 +699,6 @@ fn row_bootstrap(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

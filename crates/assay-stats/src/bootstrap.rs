@@ -278,7 +278,6 @@ pub fn jackknife_counts(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use rand::RngExt;

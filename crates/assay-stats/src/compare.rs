@@ -184,7 +184,6 @@ pub fn conclude(interval: &Interval, margin: f64) -> Conclusion {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

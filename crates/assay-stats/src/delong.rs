@@ -76,7 +76,6 @@ pub fn interval(auc: f64, variance: f64, level: f64) -> Interval {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -49,7 +49,6 @@ pub fn clopper_pearson(x: f64, n: f64, level: f64) -> Option<Interval> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -132,7 +132,6 @@ pub fn required(quantity: Quantity, expected: f64, target: f64, level: f64) -> O
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -82,7 +82,6 @@ pub fn adjust(p: &[f64], correction: Correction) -> Vec<f64> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

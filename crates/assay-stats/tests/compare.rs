@@ -1,8 +1,6 @@
 //! Paired comparison against statsmodels / SciPy (McNemar) and an
 //! independent O(m·n) DeLong; fixtures from `tools/fixtures/compare.py`.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use assay_stats::compare::{delong_paired, mcnemar};
 use serde_json::Value;
 
@@ -15,8 +13,8 @@ fn doc() -> Value {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/compare_reference.json"
     ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
+    .expect("a readable file");
+    serde_json::from_str(&text).expect("valid JSON")
 }
 
 #[test]

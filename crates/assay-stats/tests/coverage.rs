@@ -4,8 +4,6 @@
 //! large-sample logit interval). Seeds are fixed, so the test
 //! is deterministic; the band is about ±3 standard errors of a 95 % rate.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryState};
 use assay_stats::binary::IntervalSettings;
 use assay_stats::bootstrap::replicate_rng;
@@ -121,15 +119,15 @@ fn average_precision(n: usize, seed: u64, r: u64) -> (f64, f64) {
             weight: None,
         },
     )
-    .unwrap();
+    .expect("a valid batch");
     let positives = truth.iter().filter(|y| **y).count() as f64;
     (
         report
             .metrics
             .get("average_precision")
-            .unwrap()
+            .expect("the metric is computed")
             .value
-            .unwrap(),
+            .expect("the metric is computed"),
         positives,
     )
 }

@@ -1,8 +1,6 @@
 //! Sample sizes against the textbook search in `tools/fixtures/plan_size.py`
 //! (statsmodels' intervals; Hanley & McNeil's AUC standard error).
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use assay_stats::binary::ProportionMethod;
 use assay_stats::sample_size::{Quantity, required};
 use serde_json::Value;

@@ -2,8 +2,6 @@
 //! independent O(m·n) DeLong, and SciPy's bootstrap (percentile, BCa) on the
 //! same replicates; fixtures from `tools/fixtures/stats.py`.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use assay_stats::{bootstrap, delong, proportion};
 use serde_json::Value;
 
@@ -12,8 +10,8 @@ fn fixtures() -> Value {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/stats_reference.json"
     ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
+    .expect("a readable file");
+    serde_json::from_str(&text).expect("valid JSON")
 }
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
@@ -21,14 +19,17 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 }
 
 fn pair(v: &Value) -> (f64, f64) {
-    (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
+    (
+        v[0].as_f64().expect("a number"),
+        v[1].as_f64().expect("a number"),
+    )
 }
 
 fn floats(v: &Value) -> Vec<f64> {
     v.as_array()
-        .unwrap()
+        .expect("an array")
         .iter()
-        .map(|x| x.as_f64().unwrap())
+        .map(|x| x.as_f64().expect("a number"))
         .collect()
 }
 

@@ -1,7 +1,5 @@
 //! Slice tests against statsmodels (`tools/fixtures/slices.py`).
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use assay_stats::slices::{Correction, adjust, power_two_proportions, two_proportion_test};
 use serde_json::Value;
 
@@ -14,15 +12,15 @@ fn doc() -> Value {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/slices_reference.json"
     ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
+    .expect("a readable file");
+    serde_json::from_str(&text).expect("valid JSON")
 }
 
 fn floats(v: &Value) -> Vec<f64> {
     v.as_array()
-        .unwrap()
+        .expect("an array")
         .iter()
-        .map(|x| x.as_f64().unwrap())
+        .map(|x| x.as_f64().expect("a number"))
         .collect()
 }
 

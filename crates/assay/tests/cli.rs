@@ -3,8 +3,6 @@
 //! every result validates against the published JSON Schema, and every kind
 //! of bad input is a clear error with exit code 2 naming file, row and column.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -43,7 +41,9 @@ fn json_result(args: &[&str]) -> Value {
 fn schema_validator() -> jsonschema::Validator {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/eval-result.v1.schema.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("a readable file"))
+            .expect("a readable file");
     jsonschema::validator_for(&schema).expect("the schema is valid JSON Schema")
 }
 
@@ -61,12 +61,13 @@ fn assert_valid(result: &Value) {
 }
 
 fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(data("expected.json")).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(data("expected.json")).expect("a readable file"))
+        .expect("valid JSON")
 }
 
 fn assert_matches(result: &Value, expected: &Value, what: &str) {
-    for (id, e) in expected.as_object().unwrap() {
-        let e = e.as_f64().unwrap();
+    for (id, e) in expected.as_object().expect("an object") {
+        let e = e.as_f64().expect("a number");
         let got = result["metrics"][id]["value"]
             .as_f64()
             .unwrap_or_else(|| panic!("{what}: {id} is undefined"));
@@ -80,8 +81,8 @@ fn assert_matches(result: &Value, expected: &Value, what: &str) {
 /// Every metric has a 95 % interval that contains its value (MCE, a maximum,
 /// may sit outside its percentile interval).
 fn assert_every_interval_contains(r: &Value) {
-    for (id, m) in r["metrics"].as_object().unwrap() {
-        let v = m["value"].as_f64().unwrap();
+    for (id, m) in r["metrics"].as_object().expect("an object") {
+        let v = m["value"].as_f64().expect("a number");
         let ci = &m["ci"];
         let (lo, hi) = (
             ci["low"].as_f64().unwrap_or(f64::NAN),
@@ -121,8 +122,8 @@ fn assert_input_error(out: &Output, must_contain: &[&str]) {
 
 fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &str) -> String {
     let p = dir.path().join(name);
-    std::fs::write(&p, contents).unwrap();
-    p.to_str().unwrap().to_owned()
+    std::fs::write(&p, contents).expect("a writable folder");
+    p.to_str().expect("a UTF-8 path").to_owned()
 }
 
 #[test]
@@ -697,7 +698,7 @@ fn demo(args: &[&str]) -> Output {
         .args(&all)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
-        .unwrap()
+        .expect("the binary runs")
 }
 
 #[test]
@@ -833,7 +834,7 @@ fn compare_demo(args: &[&str]) -> Output {
         .args(&all)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
-        .unwrap()
+        .expect("the binary runs")
 }
 
 #[test]

@@ -2,8 +2,6 @@
 //! message), the assessment record against its schema, reproducibility, the
 //! leakage check on a constructed overlap, digests and exit codes.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -23,7 +21,7 @@ fn stderr(out: &Output) -> String {
 
 /// A folder with the bundled plan and its data.
 fn planned() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     let out = assay_in(dir.path(), &["init", "."]);
     assert!(out.status.success(), "{}", stderr(&out));
     dir
@@ -32,9 +30,9 @@ fn planned() -> tempfile::TempDir {
 /// Replace `from` with `to` in the plan (which must contain it).
 fn edit(dir: &Path, from: &str, to: &str) {
     let path = dir.join("assay.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
+    let text = std::fs::read_to_string(&path).expect("a readable file");
     assert!(text.contains(from), "the plan has no {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("a writable folder");
 }
 
 /// Run the plan in `dir`; the record goes to `dir/out`.
@@ -45,8 +43,8 @@ fn run(dir: &Path, extra: &[&str]) -> Output {
 }
 
 fn record(dir: &Path) -> (String, Value) {
-    let text = std::fs::read_to_string(dir.join("out/assessment.json")).unwrap();
-    let value = serde_json::from_str(&text).unwrap();
+    let text = std::fs::read_to_string(dir.join("out/assessment.json")).expect("a readable file");
+    let value = serde_json::from_str(&text).expect("valid JSON");
     (text, value)
 }
 
@@ -224,16 +222,17 @@ fn check_validates_without_running() {
 fn validator() -> jsonschema::Validator {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas");
     let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(root.join(name)).unwrap()).unwrap()
+        serde_json::from_str(&std::fs::read_to_string(root.join(name)).expect("a readable file"))
+            .expect("valid JSON")
     };
     let registry = jsonschema::Registry::new()
         .add(
             "https://assay.invalid/schemas/eval-result.v1.schema.json",
             read("eval-result.v1.schema.json"),
         )
-        .unwrap()
+        .expect("a schema registry")
         .prepare()
-        .unwrap();
+        .expect("valid schemas");
     jsonschema::options()
         .with_registry(&registry)
         .build(&read("assessment.v1.schema.json"))
@@ -254,11 +253,14 @@ fn assert_valid(record: &Value) {
 }
 
 fn sha256sum(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs");
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .next()
-        .unwrap()
+        .expect("sha256sum prints a digest")
         .to_owned()
 }
 
@@ -563,7 +565,7 @@ fn missing_plan_is_an_input_error() {
 /// two robustness conditions (noise and rotation at severity 1) keep the
 /// tests quick, the demo runs them all.
 fn model_planned() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/model");
     copy_tree(&src, dir.path());
     let d = dir.path();
@@ -577,14 +579,14 @@ fn model_planned() -> tempfile::TempDir {
 }
 
 fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
+    std::fs::create_dir_all(to).expect("a writable folder");
+    for e in std::fs::read_dir(from).expect("a readable folder") {
+        let e = e.expect("a readable entry");
         let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
+        if e.file_type().expect("a readable entry").is_dir() {
             copy_tree(&e.path(), &target);
         } else {
-            std::fs::copy(e.path(), target).unwrap();
+            std::fs::copy(e.path(), target).expect("a writable folder");
         }
     }
 }
@@ -868,7 +870,7 @@ fn a_tabular_model_runs_on_its_feature_table() {
 }
 
 fn edit_file(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = std::fs::read_to_string(path).expect("a readable file");
     assert!(text.contains(from), "{} has no {from:?}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    std::fs::write(path, text.replacen(from, to, 1)).expect("a writable folder");
 }

@@ -1,8 +1,6 @@
 //! Snapshot tests of what a person reads: the report tables of the demo data
 //! and of a multi-label file, and an error message. Paths are filtered.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
-
 use std::path::Path;
 use std::process::Command;
 
@@ -16,7 +14,7 @@ fn run(args: &[&str]) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
-        .unwrap();
+        .expect("the checkout exists");
     text.replace(&root.display().to_string(), "[ROOT]")
 }
 
@@ -25,7 +23,7 @@ fn root_file(rel: &str) -> String {
         .join("../..")
         .join(rel)
         .canonicalize()
-        .unwrap()
+        .expect("the checkout exists")
         .display()
         .to_string()
 }
