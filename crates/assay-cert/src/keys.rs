@@ -3,28 +3,13 @@
 
 use std::path::Path;
 
+use assay_base::digest::sha256_hex;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::CertError;
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The SHA-256 of `bytes`.
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
-}
-
-/// The hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&sha256(bytes))
-}
 
 /// The key id of a public key: the hex SHA-256 of its 32 bytes.
 pub fn keyid(public: &VerifyingKey) -> String {

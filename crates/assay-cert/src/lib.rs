@@ -13,7 +13,7 @@
 //! No network, no database.
 
 pub mod certificate;
-pub mod date;
+pub use assay_base::date;
 pub mod dsse;
 pub mod keys;
 pub mod status;

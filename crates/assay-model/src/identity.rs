@@ -5,9 +5,9 @@
 //! digests. The `.git`, `.gitattributes`, `.gitignore` and `.github` entries
 //! at the top are left out, as that convention does.
 
-use std::io::Read;
 use std::path::Path;
 
+use assay_base::digest::hex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -50,26 +50,13 @@ pub fn relative_name(root: &Path, path: &Path) -> String {
 
 const IGNORED: [&str; 4] = [".git", ".gitattributes", ".gitignore", ".github"];
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn file_digest(path: &Path) -> Result<Vec<u8>, ModelError> {
-    let io = |source| ModelError::Io {
-        path: path.into(),
-        source,
-    };
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher.finalize().to_vec())
+fn file_digest(path: &Path) -> Result<[u8; 32], ModelError> {
+    assay_base::digest::file_sha256(path)
+        .map(|(sha256, _)| sha256)
+        .map_err(|source| ModelError::Io {
+            path: path.into(),
+            source,
+        })
 }
 
 fn walk(
@@ -124,7 +111,7 @@ pub fn identity(path: &Path) -> Result<ModelIdentity, ModelError> {
     let mut resources = Vec::with_capacity(files.len());
     for (rel, file) in files {
         let d = file_digest(&file)?;
-        root.update(&d);
+        root.update(d);
         resources.push(Resource {
             name: rel,
             algorithm: "sha256",

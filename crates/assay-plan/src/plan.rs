@@ -105,32 +105,6 @@ fn serialize_spanned_option<S: serde::Serializer>(
     }
 }
 
-/// Whether `text` is a calendar date written YYYY-MM-DD.
-pub fn is_iso_date(text: &str) -> bool {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let t = &text[r];
-        t.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| t.parse().ok())?
-    };
-    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
-        return false;
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
-}
-
 /// The model under test.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -1220,7 +1194,7 @@ impl Plan {
             self.existing(&l.test, "the test-data manifest")?;
         }
         if let Some(received) = &f.report.received
-            && !is_iso_date(received.get_ref())
+            && !assay_base::date::is_date(received.get_ref())
         {
             return Err(self.error(
                 received.span(),

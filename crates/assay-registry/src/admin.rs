@@ -257,7 +257,7 @@ pub async fn create_token(db: &Db, lab: &str) -> Result<(String, String), AdminE
     sqlx::query("INSERT INTO tokens (id, lab_id, sha256, created) VALUES ($1, $2, $3, $4)")
         .bind(id.clone())
         .bind(lab.to_owned())
-        .bind(auth::sha256_hex(token.as_bytes()))
+        .bind(assay_base::digest::sha256_hex(token.as_bytes()))
         .bind(now())
         .execute(&mut *tx)
         .await

@@ -138,7 +138,7 @@ fn receipt_json(app: &Shared, r: &Receipt) -> Value {
 }
 
 fn today() -> Result<String, ApiError> {
-    assay_cert::date::today().map_err(ApiError::Internal)
+    assay_base::date::today().map_err(ApiError::Internal)
 }
 
 /// The checks' outcome as the API reports it.
@@ -244,7 +244,7 @@ pub fn snapshot(app: &Shared, number: &str) -> Option<String> {
         sha256,
         status,
         size,
-        date: assay_cert::date::today().ok()?,
+        date: assay_base::date::today().ok()?,
     };
     app.ledger.sign_note(&s.body())
 }

@@ -30,7 +30,7 @@ impl Caller {
     }
 }
 
-pub use assay_cert::keys::sha256_hex;
+use assay_base::digest::sha256_hex;
 
 /// A new token: (public id, the token text to give the lab once).
 pub fn new_token() -> Result<(String, String), String> {
@@ -38,7 +38,7 @@ pub fn new_token() -> Result<(String, String), String> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut id).map_err(|e| e.to_string())?;
     getrandom::fill(&mut secret).map_err(|e| e.to_string())?;
-    use assay_cert::keys::hex;
+    use assay_base::digest::hex;
     let id = hex(&id);
     let token = format!("assay_{id}_{}", hex(&secret));
     Ok((id, token))

@@ -48,7 +48,7 @@ pub enum ApiError {
 pub fn incident() -> String {
     let mut b = [0u8; 6];
     let _ = getrandom::fill(&mut b);
-    assay_cert::keys::hex(&b)
+    assay_base::digest::hex(&b)
 }
 
 impl From<crate::db::DbError> for ApiError {

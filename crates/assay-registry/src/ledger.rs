@@ -34,7 +34,7 @@ pub struct Digest(pub [u8; 32]);
 impl Digest {
     /// The SHA-256 of `bytes`.
     pub fn of(bytes: &[u8]) -> Digest {
-        Digest(assay_cert::keys::sha256(bytes))
+        Digest(assay_base::digest::sha256(bytes))
     }
 
     /// From 64 hex digits (either case); None for anything else.
@@ -54,7 +54,7 @@ impl Digest {
 
 impl std::fmt::Display for Digest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&assay_cert::keys::hex(&self.0))
+        f.write_str(&assay_base::digest::hex(&self.0))
     }
 }
 
@@ -865,7 +865,7 @@ mod tests {
 
     #[test]
     fn a_digest_reads_64_hex_digits_of_either_case_and_writes_lowercase() {
-        let hex = assay_cert::keys::sha256_hex(b"assay");
+        let hex = assay_base::digest::sha256_hex(b"assay");
         let d = Digest::from_hex(&hex).expect("hex");
         assert_eq!(d.to_string(), hex);
         assert_eq!(Digest::from_hex(&hex.to_ascii_uppercase()), Some(d));

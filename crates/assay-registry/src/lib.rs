@@ -29,17 +29,9 @@ pub mod web;
 
 /// The time now, RFC 3339 UTC to the second.
 pub fn now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    let (y, m, d) = assay_cert::date::civil_from_days(days);
-    let s = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
+    assay_base::date::rfc3339(
+        std::time::SystemTime::now(),
+        assay_base::date::Precision::Seconds,
     )
 }
 

@@ -31,9 +31,9 @@ pub fn trust_entry(key: &IssuerKey, name: &str) -> String {
 /// key's lab, for `holder`, issued `issued` and valid a year.
 pub fn certificate(key: &IssuerKey, sequence: u64, holder: &str, issued: &str) -> Vec<u8> {
     let number = assay_cert::certificate::number(&key.issuer, issued, sequence);
-    let until = assay_cert::date::add_days(issued, 365).unwrap_or_default();
+    let until = assay_base::date::add_days(issued, 365).unwrap_or_default();
     let model = assay_cert::keys::keyid(&key.public());
-    let model_sha = assay_cert::keys::sha256_hex(format!("{model}/{sequence}").as_bytes());
+    let model_sha = assay_base::digest::sha256_hex(format!("{model}/{sequence}").as_bytes());
     let statement = json!({
         "_type": STATEMENT_TYPE,
         "subject": [{ "name": format!("model-{sequence}.onnx"), "digest": { "sha256": model_sha } }],

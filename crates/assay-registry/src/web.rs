@@ -609,7 +609,7 @@ async fn log_page(
         let root = st.checkpoint.as_ref().map(|c| c.root).unwrap_or_default();
         (st.note.clone(), st.size(), root)
     };
-    let hex = assay_cert::keys::hex(&root);
+    let hex = assay_base::digest::hex(&root);
     let body = format!(
         "<p>{}</p><pre id=\"checkpoint\">{}</pre><table>\
          <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{size}</td></tr>\

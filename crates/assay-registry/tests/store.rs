@@ -15,7 +15,7 @@ use common::*;
 use serde_json::{Value, json};
 
 fn sha(bytes: &[u8]) -> String {
-    assay_registry::auth::sha256_hex(bytes)
+    assay_base::digest::sha256_hex(bytes)
 }
 
 fn change(number: &str, digest: &str, issuer: &str, action: Action, seq: u64) -> StatusChange {

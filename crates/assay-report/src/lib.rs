@@ -19,8 +19,6 @@ pub mod record;
 pub mod svg;
 pub mod text;
 
-use sha2::{Digest, Sha256};
-
 pub use document::{Block, Document, Field, Section};
 pub use text::Lang;
 
@@ -73,14 +71,6 @@ pub struct Options {
     pub record_sha256: String,
     /// The record's file name, as the report names it.
     pub record_name: String,
-}
-
-/// SHA-256 of bytes, hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Build the document of a record.

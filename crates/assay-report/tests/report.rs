@@ -27,7 +27,7 @@ fn load(name: &str) -> (Value, Options) {
         lang: Lang::En,
         number: None,
         issued: "2026-12-01".to_owned(),
-        record_sha256: assay_report::sha256_hex(&bytes),
+        record_sha256: assay_base::digest::sha256_hex(&bytes),
         record_name: name.to_owned(),
     };
     (record, options)

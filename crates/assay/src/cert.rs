@@ -235,7 +235,7 @@ fn reports(args: &CertifyArgs, record_dir: &Path, record_sha: &str) -> anyhow::R
         let report = f.parent().unwrap_or(Path::new(".")).join(name);
         let bytes = std::fs::read(&report)
             .with_context(|| format!("cannot read the report {}", report.display()))?;
-        let sha = assay_report::sha256_hex(&bytes);
+        let sha = assay_base::digest::sha256_hex(&bytes);
         if d.pointer("/report/sha256").and_then(Value::as_str) != Some(sha.as_str()) {
             bail!(
                 "refused: the report {} does not match its recorded SHA-256 (changed after it was written)",
@@ -272,7 +272,7 @@ pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
 pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     let key = IssuerKey::load(&args.key)?;
     let (bytes, record) = read_json(&args.assessment, "assessment record")?;
-    let record_sha = assay_report::sha256_hex(&bytes);
+    let record_sha = assay_base::digest::sha256_hex(&bytes);
     let record_dir = args
         .assessment
         .parent()
@@ -359,7 +359,7 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     let cert_bytes = serde_json::to_vec_pretty(&envelope.to_json())?;
     std::fs::write(&cert_path, &cert_bytes)
         .with_context(|| format!("cannot write {}", cert_path.display()))?;
-    let cert_sha = assay_report::sha256_hex(&cert_bytes);
+    let cert_sha = assay_base::digest::sha256_hex(&cert_bytes);
     println!(
         "certificate {number}: {} (SHA-256 {cert_sha})",
         cert_path.display()
@@ -402,9 +402,10 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let assessment_sha256 = match &args.assessment {
         None => None,
-        Some(p) => Some(assay_report::sha256_hex(&std::fs::read(p).with_context(
-            || format!("cannot read the assessment record {}", p.display()),
-        )?)),
+        Some(p) => Some(assay_base::digest::sha256_hex(
+            &std::fs::read(p)
+                .with_context(|| format!("cannot read the assessment record {}", p.display()))?,
+        )),
     };
     let mut result = assay_cert::verify(
         &bytes,

@@ -491,7 +491,7 @@ pub fn log_checks(
     url: Option<&str>,
     trust: &TrustStore,
 ) -> anyhow::Result<Vec<Check>> {
-    let sha256 = assay_registry::auth::sha256_hex(cert_bytes);
+    let sha256 = assay_base::digest::sha256_hex(cert_bytes);
     let stored_path = proof_path(cert);
     let stored: Option<ProofFile> = if stored_path.exists() {
         let text = std::fs::read(&stored_path)
@@ -813,12 +813,12 @@ pub fn change_status(
     }
     let date = match &args.date {
         Some(d) => {
-            if assay_cert::date::parse(d).is_none() {
+            if assay_base::date::parse(d).is_none() {
                 bail!("--date {d:?} is not a date written YYYY-MM-DD");
             }
             d.clone()
         }
-        None => assay_cert::date::today().map_err(anyhow::Error::msg)?,
+        None => assay_base::date::today().map_err(anyhow::Error::msg)?,
     };
     let token = token(&args.log)?;
     let url = format!(
@@ -836,7 +836,7 @@ pub fn change_status(
     let change = StatusChange {
         kind: STATUS_TYPE.into(),
         certificate: number.clone(),
-        certificate_sha256: assay_registry::auth::sha256_hex(&bytes),
+        certificate_sha256: assay_base::digest::sha256_hex(&bytes),
         issuer,
         action,
         reason: args.reason.clone(),

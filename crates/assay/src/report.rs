@@ -51,7 +51,7 @@ pub struct ReportArgs {
 }
 
 fn parse_date(text: &str) -> Result<String, String> {
-    if assay_plan::plan::is_iso_date(text) {
+    if assay_base::date::is_date(text) {
         Ok(text.to_owned())
     } else {
         Err(format!("'{text}' is not a date written YYYY-MM-DD"))
@@ -61,7 +61,7 @@ fn parse_date(text: &str) -> Result<String, String> {
 /// Today's date (UTC), or that of `SOURCE_DATE_EPOCH` when it is set: the
 /// default issue date of reports and certificates.
 pub fn default_issue_date() -> anyhow::Result<String> {
-    assay_cert::date::today().map_err(anyhow::Error::msg)
+    assay_base::date::today().map_err(anyhow::Error::msg)
 }
 
 /// What one report needs.
@@ -93,7 +93,7 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<String> {
             e.column()
         )
     })?;
-    let record_sha256 = assay_report::sha256_hex(&bytes);
+    let record_sha256 = assay_base::digest::sha256_hex(&bytes);
     let record_name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -108,7 +108,7 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<String> {
     let doc = assay_report::document(&record, &options)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let rendered = assay_report::render(&doc, req.format)?;
-    let sha256 = assay_report::sha256_hex(&rendered);
+    let sha256 = assay_base::digest::sha256_hex(&rendered);
     if let Some(dir) = req.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the folder {}", dir.display()))?;

@@ -80,7 +80,7 @@ fn certify_then_verify_here_and_with_an_independent_verifier() {
     }
     let html = std::fs::read_to_string(results.join("DEMO-2026-000001.certificate.ko.html"))
         .expect("html");
-    let cert_sha = assay_report::sha256_hex(&std::fs::read(&cert).expect("cert"));
+    let cert_sha = assay_base::digest::sha256_hex(&std::fs::read(&cert).expect("cert"));
     assert!(
         html.contains(&format!("https://registry.example.org/c/{cert_sha}")),
         "QR address and digest"
@@ -119,11 +119,11 @@ fn certify_then_verify_here_and_with_an_independent_verifier() {
         .expect("base64");
     let st: serde_json::Value = serde_json::from_slice(&payload).expect("statement");
     let model_sha =
-        assay_report::sha256_hex(&std::fs::read(root.join("digits.onnx")).expect("model"));
+        assay_base::digest::sha256_hex(&std::fs::read(root.join("digits.onnx")).expect("model"));
     assert_eq!(st["subject"][0]["digest"]["sha256"], model_sha);
     assert_eq!(
         st["predicate"]["assessment"]["sha256"],
-        assay_report::sha256_hex(&std::fs::read(&record).expect("record"))
+        assay_base::digest::sha256_hex(&std::fs::read(&record).expect("record"))
     );
     assert_eq!(
         st["predicate"]["reports"]

@@ -22,7 +22,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn sha256(path: &Path) -> String {
-    assay_report::sha256_hex(&std::fs::read(path).expect("read"))
+    assay_base::digest::sha256_hex(&std::fs::read(path).expect("read"))
 }
 
 #[test]

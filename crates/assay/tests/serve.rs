@@ -148,7 +148,7 @@ fn lab_in(dir: &Path, db: &[&str], id: &str) -> Lab {
 }
 
 fn today() -> String {
-    assay_cert::date::today().expect("today")
+    assay_base::date::today().expect("today")
 }
 
 fn write_cert(dir: &Path, key: &IssuerKey, seq: u64, holder: &str) -> (PathBuf, String) {
@@ -624,7 +624,7 @@ fn the_web_pages_work_in_a_browser_without_javascript() {
             s(&lab.token_file),
         ]);
     }
-    let beta_sha = assay_registry::auth::sha256_hex(&std::fs::read(&beta).expect("read"));
+    let beta_sha = assay_base::digest::sha256_hex(&std::fs::read(&beta).expect("read"));
     let change = StatusChange {
         kind: STATUS_TYPE.into(),
         certificate: beta_number.clone(),

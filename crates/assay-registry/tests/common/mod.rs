@@ -158,7 +158,7 @@ pub async fn get(app: &Shared, uri: &str) -> Answer {
 }
 
 pub fn today() -> String {
-    assay_cert::date::today().expect("today")
+    assay_base::date::today().expect("today")
 }
 
 pub fn path(dir: &tempfile::TempDir) -> PathBuf {

@@ -1,7 +1,10 @@
-//! Calendar dates written YYYY-MM-DD: checking, and adding days.
+//! Calendar dates written `YYYY-MM-DD` and RFC 3339 timestamps, in UTC,
+//! by Howard Hinnant's civil-date algorithms (proleptic Gregorian).
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+use std::time::SystemTime;
+
+/// Days since 1970-01-01 of a civil date.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -11,7 +14,7 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The civil date of a day count since 1970-01-01.
+/// The civil date (year, month, day) of a day count since 1970-01-01.
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
@@ -21,15 +24,8 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
 }
 
 /// A date's day number, if `text` is a real date written YYYY-MM-DD.
@@ -53,6 +49,11 @@ pub fn parse(text: &str) -> Option<i64> {
     (civil_from_days(n) == (y, m, d)).then_some(n)
 }
 
+/// Whether `text` is a real date written YYYY-MM-DD.
+pub fn is_date(text: &str) -> bool {
+    parse(text).is_some()
+}
+
 /// Write a day number as YYYY-MM-DD.
 pub fn format(days: i64) -> String {
     let (y, m, d) = civil_from_days(days);
@@ -72,11 +73,35 @@ pub fn today() -> Result<String, String> {
             .trim()
             .parse::<i64>()
             .map_err(|_| format!("SOURCE_DATE_EPOCH must be seconds since 1970, not '{s}'"))?,
-        Err(_) => std::time::SystemTime::now()
+        Err(_) => SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64),
     };
     Ok(format(secs.div_euclid(86_400)))
+}
+
+/// How finely [`rfc3339`] writes the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// `2026-11-28T23:59:59Z`
+    Seconds,
+    /// `2026-11-28T23:59:59.000Z`
+    Milliseconds,
+}
+
+/// A time in UTC as RFC 3339.
+pub fn rfc3339(t: SystemTime, precision: Precision) -> String {
+    let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let s = secs % 86_400;
+    let time = format!("{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60);
+    match precision {
+        Precision::Seconds => format!("{y:04}-{m:02}-{d:02}T{time}Z"),
+        Precision::Milliseconds => {
+            format!("{y:04}-{m:02}-{d:02}T{time}.{:03}Z", since.subsec_millis())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -91,6 +116,31 @@ mod tests {
         assert_eq!(parse("2026-02-30"), None);
         assert_eq!(parse("2026-13-01"), None);
         assert_eq!(parse("26-1-1"), None);
+        assert_eq!(parse("2026-1a-01"), None);
         assert!(parse("2026-11-29") < parse("2026-11-30"));
+        assert!(is_date("2000-02-29") && !is_date("1900-02-29"));
+    }
+
+    #[test]
+    fn rfc3339_times() {
+        let at = |s: u64| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s);
+        let ms = |s| rfc3339(at(s), Precision::Milliseconds);
+        assert_eq!(ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(ms(951_782_400), "2000-02-29T00:00:00.000Z");
+        assert_eq!(ms(1_795_910_399), "2026-11-28T23:59:59.000Z");
+        assert_eq!(ms(4_107_542_400), "2100-03-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(at(1_795_910_399), Precision::Seconds),
+            "2026-11-28T23:59:59Z"
+        );
+    }
+
+    /// Every day of four centuries round-trips.
+    #[test]
+    fn civil_round_trips() {
+        for n in -200_000..200_000 {
+            let (y, m, d) = civil_from_days(n);
+            assert_eq!(days_from_civil(y, m, d), n);
+        }
     }
 }
