@@ -302,7 +302,7 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
             plan.display()
         );
     }
-    let mismatches = assay_plan::assessment::check_inputs(&record, &plan, &record_dir)?;
+    let mismatches = assay_assess::assessment::check_inputs(&record, &plan, &record_dir)?;
     if !mismatches.is_empty() {
         let list: Vec<String> = mismatches
             .iter()

@@ -18,9 +18,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use assay_data::Format;
+use assay_eval::criteria::DecisionRule;
+use assay_eval::{Columns, EvalSpec, Input, ScoreKind, Task};
 use assay_metrics::ranking::CurveMode;
-use assay_plan::criteria::DecisionRule;
-use assay_plan::{Columns, EvalSpec, Input, ScoreKind, Task};
 use assay_stats::binary::{IntervalSettings, ProportionMethod};
 use assay_stats::bootstrap::Method as BootstrapMethod;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -618,7 +618,7 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
     spec.curve_points = args.curve_points;
     spec.criteria = args.require.clone();
     if !args.slice.is_empty() {
-        let mut slices = assay_plan::slices::SliceSettings::new(
+        let mut slices = assay_eval::slices::SliceSettings::new(
             args.slice
                 .iter()
                 .map(|s| s.split(',').map(|c| c.trim().to_owned()).collect())
@@ -652,7 +652,7 @@ fn spec_from(args: &EvalArgs) -> anyhow::Result<EvalSpec> {
 }
 
 fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    use assay_plan::compare::{CompareSpec, Hypothesis};
+    use assay_eval::compare::{CompareSpec, Hypothesis};
     let mut candidate = EvalSpec::new(Input::File {
         path: args.candidate.clone(),
         format: None,
@@ -685,7 +685,7 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             HypothesisArg::Superiority => Hypothesis::Superiority,
         },
     };
-    let r = assay_plan::compare::compare(&spec)?;
+    let r = assay_eval::compare::compare(&spec)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
@@ -781,7 +781,7 @@ fn plan_size(args: &PlanSizeArgs) -> anyhow::Result<ExitCode> {
 
 fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let spec = spec_from(&args)?;
-    let result = assay_plan::evaluate(&spec, &mut |_| {})?;
+    let result = assay_eval::evaluate(&spec, &mut |_| {})?;
     let json_to_stdout = args.json.as_deref() == Some("-");
     if let Some(target) = &args.json {
         let text = result.to_json();

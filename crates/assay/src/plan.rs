@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use assay_plan::assessment::{Assessment, Event};
-use assay_plan::plan::Plan;
+use assay_assess::assessment::{Assessment, Event};
+use assay_assess::plan::Plan;
 
 /// The bundled plan and the files it names (paths relative to the plan).
 pub const PLAN: &str = include_str!("../../../data/demo/assay.toml");
@@ -90,19 +90,20 @@ pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let bar = progress_bar(options.quiet);
-    let assessment = assay_plan::assessment::assess(&plan, options.out, &mut |event| match event {
-        Event::Stage(stage) => {
-            bar.reset();
-            bar.set_length(0);
-            bar.set_style(spinner_style());
-            bar.set_prefix(stage);
-        }
-        Event::Total(rows) => {
-            bar.set_length(rows);
-            bar.set_style(bar_style());
-        }
-        Event::Rows(rows) => bar.set_position(rows),
-    });
+    let assessment =
+        assay_assess::assessment::assess(&plan, options.out, &mut |event| match event {
+            Event::Stage(stage) => {
+                bar.reset();
+                bar.set_length(0);
+                bar.set_style(spinner_style());
+                bar.set_prefix(stage);
+            }
+            Event::Total(rows) => {
+                bar.set_length(rows);
+                bar.set_style(bar_style());
+            }
+            Event::Rows(rows) => bar.set_position(rows),
+        });
     bar.finish_and_clear();
     let assessment = assessment?;
     std::fs::create_dir_all(options.out)
@@ -308,8 +309,8 @@ pub fn summary(a: &Assessment) -> String {
         v.criteria_met,
         v.criteria_total,
         match v.decision_rule {
-            assay_plan::criteria::DecisionRule::Simple => "simple",
-            assay_plan::criteria::DecisionRule::Guarded => "guarded",
+            assay_eval::criteria::DecisionRule::Simple => "simple",
+            assay_eval::criteria::DecisionRule::Guarded => "guarded",
         }
     );
     out

@@ -133,7 +133,7 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<String> {
         "assessment": { "file": record_name, "sha256": record_sha256 },
     });
     let digest_path = digest_path(req.out);
-    let text = assay_plan::canonical::to_string(&digest);
+    let text = assay_assess::canonical::to_string(&digest);
     std::fs::write(&digest_path, text + "\n")
         .with_context(|| format!("cannot write {}", digest_path.display()))?;
     Ok(sha256)

@@ -4,9 +4,9 @@
 
 use std::fmt::Write as _;
 
+use assay_eval::EvalResult;
+use assay_eval::result::OrderedMap;
 use assay_metrics::{MetricSet, MetricValue};
-use assay_plan::EvalResult;
-use assay_plan::result::OrderedMap;
 
 /// Confusion matrices wider than this are left to the JSON output.
 const MAX_MATRIX_CLASSES: usize = 20;
@@ -126,14 +126,14 @@ fn confusion(out: &mut String, labels: &[String], counts: &[Vec<f64>]) {
 pub fn render(r: &EvalResult) -> String {
     let mut out = String::new();
     let what = match r.task {
-        assay_plan::Task::Binary => {
+        assay_eval::Task::Binary => {
             format!(
                 "binary, positive class '{}'",
                 r.positive.as_deref().unwrap_or("?")
             )
         }
-        assay_plan::Task::Multiclass => format!("multi-class, {} classes", r.classes.len()),
-        assay_plan::Task::Multilabel => format!("multi-label, {} labels", r.classes.len()),
+        assay_eval::Task::Multiclass => format!("multi-class, {} classes", r.classes.len()),
+        assay_eval::Task::Multilabel => format!("multi-label, {} labels", r.classes.len()),
     };
     let _ = writeln!(out, "{} — {what}, {} items", r.input.paths.join(" "), r.n);
     if let Some(w) = r.total_weight {
@@ -200,10 +200,10 @@ pub fn render(r: &EvalResult) -> String {
     if let Some(criteria) = &r.criteria {
         out.push('\n');
         let rule = criteria.first().map_or("", |j| match j.rule {
-            assay_plan::criteria::DecisionRule::Simple => {
+            assay_eval::criteria::DecisionRule::Simple => {
                 "simple: the estimate must clear the threshold"
             }
-            assay_plan::criteria::DecisionRule::Guarded => {
+            assay_eval::criteria::DecisionRule::Guarded => {
                 "guarded: the interval bound must clear the threshold"
             }
         });
@@ -243,7 +243,7 @@ pub fn render(r: &EvalResult) -> String {
 }
 
 /// The comparison report.
-pub fn render_compare(r: &assay_plan::compare::CompareResult) -> String {
+pub fn render_compare(r: &assay_eval::compare::CompareResult) -> String {
     use assay_stats::compare::Conclusion;
     let mut out = String::new();
     let what = match (&r.positive, &r.classes) {
@@ -305,8 +305,8 @@ pub fn render_compare(r: &assay_plan::compare::CompareResult) -> String {
         );
     }
     let hypothesis = match r.hypothesis {
-        assay_plan::compare::Hypothesis::NonInferiority => "non-inferiority",
-        assay_plan::compare::Hypothesis::Superiority => "superiority",
+        assay_eval::compare::Hypothesis::NonInferiority => "non-inferiority",
+        assay_eval::compare::Hypothesis::Superiority => "superiority",
     };
     let _ = writeln!(
         out,

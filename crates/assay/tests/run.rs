@@ -366,7 +366,7 @@ fn runs_are_reproducible_byte_for_byte() {
     for (text, value) in [(&a, &ra), (&b, &rb)] {
         assert_eq!(
             *text,
-            assay_plan::canonical::to_string(value),
+            assay_assess::canonical::to_string(value),
             "the record is canonical JSON"
         );
     }
@@ -374,7 +374,7 @@ fn runs_are_reproducible_byte_for_byte() {
     let strip = |v: &Value| {
         let mut v = v.clone();
         v.as_object_mut().unwrap().remove("run");
-        assay_plan::canonical::to_string(&v)
+        assay_assess::canonical::to_string(&v)
     };
     assert_eq!(strip(&ra), strip(&rb));
     // And the bytes outside the run member are the same bytes.
@@ -689,7 +689,7 @@ fn a_plan_runs_the_model_and_records_it() {
     let strip = |v: &Value| {
         let mut v = v.clone();
         v.as_object_mut().unwrap().remove("run");
-        assay_plan::canonical::to_string(&v)
+        assay_assess::canonical::to_string(&v)
     };
     assert_eq!(strip(&ra), strip(&rb));
 }

@@ -14,8 +14,8 @@ use assay_data::{Column, Kind, Request};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::EvalError;
 use crate::digest;
+use assay_eval::EvalError;
 
 /// One item of a manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::criteria::{Criterion, DecisionRule};
-use crate::spec::{EvalSpec, Input, ScoreKind, Task};
+use assay_eval::criteria::{Criterion, DecisionRule};
+use assay_eval::spec::{EvalSpec, Input, ScoreKind, Task};
 
 /// The schema id a plan may declare (`schema = "assay/plan/v1"`).
 pub const PLAN_SCHEMA: &str = "assay/plan/v1";
@@ -961,12 +961,12 @@ impl Plan {
             }
         }
         for m in r.metrics.iter().flatten() {
-            if !crate::compare::all_metric_ids().contains(&m.get_ref().as_str()) {
+            if !assay_eval::compare::all_metric_ids().contains(&m.get_ref().as_str()) {
                 return Err(self.error(
                     m.span(),
                     &format!(
                         "robustness reports metrics the paired comparison has: {}",
-                        crate::compare::all_metric_ids().join(", ")
+                        assay_eval::compare::all_metric_ids().join(", ")
                     ),
                 ));
             }
@@ -1241,7 +1241,7 @@ impl Plan {
         if let Some(b) = &f.baseline
             && let Some(m) = &b.metric
         {
-            let ids = crate::compare::all_metric_ids();
+            let ids = assay_eval::compare::all_metric_ids();
             if !ids.contains(&m.get_ref().as_str()) {
                 return Err(self.error(
                     m.span(),
@@ -1357,7 +1357,7 @@ impl Plan {
     }
 
     /// A criterion's error, placed in the plan where that criterion is written.
-    pub fn criterion_error(&self, e: &crate::criteria::CriterionError) -> Option<PlanError> {
+    pub fn criterion_error(&self, e: &assay_eval::criteria::CriterionError) -> Option<PlanError> {
         let c = self.file.criteria.as_ref()?;
         let written = c.require.iter().find(|r| *r.get_ref() == e.expression)?;
         Some(self.error(
@@ -1421,7 +1421,7 @@ impl Plan {
             TaskName::Multilabel => Task::Multilabel,
         });
         let c = &d.columns;
-        spec.columns = crate::Columns {
+        spec.columns = assay_eval::Columns {
             truth: c.truth.clone(),
             score: c.score.clone(),
             prediction: c.prediction.clone(),
@@ -1486,7 +1486,7 @@ impl Plan {
                 row_budget: i.row_budget.unwrap_or(defaults.row_budget),
             });
         if let Some(s) = &f.slices {
-            let mut settings = crate::slices::SliceSettings::new(
+            let mut settings = assay_eval::slices::SliceSettings::new(
                 s.by.iter()
                     .map(|s| match s {
                         Slicing::One(c) => vec![c.clone()],
@@ -1551,13 +1551,13 @@ impl Plan {
     }
 
     /// The baseline comparison the plan asks for, if any.
-    pub fn compare_spec(&self) -> Option<crate::compare::CompareSpec> {
+    pub fn compare_spec(&self) -> Option<assay_eval::compare::CompareSpec> {
         let b = self.file.baseline.as_ref()?;
         let mut candidate = self.eval_spec();
         // The comparison has its own verdict; criteria and slices belong to the evaluation.
         candidate.criteria.clear();
         candidate.slices = None;
-        Some(crate::compare::CompareSpec {
+        Some(assay_eval::compare::CompareSpec {
             candidate,
             baseline: self.input(b.predictions.get_ref(), None),
             id_column: self
@@ -1572,8 +1572,8 @@ impl Plan {
                 .as_ref()
                 .map_or_else(|| "accuracy".into(), |m| m.get_ref().clone()),
             hypothesis: match b.hypothesis {
-                Some(HypothesisName::Superiority) => crate::compare::Hypothesis::Superiority,
-                _ => crate::compare::Hypothesis::NonInferiority,
+                Some(HypothesisName::Superiority) => assay_eval::compare::Hypothesis::Superiority,
+                _ => assay_eval::compare::Hypothesis::NonInferiority,
             },
         })
     }

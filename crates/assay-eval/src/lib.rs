@@ -1,12 +1,14 @@
-//! Evaluation specs, the run that joins the readers of `assay-data` to the
-//! metric states of `assay-metrics`, and the result record.
+//! The evaluation: the spec (which columns mean what, the positive class,
+//! thresholds, intervals, slices, criteria), the one streaming pass that
+//! joins the readers of `assay-data` to the metric states of
+//! `assay-metrics`, slices, the comparison with a baseline, acceptance
+//! criteria, and what comes out (the `assay/eval-result/v1` JSON).
 //!
-//! This crate owns what a test engineer configures (which columns mean
-//! what, the positive class, thresholds) and what comes out (the
-//! `assay/eval-result/v1` JSON). It does no printing and no network access.
+//! Not here: test plans, model runs, files other than the predictions
+//! (that is `assay-assess`); printing; network access.
 //!
 //! ```
-//! use assay_plan::{evaluate, EvalSpec, Input};
+//! use assay_eval::{evaluate, EvalSpec, Input};
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let path = dir.path().join("p.csv");
@@ -17,15 +19,9 @@
 //! assert_eq!(result.metrics.get("roc_auc").unwrap().value, Some(0.75));
 //! ```
 
-pub mod assessment;
-pub mod canonical;
 pub mod compare;
 pub mod criteria;
-pub mod digest;
-pub mod environment;
 mod error;
-pub mod leakage;
-pub mod plan;
 pub mod result;
 mod run;
 pub mod slices;

@@ -13,14 +13,14 @@ use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
 
-use crate::compare::CompareResult;
-use crate::criteria::DecisionRule;
 use crate::digest::{self, FileDigest};
 use crate::environment::Environment;
 use crate::leakage::LeakageReport;
 use crate::plan::{ModelSection, Party, Plan, PlanError, ReportSection};
-use crate::result::EvalResult;
-use crate::{EvalError, Task};
+use assay_eval::compare::CompareResult;
+use assay_eval::criteria::DecisionRule;
+use assay_eval::result::EvalResult;
+use assay_eval::{EvalError, Task};
 
 /// The schema id of the record.
 pub const ASSESSMENT_SCHEMA: &str = "assay/assessment/v1";
@@ -420,7 +420,7 @@ pub struct RobustnessRecord {
     /// Every condition.
     pub conditions: Vec<RobustnessCondition>,
     /// The robustness criteria's verdicts.
-    pub criteria: Vec<crate::criteria::Judgement>,
+    pub criteria: Vec<assay_eval::criteria::Judgement>,
 }
 
 type ModelParts<'a> = (
@@ -434,7 +434,7 @@ type ModelParts<'a> = (
 fn robustness(
     plan: &Plan,
     workdir: &Path,
-    clean: &crate::EvalSpec,
+    clean: &assay_eval::EvalSpec,
     (model, test_set, settings): ModelParts<'_>,
     (kinds, severities, metrics): (&[assay_model::Perturbation], &[u8], &[String]),
     progress: &mut dyn FnMut(Event),
@@ -464,16 +464,16 @@ fn robustness(
             };
             let output = run_model(model, test_set, &preprocess, &run_settings, &out, progress)?;
             let mut spec = clean.clone();
-            spec.input = crate::Input::File {
+            spec.input = assay_eval::Input::File {
                 path: out.clone(),
                 format: Some(assay_data::Format::Parquet),
             };
             spec.slices = None;
             spec.criteria.clear();
-            let result = crate::evaluate(&spec, &mut |_| {})?;
-            let compare = crate::compare::CompareSpec {
+            let result = assay_eval::evaluate(&spec, &mut |_| {})?;
+            let compare = assay_eval::compare::CompareSpec {
                 candidate: spec.clone(),
-                baseline: crate::Input::File {
+                baseline: assay_eval::Input::File {
                     path: clean_path.clone(),
                     format: Some(assay_data::Format::Parquet),
                 },
@@ -483,9 +483,9 @@ fn robustness(
                     .first()
                     .cloned()
                     .unwrap_or_else(|| "accuracy".into()),
-                hypothesis: crate::compare::Hypothesis::NonInferiority,
+                hypothesis: assay_eval::compare::Hypothesis::NonInferiority,
             };
-            let paired = crate::compare::compare(&compare)?;
+            let paired = assay_eval::compare::compare(&compare)?;
             let mut set = assay_metrics::MetricSet::new();
             for m in metrics {
                 if let Some(v) = result.metrics.get(m) {
@@ -537,7 +537,7 @@ fn robustness(
                     .and_then(|x| x.metrics.get(m)),
                 _ => None,
             };
-            crate::criteria::judge_metric(c, metric, rule)
+            assay_eval::criteria::judge_metric(c, metric, rule)
         })
         .collect();
     Ok(RobustnessRecord {
@@ -790,7 +790,7 @@ pub fn assess(
                 size: d.size,
                 files: None,
             });
-            spec.input = crate::Input::File {
+            spec.input = assay_eval::Input::File {
                 path: out.clone(),
                 format: Some(assay_data::Format::Parquet),
             };
@@ -866,8 +866,8 @@ pub fn assess(
     if let Some(total) = spec.input.open().ok().and_then(|r| r.row_count()) {
         progress(Event::Total(total));
     }
-    let mut evaluation =
-        crate::evaluate(&spec, &mut |rows| progress(Event::Rows(rows))).map_err(|e| match e {
+    let mut evaluation = assay_eval::evaluate(&spec, &mut |rows| progress(Event::Rows(rows)))
+        .map_err(|e| match e {
             EvalError::Criterion(c) => match plan.criterion_error(&c) {
                 Some(p) => AssessError::Plan(p),
                 None => AssessError::Eval(EvalError::Criterion(c)),
@@ -889,7 +889,7 @@ pub fn assess(
             if let Some(b) = &f.baseline
                 && let Some(m) = &b.metric
             {
-                let valid = crate::compare::metric_ids_for(evaluation.task);
+                let valid = assay_eval::compare::metric_ids_for(evaluation.task);
                 if !valid.contains(&m.get_ref().as_str()) {
                     return Err(plan
                         .error(
@@ -903,7 +903,7 @@ pub fn assess(
                         .into());
                 }
             }
-            let mut r = crate::compare::compare(&compare)?;
+            let mut r = assay_eval::compare::compare(&compare)?;
             r.candidate = evaluation.input.paths.join(", ");
             if let Some(b) = &f.baseline {
                 r.baseline = b.predictions.get_ref().0.join(", ");
@@ -957,7 +957,7 @@ pub fn assess(
         _ => None,
     };
 
-    let mut judgements: Vec<crate::criteria::Judgement> =
+    let mut judgements: Vec<assay_eval::criteria::Judgement> =
         evaluation.criteria.clone().unwrap_or_default();
     if let Some(r) = &robustness {
         judgements.extend(r.criteria.iter().cloned());

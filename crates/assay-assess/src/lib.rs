@@ -1,0 +1,24 @@
+//! The assessment of a model as a test plan describes it: the plan
+//! (`assay.toml`) read and checked once, the model run, the evaluation,
+//! the comparison with a baseline, robustness runs, the leakage check,
+//! the digest of every input, and the assessment record in canonical JSON
+//! (`assay/assessment/v1`).
+//!
+//! Not here: the metrics and their streaming pass (`assay-eval`),
+//! printing, network access.
+//!
+//! ```no_run
+//! use assay_assess::assessment::assess;
+//! use assay_assess::plan::Plan;
+//!
+//! let plan = Plan::load("assay.toml".as_ref()).unwrap();
+//! let record = assess(&plan, "results".as_ref(), &mut |_| {}).unwrap();
+//! println!("{}", record.verdict.overall);
+//! ```
+
+pub mod assessment;
+pub mod canonical;
+pub mod digest;
+pub mod environment;
+pub mod leakage;
+pub mod plan;
