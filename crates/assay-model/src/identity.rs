@@ -8,29 +8,55 @@
 use std::path::Path;
 
 use assay_base::digest::hex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ModelError;
 
 /// One file of a model directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resource {
     /// Path relative to the directory, `/`-separated.
     pub name: String,
     /// Always `sha256`.
-    pub algorithm: &'static str,
+    pub algorithm: String,
     /// Hexadecimal digest.
     pub digest: String,
 }
 
+/// What the model under test is stored as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// One file, named by its SHA-256.
+    File,
+    /// A directory, named by its OpenSSF model-signing manifest root.
+    Directory,
+}
+
+impl ModelKind {
+    /// The name in the record: `file` or `directory`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::File => "file",
+            ModelKind::Directory => "directory",
+        }
+    }
+}
+
+impl PartialEq<&str> for ModelKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
 /// What identifies the model under test.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelIdentity {
     /// The file or directory name.
     pub name: String,
-    /// `file` or `directory`.
-    pub kind: &'static str,
+    /// A file, or a directory named by its manifest root.
+    pub kind: ModelKind,
     /// The file's SHA-256, or the directory's manifest root.
     pub sha256: String,
     /// A directory's files (empty for a file).
@@ -99,7 +125,7 @@ pub fn identity(path: &Path) -> Result<ModelIdentity, ModelError> {
     if !path.is_dir() {
         return Ok(ModelIdentity {
             name,
-            kind: "file",
+            kind: ModelKind::File,
             sha256: hex(&file_digest(path)?),
             resources: Vec::new(),
         });
@@ -114,13 +140,13 @@ pub fn identity(path: &Path) -> Result<ModelIdentity, ModelError> {
         root.update(d);
         resources.push(Resource {
             name: rel,
-            algorithm: "sha256",
+            algorithm: "sha256".into(),
             digest: hex(&d),
         });
     }
     Ok(ModelIdentity {
         name,
-        kind: "directory",
+        kind: ModelKind::Directory,
         sha256: hex(&root.finalize()),
         resources,
     })

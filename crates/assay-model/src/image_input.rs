@@ -6,41 +6,8 @@ use std::path::Path;
 
 use image::imageops::FilterType;
 use image::{DynamicImage, GenericImageView};
-use serde::Serialize;
 
-/// Colour mode of the model's input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Color {
-    /// One channel (luma).
-    Gray,
-    /// Three channels, red green blue.
-    Rgb,
-}
-
-impl Color {
-    /// Channels.
-    pub fn channels(self) -> usize {
-        match self {
-            Color::Gray => 1,
-            Color::Rgb => 3,
-        }
-    }
-}
-
-/// Resampling filter of the resize.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Interpolation {
-    /// Nearest neighbour.
-    Nearest,
-    /// Bilinear (triangle filter).
-    Bilinear,
-    /// Bicubic (Catmull–Rom).
-    Bicubic,
-    /// Lanczos with window 3.
-    Lanczos3,
-}
+use crate::settings::{Color, Interpolation, Layout, Preprocess};
 
 impl Interpolation {
     fn filter(self) -> FilterType {
@@ -53,108 +20,7 @@ impl Interpolation {
     }
 }
 
-/// Tensor layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Layout {
-    /// Batch, channel, height, width.
-    Nchw,
-    /// Batch, height, width, channel.
-    Nhwc,
-}
-
-/// The preprocessing of every image.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Preprocess {
-    /// Colour mode.
-    pub color: Color,
-    /// Resize to (width, height), before any crop.
-    pub resize: Option<[u32; 2]>,
-    /// Filter of the resize.
-    pub interpolation: Interpolation,
-    /// Centre crop to (width, height), after the resize.
-    pub center_crop: Option<[u32; 2]>,
-    /// Pixel values (0–255) are multiplied by this (default 1/255).
-    pub scale: f32,
-    /// Per-channel mean subtracted after scaling (one value for all channels, or one each).
-    pub mean: Vec<f32>,
-    /// Per-channel standard deviation divided by after the mean.
-    pub std: Vec<f32>,
-    /// Tensor layout.
-    pub layout: Layout,
-}
-
-impl Default for Preprocess {
-    fn default() -> Self {
-        Self {
-            color: Color::Rgb,
-            resize: None,
-            interpolation: Interpolation::Bilinear,
-            center_crop: None,
-            scale: 1.0 / 255.0,
-            mean: vec![0.0],
-            std: vec![1.0],
-            layout: Layout::Nchw,
-        }
-    }
-}
-
 impl Preprocess {
-    /// Check the settings that do not depend on an image; the message names the setting.
-    pub fn check(&self) -> Result<(), String> {
-        let c = self.color.channels();
-        for (name, v) in [("mean", &self.mean), ("std", &self.std)] {
-            if v.len() != 1 && v.len() != c {
-                let want = if c == 1 {
-                    "1 value for 1 channel".to_owned()
-                } else {
-                    format!("1 or {c} values for {c} channels")
-                };
-                return Err(format!("{name} needs {want}, not {}", v.len()));
-            }
-        }
-        if self.std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-            return Err("std values must be positive".into());
-        }
-        if !(self.scale.is_finite() && self.scale > 0.0) {
-            return Err("scale must be a positive number".into());
-        }
-        for (name, size) in [("resize", self.resize), ("center_crop", self.center_crop)] {
-            if let Some([w, h]) = size
-                && (w == 0 || h == 0)
-            {
-                return Err(format!("{name} needs a width and height of at least 1"));
-            }
-        }
-        if let (Some([rw, rh]), Some([cw, ch])) = (self.resize, self.center_crop)
-            && (cw > rw || ch > rh)
-        {
-            return Err(format!(
-                "center_crop {cw}×{ch} is larger than the resized image {rw}×{rh}"
-            ));
-        }
-        Ok(())
-    }
-
-    /// (height, width) of the tensor for an image of `size` (width, height).
-    pub fn output_size(&self, size: (u32, u32)) -> (u32, u32) {
-        let (w, h) = self.resize.map_or(size, |[w, h]| (w, h));
-        let (w, h) = self
-            .center_crop
-            .map_or((w, h), |[cw, ch]| (cw.min(w), ch.min(h)));
-        (h, w)
-    }
-
-    /// The per-item shape in the model's layout (without the batch axis).
-    pub fn item_shape(&self, height: u32, width: u32) -> [usize; 3] {
-        let c = self.color.channels();
-        let (h, w) = (height as usize, width as usize);
-        match self.layout {
-            Layout::Nchw => [c, h, w],
-            Layout::Nhwc => [h, w, c],
-        }
-    }
-
     /// Decode and preprocess one image file into `out` (appended), returning
     /// its (height, width) after preprocessing.
     pub fn load(&self, path: &Path, out: &mut Vec<f32>) -> Result<(u32, u32), String> {

@@ -5,6 +5,10 @@
 //!
 //! Not for: metrics (that is `assay-metrics`), or any printing.
 //!
+//! Without the default feature `run`, only the settings, the timing and
+//! the model identity are compiled (what a reader of an assessment record
+//! needs), and neither tract nor the image and Parquet crates are built.
+//!
 //! ```no_run
 //! use assay_model::{ModelSpec, Preprocess, RunSettings, TestSet};
 //!
@@ -18,17 +22,30 @@
 
 mod error;
 mod identity;
+#[cfg(feature = "run")]
 mod image_input;
+#[cfg(feature = "run")]
 mod onnx;
+#[cfg(feature = "run")]
 mod perturb;
+#[cfg(feature = "run")]
 mod predictions;
+#[cfg(feature = "run")]
 mod run;
+mod settings;
+#[cfg(feature = "run")]
 mod testset;
+mod timing;
 
 pub use error::ModelError;
-pub use identity::{ModelIdentity, Resource, identity, relative_name};
-pub use image_input::{Color, Interpolation, Layout, Preprocess};
-pub use onnx::{Model, ModelSpec, ScoreOutput};
-pub use perturb::{Perturb, Perturbation};
-pub use run::{OnError, RunOutput, RunSettings, Skipped, Timing, run};
+pub use identity::{ModelIdentity, ModelKind, Resource, identity, relative_name};
+#[cfg(feature = "run")]
+pub use onnx::{Model, ModelSpec};
+#[cfg(feature = "run")]
+pub use run::{RunOutput, RunSettings, run};
+pub use settings::{
+    Color, Interpolation, Layout, OnError, Perturb, Perturbation, Preprocess, ScoreOutput,
+};
+#[cfg(feature = "run")]
 pub use testset::{Item, TestSet};
+pub use timing::{Histogram, Percentiles, Skipped, Timing};

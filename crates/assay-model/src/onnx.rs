@@ -4,22 +4,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde::Serialize;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::Factoid;
 use tract_onnx::tract_hir::internal::DimLike;
 
 use crate::ModelError;
-
-/// Whether the chosen output holds probabilities or logits (softmax applied).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScoreOutput {
-    /// Probabilities per class, used as they are.
-    Probabilities,
-    /// Logits per class: softmax is applied.
-    Logits,
-}
+use crate::settings::ScoreOutput;
 
 /// Which model, which input and output.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,122 +13,16 @@ use image::{DynamicImage, GenericImageView, Rgba, RgbaImage};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
-use serde::Serialize;
 
-/// A perturbation kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Perturbation {
-    /// Additive Gaussian noise on [0, 1] pixel values.
-    Noise,
-    /// Gaussian blur.
-    Blur,
-    /// Brightness shift.
-    Brightness,
-    /// Contrast reduction towards the image's mean.
-    Contrast,
-    /// JPEG compression.
-    Jpeg,
-    /// A grey square at a random place (cutout).
-    Occlusion,
-    /// Rotation about the centre by a small random angle.
-    Rotation,
-    /// Tabular: Gaussian noise on every feature, scaled to the feature's
-    /// standard deviation over the test set.
-    FeatureNoise,
-}
+use crate::settings::{Perturb, Perturbation};
 
 impl Perturbation {
-    /// The perturbations of feature tables.
-    pub const TABULAR: [Perturbation; 1] = [Perturbation::FeatureNoise];
-
-    /// Whether it applies to feature tables (else to images).
-    pub fn is_tabular(self) -> bool {
-        self == Perturbation::FeatureNoise
-    }
-
-    /// Every image perturbation, in a fixed order.
-    pub const ALL: [Perturbation; 7] = [
-        Perturbation::Noise,
-        Perturbation::Blur,
-        Perturbation::Brightness,
-        Perturbation::Contrast,
-        Perturbation::Jpeg,
-        Perturbation::Occlusion,
-        Perturbation::Rotation,
-    ];
-
-    /// The name in plans and criteria.
-    pub fn name(self) -> &'static str {
-        match self {
-            Perturbation::Noise => "noise",
-            Perturbation::Blur => "blur",
-            Perturbation::Brightness => "brightness",
-            Perturbation::Contrast => "contrast",
-            Perturbation::Jpeg => "jpeg",
-            Perturbation::Occlusion => "occlusion",
-            Perturbation::Rotation => "rotation",
-            Perturbation::FeatureNoise => "feature_noise",
-        }
-    }
-
-    /// Parse a name.
-    pub fn from_name(name: &str) -> Option<Perturbation> {
-        Self::ALL
-            .into_iter()
-            .chain(Self::TABULAR)
-            .find(|p| p.name() == name)
-    }
-
-    /// The parameter at `severity` (1–5), in the unit [`Perturbation::unit`] names.
-    pub fn parameter(self, severity: u8) -> f64 {
-        let i = usize::from(severity.clamp(1, 5) - 1);
-        let table: [f64; 5] = match self {
-            Perturbation::Noise => [0.08, 0.12, 0.18, 0.26, 0.38],
-            Perturbation::Blur => [1.0, 2.0, 3.0, 4.0, 6.0],
-            Perturbation::Brightness => [0.1, 0.2, 0.3, 0.4, 0.5],
-            Perturbation::Contrast => [0.4, 0.3, 0.2, 0.1, 0.05],
-            Perturbation::Jpeg => [25.0, 18.0, 15.0, 10.0, 7.0],
-            Perturbation::Occlusion => [0.1, 0.2, 0.3, 0.4, 0.5],
-            Perturbation::Rotation => [3.0, 6.0, 9.0, 12.0, 15.0],
-            Perturbation::FeatureNoise => [0.05, 0.1, 0.2, 0.3, 0.5],
-        };
-        table[i]
-    }
-
-    /// What the parameter means.
-    pub fn unit(self) -> &'static str {
-        match self {
-            Perturbation::Noise => "standard deviation on [0, 1] pixel values",
-            Perturbation::Blur => "Gaussian sigma in pixels at a 224-pixel shorter side",
-            Perturbation::Brightness => "added to [0, 1] pixel values",
-            Perturbation::Contrast => "factor on the distance from the image's mean",
-            Perturbation::Jpeg => "JPEG quality",
-            Perturbation::Occlusion => "side of the grey square as a fraction of the shorter side",
-            Perturbation::Rotation => "largest angle in degrees (sign and size drawn per image)",
-            Perturbation::FeatureNoise => {
-                "noise standard deviation as a fraction of each feature's standard deviation over the test set"
-            }
-        }
-    }
-
     fn index(self) -> u64 {
         match Self::ALL.iter().position(|p| *p == self) {
             Some(i) => i as u64,
             None => Self::ALL.len() as u64,
         }
     }
-}
-
-/// A perturbation at a severity, with the seed of its random streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Perturb {
-    /// The kind.
-    pub kind: Perturbation,
-    /// Severity 1–5.
-    pub severity: u8,
-    /// Seed of the random streams.
-    pub seed: u64,
 }
 
 impl Perturb {

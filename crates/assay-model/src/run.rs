@@ -8,20 +8,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ModelError;
-use crate::image_input::Preprocess;
 use crate::onnx::{Model, ModelSpec};
 use crate::predictions::{self, Row};
+use crate::settings::{OnError, Preprocess};
 use crate::testset::{Item, TestSet};
-
-/// What to do with an image that cannot be decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OnError {
-    /// Stop the run with an error naming the file.
-    Stop,
-    /// Leave the item out, and list and count it in the record.
-    Skip,
-}
+use crate::timing::{Histogram, Percentiles, Skipped, Timing};
 
 /// How to run.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,38 +39,23 @@ impl Default for RunSettings {
     }
 }
 
-/// An item left out.
+/// What a run produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Skipped {
-    /// The item's id.
-    pub id: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// Percentiles of a duration, in milliseconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Percentiles {
-    /// Median.
-    pub p50: f64,
-    /// 95th percentile.
-    pub p95: f64,
-    /// 99th percentile.
-    pub p99: f64,
-    /// Mean.
-    pub mean: f64,
-    /// How the durations spread: counts between log-spaced edges.
-    pub histogram: Histogram,
-}
-
-/// Counts of durations between edges spaced evenly on a log scale (ten bins
-/// per decade: 1, 1.26, 1.58, 2, 2.51, ... 10 ms).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Histogram {
-    /// Bin edges in milliseconds, ascending; one more than the counts.
-    pub edges_ms: Vec<f64>,
-    /// Durations in each bin (lower edge included).
-    pub counts: Vec<u64>,
+pub struct RunOutput {
+    /// Items scored.
+    pub items: u64,
+    /// Items left out (`on_error = "skip"`).
+    pub skipped: Vec<Skipped>,
+    /// The classes, in model output order.
+    pub classes: Vec<String>,
+    /// The model input fed.
+    pub input: String,
+    /// The model output read.
+    pub output: String,
+    /// Tensor shape of one item.
+    pub item_shape: Vec<usize>,
+    /// Timing.
+    pub timing: Timing,
 }
 
 impl Histogram {
@@ -144,44 +120,6 @@ impl Percentiles {
             histogram: Histogram::of(&ms),
         }
     }
-}
-
-/// Computational performance (ISO/IEC TS 4213 clauses 5.3.11–5.3.12).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Timing {
-    /// Per item: its decoding and preprocessing plus its share of the batch's inference.
-    pub item_latency_ms: Percentiles,
-    /// Per batch: the model call alone.
-    pub batch_latency_ms: Percentiles,
-    /// Items per second over the whole run (decoding included).
-    pub throughput: f64,
-    /// Items per second of model time alone (summed over threads).
-    pub inference_throughput: f64,
-    /// Items per model call.
-    pub batch_size: usize,
-    /// Threads running batches side by side.
-    pub threads: usize,
-    /// Wall-clock seconds of the run.
-    pub seconds: f64,
-}
-
-/// What a run produced.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunOutput {
-    /// Items scored.
-    pub items: u64,
-    /// Items left out (`on_error = "skip"`).
-    pub skipped: Vec<Skipped>,
-    /// The classes, in model output order.
-    pub classes: Vec<String>,
-    /// The model input fed.
-    pub input: String,
-    /// The model output read.
-    pub output: String,
-    /// Tensor shape of one item.
-    pub item_shape: Vec<usize>,
-    /// Timing.
-    pub timing: Timing,
 }
 
 struct BatchResult {
