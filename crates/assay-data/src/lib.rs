@@ -88,6 +88,44 @@ impl Format {
     }
 }
 
+/// A format as a plan (`format = "tsv"`) or the command line
+/// (`--format tsv`) names it; with a delimiter, a [`Format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum FormatName {
+    /// Comma-separated text (or another delimiter)
+    Csv,
+    /// Tab-separated text
+    Tsv,
+    /// JSON Lines
+    Jsonl,
+    /// Apache Parquet
+    Parquet,
+    /// Arrow IPC (Feather v2)
+    Arrow,
+    /// NumPy arrays
+    Npy,
+}
+
+impl FormatName {
+    /// The format, with `delimiter` for delimited text (which makes any
+    /// named format delimited text).
+    pub fn format(name: Option<FormatName>, delimiter: Option<u8>) -> Option<Format> {
+        if let Some(delimiter) = delimiter {
+            return Some(Format::Csv { delimiter });
+        }
+        Some(match name? {
+            FormatName::Csv => Format::Csv { delimiter: b',' },
+            FormatName::Tsv => Format::Csv { delimiter: b'\t' },
+            FormatName::Jsonl => Format::JsonLines,
+            FormatName::Parquet => Format::Parquet,
+            FormatName::Arrow => Format::ArrowIpc,
+            FormatName::Npy => Format::Npy,
+        })
+    }
+}
+
 /// How a column's cells are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -36,15 +36,7 @@ pub struct CompareSpec {
     pub hypothesis: Hypothesis,
 }
 
-/// What the verdict requires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Hypothesis {
-    /// The candidate is not worse than the baseline by more than the margin.
-    NonInferiority,
-    /// The candidate is better than the baseline.
-    Superiority,
-}
+pub use assay_stats::compare::Hypothesis;
 
 /// One metric compared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,15 +108,9 @@ fn read(
     let reader = input.open()?;
     let path = reader.path().to_path_buf();
     let c = &spec.columns;
-    let truth = c.truth.clone().unwrap_or_else(|| "label".into());
-    let score = c
-        .score
-        .clone()
-        .or_else(|| reader.has_column("score").then(|| "score".into()));
-    let pred = c
-        .prediction
-        .clone()
-        .or_else(|| reader.has_column("pred").then(|| "pred".into()));
+    let truth = c.truth().to_owned();
+    let score = c.score_in(&reader);
+    let pred = c.prediction_in(&reader);
     if score.is_none() && pred.is_none() {
         return Err(EvalError::Input {
             path,
@@ -211,11 +197,8 @@ fn read_multiclass(
     let reader = input.open()?;
     let path = reader.path().to_path_buf();
     let c = &spec.columns;
-    let truth = c.truth.clone().unwrap_or_else(|| "label".into());
-    let pred = c
-        .prediction
-        .clone()
-        .or_else(|| reader.has_column("pred").then(|| "pred".into()));
+    let truth = c.truth().to_owned();
+    let pred = c.prediction_in(&reader);
     let prob_cols: Vec<String> = reader
         .columns()
         .iter()
@@ -513,12 +496,7 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
         )));
     }
     let settings = spec.candidate.intervals.unwrap_or_default();
-    let prefix = spec
-        .candidate
-        .columns
-        .probability_prefix
-        .clone()
-        .unwrap_or_else(|| "prob_".into());
+    let prefix = spec.candidate.columns.probability_prefix().to_owned();
     let multiclass = match spec.candidate.task {
         Some(crate::Task::Binary) => false,
         Some(crate::Task::Multiclass) => true,
@@ -671,14 +649,7 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
         .iter()
         .find(|d| d.metric == spec.primary)
         .and_then(|d| d.conclusion);
-    let passed = matches!(
-        (spec.hypothesis, conclusion),
-        (Hypothesis::Superiority, Some(Conclusion::Superior))
-            | (
-                Hypothesis::NonInferiority,
-                Some(Conclusion::Superior | Conclusion::NonInferior)
-            )
-    );
+    let passed = conclusion.is_some_and(|c| spec.hypothesis.shown_by(c));
     Ok(CompareResult {
         schema: "assay/compare-result/v1",
         n: pairs.len() as u64,

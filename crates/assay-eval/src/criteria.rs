@@ -43,15 +43,7 @@ impl Comparison {
     }
 }
 
-/// The decision rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DecisionRule {
-    /// Point estimate against the threshold.
-    Simple,
-    /// The interval bound on the unfavourable side against the threshold.
-    Guarded,
-}
+pub use assay_stats::decision::DecisionRule;
 
 /// A parsed criterion.
 #[derive(Debug, Clone, PartialEq, Serialize)]

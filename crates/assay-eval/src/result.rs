@@ -5,33 +5,13 @@ use assay_metrics::MetricSet;
 use assay_metrics::calibration::CalibrationBin;
 use assay_metrics::ranking::{CurveMode, GainsCurve, PrCurve, RankingSummary, RocCurve};
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use crate::spec::{ScoreKind, Task};
 
 /// The schema id written into every result.
 pub const SCHEMA_ID: &str = "assay/eval-result/v1";
 
-/// Entries in a fixed order, serialized as a JSON object.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OrderedMap<T>(pub Vec<(String, T)>);
-
-impl<T> OrderedMap<T> {
-    /// The entry with this key.
-    pub fn get(&self, key: &str) -> Option<&T> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-}
-
-impl<T: Serialize> Serialize for OrderedMap<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
+pub use assay_metrics::value::OrderedMap;
 
 /// The tool that computed the result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,9 +73,9 @@ pub struct IntervalInfo {
     /// Seed of the bootstrap streams.
     pub seed: u64,
     /// `wilson` or `clopper-pearson`.
-    pub proportion: &'static str,
+    pub proportion: assay_stats::binary::ProportionMethod,
     /// `percentile` or `bca`.
-    pub bootstrap: &'static str,
+    pub bootstrap: assay_stats::bootstrap::Method,
     /// Whether cell bootstraps resample within each true class.
     pub stratified: bool,
     /// Why some or all metrics have no interval.
@@ -106,20 +86,12 @@ pub struct IntervalInfo {
 impl IntervalInfo {
     /// Describe the settings.
     pub fn from_settings(s: &assay_stats::binary::IntervalSettings, note: Option<String>) -> Self {
-        use assay_stats::binary::ProportionMethod;
-        use assay_stats::bootstrap::Method;
         Self {
             level: s.level,
             bootstrap_replicates: s.replicates,
             seed: s.seed,
-            proportion: match s.proportion {
-                ProportionMethod::Wilson => "wilson",
-                ProportionMethod::ClopperPearson => "clopper-pearson",
-            },
-            bootstrap: match s.bootstrap {
-                Method::Percentile => "percentile",
-                Method::Bca => "bca",
-            },
+            proportion: s.proportion,
+            bootstrap: s.bootstrap,
             stratified: s.stratified,
             note,
         }

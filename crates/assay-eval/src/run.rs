@@ -58,17 +58,6 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
     Ok(result)
 }
 
-fn col_name(explicit: &Option<String>, default: &str) -> String {
-    explicit.clone().unwrap_or_else(|| default.to_owned())
-}
-
-/// The explicitly named column, or `default` when the file has it.
-fn optional_column(reader: &Reader, explicit: &Option<String>, default: &str) -> Option<String> {
-    explicit
-        .clone()
-        .or_else(|| reader.has_column(default).then(|| default.to_owned()))
-}
-
 fn truth_request(truth: &str) -> Request {
     Request::new(truth, Kind::Label).role("the truth column; set it with --truth")
 }
@@ -88,22 +77,20 @@ pub fn detect_task(spec: &EvalSpec, reader: &Reader) -> Result<Task, EvalError> 
         return Ok(t);
     }
     let c = &spec.columns;
-    if !prefixed(reader, &col_name(&c.truth_prefix, "true_")).is_empty() {
+    if !prefixed(reader, c.truth_prefix()).is_empty() {
         return Ok(Task::Multilabel);
     }
-    if c.score.is_some() || reader.has_column("score") {
+    if c.score_in(reader).is_some() {
         return Ok(Task::Binary);
     }
-    if spec.classes.is_some()
-        || !prefixed(reader, &col_name(&c.probability_prefix, "prob_")).is_empty()
-    {
+    if spec.classes.is_some() || !prefixed(reader, c.probability_prefix()).is_empty() {
         return Ok(Task::Multiclass);
     }
     if spec.positive.is_some() {
         return Ok(Task::Binary);
     }
     let path = reader.path().to_path_buf();
-    if reader.has_column(&col_name(&c.prediction, "pred")) {
+    if reader.has_column(c.prediction()) {
         return Err(EvalError::Input {
             path,
             problem: "only hard predictions were found: pass --task binary (and --positive) or --task multiclass".into(),
@@ -139,10 +126,7 @@ impl Context {
             ),
             Input::Npy(_) => "npy".into(),
         };
-        let weight = match &spec.columns.weight {
-            Some(w) => Some(w.clone()),
-            None => reader.has_column("weight").then(|| "weight".to_owned()),
-        };
+        let weight = spec.columns.weight_in(reader);
         Self {
             path: reader.path().to_path_buf(),
             paths,
@@ -391,9 +375,9 @@ fn binary(
     progress: &mut dyn FnMut(u64),
 ) -> Result<EvalResult, EvalError> {
     let c = &spec.columns;
-    let truth = col_name(&c.truth, "label");
-    let score = optional_column(&reader, &c.score, "score");
-    let pred = optional_column(&reader, &c.prediction, "pred");
+    let truth = c.truth().to_owned();
+    let score = c.score_in(&reader);
+    let pred = c.prediction_in(&reader);
     if score.is_none() && pred.is_none() {
         return Err(EvalError::Input {
             path: ctx.path.clone(),
@@ -718,8 +702,8 @@ fn multiclass(
     progress: &mut dyn FnMut(u64),
 ) -> Result<EvalResult, EvalError> {
     let c = &spec.columns;
-    let truth = col_name(&c.truth, "label");
-    let prefix = col_name(&c.probability_prefix, "prob_");
+    let truth = c.truth().to_owned();
+    let prefix = c.probability_prefix().to_owned();
     let (class_names, prob_cols): (Vec<String>, Vec<String>) = match &spec.classes {
         Some(names) => {
             let cols: Vec<String> = names.iter().map(|n| format!("{prefix}{n}")).collect();
@@ -738,7 +722,7 @@ fn multiclass(
             )
         }
     };
-    let pred = optional_column(&reader, &c.prediction, "pred");
+    let pred = c.prediction_in(&reader);
     if prob_cols.is_empty() && pred.is_none() {
         return Err(EvalError::Input {
             path: ctx.path.clone(),
@@ -1031,9 +1015,9 @@ fn multilabel(
     progress: &mut dyn FnMut(u64),
 ) -> Result<EvalResult, EvalError> {
     let c = &spec.columns;
-    let truth_prefix = col_name(&c.truth_prefix, "true_");
-    let score_prefix = col_name(&c.score_prefix, "score_");
-    let pred_prefix = col_name(&c.prediction_prefix, "pred_");
+    let truth_prefix = c.truth_prefix().to_owned();
+    let score_prefix = c.score_prefix().to_owned();
+    let pred_prefix = c.prediction_prefix().to_owned();
     let truth_cols = prefixed(&reader, &truth_prefix);
     let names: Vec<String> = truth_cols
         .iter()

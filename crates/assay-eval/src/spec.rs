@@ -4,40 +4,8 @@ use std::path::PathBuf;
 
 use assay_data::Format;
 use assay_metrics::ranking::CurveMode;
-use serde::Serialize;
-
-/// The kind of classification problem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Task {
-    /// Two classes, one of them positive.
-    Binary,
-    /// One of several classes per item.
-    Multiclass,
-    /// Any subset of several labels per item.
-    Multilabel,
-}
-
-impl Task {
-    /// Parse `binary`, `multiclass` or `multilabel`.
-    pub fn from_name(s: &str) -> Option<Task> {
-        match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
-            "binary" => Some(Task::Binary),
-            "multiclass" => Some(Task::Multiclass),
-            "multilabel" => Some(Task::Multilabel),
-            _ => None,
-        }
-    }
-
-    /// The name used in output.
-    pub fn name(self) -> &'static str {
-        match self {
-            Task::Binary => "binary",
-            Task::Multiclass => "multiclass",
-            Task::Multilabel => "multilabel",
-        }
-    }
-}
+pub use assay_metrics::{ScoreKind, Task};
+use serde::Deserialize;
 
 /// Where the predictions come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,35 +60,96 @@ impl Input {
     }
 }
 
-/// Whether scores are probabilities.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScoreKind {
-    /// Probabilities in [0, 1]: all metrics, range checked.
-    Probability,
-    /// Any real-valued score: ranking and threshold metrics only.
-    Score,
+/// Which columns hold what: one type for the plan's `[data.columns]` and
+/// the command line's column flags. `None` means the default, which this
+/// type owns (`label`, `score`, `pred`, `weight`, `prob_`, `true_`,
+/// `score_`, `pred_`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    /// Truth column [default: label]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "COLUMN"))]
+    pub truth: Option<String>,
+    /// Binary score column: probability or score of the positive class [default: score]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "COLUMN"))]
+    pub score: Option<String>,
+    /// Hard prediction column [default: pred]
+    #[cfg_attr(feature = "clap", arg(long = "pred", value_name = "COLUMN"))]
+    pub prediction: Option<String>,
+    /// Sample-weight column [default: weight, when present]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "COLUMN"))]
+    pub weight: Option<String>,
+    /// Prefix of multi-class probability columns [default: prob_]
+    #[cfg_attr(feature = "clap", arg(long = "prob-prefix", value_name = "PREFIX"))]
+    pub probability_prefix: Option<String>,
+    /// Prefix of multi-label truth columns [default: true_]
+    #[cfg_attr(feature = "clap", arg(long = "true-prefix", value_name = "PREFIX"))]
+    pub truth_prefix: Option<String>,
+    /// Prefix of multi-label score columns [default: score_]
+    #[cfg_attr(feature = "clap", arg(long = "score-prefix", value_name = "PREFIX"))]
+    pub score_prefix: Option<String>,
+    /// Prefix of multi-label prediction columns [default: pred_]
+    #[cfg_attr(feature = "clap", arg(long = "pred-prefix", value_name = "PREFIX"))]
+    pub prediction_prefix: Option<String>,
 }
 
-/// Column names; `None` means the default for the task.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Columns {
-    /// Truth column (default `label`).
-    pub truth: Option<String>,
-    /// Binary score column (default `score`).
-    pub score: Option<String>,
-    /// Hard prediction column (default `pred`).
-    pub prediction: Option<String>,
-    /// Sample-weight column (default `weight`, used when present).
-    pub weight: Option<String>,
-    /// Prefix of multi-class probability columns (default `prob_`).
-    pub probability_prefix: Option<String>,
-    /// Prefix of multi-label truth columns (default `true_`).
-    pub truth_prefix: Option<String>,
-    /// Prefix of multi-label score columns (default `score_`).
-    pub score_prefix: Option<String>,
-    /// Prefix of multi-label prediction columns (default `pred_`).
-    pub prediction_prefix: Option<String>,
+impl Columns {
+    /// The truth column.
+    pub fn truth(&self) -> &str {
+        self.truth.as_deref().unwrap_or("label")
+    }
+
+    /// The binary score column: the one named, or `score` when the file has it.
+    pub fn score_in(&self, reader: &assay_data::Reader) -> Option<String> {
+        named_or_present(&self.score, "score", reader)
+    }
+
+    /// The hard prediction column: the one named, or `pred` when the file has it.
+    pub fn prediction_in(&self, reader: &assay_data::Reader) -> Option<String> {
+        named_or_present(&self.prediction, "pred", reader)
+    }
+
+    /// The weight column: the one named, or `weight` when the file has it.
+    pub fn weight_in(&self, reader: &assay_data::Reader) -> Option<String> {
+        named_or_present(&self.weight, "weight", reader)
+    }
+
+    /// The hard prediction column's name, whether or not a file has it.
+    pub fn prediction(&self) -> &str {
+        self.prediction.as_deref().unwrap_or("pred")
+    }
+
+    /// Prefix of multi-class probability columns.
+    pub fn probability_prefix(&self) -> &str {
+        self.probability_prefix.as_deref().unwrap_or("prob_")
+    }
+
+    /// Prefix of multi-label truth columns.
+    pub fn truth_prefix(&self) -> &str {
+        self.truth_prefix.as_deref().unwrap_or("true_")
+    }
+
+    /// Prefix of multi-label score columns.
+    pub fn score_prefix(&self) -> &str {
+        self.score_prefix.as_deref().unwrap_or("score_")
+    }
+
+    /// Prefix of multi-label prediction columns.
+    pub fn prediction_prefix(&self) -> &str {
+        self.prediction_prefix.as_deref().unwrap_or("pred_")
+    }
+}
+
+/// The column named, or `default` when the file has it.
+fn named_or_present(
+    named: &Option<String>,
+    default: &str,
+    reader: &assay_data::Reader,
+) -> Option<String> {
+    named
+        .clone()
+        .or_else(|| reader.has_column(default).then(|| default.to_owned()))
 }
 
 /// Everything an evaluation needs.

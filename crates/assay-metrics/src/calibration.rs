@@ -17,7 +17,7 @@ pub struct CalibrationBins {
 }
 
 /// One row of the calibration table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CalibrationBin {
     /// Lower edge of the bin.
     pub lower: f64,

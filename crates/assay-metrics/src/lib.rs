@@ -41,10 +41,12 @@ pub mod confusion;
 pub mod multiclass;
 pub mod multilabel;
 pub mod ranking;
+pub mod task;
 pub mod value;
 
 pub use batch::{BatchError, Field};
-pub use value::{MetricSet, MetricValue};
+pub use task::{ScoreKind, Task};
+pub use value::{MetricSet, MetricValue, OrderedMap};
 
 /// Why two states cannot be merged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,10 +10,10 @@
 //! tied group, and the ROC AUC carries a proven error bound.
 
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a ranking state stores scores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "mode")]
 pub enum CurveMode {
     /// Keep every score: exact curves, memory grows with the rows.
@@ -29,6 +29,30 @@ pub enum CurveMode {
 impl CurveMode {
     /// The default binned resolution: relative bucket width 2^-16 ≈ 1.5e-5.
     pub const DEFAULT_BINNED: CurveMode = CurveMode::Binned { bits: 16 };
+    /// Mantissa bits of binned curves unless a plan or `--bin-bits` says otherwise.
+    pub const DEFAULT_BITS: u8 = 16;
+}
+
+/// Exact or binned curves, as a plan (`curves = "binned"`) or the command
+/// line (`--curves binned`) names them; with the bits, a [`CurveMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Curves {
+    /// Keep every score: exact curves and AUC
+    Exact,
+    /// Bucket scores: constant memory, AUC with a stated error bound
+    Binned,
+}
+
+impl Curves {
+    /// The mode, with `bits` mantissa bits when binned.
+    pub fn mode(self, bits: u8) -> CurveMode {
+        match self {
+            Curves::Exact => CurveMode::Exact,
+            Curves::Binned => CurveMode::Binned { bits },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -237,7 +261,7 @@ pub struct TieGroup {
 }
 
 /// ROC curve points, from the highest threshold down; the curve starts at (0, 0).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct RocCurve {
     /// Score at or above which an item is predicted positive.
     pub thresholds: Vec<f64>,
@@ -248,7 +272,7 @@ pub struct RocCurve {
 }
 
 /// Precision–recall points, from the highest threshold down; the curve starts at recall 0, precision 1.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct PrCurve {
     /// Score at or above which an item is predicted positive.
     pub thresholds: Vec<f64>,
@@ -259,7 +283,7 @@ pub struct PrCurve {
 }
 
 /// Cumulative gains and lift, from the highest threshold down.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct GainsCurve {
     /// Score at or above which an item is selected.
     pub thresholds: Vec<f64>,

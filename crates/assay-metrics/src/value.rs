@@ -1,13 +1,13 @@
 //! Metric values that may be undefined, and ordered sets of them.
 
-use serde::Serialize;
 use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
 
 /// One computed metric: a finite number, or `None` with the reason it is undefined.
 ///
 /// A metric is never NaN or infinite: where the definition divides by zero or
 /// needs a class that the data lacks, the value is `None` and `reason` says why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricValue {
     /// The value, or `None` when the metric is undefined on this data.
     pub value: Option<f64>,
@@ -26,7 +26,7 @@ pub struct MetricValue {
 }
 
 /// A two-sided confidence interval around a metric.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     /// Lower bound.
     pub low: f64,
@@ -34,10 +34,61 @@ pub struct Interval {
     pub high: f64,
     /// Confidence level, e.g. 0.95.
     pub level: f64,
-    /// How it was computed: `wilson`, `clopper-pearson`, `delong`,
-    /// `bootstrap-percentile`, `bootstrap-bca`, `normal` (large-sample mean),
-    /// `logit` (large-sample average precision).
-    pub method: &'static str,
+    /// How it was computed.
+    pub method: IntervalMethod,
+}
+
+/// How an interval was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntervalMethod {
+    /// Wilson's score interval of a proportion.
+    Wilson,
+    /// The Clopper–Pearson exact interval of a proportion.
+    ClopperPearson,
+    /// DeLong's variance of an AUC, normal interval.
+    Delong,
+    /// Percentiles of bootstrap replicates.
+    BootstrapPercentile,
+    /// Bias-corrected and accelerated bootstrap.
+    BootstrapBca,
+    /// Percentiles of a bootstrap stratified by class (the ROC band).
+    BootstrapPercentileStratified,
+    /// Large-sample normal interval of a mean.
+    Normal,
+    /// Large-sample logit interval (average precision).
+    Logit,
+    /// Jackknife variance, normal or Student's t interval.
+    Jackknife,
+}
+
+impl IntervalMethod {
+    /// The name in the record (`wilson`, `bootstrap-bca`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            IntervalMethod::Wilson => "wilson",
+            IntervalMethod::ClopperPearson => "clopper-pearson",
+            IntervalMethod::Delong => "delong",
+            IntervalMethod::BootstrapPercentile => "bootstrap-percentile",
+            IntervalMethod::BootstrapBca => "bootstrap-bca",
+            IntervalMethod::BootstrapPercentileStratified => "bootstrap-percentile-stratified",
+            IntervalMethod::Normal => "normal",
+            IntervalMethod::Logit => "logit",
+            IntervalMethod::Jackknife => "jackknife",
+        }
+    }
+}
+
+impl PartialEq<&str> for IntervalMethod {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+impl std::fmt::Display for IntervalMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl MetricValue {
@@ -103,63 +154,91 @@ impl MetricValue {
     }
 }
 
-/// Metrics in the order they were inserted, serialized as a JSON object.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MetricSet {
-    entries: Vec<(String, MetricValue)>,
+/// Entries in a fixed order, serialized as a JSON object in that order
+/// (and read back in the order the object lists them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderedMap<T>(pub Vec<(String, T)>);
+
+impl<T> Default for OrderedMap<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
 }
 
-impl MetricSet {
-    /// An empty set.
+/// Metrics by id, in the order they were inserted.
+pub type MetricSet = OrderedMap<MetricValue>;
+
+impl<T> OrderedMap<T> {
+    /// An empty map.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The metric with this id, to change.
-    pub fn get_mut(&mut self, id: &str) -> Option<&mut MetricValue> {
-        self.entries
-            .iter_mut()
-            .find(|(k, _)| k == id)
-            .map(|(_, v)| v)
+    /// The entry with this key, to change.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut T> {
+        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    /// Insert or replace a metric.
-    pub fn insert(&mut self, id: impl Into<String>, value: MetricValue) {
-        let id = id.into();
-        match self.entries.iter_mut().find(|(k, _)| *k == id) {
+    /// Insert or replace an entry.
+    pub fn insert(&mut self, key: impl Into<String>, value: T) {
+        let key = key.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
-            None => self.entries.push((id, value)),
+            None => self.0.push((key, value)),
         }
     }
 
-    /// The metric with this id.
-    pub fn get(&self, id: &str) -> Option<&MetricValue> {
-        self.entries.iter().find(|(k, _)| k == id).map(|(_, v)| v)
+    /// The entry with this key.
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    /// The metrics in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &MetricValue)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    /// The entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 
-    /// How many metrics the set holds.
+    /// How many entries the map holds.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.0.len()
     }
 
-    /// Whether the set is empty.
+    /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.0.is_empty()
     }
 }
 
-impl Serialize for MetricSet {
+impl<T: Serialize> Serialize for OrderedMap<T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (k, v) in &self.entries {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
             map.serialize_entry(k, v)?;
         }
         map.end()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+            type Value = OrderedMap<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OrderedMap<T>, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some((k, v)) = map.next_entry::<String, T>()? {
+                    out.push((k, v));
+                }
+                Ok(OrderedMap(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
     }
 }
 

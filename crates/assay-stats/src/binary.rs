@@ -55,11 +55,13 @@ impl Default for IntervalSettings {
 }
 
 /// Which interval for a proportion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
 pub enum ProportionMethod {
-    /// Wilson score interval.
+    /// Wilson score interval
     Wilson,
-    /// Clopper–Pearson exact interval.
+    /// Clopper–Pearson exact interval
     ClopperPearson,
 }
 
@@ -438,7 +440,7 @@ fn moment_intervals(
                         low: mean - half,
                         high: mean + half,
                         level,
-                        method: "normal",
+                        method: assay_metrics::value::IntervalMethod::Normal,
                     }
                 });
             (id, ci)
@@ -468,7 +470,7 @@ pub(crate) fn mean_interval(values: impl Iterator<Item = f64>, level: f64) -> Op
         low: mean - half,
         high: mean + half,
         level,
-        method: "normal",
+        method: assay_metrics::value::IntervalMethod::Normal,
     })
 }
 
@@ -582,7 +584,7 @@ pub fn logit_interval(ap: f64, positives: f64, level: f64) -> Option<Interval> {
         low: inv(logit - z * tau),
         high: inv(logit + z * tau),
         level,
-        method: "logit",
+        method: assay_metrics::value::IntervalMethod::Logit,
     })
 }
 

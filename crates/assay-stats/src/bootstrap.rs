@@ -23,11 +23,13 @@ pub type CountStatistic<'a> = dyn Fn(&[u64]) -> Option<f64> + Sync + 'a;
 pub const ROW_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Which bootstrap interval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
 pub enum Method {
-    /// Percentiles of the replicates.
+    /// Percentiles of the replicates
     Percentile,
-    /// Bias-corrected and accelerated.
+    /// Bias-corrected and accelerated (row bootstraps: acceleration from a grouped jackknife of 100 groups)
     Bca,
 }
 
@@ -55,7 +57,7 @@ pub fn percentile(replicates: &mut [f64], level: f64) -> Option<Interval> {
         low: quantile_sorted(replicates, alpha),
         high: quantile_sorted(replicates, 1.0 - alpha),
         level,
-        method: "bootstrap-percentile",
+        method: assay_metrics::value::IntervalMethod::BootstrapPercentile,
     })
 }
 
@@ -100,7 +102,7 @@ pub fn bca(
         low: quantile_sorted(replicates, p_low),
         high: quantile_sorted(replicates, p_high),
         level,
-        method: "bootstrap-bca",
+        method: assay_metrics::value::IntervalMethod::BootstrapBca,
     })
 }
 

@@ -9,7 +9,7 @@ use crate::{normal_cdf, normal_quantile};
 use assay_metrics::value::Interval;
 
 /// McNemar's test from the discordant pairs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct McNemar {
     /// Items the candidate gets right and the baseline wrong.
     pub candidate_only: u64,
@@ -43,7 +43,7 @@ pub fn mcnemar(candidate_only: u64, baseline_only: u64) -> McNemar {
 }
 
 /// DeLong's test for the difference of two correlated AUCs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DeLongPaired {
     /// AUC of the candidate.
     pub auc_candidate: f64,
@@ -150,14 +150,14 @@ pub fn delong_paired(
             low: difference - half,
             high: difference + half,
             level,
-            method: "delong",
+            method: assay_metrics::value::IntervalMethod::Delong,
         },
     })
 }
 
 /// The conclusion about candidate − baseline (higher is better) against a
 /// non-inferiority margin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Conclusion {
     /// The whole interval is above zero.
@@ -168,6 +168,29 @@ pub enum Conclusion {
     Inferior,
     /// The interval straddles −margin.
     Inconclusive,
+}
+
+/// What a comparison with a baseline must show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum Hypothesis {
+    /// The candidate is not worse than the baseline by more than the margin
+    NonInferiority,
+    /// The candidate is better than the baseline
+    Superiority,
+}
+
+impl Hypothesis {
+    /// Whether `conclusion` shows what the hypothesis asks.
+    pub fn shown_by(self, conclusion: Conclusion) -> bool {
+        match self {
+            Hypothesis::Superiority => conclusion == Conclusion::Superior,
+            Hypothesis::NonInferiority => {
+                matches!(conclusion, Conclusion::Superior | Conclusion::NonInferior)
+            }
+        }
+    }
 }
 
 /// Conclude from an interval of candidate − baseline, where higher is better.

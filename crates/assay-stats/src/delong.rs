@@ -71,7 +71,7 @@ pub fn interval(auc: f64, variance: f64, level: f64) -> Interval {
         low: (auc - half).max(0.0),
         high: (auc + half).min(1.0),
         level,
-        method: "delong",
+        method: assay_metrics::value::IntervalMethod::Delong,
     }
 }
 

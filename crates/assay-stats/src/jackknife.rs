@@ -221,7 +221,7 @@ pub fn auc_averages(truth: &[u32], columns: &[Vec<f64>], level: f64) -> Option<[
             low: (full[m] - z * se).max(0.0),
             high: (full[m] + z * se).min(1.0),
             level,
-            method: "jackknife",
+            method: assay_metrics::value::IntervalMethod::Jackknife,
         }
     }))
 }

@@ -19,6 +19,7 @@
 pub mod binary;
 pub mod bootstrap;
 pub mod compare;
+pub mod decision;
 pub mod delong;
 pub mod jackknife;
 pub mod multiclass;

@@ -227,6 +227,6 @@ pub fn grouped_jackknife_interval(estimate: f64, values: &[f64], level: f64) -> 
         low: (estimate - t * se).max(0.0),
         high: (estimate + t * se).min(1.0),
         level,
-        method: "jackknife",
+        method: assay_metrics::value::IntervalMethod::Jackknife,
     })
 }

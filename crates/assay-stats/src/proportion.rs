@@ -20,7 +20,7 @@ pub fn wilson(x: f64, n: f64, level: f64) -> Option<Interval> {
         low: (center - half).max(0.0),
         high: (center + half).min(1.0),
         level,
-        method: "wilson",
+        method: assay_metrics::value::IntervalMethod::Wilson,
     })
 }
 
@@ -44,7 +44,7 @@ pub fn clopper_pearson(x: f64, n: f64, level: f64) -> Option<Interval> {
         low,
         high,
         level,
-        method: "clopper-pearson",
+        method: assay_metrics::value::IntervalMethod::ClopperPearson,
     })
 }
 

@@ -23,7 +23,7 @@ const BAND_STREAM: u64 = 0xB5AD_4ECE_DA1C_E2A9;
 
 /// The band: at each false-positive rate of `fpr`, the interval of the
 /// true-positive rate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RocBand {
     /// Fixed false-positive rates, 0 to 1.
     pub fpr: Vec<f64>,
@@ -36,7 +36,7 @@ pub struct RocBand {
     /// Confidence level of each interval (pointwise, not simultaneous).
     pub level: f64,
     /// How: `bootstrap-percentile-stratified`.
-    pub method: &'static str,
+    pub method: assay_metrics::value::IntervalMethod,
     /// Replicates drawn.
     pub replicates: usize,
 }
@@ -95,7 +95,7 @@ pub fn roc_band(
         lower,
         upper,
         level: settings.level,
-        method: "bootstrap-percentile-stratified",
+        method: assay_metrics::value::IntervalMethod::BootstrapPercentileStratified,
         replicates: settings.replicates,
     })
 }

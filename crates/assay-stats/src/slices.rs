@@ -47,12 +47,18 @@ pub fn power_two_proportions(p: f64, n1: f64, n2: f64, delta: f64, alpha: f64) -
 }
 
 /// A multiple-comparison procedure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Correction {
-    /// Holm's step-down (family-wise error).
+    /// Holm's step-down: family-wise error
     Holm,
-    /// Benjamini–Hochberg (false discovery rate).
+    /// Benjamini–Hochberg: false discovery rate (`bh` in plans and on the command line)
+    #[serde(
+        rename(serialize = "benjamini-hochberg", deserialize = "bh"),
+        alias = "benjamini-hochberg"
+    )]
+    #[cfg_attr(feature = "clap", value(name = "bh"))]
     BenjaminiHochberg,
 }
 

@@ -1,0 +1,49 @@
+//! The task families a state computes, and whether scores are
+//! probabilities: settings a plan, the command line and the record share.
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of classification problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Two classes, one of them positive.
+    Binary,
+    /// One of several classes per item.
+    Multiclass,
+    /// Any subset of several labels per item.
+    Multilabel,
+}
+
+impl Task {
+    /// Parse `binary`, `multiclass` or `multilabel` (also `multi-class`, `multi_label`).
+    pub fn from_name(s: &str) -> Option<Task> {
+        match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "binary" => Some(Task::Binary),
+            "multiclass" => Some(Task::Multiclass),
+            "multilabel" => Some(Task::Multilabel),
+            _ => None,
+        }
+    }
+
+    /// The name used in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Binary => "binary",
+            Task::Multiclass => "multiclass",
+            Task::Multilabel => "multilabel",
+        }
+    }
+}
+
+/// Whether scores are probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreKind {
+    /// Probabilities in [0, 1]: every metric, values outside [0, 1] are errors
+    Probability,
+    /// Any real score (e.g. a decision function): ranking and threshold metrics only
+    Score,
+}
