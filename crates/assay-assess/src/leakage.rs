@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use assay_data::{Column, Kind, Request};
+pub use assay_record::assessment::{Form, LeakageReport, LeakedItem, ManifestSummary};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::digest;
 use assay_eval::EvalError;
@@ -22,58 +22,6 @@ use assay_eval::EvalError;
 struct Item {
     name: String,
     sha256: String,
-}
-
-/// How a manifest names content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Form {
-    /// A table of content hashes.
-    Sha256,
-    /// A table of file paths, hashed here.
-    Path,
-    /// Every file under a folder.
-    Folder,
-}
-
-/// What a manifest held.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ManifestSummary {
-    /// The manifest as the plan names it.
-    pub path: String,
-    /// How it names content.
-    pub form: Form,
-    /// Items listed.
-    pub items: u64,
-    /// Items with distinct content.
-    pub distinct: u64,
-    /// SHA-256 over the lines `<sha256>  <item>\n` in manifest order: the
-    /// identity of the content the check compared.
-    pub content_sha256: String,
-}
-
-/// A test item found in the training data.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LeakedItem {
-    /// The test item (id, path or row).
-    pub test: String,
-    /// The first training item with the same content.
-    pub training: String,
-    /// The shared content hash.
-    pub sha256: String,
-}
-
-/// The result of the check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LeakageReport {
-    /// The training manifest.
-    pub training: ManifestSummary,
-    /// The test manifest.
-    pub test: ManifestSummary,
-    /// Test items whose content is identical to a training item.
-    pub leaked: u64,
-    /// Every such item, in test-manifest order.
-    pub items: Vec<LeakedItem>,
 }
 
 fn is_sha256(s: &str) -> bool {

@@ -17,8 +17,11 @@
 //! ```
 
 pub mod assessment;
-pub mod canonical;
+pub use assay_record::canonical;
 pub mod digest;
 pub mod environment;
+mod inputs;
 pub mod leakage;
 pub mod plan;
+mod robustness;
+mod warnings;

@@ -3,6 +3,9 @@
 //! predicate says who certifies what, against which standard, on which
 //! evidence, with which results, for how long.
 
+use assay_model::ModelIdentity;
+use assay_record::Outcome;
+use assay_record::assessment::{Assessment, InputRole};
 use serde_json::{Value, json};
 
 use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, Signature, pae};
@@ -17,7 +20,7 @@ pub const PREDICATE_TYPE: &str = "https://example.invalid/assay/certificate/v1";
 /// What a certificate is made from.
 pub struct Issue<'a> {
     /// The assessment record.
-    pub record: &'a Value,
+    pub record: &'a Assessment,
     /// Its SHA-256 and size.
     pub record_sha256: String,
     /// Bytes.
@@ -36,19 +39,6 @@ pub struct Issue<'a> {
     pub status_url: Option<String>,
 }
 
-fn get<'a>(v: &'a Value, pointer: &str) -> Result<&'a Value, CertError> {
-    match v.pointer(pointer) {
-        Some(Value::Null) | None => Err(CertError::Record(format!("{pointer}: missing"))),
-        Some(x) => Ok(x),
-    }
-}
-
-fn text<'a>(v: &'a Value, pointer: &str) -> Result<&'a str, CertError> {
-    get(v, pointer)?
-        .as_str()
-        .ok_or_else(|| CertError::Record(format!("{pointer}: expected a string")))
-}
-
 /// The certificate number: issuer, year, sequence (`DEMO-2026-000001`).
 pub fn number(issuer: &str, issued: &str, sequence: u64) -> String {
     format!("{issuer}-{}-{sequence:06}", &issued[..4.min(issued.len())])
@@ -57,43 +47,89 @@ pub fn number(issuer: &str, issued: &str, sequence: u64) -> String {
 /// Whether `record` may be certified with `key`: refuses a record that did
 /// not pass, that ran no model (the subject is the model's digest) or whose
 /// lab is not the key's issuer. Returns the model's identity.
-pub fn check<'a>(record: &'a Value, key: &IssuerKey) -> Result<&'a Value, CertError> {
-    let r = record;
-    if text(r, "/schema")? != "assay/assessment/v1" {
-        return Err(CertError::Record(
-            "not an assessment record (schema assay/assessment/v1)".into(),
-        ));
-    }
-    let verdict = text(r, "/verdict/overall")?;
-    if verdict != "pass" {
+pub fn check<'a>(record: &'a Assessment, key: &IssuerKey) -> Result<&'a ModelIdentity, CertError> {
+    let verdict = record.verdict.overall;
+    if verdict != Outcome::Pass {
         return Err(CertError::Refused(format!(
-            "the assessment's verdict is {verdict:?}, not \"pass\": only a passing assessment can be certified"
+            "the assessment's verdict is {:?}, not \"pass\": only a passing assessment can be certified",
+            verdict.name()
         )));
     }
-    let lab_id = r
-        .pointer("/identification/lab/id")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let lab_id = record.identification.lab.id.as_deref().unwrap_or("");
     if lab_id != key.issuer {
         return Err(CertError::Refused(format!(
             "the assessment was made by lab {lab_id:?} ([lab] id of the plan); the key signs for issuer {:?}",
             key.issuer
         )));
     }
-    r.pointer("/model_run/identity")
-        .filter(|v| !v.is_null())
-        .ok_or_else(|| {
-            CertError::Refused(
-                "the assessment ran no model: a certificate names the model by its digest, so the lab must run it ([model] file in the plan)".into(),
-            )
+    record.model_run.as_ref().map(|m| &m.identity).ok_or_else(|| {
+        CertError::Refused(
+            "the assessment ran no model: a certificate names the model by its digest, so the lab must run it ([model] file in the plan)".into(),
+        )
+    })
+}
+
+/// A record's value as JSON, as the statement carries it.
+fn json<T: serde::Serialize>(value: &T) -> Value {
+    let mut v = serde_json::to_value(value).unwrap_or(Value::Null);
+    integral_numbers(&mut v);
+    v
+}
+
+/// Whole numbers written as integers, as the record's canonical JSON
+/// writes them (RFC 8785 prints 1.0 as `1`).
+fn integral_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) => {
+            if let Some(x) = n.as_f64()
+                && n.is_f64()
+                && x.fract() == 0.0
+                && x.abs() < 9_007_199_254_740_992.0
+            {
+                *n = serde_json::Number::from(x as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
+/// The results a certificate claims: every criterion's judgement with the
+/// metric's interval.
+fn results(r: &Assessment) -> Vec<Value> {
+    let judgements = r
+        .evaluation
+        .criteria
+        .iter()
+        .flatten()
+        .chain(r.robustness.iter().flat_map(|x| &x.criteria));
+    judgements
+        .map(|c| {
+            let metric = &c.criterion.metric;
+            let interval = r
+                .evaluation
+                .metrics
+                .get(metric)
+                .and_then(|m| m.ci.as_ref())
+                .map_or(Value::Null, json);
+            json!({
+                "metric": metric,
+                "value": json(&c.value),
+                "interval": interval,
+                "criterion": c.criterion.expression,
+                "threshold": json(&c.criterion.threshold),
+                "compared": json(&c.compared),
+                "passed": c.passed,
+            })
         })
+        .collect()
 }
 
 /// The statement of an assessment that passes [`check`].
 pub fn statement(issue: &Issue<'_>) -> Result<Value, CertError> {
     let r = issue.record;
     let identity = check(r, issue.key)?;
-    let verdict = text(r, "/verdict/overall")?;
     if date::parse(&issue.issued).is_none() {
         return Err(CertError::Refused(format!(
             "the issue date {:?} is not a date written YYYY-MM-DD",
@@ -101,52 +137,26 @@ pub fn statement(issue: &Issue<'_>) -> Result<Value, CertError> {
         )));
     }
     let not_after = date::add_days(&issue.issued, i64::from(issue.valid_days)).unwrap_or_default();
-    let model_sha = text(identity, "/sha256")?;
-    let metric_ci = |metric: &str| {
-        r.pointer(&format!("/evaluation/metrics/{metric}/ci"))
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
-    let mut results = Vec::new();
-    for pointer in ["/evaluation/criteria", "/robustness/criteria"] {
-        for c in r
-            .pointer(pointer)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let metric = text(c, "/metric")?;
-            results.push(json!({
-                "metric": metric,
-                "value": c.get("value").cloned().unwrap_or(Value::Null),
-                "interval": metric_ci(metric),
-                "criterion": text(c, "/expression")?,
-                "threshold": c.get("threshold").cloned().unwrap_or(Value::Null),
-                "compared": c.get("compared").cloned().unwrap_or(Value::Null),
-                "passed": c.get("passed").cloned().unwrap_or(Value::Null),
-            }));
-        }
-    }
+    let model_sha = &identity.sha256;
     let test_data: Vec<Value> = r
-        .pointer("/inputs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|i| i.get("role").and_then(Value::as_str) != Some("model"))
+        .inputs
+        .iter()
+        .filter(|i| i.role != InputRole::Model)
         .map(|i| {
             json!({
-                "role": i.get("role").cloned().unwrap_or(Value::Null),
-                "path": i.get("path").cloned().unwrap_or(Value::Null),
-                "sha256": i.get("sha256").cloned().unwrap_or(Value::Null),
-                "size": i.get("size").cloned().unwrap_or(Value::Null),
+                "role": json(&i.role),
+                "path": i.path,
+                "sha256": i.sha256,
+                "size": i.size,
             })
         })
         .collect();
-    let model = get(r, "/identification/model")?;
+    let id = &r.identification;
+    let model = &id.model;
     Ok(json!({
         "_type": STATEMENT_TYPE,
         "subject": [{
-            "name": text(identity, "/name")?,
+            "name": identity.name,
             "digest": { "sha256": model_sha },
         }],
         "predicateType": PREDICATE_TYPE,
@@ -159,41 +169,41 @@ pub fn statement(issue: &Issue<'_>) -> Result<Value, CertError> {
             },
             "issuer": {
                 "id": issue.key.issuer,
-                "name": text(r, "/identification/lab/name")?,
-                "address": r.pointer("/identification/lab/address").cloned().unwrap_or(Value::Null),
-                "accreditation": r.pointer("/identification/lab/accreditation").cloned().unwrap_or(Value::Null),
+                "name": id.lab.name,
+                "address": id.lab.address,
+                "accreditation": id.lab.accreditation,
                 "keyid": issue.key.keyid(),
             },
             "holder": {
-                "name": text(r, "/identification/client/name")?,
-                "address": r.pointer("/identification/client/address").cloned().unwrap_or(Value::Null),
+                "name": id.client.name,
+                "address": id.client.address,
             },
             "model": {
-                "name": model.get("name").cloned().unwrap_or(Value::Null),
-                "version": model.get("version").cloned().unwrap_or(Value::Null),
-                "developer": model.get("developer").cloned().unwrap_or(Value::Null),
-                "kind": identity.get("kind").cloned().unwrap_or(Value::Null),
+                "name": model.name,
+                "version": model.version,
+                "developer": model.developer,
+                "kind": json(&identity.kind),
                 "digest": { "sha256": model_sha },
             },
-            "standard": text(r, "/identification/standard")?,
+            "standard": id.standard,
             "scope": {
-                "intended_use": model.get("intended_use").cloned().unwrap_or(Value::Null),
-                "task": r.pointer("/evaluation/task").cloned().unwrap_or(Value::Null),
-                "classes": r.pointer("/evaluation/classes").cloned().unwrap_or(Value::Null),
+                "intended_use": model.intended_use,
+                "task": json(&r.evaluation.task),
+                "classes": r.evaluation.classes,
             },
             "test_data": test_data,
             "assessment": {
                 "sha256": issue.record_sha256,
                 "size": issue.record_size,
-                "plan_id": r.pointer("/identification/plan_id").cloned().unwrap_or(Value::Null),
-                "plan_version": r.pointer("/identification/plan_version").cloned().unwrap_or(Value::Null),
-                "plan_sha256": r.pointer("/plan/sha256").cloned().unwrap_or(Value::Null),
-                "tool": r.pointer("/tool").cloned().unwrap_or(Value::Null),
+                "plan_id": id.plan_id,
+                "plan_version": id.plan_version,
+                "plan_sha256": r.plan.sha256,
+                "tool": json(&r.tool),
             },
             "reports": issue.reports,
-            "results": results,
-            "decision_rule": r.pointer("/verdict/decision_rule").cloned().unwrap_or(Value::Null),
-            "verdict": verdict,
+            "results": results(r),
+            "decision_rule": json(&r.verdict.decision_rule),
+            "verdict": r.verdict.overall.name(),
         }
     }))
 }

@@ -10,10 +10,8 @@ use std::path::PathBuf;
 use assay_data::{Column, Kind, Label, LabelEncoder, Request};
 use assay_metrics::confusion::{BinaryCounts, ConfusionMatrix};
 use assay_metrics::multiclass::confusion_metrics;
-use assay_metrics::value::Interval;
 use assay_stats::bootstrap::{self, Method};
-use assay_stats::compare::{Conclusion, DeLongPaired, McNemar, conclude, delong_paired, mcnemar};
-use serde::Serialize;
+use assay_stats::compare::{DeLongPaired, conclude, delong_paired, mcnemar};
 
 use crate::EvalError;
 use crate::run::BinaryLabels;
@@ -36,60 +34,9 @@ pub struct CompareSpec {
     pub hypothesis: Hypothesis,
 }
 
+use assay_record::eval::Outcome;
+pub use assay_record::eval::{CompareResult, Difference};
 pub use assay_stats::compare::Hypothesis;
-
-/// One metric compared.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Difference {
-    /// Metric id.
-    pub metric: String,
-    /// Candidate's value.
-    pub candidate: Option<f64>,
-    /// Baseline's value.
-    pub baseline: Option<f64>,
-    /// candidate − baseline.
-    pub difference: Option<f64>,
-    /// Interval for the difference.
-    pub interval: Option<Interval>,
-    /// What the interval shows against the margin.
-    pub conclusion: Option<Conclusion>,
-}
-
-/// The result of a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CompareResult {
-    /// `assay/compare-result/v1`.
-    pub schema: &'static str,
-    /// Paired items.
-    pub n: u64,
-    /// `binary` or `multiclass`.
-    pub task: crate::Task,
-    /// Binary: the positive class.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub positive: Option<String>,
-    /// Multi-class: the classes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub classes: Option<Vec<String>>,
-    /// Files compared.
-    pub candidate: String,
-    /// Files compared.
-    pub baseline: String,
-    /// McNemar's test on the paired correctness.
-    pub mcnemar: McNemar,
-    /// DeLong's paired AUC test (with scores in both files).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub roc_auc: Option<DeLongPaired>,
-    /// Metric differences.
-    pub differences: Vec<Difference>,
-    /// The non-inferiority margin.
-    pub margin: f64,
-    /// The hypothesis the verdict tests.
-    pub hypothesis: Hypothesis,
-    /// The metric the verdict is about.
-    pub primary: String,
-    /// `pass` or `fail`.
-    pub verdict: &'static str,
-}
 
 /// One file's rows: class indices (binary: 1 is the positive class).
 struct Rows {
@@ -651,7 +598,7 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
         .and_then(|d| d.conclusion);
     let passed = conclusion.is_some_and(|c| spec.hypothesis.shown_by(c));
     Ok(CompareResult {
-        schema: "assay/compare-result/v1",
+        schema: assay_record::eval::COMPARE_SCHEMA.into(),
         n: pairs.len() as u64,
         task: if multiclass {
             crate::Task::Multiclass
@@ -668,6 +615,6 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
         margin: spec.margin,
         hypothesis: spec.hypothesis,
         primary: spec.primary.clone(),
-        verdict: if passed { "pass" } else { "fail" },
+        verdict: Outcome::of(passed),
     })
 }

@@ -6,60 +6,10 @@
 //!   must clear it (guarded acceptance), so the risk of a false accept is at
 //!   most (1 − level) / 2.
 
-use serde::Serialize;
-
 use crate::result::EvalResult;
 
-/// A comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Comparison {
-    /// `>=`
-    #[serde(rename = ">=")]
-    AtLeast,
-    /// `>`
-    #[serde(rename = ">")]
-    Above,
-    /// `<=`
-    #[serde(rename = "<=")]
-    AtMost,
-    /// `<`
-    #[serde(rename = "<")]
-    Below,
-}
-
-impl Comparison {
-    fn holds(self, value: f64, threshold: f64) -> bool {
-        match self {
-            Comparison::AtLeast => value >= threshold,
-            Comparison::Above => value > threshold,
-            Comparison::AtMost => value <= threshold,
-            Comparison::Below => value < threshold,
-        }
-    }
-
-    /// Whether larger values are the favourable side.
-    fn higher_is_better(self) -> bool {
-        matches!(self, Comparison::AtLeast | Comparison::Above)
-    }
-}
-
+pub use assay_record::eval::{Comparison, Criterion, Judgement};
 pub use assay_stats::decision::DecisionRule;
-
-/// A parsed criterion.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Criterion {
-    /// The text as given.
-    pub expression: String,
-    /// Metric id.
-    pub metric: String,
-    /// Class or label, for a per-class metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub class: Option<String>,
-    /// The comparison.
-    pub comparison: Comparison,
-    /// The threshold.
-    pub threshold: f64,
-}
 
 /// A criterion that cannot be parsed or does not name a metric of the result.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -89,174 +39,149 @@ fn error(expression: &str, start: usize, len: usize, problem: impl Into<String>)
     }
 }
 
-impl Criterion {
-    /// Parse `METRIC[CLASS] OP NUMBER` (the `[CLASS]` part is optional).
-    pub fn parse(expression: &str) -> Result<Criterion, CriterionError> {
-        let ops = [
-            (">=", Comparison::AtLeast),
-            ("<=", Comparison::AtMost),
-            (">", Comparison::Above),
-            ("<", Comparison::Below),
-        ];
-        let Some((at, op, comparison)) = ops
-            .iter()
-            .filter_map(|(op, c)| expression.find(op).map(|i| (i, *op, *c)))
-            .min_by_key(|(i, op, _)| (*i, usize::MAX - op.len()))
-        else {
-            return Err(error(
-                expression,
-                0,
-                expression.len(),
-                "expected METRIC >= NUMBER (or >, <=, <), e.g. recall[defect] >= 0.95",
-            ));
-        };
-        let left = &expression[..at];
-        let right = &expression[at + op.len()..];
-        let right_start = at + op.len() + (right.len() - right.trim_start().len());
-        let threshold: f64 = right.trim().parse().map_err(|_| {
-            error(
-                expression,
-                right_start,
-                right.trim().len(),
-                format!("'{}' is not a number", right.trim()),
-            )
-        })?;
-        if !threshold.is_finite() {
-            return Err(error(
-                expression,
-                right_start,
-                right.trim().len(),
-                "the threshold must be a finite number",
-            ));
+/// Parse `METRIC[CLASS] OP NUMBER` (the `[CLASS]` part is optional).
+pub fn parse(expression: &str) -> Result<Criterion, CriterionError> {
+    let ops = [
+        (">=", Comparison::AtLeast),
+        ("<=", Comparison::AtMost),
+        (">", Comparison::Above),
+        ("<", Comparison::Below),
+    ];
+    let Some((at, op, comparison)) = ops
+        .iter()
+        .filter_map(|(op, c)| expression.find(op).map(|i| (i, *op, *c)))
+        .min_by_key(|(i, op, _)| (*i, usize::MAX - op.len()))
+    else {
+        return Err(error(
+            expression,
+            0,
+            expression.len(),
+            "expected METRIC >= NUMBER (or >, <=, <), e.g. recall[defect] >= 0.95",
+        ));
+    };
+    let left = &expression[..at];
+    let right = &expression[at + op.len()..];
+    let right_start = at + op.len() + (right.len() - right.trim_start().len());
+    let threshold: f64 = right.trim().parse().map_err(|_| {
+        error(
+            expression,
+            right_start,
+            right.trim().len(),
+            format!("'{}' is not a number", right.trim()),
+        )
+    })?;
+    if !threshold.is_finite() {
+        return Err(error(
+            expression,
+            right_start,
+            right.trim().len(),
+            "the threshold must be a finite number",
+        ));
+    }
+    let name = left.trim();
+    let name_start = left.len() - left.trim_start().len();
+    if name.is_empty() {
+        return Err(error(
+            expression,
+            0,
+            at.max(1),
+            "a metric id is missing before the comparison",
+        ));
+    }
+    let (metric, class) = match name.split_once('[') {
+        Some((m, rest)) => {
+            let Some(class) = rest.strip_suffix(']') else {
+                return Err(error(
+                    expression,
+                    name_start,
+                    name.len(),
+                    "expected METRIC[CLASS] with a closing ']'",
+                ));
+            };
+            (m.trim().to_owned(), Some(class.trim().to_owned()))
         }
-        let name = left.trim();
-        let name_start = left.len() - left.trim_start().len();
-        if name.is_empty() {
-            return Err(error(
-                expression,
-                0,
-                at.max(1),
-                "a metric id is missing before the comparison",
-            ));
-        }
-        let (metric, class) = match name.split_once('[') {
-            Some((m, rest)) => {
-                let Some(class) = rest.strip_suffix(']') else {
-                    return Err(error(
-                        expression,
-                        name_start,
-                        name.len(),
-                        "expected METRIC[CLASS] with a closing ']'",
-                    ));
-                };
-                (m.trim().to_owned(), Some(class.trim().to_owned()))
-            }
-            None => (name.to_owned(), None),
-        };
-        Ok(Criterion {
-            expression: expression.into(),
-            metric,
-            class,
-            comparison,
-            threshold,
-        })
-    }
-
-    fn metric_span(&self) -> (usize, usize) {
-        let start = self.expression.len() - self.expression.trim_start().len();
-        (start, self.metric.len())
-    }
-
-    fn class_span(&self) -> (usize, usize) {
-        let class = self.class.as_deref().unwrap_or("");
-        let start = self.expression.find('[').map_or(0, |i| i + 1);
-        (start, class.len())
-    }
-
-    /// Check that the criterion names a metric (and class) of the result.
-    pub fn check(&self, result: &EvalResult) -> Result<(), CriterionError> {
-        let known: Vec<&str> = result.metrics.iter().map(|(k, _)| k).collect();
-        match &self.class {
-            None => {
-                if result.metrics.get(&self.metric).is_none() {
-                    let (s, l) = self.metric_span();
-                    return Err(error(
-                        &self.expression,
-                        s,
-                        l,
-                        format!(
-                            "unknown metric '{}'; this result has: {}",
-                            self.metric,
-                            known.join(", ")
-                        ),
-                    ));
-                }
-            }
-            Some(class) => {
-                let table = result.per_class.as_ref().or(result.per_label.as_ref());
-                let Some(table) = table else {
-                    let (s, l) = self.class_span();
-                    return Err(error(
-                        &self.expression,
-                        s,
-                        l,
-                        "this result has no per-class metrics",
-                    ));
-                };
-                let Some(set) = table.get(class) else {
-                    let names: Vec<&str> = table.0.iter().map(|(k, _)| k.as_str()).collect();
-                    let (s, l) = self.class_span();
-                    return Err(error(
-                        &self.expression,
-                        s,
-                        l,
-                        format!(
-                            "unknown class '{class}'; the classes are: {}",
-                            names.join(", ")
-                        ),
-                    ));
-                };
-                if set.get(&self.metric).is_none() {
-                    let ids: Vec<&str> = set.iter().map(|(k, _)| k).collect();
-                    let (s, l) = self.metric_span();
-                    return Err(error(
-                        &self.expression,
-                        s,
-                        l,
-                        format!(
-                            "unknown per-class metric '{}'; per class there are: {}",
-                            self.metric,
-                            ids.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
+        None => (name.to_owned(), None),
+    };
+    Ok(Criterion {
+        expression: expression.into(),
+        metric,
+        class,
+        comparison,
+        threshold,
+    })
 }
 
-/// The verdict on one criterion.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Judgement {
-    /// The criterion.
-    #[serde(flatten)]
-    pub criterion: Criterion,
-    /// The rule applied.
-    pub rule: DecisionRule,
-    /// The point estimate (absent when the metric is undefined).
-    pub value: Option<f64>,
-    /// The number compared with the threshold: the estimate (simple) or the interval bound (guarded).
-    pub compared: Option<f64>,
-    /// Whether the criterion is met.
-    pub passed: bool,
-    /// Probability of accepting although the true value fails the criterion:
-    /// at most (1 − level) / 2 under the guarded rule; under the simple rule a
-    /// normal approximation from the interval, when there is one.
-    pub false_accept_risk: Option<f64>,
-    /// Why the criterion could not be judged as met, when it is not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+fn metric_span(c: &Criterion) -> (usize, usize) {
+    let start = c.expression.len() - c.expression.trim_start().len();
+    (start, c.metric.len())
+}
+
+fn class_span(c: &Criterion) -> (usize, usize) {
+    let class = c.class.as_deref().unwrap_or("");
+    let start = c.expression.find('[').map_or(0, |i| i + 1);
+    (start, class.len())
+}
+
+/// Check that criterion `c` names a metric (and class) of the result.
+pub fn check(c: &Criterion, result: &EvalResult) -> Result<(), CriterionError> {
+    let known: Vec<&str> = result.metrics.iter().map(|(k, _)| k).collect();
+    match &c.class {
+        None => {
+            if result.metrics.get(&c.metric).is_none() {
+                let (s, l) = metric_span(c);
+                return Err(error(
+                    &c.expression,
+                    s,
+                    l,
+                    format!(
+                        "unknown metric '{}'; this result has: {}",
+                        c.metric,
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        Some(class) => {
+            let table = result.per_class.as_ref().or(result.per_label.as_ref());
+            let Some(table) = table else {
+                let (s, l) = class_span(c);
+                return Err(error(
+                    &c.expression,
+                    s,
+                    l,
+                    "this result has no per-class metrics",
+                ));
+            };
+            let Some(set) = table.get(class) else {
+                let names: Vec<&str> = table.0.iter().map(|(k, _)| k.as_str()).collect();
+                let (s, l) = class_span(c);
+                return Err(error(
+                    &c.expression,
+                    s,
+                    l,
+                    format!(
+                        "unknown class '{class}'; the classes are: {}",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            if set.get(&c.metric).is_none() {
+                let ids: Vec<&str> = set.iter().map(|(k, _)| k).collect();
+                let (s, l) = metric_span(c);
+                return Err(error(
+                    &c.expression,
+                    s,
+                    l,
+                    format!(
+                        "unknown per-class metric '{}'; per class there are: {}",
+                        c.metric,
+                        ids.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Judge a checked criterion against a result.
@@ -342,7 +267,7 @@ mod tests {
 
     #[test]
     fn parses_the_forms() {
-        let c = Criterion::parse("recall[defect] >= 0.95").unwrap();
+        let c = parse("recall[defect] >= 0.95").unwrap();
         assert_eq!(
             (
                 c.metric.as_str(),
@@ -352,23 +277,23 @@ mod tests {
             ),
             ("recall", Some("defect"), Comparison::AtLeast, 0.95)
         );
-        let c = Criterion::parse("ece<=0.03").unwrap();
+        let c = parse("ece<=0.03").unwrap();
         assert_eq!(
             (c.metric.as_str(), c.comparison),
             ("ece", Comparison::AtMost)
         );
         assert_eq!(
-            Criterion::parse("log_loss < 0.2").unwrap().comparison,
+            parse("log_loss < 0.2").unwrap().comparison,
             Comparison::Below
         );
     }
 
     #[test]
     fn errors_point_at_the_problem() {
-        let e = Criterion::parse("roc_auc >= high").unwrap_err();
+        let e = parse("roc_auc >= high").unwrap_err();
         assert!(e.problem.contains("'high' is not a number"));
         assert_eq!(e.caret, "           ^^^^");
-        assert!(Criterion::parse("roc_auc 0.9").is_err());
-        assert!(Criterion::parse("recall[defect >= 0.9").is_err());
+        assert!(parse("roc_auc 0.9").is_err());
+        assert!(parse("recall[defect >= 0.9").is_err());
     }
 }

@@ -17,8 +17,7 @@ use assay_metrics::{BatchError, Field, MetricSet, MetricValue};
 
 use crate::EvalError;
 use crate::result::{
-    ConfusionOut, CurvesOut, EvalResult, InputInfo, OrderedMap, Parameters, SCHEMA_ID, ScoreCurves,
-    Tool,
+    ConfusionOut, CurvesOut, EvalResult, InputInfo, OrderedMap, Parameters, SCHEMA_ID, Tool,
 };
 use crate::slices::RouteRows;
 use crate::spec::{EvalSpec, Input, ScoreKind, Task};
@@ -30,7 +29,7 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
     let criteria = spec
         .criteria
         .iter()
-        .map(|c| crate::criteria::Criterion::parse(c))
+        .map(|c| crate::criteria::parse(c))
         .collect::<Result<Vec<_>, _>>()?;
     let reader = spec.input.open()?;
     let task = detect_task(spec, &reader)?;
@@ -42,17 +41,15 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
     }?;
     if !criteria.is_empty() {
         for c in &criteria {
-            c.check(&result)?;
+            crate::criteria::check(c, &result)?;
         }
         let judgements: Vec<_> = criteria
             .iter()
             .map(|c| crate::criteria::judge(c, &result, spec.decision_rule))
             .collect();
-        result.verdict = Some(if judgements.iter().all(|j| j.passed) {
-            "pass"
-        } else {
-            "fail"
-        });
+        result.verdict = Some(crate::result::Outcome::of(
+            judgements.iter().all(|j| j.passed),
+        ));
         result.criteria = Some(judgements);
     }
     Ok(result)
@@ -497,10 +494,7 @@ fn binary(
         for (id, ci) in &cis {
             attach(&mut report.metrics, id, ci);
         }
-        (
-            cis,
-            crate::result::IntervalInfo::from_settings(settings, note),
-        )
+        (cis, crate::result::interval_info(settings, note))
     });
     // Points of the band: every 1 % of the false-positive rate.
     const BAND_POINTS: usize = 101;
@@ -565,7 +559,7 @@ fn binary(
     parameters.score_kind = score.as_ref().map(|_| spec.score_kind);
     parameters.intervals = intervals;
     Ok(EvalResult {
-        schema: SCHEMA_ID,
+        schema: SCHEMA_ID.into(),
         tool: tool(),
         task: Task::Binary,
         n: rows,
@@ -586,7 +580,7 @@ fn binary(
         criteria: None,
         verdict: None,
         curves: CurvesOut {
-            score: report.ranking.map(ScoreCurves::from_summary),
+            score: report.ranking.map(crate::result::score_curves),
             roc_band,
             calibration: report.calibration,
             per_class: None,
@@ -668,8 +662,8 @@ fn config_probabilities(spec: &EvalSpec) -> bool {
 
 fn tool() -> Tool {
     Tool {
-        name: "assay",
-        version: env!("CARGO_PKG_VERSION"),
+        name: "assay".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
     }
 }
 
@@ -958,7 +952,7 @@ fn multiclass(
             &mut report.per_class,
             &by_class,
         );
-        crate::result::IntervalInfo::from_settings(settings, note)
+        crate::result::interval_info(settings, note)
     });
     let total = report.confusion.total();
     let per_class = OrderedMap(names.iter().cloned().zip(report.per_class).collect());
@@ -968,7 +962,7 @@ fn multiclass(
     parameters.sum_tolerance = (k_probs > 0).then_some(spec.sum_tolerance);
     parameters.intervals = intervals;
     Ok(EvalResult {
-        schema: SCHEMA_ID,
+        schema: SCHEMA_ID.into(),
         tool: tool(),
         task: Task::Multiclass,
         n: rows,
@@ -997,7 +991,7 @@ fn multiclass(
                     names
                         .iter()
                         .cloned()
-                        .zip(cs.into_iter().map(ScoreCurves::from_summary))
+                        .zip(cs.into_iter().map(crate::result::score_curves))
                         .collect(),
                 )
             }),
@@ -1171,7 +1165,7 @@ fn multilabel(
             &mut report.per_label,
             &by_label,
         );
-        crate::result::IntervalInfo::from_settings(settings, note)
+        crate::result::interval_info(settings, note)
     });
     let mut parameters = curves_config(spec);
     parameters.intervals = intervals;
@@ -1179,7 +1173,7 @@ fn multilabel(
     parameters.score_kind = has_scores.then_some(spec.score_kind);
     let total = report.counts.first().map(|c| c.total());
     Ok(EvalResult {
-        schema: SCHEMA_ID,
+        schema: SCHEMA_ID.into(),
         tool: tool(),
         task: Task::Multilabel,
         n: rows,
@@ -1217,7 +1211,7 @@ fn multilabel(
                     names
                         .iter()
                         .cloned()
-                        .zip(cs.into_iter().map(ScoreCurves::from_summary))
+                        .zip(cs.into_iter().map(crate::result::score_curves))
                         .collect(),
                 )
             }),

@@ -3,7 +3,7 @@
 //! against the rest, with Holm or Benjamini–Hochberg control across every
 //! slice × metric test. A slice too small to support a conclusion — fewer
 //! items than the minimum, or too little power to see the stated effect — is
-//! marked "insufficient evidence" and left out of the tests.
+//! marked SliceStatus::InsufficientEvidence and left out of the tests.
 
 use std::collections::BTreeMap;
 
@@ -21,9 +21,9 @@ use assay_stats::binary::IntervalSettings;
 use assay_stats::slices::{
     Correction, adjust, independent_auc_test, power_two_proportions, two_proportion_test,
 };
-use serde::Serialize;
 
 use crate::result::OrderedMap;
+pub use assay_record::eval::{SliceResult, SliceStatus, SliceTest, SlicesOut};
 
 /// How slices are judged.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +45,12 @@ pub struct SliceSettings {
 }
 
 impl SliceSettings {
+    /// The significance level of the tests at confidence level `level`,
+    /// rounded so that 1 − 0.95 reads 0.05.
+    pub fn alpha_of(level: f64) -> f64 {
+        ((1.0 - level) * 1e12).round() / 1e12
+    }
+
     /// Defaults for these slicings.
     pub fn new(slicings: Vec<Vec<String>>) -> Self {
         Self {
@@ -56,58 +62,6 @@ impl SliceSettings {
             alpha: 0.05,
         }
     }
-}
-
-/// One slice against the rest on one metric.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SliceTest {
-    /// The slice's value.
-    pub slice: Option<f64>,
-    /// The value on all other items.
-    pub rest: Option<f64>,
-    /// Power to see the stated effect (proportions).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub power: Option<f64>,
-    /// Unadjusted two-sided p-value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub p_value: Option<f64>,
-    /// p-value after the multiple-comparison correction.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub adjusted_p: Option<f64>,
-    /// `differs`, `no difference shown` or `insufficient evidence`.
-    pub status: &'static str,
-}
-
-/// One slice.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SliceResult {
-    /// Column → value.
-    pub key: OrderedMap<String>,
-    /// Items in the slice.
-    pub n: u64,
-    /// Every binary metric of the slice, with intervals.
-    pub metrics: MetricSet,
-    /// Tests against the rest, by metric.
-    pub tests: OrderedMap<SliceTest>,
-}
-
-/// All slices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SlicesOut {
-    /// The slicings (columns of each).
-    pub slicings: Vec<Vec<String>>,
-    /// Multiple-comparison control.
-    pub correction: Correction,
-    /// Significance level after correction.
-    pub alpha: f64,
-    /// Minimum slice size.
-    pub min_size: u64,
-    /// Minimum power.
-    pub min_power: f64,
-    /// The effect the power is computed for.
-    pub effect: f64,
-    /// The slices, in key order.
-    pub groups: Vec<SliceResult>,
 }
 
 /// The rows of a batch by slice key.
@@ -162,9 +116,9 @@ fn proportion_test(
         p_value,
         adjusted_p: None,
         status: if p_value.is_some() {
-            "no difference shown"
+            SliceStatus::NoDifferenceShown
         } else {
-            "insufficient evidence"
+            SliceStatus::InsufficientEvidence
         },
     };
     (test, p_value)
@@ -264,7 +218,7 @@ fn corrected(
         let test = &mut groups[*g].tests.0[*t].1;
         test.adjusted_p = Some(adj);
         if adj < settings.alpha {
-            test.status = "differs";
+            test.status = SliceStatus::Differs;
         }
     }
     SlicesOut {
@@ -428,9 +382,9 @@ impl SliceStates {
                         p_value: test.map(|t| t.1),
                         adjusted_p: None,
                         status: if test.is_some() {
-                            "no difference shown"
+                            SliceStatus::NoDifferenceShown
                         } else {
-                            "insufficient evidence"
+                            SliceStatus::InsufficientEvidence
                         },
                     },
                 ));

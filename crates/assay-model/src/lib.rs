@@ -20,6 +20,21 @@
 //! println!("{} items, {:.0} items/s", out.items, out.timing.throughput);
 //! ```
 
+/// The columns of the predictions file a model run writes (and the plan's
+/// evaluation of it reads).
+pub mod columns {
+    /// The file's name in the record's folder.
+    pub const PREDICTIONS_FILE: &str = "predictions.parquet";
+    /// The item's id.
+    pub const ID: &str = "id";
+    /// The true class.
+    pub const LABEL: &str = "label";
+    /// The predicted class.
+    pub const PREDICTION: &str = "pred";
+    /// Prefix of the per-class probability columns (`prob_<class>`).
+    pub const PROBABILITY_PREFIX: &str = "prob_";
+}
+
 mod error;
 mod identity;
 #[cfg(feature = "run")]

@@ -9,7 +9,7 @@ use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 
-use crate::ModelError;
+use crate::{ModelError, columns};
 
 /// One scored item.
 pub(crate) struct Row<'a> {
@@ -31,15 +31,17 @@ pub(crate) fn write(
         message,
     };
     let mut fields = vec![
-        Field::new("id", DataType::Utf8, false),
-        Field::new("label", DataType::Utf8, false),
+        Field::new(columns::ID, DataType::Utf8, false),
+        Field::new(columns::LABEL, DataType::Utf8, false),
     ];
-    fields.extend(
-        classes
-            .iter()
-            .map(|c| Field::new(format!("prob_{c}"), DataType::Float64, false)),
-    );
-    fields.push(Field::new("pred", DataType::Utf8, false));
+    fields.extend(classes.iter().map(|c| {
+        Field::new(
+            format!("{}{c}", columns::PROBABILITY_PREFIX),
+            DataType::Float64,
+            false,
+        )
+    }));
+    fields.push(Field::new(columns::PREDICTION, DataType::Utf8, false));
     fields.extend(
         slice_names
             .iter()

@@ -2,10 +2,12 @@
 //! by both the HTML and the PDF writers, so that both carry the same text,
 //! tables and figures.
 
+use assay_metrics::MetricValue;
+use assay_record::assessment::{Assessment, DisclosureStatus, Identification};
+use assay_record::eval::{EvalResult, Outcome};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::record::{At, MetricValue};
 use crate::svg;
 use crate::text::{Lang, T, method_name, metric_name, word};
 use crate::{Options, ReportError};
@@ -140,31 +142,42 @@ fn num(value: Option<f64>, lang: Lang) -> String {
     value.map_or_else(|| T::Undefined.get(lang).to_owned(), |v| lang.fixed(v, 4))
 }
 
+/// Why a metric is undefined, or the caveat on its value.
+fn note(m: &MetricValue) -> Option<&str> {
+    m.reason.as_deref().or(m.note.as_deref())
+}
+
+/// The name a record gives a value of one of its enums (`holm`,
+/// `non-inferiority`, …).
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
 fn interval(m: &MetricValue, lang: Lang) -> (String, String) {
     match &m.ci {
-        Some((lo, hi, level, method)) => (
-            format!("[{}, {}]", lang.fixed(*lo, 4), lang.fixed(*hi, 4)),
+        Some(ci) => (
+            format!("[{}, {}]", lang.fixed(ci.low, 4), lang.fixed(ci.high, 4)),
             format!(
                 "{}, {} %",
-                method_name(method, lang),
-                lang.fixed(level * 100.0, 0)
+                method_name(ci.method.name(), lang),
+                lang.fixed(ci.level * 100.0, 0)
             ),
         ),
-        None => (
-            "—".to_owned(),
-            m.note.clone().unwrap_or_else(|| "—".to_owned()),
-        ),
+        None => ("—".to_owned(), note(m).unwrap_or("—").to_owned()),
     }
 }
 
 /// "0.9825 [0.9596, 0.9925]".
 fn with_ci(m: &MetricValue, lang: Lang) -> String {
     match (&m.value, &m.ci) {
-        (Some(v), Some((lo, hi, _, _))) => format!(
+        (Some(v), Some(ci)) => format!(
             "{} [{}, {}]",
             lang.fixed(*v, 4),
-            lang.fixed(*lo, 4),
-            lang.fixed(*hi, 4)
+            lang.fixed(ci.low, 4),
+            lang.fixed(ci.high, 4)
         ),
         (v, _) => num(*v, lang),
     }
@@ -258,7 +271,7 @@ fn warning_title(code: &str, lang: Lang) -> String {
 
 struct Builder<'a> {
     lang: Lang,
-    rec: At<'a>,
+    rec: &'a Assessment,
     sections: Vec<Section>,
 }
 
@@ -272,56 +285,102 @@ impl Builder<'_> {
         });
     }
 
-    fn metric(&self, pointer: &str) -> Result<MetricValue, ReportError> {
-        MetricValue::read(&self.rec.at(pointer))
+    /// The overall value of a metric of the evaluation.
+    fn metric(&self, id: &str) -> MetricValue {
+        self.rec
+            .evaluation
+            .metrics
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| MetricValue::undefined("not in the record"))
     }
 }
 
 /// Build the report's content from an assessment record.
 pub fn build(record: &Value, opts: &Options) -> Result<Document, ReportError> {
+    let rec = assay_record::read_value(record.clone())?;
     let lang = opts.lang;
-    let rec = At::root(record);
-    let schema = rec.str("/schema")?;
-    if schema != "assay/assessment/v1" {
-        return Err(ReportError::Field {
-            pointer: "/schema".to_owned(),
-            expected: format!(
-                "\"assay/assessment/v1\" (an assessment record written by `assay run`), not {schema:?}"
-            ),
-        });
-    }
     let mut b = Builder {
         lang,
-        rec: rec.clone(),
+        rec: &rec,
         sections: Vec::new(),
     };
-    let id = rec.at("/identification");
-    let plan_id = id.str("/plan_id")?;
-    let number = match (&opts.number, id.opt_str("/report/number")?) {
+    let id = &rec.identification;
+    let number = match (&opts.number, &id.report.number) {
         (Some(n), _) => n.clone(),
-        (None, Some(n)) => n.to_owned(),
-        (None, None) => format!("{plan_id}-R{}", opts.record_sha256[..8].to_uppercase()),
+        (None, Some(n)) => n.clone(),
+        (None, None) => format!("{}-R{}", id.plan_id, opts.record_sha256[..8].to_uppercase()),
     };
-    let lab_name = id.str("/lab/name")?.to_owned();
+    parties(&mut b, id);
+    item(&mut b, id);
+    data(&mut b);
+    method(&mut b, id);
+    dates(&mut b, id, opts);
+    results(&mut b, &rec.evaluation);
+    slices(&mut b, &rec.evaluation);
+    baseline(&mut b);
+    robustness(&mut b);
+    performance(&mut b);
+    leakage(&mut b);
+    let level = rec
+        .evaluation
+        .parameters
+        .intervals
+        .as_ref()
+        .map(|i| i.level);
+    let verdict = criteria(&mut b, level);
+    disclosures(&mut b);
+    deviations(&mut b, id);
+    warnings(&mut b);
+    closing(&mut b, id, opts);
+    let summary = vec![
+        mono(T::ReportNumber, number.clone(), lang),
+        field(T::SecClient, id.client.name.clone(), lang),
+        field(
+            T::SecItem,
+            format!("{} {}", id.model.name, id.model.version),
+            lang,
+        ),
+        field(T::Standard, id.standard.clone(), lang),
+        field(T::DateIssued, lang.date(&opts.issued), lang),
+    ];
+    Ok(Document {
+        lang: lang.tag(),
+        title: T::ReportTitle.get(lang).to_owned(),
+        subtitle: id.title.clone(),
+        number,
+        number_label: T::ReportNumber.get(lang).to_owned(),
+        lab: id.lab.name.clone(),
+        page_of: lang.page_of().to_owned(),
+        end_mark: T::EndOfReport.get(lang).to_owned(),
+        issued: opts.issued.clone(),
+        summary,
+        verdict,
+        sections: b.sections,
+    })
+}
 
-    // 1–2. Parties.
+/// 1–2. The lab and the client.
+fn parties(b: &mut Builder<'_>, id: &Identification) {
+    let lang = b.lang;
+    let (lab, client) = (&id.lab, &id.client);
     b.push(
         "lab",
         T::SecLab,
         vec![Block::Fields {
             fields: vec![
-                field(T::Name, lab_name.clone(), lang),
+                field(T::Name, lab.name.clone(), lang),
                 field(
                     T::Address,
-                    or_not_stated(id.opt_str("/lab/address")?, lang),
+                    or_not_stated(lab.address.as_deref(), lang),
                     lang,
                 ),
                 field(
                     T::Accreditation,
-                    or_not_stated(id.opt_str("/lab/accreditation")?, lang),
+                    or_not_stated(lab.accreditation.as_deref(), lang),
                     lang,
                 ),
-                mono(T::LabId, or_not_stated(id.opt_str("/lab/id")?, lang), lang),
+                mono(T::LabId, or_not_stated(lab.id.as_deref(), lang), lang),
             ],
         }],
     );
@@ -330,68 +389,81 @@ pub fn build(record: &Value, opts: &Options) -> Result<Document, ReportError> {
         T::SecClient,
         vec![Block::Fields {
             fields: vec![
-                field(T::Name, id.str("/client/name")?, lang),
+                field(T::Name, client.name.clone(), lang),
                 field(
                     T::Address,
-                    or_not_stated(id.opt_str("/client/address")?, lang),
+                    or_not_stated(client.address.as_deref(), lang),
                     lang,
                 ),
             ],
         }],
     );
+}
 
-    // 3. The item tested.
-    let model_run = rec.at("/model_run");
+/// 3. The item tested.
+fn item(b: &mut Builder<'_>, id: &Identification) {
+    let lang = b.lang;
+    let m = &id.model;
     let mut item = vec![
-        field(T::ModelName, id.str("/model/name")?, lang),
-        field(T::ModelVersion, id.str("/model/version")?, lang),
+        field(T::ModelName, m.name.clone(), lang),
+        field(T::ModelVersion, m.version.clone(), lang),
         field(
             T::Developer,
-            or_not_stated(id.opt_str("/model/developer")?, lang),
+            or_not_stated(m.developer.as_deref(), lang),
             lang,
         ),
-        field(T::IntendedUse, id.str("/model/intended_use")?, lang),
+        field(T::IntendedUse, m.intended_use.clone(), lang),
     ];
-    if let Some(d) = id.opt_str("/model/description")? {
-        item.push(field(T::Description, d, lang));
+    if let Some(d) = &m.description {
+        item.push(field(T::Description, d.clone(), lang));
     }
-    let mut item_blocks = Vec::new();
-    if model_run.has("") {
-        let identity = model_run.at("/identity");
-        let digest = identity.str("/sha256")?;
-        if identity.str("/kind")? == "directory" {
-            item.push(mono(T::ModelManifestRoot, digest, lang));
-        } else {
-            item.push(mono(T::ModelDigest, digest, lang));
+    let mut blocks = Vec::new();
+    match &b.rec.model_run {
+        Some(run) => {
+            let identity = &run.identity;
+            let label = if identity.kind == assay_model::ModelKind::Directory {
+                T::ModelManifestRoot
+            } else {
+                T::ModelDigest
+            };
+            item.push(mono(label, identity.sha256.clone(), lang));
+            blocks.push(Block::Fields { fields: item });
+            blocks.push(Block::Paragraph {
+                text: T::ModelRunBy.get(lang).to_owned(),
+            });
         }
-        item_blocks.push(Block::Fields { fields: item });
-        item_blocks.push(Block::Paragraph {
-            text: T::ModelRunBy.get(lang).to_owned(),
-        });
-    } else {
-        item.push(field(T::ModelDigest, T::NotApplicable.get(lang), lang));
-        item_blocks.push(Block::Fields { fields: item });
-        item_blocks.push(Block::Paragraph {
-            text: T::ModelNotRun.get(lang).to_owned(),
-        });
+        None => {
+            item.push(field(T::ModelDigest, T::NotApplicable.get(lang), lang));
+            blocks.push(Block::Fields { fields: item });
+            blocks.push(Block::Paragraph {
+                text: T::ModelNotRun.get(lang).to_owned(),
+            });
+        }
     }
-    b.push("item", T::SecItem, item_blocks);
+    b.push("item", T::SecItem, blocks);
+}
 
-    // 4. Inputs.
-    let mut rows = Vec::new();
-    for input in rec.items("/inputs")? {
-        let mut size = lang.bytes(input.u64("/size")?);
-        if let Some(files) = input.value.get("files").and_then(Value::as_u64) {
-            size = format!("{size} ({} {})", lang.count(files), T::Items.get(lang));
-        }
-        rows.push(vec![
-            role(input.str("/role")?, lang),
-            input.str("/path")?.to_owned(),
-            size,
-            input.str("/sha256")?.to_owned(),
-        ]);
-    }
-    let mut data_blocks = vec![Block::Table {
+/// 4. The inputs and their digests.
+fn data(b: &mut Builder<'_>) {
+    let lang = b.lang;
+    let rows = b
+        .rec
+        .inputs
+        .iter()
+        .map(|input| {
+            let mut size = lang.bytes(input.size);
+            if let Some(files) = input.files {
+                size = format!("{size} ({} {})", lang.count(files), T::Items.get(lang));
+            }
+            vec![
+                role(input.role.name(), lang),
+                input.path.clone(),
+                size,
+                input.sha256.clone(),
+            ]
+        })
+        .collect();
+    let mut blocks = vec![Block::Table {
         columns: vec![
             T::Role.get(lang).to_owned(),
             T::Path.get(lang).to_owned(),
@@ -402,61 +474,63 @@ pub fn build(record: &Value, opts: &Options) -> Result<Document, ReportError> {
         rows,
         caption: None,
     }];
-    if model_run.has("") {
-        let ts = model_run.at("/test_set");
-        data_blocks.push(Block::Fields {
+    if let Some(run) = &b.rec.model_run {
+        blocks.push(Block::Fields {
             fields: vec![
-                field(T::Items, lang.count(ts.u64("/items")?), lang),
-                field(T::Skipped, lang.count(ts.u64("/skipped")?), lang),
+                field(T::Items, lang.count(run.test_set.items), lang),
+                field(T::Skipped, lang.count(run.test_set.skipped), lang),
             ],
         });
     }
-    b.push("data", T::SecData, data_blocks);
+    b.push("data", T::SecData, blocks);
+}
 
-    // 5. Method.
-    let eval = rec.at("/evaluation");
-    let level = eval.opt_f64("/parameters/intervals/level")?;
-    let rule = rec.str("/verdict/decision_rule")?;
-    let env = rec.at("/environment");
+/// 5. The method: standard, plan, tool, seed, level, rule, environment.
+fn method(b: &mut Builder<'_>, id: &Identification) {
+    let lang = b.lang;
+    let rec = b.rec;
+    let env = &rec.environment;
     let mut method = vec![
-        field(T::Standard, id.str("/standard")?, lang),
+        field(T::Standard, id.standard.clone(), lang),
         field(T::ClausesApplied, T::ClausesText.get(lang), lang),
         field(
             T::Plan,
             format!(
-                "{plan_id}, {} {}",
+                "{}, {} {}",
+                id.plan_id,
                 T::ModelVersion.get(lang),
-                id.str("/plan_version")?
+                id.plan_version
             ),
             lang,
         ),
-        mono(T::PlanDigest, rec.str("/plan/sha256")?, lang),
+        mono(T::PlanDigest, rec.plan.sha256.clone(), lang),
         field(
             T::Tool,
-            format!("{} {}", rec.str("/tool/name")?, rec.str("/tool/version")?),
+            format!("{} {}", rec.tool.name, rec.tool.version),
             lang,
         ),
-        mono(T::Revision, rec.str("/tool/revision")?, lang),
-        field(T::Seed, rec.u64("/seed")?.to_string(), lang),
+        mono(T::Revision, rec.tool.revision.clone(), lang),
+        field(T::Seed, rec.seed.to_string(), lang),
     ];
-    if let Some(l) = level {
+    if let Some(i) = &rec.evaluation.parameters.intervals {
         method.push(field(
             T::ConfidenceLevel,
-            format!("{} %", lang.fixed(l * 100.0, 0)),
+            format!("{} %", lang.fixed(i.level * 100.0, 0)),
             lang,
         ));
     }
-    method.push(field(T::DecisionRule, word(rule, lang), lang));
+    let rule = name_of(&rec.verdict.decision_rule);
+    method.push(field(T::DecisionRule, word(&rule, lang), lang));
     method.push(field(
         T::Environment,
         format!(
             "{} ({}), {}, {} {}, {} {}",
-            env.str("/os_release")?,
-            env.str("/arch")?,
-            env.str("/cpu_model")?,
-            env.u64("/logical_cpus")?,
+            env.os_release.as_deref().unwrap_or(""),
+            env.arch,
+            env.cpu_model.as_deref().unwrap_or(""),
+            env.logical_cpus,
             T::LogicalCpus.get(lang),
-            env.u64("/threads")?,
+            env.threads,
             T::Threads.get(lang),
         ),
         lang,
@@ -466,16 +540,19 @@ pub fn build(record: &Value, opts: &Options) -> Result<Document, ReportError> {
         T::SecMethod,
         vec![Block::Fields { fields: method }],
     );
+}
 
-    // 6. Dates.
-    let started = rec.str("/run/started_at")?;
-    let finished = rec.str("/run/finished_at")?;
+/// 6. The dates: received, tested, issued.
+fn dates(b: &mut Builder<'_>, id: &Identification, opts: &Options) {
+    let lang = b.lang;
+    let started = b.rec.run.started_at.as_str();
+    let finished = b.rec.run.finished_at.as_str();
     let testing = if started.get(..10) == finished.get(..10) {
         lang.date(started)
     } else {
         format!("{} – {}", lang.date(started), lang.date(finished))
     };
-    let received = id.opt_str("/report/received")?.map(|d| lang.date(d));
+    let received = id.report.received.as_deref().map(|d| lang.date(d));
     b.push(
         "dates",
         T::SecDates,
@@ -499,19 +576,11 @@ pub fn build(record: &Value, opts: &Options) -> Result<Document, ReportError> {
             ],
         }],
     );
+}
 
-    results(&mut b, &eval)?;
-    slices(&mut b, &eval)?;
-    baseline(&mut b)?;
-    robustness(&mut b)?;
-    performance(&mut b)?;
-    leakage(&mut b)?;
-    let verdict = criteria(&mut b, rule, level)?;
-    disclosures(&mut b)?;
-    deviations(&mut b, &id)?;
-    warnings(&mut b)?;
-
-    // Statements and authorisation.
+/// The statements that close a report, and its authorisation.
+fn closing(b: &mut Builder<'_>, id: &Identification, opts: &Options) {
+    let lang = b.lang;
     b.push(
         "statements",
         T::SecStatement,
@@ -537,13 +606,15 @@ pub fn build(record: &Value, opts: &Options) -> Result<Document, ReportError> {
             fields: vec![
                 field(
                     T::Authoriser,
-                    id.opt_str("/report/authoriser")?
-                        .map_or_else(|| T::NotNamed.get(lang).to_owned(), str::to_owned),
+                    id.report
+                        .authoriser
+                        .clone()
+                        .unwrap_or_else(|| T::NotNamed.get(lang).to_owned()),
                     lang,
                 ),
                 field(
                     T::Function,
-                    or_not_stated(id.opt_str("/report/authoriser_role")?, lang),
+                    or_not_stated(id.report.authoriser_role.as_deref(), lang),
                     lang,
                 ),
                 field(T::DateIssued, lang.date(&opts.issued), lang),
@@ -551,92 +622,76 @@ pub fn build(record: &Value, opts: &Options) -> Result<Document, ReportError> {
             label: T::Signature.get(lang).to_owned(),
         }],
     );
-
-    let summary = vec![
-        mono(T::ReportNumber, number.clone(), lang),
-        field(T::SecClient, id.str("/client/name")?, lang),
-        field(
-            T::SecItem,
-            format!("{} {}", id.str("/model/name")?, id.str("/model/version")?),
-            lang,
-        ),
-        field(T::Standard, id.str("/standard")?, lang),
-        field(T::DateIssued, lang.date(&opts.issued), lang),
-    ];
-    Ok(Document {
-        lang: lang.tag(),
-        title: T::ReportTitle.get(lang).to_owned(),
-        subtitle: id.opt_str("/title")?.map(str::to_owned),
-        number,
-        number_label: T::ReportNumber.get(lang).to_owned(),
-        lab: lab_name,
-        page_of: lang.page_of().to_owned(),
-        end_mark: T::EndOfReport.get(lang).to_owned(),
-        issued: opts.issued.clone(),
-        summary,
-        verdict,
-        sections: b.sections,
-    })
 }
 
 /// A reported metric id, read from the metrics or, for `METRIC[CLASS]`,
 /// from the per-class results.
-fn reported(eval: &At<'_>, id: &str) -> Result<Option<MetricValue>, ReportError> {
-    let pointer = match id.split_once('[') {
+fn reported<'a>(eval: &'a EvalResult, id: &str) -> Option<&'a MetricValue> {
+    match id.split_once('[') {
         Some((base, rest)) => {
             let class = rest.trim_end_matches(']');
-            format!("/per_class/{}/{base}", pointer_escape(class))
+            eval.per_class.as_ref()?.get(class)?.get(base)
         }
-        None => format!("/metrics/{}", pointer_escape(id)),
-    };
-    if !eval.has(&pointer) {
-        return Ok(None);
+        None => eval.metrics.get(id),
     }
-    MetricValue::read(&eval.at(&pointer)).map(Some)
 }
 
-fn pointer_escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-fn results(b: &mut Builder<'_>, eval: &At<'_>) -> Result<(), ReportError> {
+fn results(b: &mut Builder<'_>, eval: &EvalResult) {
     let lang = b.lang;
     let mut blocks = vec![Block::Paragraph {
         text: T::ResultsIntro.get(lang).to_owned(),
     }];
-    let task = eval.str("/task")?;
-    let classes: Vec<String> = eval
-        .array("/classes")?
-        .iter()
-        .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
-        .collect();
     let mut facts = vec![
-        field(T::Task, word(task, lang), lang),
-        field(T::ItemsEvaluated, lang.count(eval.u64("/n")?), lang),
+        field(T::Task, word(eval.task.name(), lang), lang),
+        field(T::ItemsEvaluated, lang.count(eval.n), lang),
         field(
             T::Classes,
-            format!("{} ({})", classes.len(), classes.join(", ")),
+            format!("{} ({})", eval.classes.len(), eval.classes.join(", ")),
             lang,
         ),
     ];
-    if let Some(p) = eval.opt_str("/positive")? {
-        facts.push(field(T::PositiveClass, p, lang));
+    if let Some(p) = &eval.positive {
+        facts.push(field(T::PositiveClass, p.clone(), lang));
     }
     blocks.push(Block::Fields { fields: facts });
-
-    // Reported metrics first, then the rest.
-    let reported_ids: Vec<String> = b
-        .rec
-        .array("/reported_metrics")?
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
-    let mut rows = Vec::new();
-    for rid in &reported_ids {
-        if let Some(m) = reported(eval, rid)? {
-            rows.push(metric_row(rid, &m, lang));
-        }
+    metric_tables(b, eval, &mut blocks);
+    per_class_table(eval, lang, &mut blocks);
+    curve_figures(eval, lang, &mut blocks);
+    if let Some((labels, counts)) = confusion_counts(eval) {
+        blocks.push(Block::Figure {
+            id: "confusion",
+            svg: svg::confusion(lang, labels, counts),
+            caption: T::FigConfusion.get(lang).to_owned(),
+        });
     }
+    if let Some(bins) = eval.curves.calibration.as_ref().filter(|b| !b.is_empty()) {
+        let bins: Vec<svg::Bin> = bins
+            .iter()
+            .map(|bin| svg::Bin {
+                lower: bin.lower,
+                upper: bin.upper,
+                confidence: bin.mean_confidence,
+                observed: bin.observed,
+                weight: bin.weight,
+            })
+            .collect();
+        blocks.push(Block::Figure {
+            id: "reliability",
+            svg: svg::reliability(lang, &bins),
+            caption: T::FigReliability.get(lang).to_owned(),
+        });
+    }
+    b.push("results", T::SecResults, blocks);
+}
+
+/// The reported metrics first, then the rest.
+fn metric_tables(b: &Builder<'_>, eval: &EvalResult, blocks: &mut Vec<Block>) {
+    let lang = b.lang;
+    let reported_ids = &b.rec.reported_metrics;
+    let rows: Vec<Vec<String>> = reported_ids
+        .iter()
+        .filter_map(|rid| reported(eval, rid).map(|m| metric_row(rid, m, lang)))
+        .collect();
     if !rows.is_empty() {
         blocks.push(metric_table(
             rows,
@@ -644,13 +699,12 @@ fn results(b: &mut Builder<'_>, eval: &At<'_>) -> Result<(), ReportError> {
             Some(T::ReportedMetrics.get(lang).to_owned()),
         ));
     }
-    let mut rest = Vec::new();
-    for (mid, at) in eval.entries("/metrics")? {
-        if reported_ids.iter().any(|r| r == mid) {
-            continue;
-        }
-        rest.push(metric_row(mid, &MetricValue::read(&at)?, lang));
-    }
+    let rest: Vec<Vec<String>> = eval
+        .metrics
+        .iter()
+        .filter(|(mid, _)| !reported_ids.iter().any(|r| r == mid))
+        .map(|(mid, m)| metric_row(mid, m, lang))
+        .collect();
     if !rest.is_empty() {
         blocks.push(metric_table(
             rest,
@@ -662,63 +716,51 @@ fn results(b: &mut Builder<'_>, eval: &At<'_>) -> Result<(), ReportError> {
             }),
         ));
     }
+}
 
-    // Per class.
-    let per_class = eval.entries("/per_class")?;
-    if !per_class.is_empty() {
-        let cols = ["precision", "recall", "specificity", "f1"];
-        let mut rows = Vec::new();
-        for (class, at) in &per_class {
-            let mut row = vec![(*class).to_owned()];
-            for c in cols {
-                let p = format!("/{c}");
-                row.push(if at.has(&p) {
-                    with_ci(&MetricValue::read(&at.at(&p))?, lang)
-                } else {
-                    "—".to_owned()
-                });
-            }
+fn per_class_table(eval: &EvalResult, lang: Lang, blocks: &mut Vec<Block>) {
+    let Some(per_class) = eval.per_class.as_ref().filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let cols = ["precision", "recall", "specificity", "f1"];
+    let mut rows = Vec::new();
+    for (class, set) in per_class.iter() {
+        let mut row = vec![class.to_owned()];
+        for c in cols {
             row.push(
-                at.opt_f64("/support/value")?
-                    .map_or_else(|| "—".to_owned(), |s| lang.count(s.round() as u64)),
+                set.get(c)
+                    .map_or_else(|| "—".to_owned(), |m| with_ci(m, lang)),
             );
-            rows.push(row);
         }
-        let mut columns = vec![T::Class.get(lang).to_owned()];
-        columns.extend(cols.iter().map(|c| metric_name(c, lang)));
-        columns.push(T::Support.get(lang).to_owned());
-        blocks.push(Block::Table {
-            columns,
-            numeric: vec![false, true, true, true, true, true],
-            rows,
-            caption: Some(T::PerClass.get(lang).to_owned()),
-        });
+        row.push(
+            set.get("support")
+                .and_then(|s| s.value)
+                .map_or_else(|| "—".to_owned(), |s| lang.count(s.round() as u64)),
+        );
+        rows.push(row);
     }
+    let mut columns = vec![T::Class.get(lang).to_owned()];
+    columns.extend(cols.iter().map(|c| metric_name(c, lang)));
+    columns.push(T::Support.get(lang).to_owned());
+    blocks.push(Block::Table {
+        columns,
+        numeric: vec![false, true, true, true, true, true],
+        rows,
+        caption: Some(T::PerClass.get(lang).to_owned()),
+    });
+}
 
-    // Figures.
-    let curves = eval.at("/curves");
-    if curves.has("/roc") {
-        let fpr = curves.numbers("/roc/fpr")?;
-        let tpr = curves.numbers("/roc/tpr")?;
-        let auc = reported(eval, "roc_auc")?;
-        let label = auc
-            .as_ref()
+/// ROC and PR figures: of the score (binary), or per class (the first ten).
+fn curve_figures(eval: &EvalResult, lang: Lang, blocks: &mut Vec<Block>) {
+    let curves = &eval.curves;
+    if let Some(roc) = curves.score.as_ref().and_then(|s| s.roc.as_ref()) {
+        let label = reported(eval, "roc_auc")
             .map_or_else(|| "ROC".to_owned(), |m| format!("AUC {}", with_ci(m, lang)));
-        let band = if curves.has("/roc_band") {
-            Some((
-                curves.numbers("/roc_band/fpr")?,
-                curves.numbers("/roc_band/lower")?,
-                curves.numbers("/roc_band/upper")?,
-                curves.f64("/roc_band/level")?,
-            ))
-        } else {
-            None
-        };
-        let band_ref = band.as_ref().map(|(f, l, u, level)| svg::Band {
-            fpr: f,
-            lower: l,
-            upper: u,
-            level: *level,
+        let band = curves.roc_band.as_ref().map(|band| svg::Band {
+            fpr: &band.fpr,
+            lower: &band.lower,
+            upper: &band.upper,
+            level: band.level,
         });
         blocks.push(Block::Figure {
             id: "roc",
@@ -726,229 +768,137 @@ fn results(b: &mut Builder<'_>, eval: &At<'_>) -> Result<(), ReportError> {
                 lang,
                 &[svg::Curve {
                     label,
-                    x: &fpr,
-                    y: &tpr,
+                    x: &roc.fpr,
+                    y: &roc.tpr,
                 }],
-                band_ref.as_ref(),
+                band.as_ref(),
             ),
             caption: T::FigRoc.get(lang).to_owned(),
         });
     }
-    if curves.has("/pr") {
-        let recall = curves.numbers("/pr/recall")?;
-        let precision = curves.numbers("/pr/precision")?;
-        let ap = reported(eval, "average_precision")?;
-        let label = ap
-            .as_ref()
+    if let Some(pr) = curves.score.as_ref().and_then(|s| s.pr.as_ref()) {
+        let label = reported(eval, "average_precision")
             .map_or_else(|| "PR".to_owned(), |m| format!("AP {}", with_ci(m, lang)));
-        let prevalence = positive_share(eval)?;
         blocks.push(Block::Figure {
             id: "pr",
             svg: svg::pr(
                 lang,
                 &[svg::Curve {
                     label,
-                    x: &recall,
-                    y: &precision,
+                    x: &pr.recall,
+                    y: &pr.precision,
                 }],
-                prevalence,
+                positive_share(eval),
             ),
             caption: T::FigPr.get(lang).to_owned(),
         });
     }
-    let per_class_curves = curves.entries("/per_class")?;
-    if !per_class_curves.is_empty() {
-        let mut roc_data = Vec::new();
-        let mut pr_data = Vec::new();
-        for (class, at) in per_class_curves.iter().take(10) {
-            if at.has("/roc") {
-                roc_data.push((
-                    (*class).to_owned(),
-                    at.numbers("/roc/fpr")?,
-                    at.numbers("/roc/tpr")?,
-                ));
-            }
-            if at.has("/pr") {
-                pr_data.push((
-                    (*class).to_owned(),
-                    at.numbers("/pr/recall")?,
-                    at.numbers("/pr/precision")?,
-                ));
-            }
-        }
-        let as_curves =
-            |data: &[(String, Vec<f64>, Vec<f64>)]| -> Vec<(String, Vec<f64>, Vec<f64>)> {
-                data.to_vec()
-            };
-        let roc_owned = as_curves(&roc_data);
-        let roc_curves: Vec<svg::Curve<'_>> = roc_owned
-            .iter()
-            .map(|(l, x, y)| svg::Curve {
-                label: l.clone(),
-                x,
-                y,
+    let Some(per_class) = curves.per_class.as_ref() else {
+        return;
+    };
+    let first = || per_class.iter().take(10);
+    let roc: Vec<svg::Curve<'_>> = first()
+        .filter_map(|(class, c)| {
+            c.roc.as_ref().map(|r| svg::Curve {
+                label: class.to_owned(),
+                x: &r.fpr,
+                y: &r.tpr,
             })
-            .collect();
-        if !roc_curves.is_empty() {
-            blocks.push(Block::Figure {
-                id: "roc",
-                svg: svg::roc(lang, &roc_curves, None),
-                caption: T::FigRocMulti.get(lang).to_owned(),
-            });
-        }
-        let pr_curves: Vec<svg::Curve<'_>> = pr_data
-            .iter()
-            .map(|(l, x, y)| svg::Curve {
-                label: l.clone(),
-                x,
-                y,
-            })
-            .collect();
-        if !pr_curves.is_empty() {
-            blocks.push(Block::Figure {
-                id: "pr",
-                svg: svg::pr(lang, &pr_curves, None),
-                caption: T::FigPrMulti.get(lang).to_owned(),
-            });
-        }
-    }
-    if let Some((labels, counts)) = confusion_counts(eval)? {
+        })
+        .collect();
+    if !roc.is_empty() {
         blocks.push(Block::Figure {
-            id: "confusion",
-            svg: svg::confusion(lang, &labels, &counts),
-            caption: T::FigConfusion.get(lang).to_owned(),
+            id: "roc",
+            svg: svg::roc(lang, &roc, None),
+            caption: T::FigRocMulti.get(lang).to_owned(),
         });
     }
-    let bins = eval.items("/curves/calibration")?;
-    if !bins.is_empty() {
-        let bins: Vec<svg::Bin> = bins
-            .iter()
-            .map(|bin| {
-                Ok(svg::Bin {
-                    lower: bin.f64("/lower")?,
-                    upper: bin.f64("/upper")?,
-                    confidence: bin.f64("/mean_confidence")?,
-                    observed: bin.f64("/observed")?,
-                    weight: bin.f64("/weight")?,
-                })
+    let pr: Vec<svg::Curve<'_>> = first()
+        .filter_map(|(class, c)| {
+            c.pr.as_ref().map(|p| svg::Curve {
+                label: class.to_owned(),
+                x: &p.recall,
+                y: &p.precision,
             })
-            .collect::<Result<_, ReportError>>()?;
+        })
+        .collect();
+    if !pr.is_empty() {
         blocks.push(Block::Figure {
-            id: "reliability",
-            svg: svg::reliability(lang, &bins),
-            caption: T::FigReliability.get(lang).to_owned(),
+            id: "pr",
+            svg: svg::pr(lang, &pr, None),
+            caption: T::FigPrMulti.get(lang).to_owned(),
         });
     }
-    b.push("results", T::SecResults, blocks);
-    Ok(())
 }
 
 /// The positive class's share of the items, from the confusion matrix.
-fn positive_share(eval: &At<'_>) -> Result<Option<f64>, ReportError> {
-    let Some((_, counts)) = confusion_counts(eval)? else {
-        return Ok(None);
-    };
+fn positive_share(eval: &EvalResult) -> Option<f64> {
+    let (_, counts) = confusion_counts(eval)?;
     if counts.len() != 2 {
-        return Ok(None);
+        return None;
     }
     let total: f64 = counts.iter().flatten().sum();
     let positive: f64 = counts[1].iter().sum();
-    Ok((total > 0.0).then(|| positive / total))
+    (total > 0.0).then(|| positive / total)
 }
 
-type Matrix = (Vec<String>, Vec<Vec<f64>>);
-
-fn confusion_counts(eval: &At<'_>) -> Result<Option<Matrix>, ReportError> {
-    let cm = eval.at("/confusion_matrix");
-    if !cm.has("/counts") {
-        return Ok(None);
-    }
-    let labels: Vec<String> = cm
-        .array("/labels")?
-        .iter()
-        .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
-        .collect();
-    let mut counts = Vec::new();
-    for (i, _) in cm.array("/counts")?.iter().enumerate() {
-        counts.push(cm.numbers(&format!("/counts/{i}"))?);
-    }
-    Ok(Some((labels, counts)))
+fn confusion_counts(eval: &EvalResult) -> Option<(&[String], &[Vec<f64>])> {
+    let cm = &eval.confusion_matrix;
+    cm.counts.as_ref().map(|c| (&cm.labels[..], &c[..]))
 }
 
 /// The metric a slice or robustness figure shows: the first reported metric
 /// present there, else accuracy.
-fn primary_metric(
-    b: &Builder<'_>,
-    available: &dyn Fn(&str) -> bool,
-) -> Result<String, ReportError> {
-    for v in b.rec.array("/reported_metrics")? {
-        if let Some(id) = v.as_str()
-            && !id.contains('[')
-            && available(id)
-        {
-            return Ok(id.to_owned());
-        }
-    }
-    Ok("accuracy".to_owned())
+fn primary_metric(b: &Builder<'_>, available: &dyn Fn(&str) -> bool) -> String {
+    b.rec
+        .reported_metrics
+        .iter()
+        .find(|id| !id.contains('[') && available(id))
+        .cloned()
+        .unwrap_or_else(|| "accuracy".to_owned())
 }
 
-fn slices(b: &mut Builder<'_>, eval: &At<'_>) -> Result<(), ReportError> {
+/// A metric missing from a slice or condition reads as undefined.
+fn or_undefined(m: Option<&MetricValue>) -> MetricValue {
+    m.cloned()
+        .unwrap_or_else(|| MetricValue::undefined("not in the record"))
+}
+
+fn slices(b: &mut Builder<'_>, eval: &EvalResult) {
     let lang = b.lang;
-    let groups = eval.items("/slices/groups")?;
-    if groups.is_empty() {
-        return Ok(());
-    }
-    let first = groups[0].clone();
-    let metric = primary_metric(b, &|id| {
-        first.has(&format!("/metrics/{}", pointer_escape(id)))
-    })?;
-    let overall = b.metric(&format!("/evaluation/metrics/{}", pointer_escape(&metric)))?;
+    let Some(slices) = eval.slices.as_ref().filter(|s| !s.groups.is_empty()) else {
+        return;
+    };
+    let first = &slices.groups[0];
+    let metric = primary_metric(b, &|id| first.metrics.get(id).is_some());
+    let overall = b.metric(&metric);
     let mut rows = Vec::new();
     let mut table = Vec::new();
-    for g in &groups {
-        let key: Vec<String> = g
-            .entries("/key")?
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{k}={}",
-                    v.value
-                        .as_str()
-                        .map_or_else(|| v.value.to_string(), str::to_owned)
-                )
-            })
-            .collect();
+    for g in &slices.groups {
+        let key: Vec<String> = g.key.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let label = key.join(", ");
-        let m = MetricValue::read(&g.at(&format!("/metrics/{}", pointer_escape(&metric))))?;
+        let m = or_undefined(g.metrics.get(&metric));
         if let Some(v) = m.value {
             rows.push(svg::Row {
-                label: format!("{label} (n = {})", lang.count(g.u64("/n")?)),
+                label: format!("{label} (n = {})", lang.count(g.n)),
                 value: v,
-                ci: m.ci.as_ref().map(|c| (c.0, c.1)),
+                ci: m.ci.as_ref().map(|c| (c.low, c.high)),
             });
         }
-        let test = g.at(&format!("/tests/{}", pointer_escape(&metric)));
-        let test_text = if test.has("") {
-            let status = test.opt_str("/status")?.unwrap_or("");
-            match test.opt_f64("/adjusted_p")? {
-                Some(p) => format!("{status} (p = {})", lang.p_value(p)),
-                None => status.to_owned(),
-            }
-        } else {
-            "—".to_owned()
+        let test_text = match g.tests.get(&metric) {
+            Some(test) => match test.adjusted_p {
+                Some(p) => format!("{} (p = {})", test.status.name(), lang.p_value(p)),
+                None => test.status.name().to_owned(),
+            },
+            None => "—".to_owned(),
         };
-        table.push(vec![
-            label,
-            lang.count(g.u64("/n")?),
-            with_ci(&m, lang),
-            test_text,
-        ]);
+        table.push(vec![label, lang.count(g.n), with_ci(&m, lang), test_text]);
     }
     let mut references = Vec::new();
     if let Some(v) = overall.value {
         references.push((v, format!("{} {}", T::Overall.get(lang), lang.fixed(v, 4))));
     }
-    let correction = eval.opt_str("/slices/correction")?.unwrap_or("none");
+    let correction = name_of(&slices.correction);
     let blocks = vec![
         Block::Figure {
             id: "slices",
@@ -977,90 +927,71 @@ fn slices(b: &mut Builder<'_>, eval: &At<'_>) -> Result<(), ReportError> {
             caption: Some(format!(
                 "{}: {}",
                 T::SliceCorrection.get(lang),
-                word(correction, lang)
+                word(&correction, lang)
             )),
         },
     ];
     b.push("slices", T::SecSlices, blocks);
-    Ok(())
 }
 
-fn baseline(b: &mut Builder<'_>) -> Result<(), ReportError> {
+fn baseline(b: &mut Builder<'_>) {
     let lang = b.lang;
-    let cmp = b.rec.at("/comparison");
-    if !cmp.has("") {
-        return Ok(());
-    }
+    let Some(cmp) = &b.rec.comparison else {
+        return;
+    };
+    let margin = format!(", {} {}", T::Margin.get(lang), lang.fixed(cmp.margin, 4));
     let mut fields = vec![
-        field(T::Baseline, cmp.str("/baseline")?, lang),
-        field(T::Candidate, cmp.str("/candidate")?, lang),
-    ];
-    if let Some(h) = cmp.opt_str("/hypothesis")? {
-        let margin = cmp.opt_f64("/margin")?.map_or_else(String::new, |m| {
-            format!(", {} {}", T::Margin.get(lang), lang.fixed(m, 4))
-        });
-        fields.push(field(
+        field(T::Baseline, cmp.baseline.clone(), lang),
+        field(T::Candidate, cmp.candidate.clone(), lang),
+        field(
             T::Hypothesis,
-            format!("{}{margin}", word(h, lang)),
+            format!("{}{margin}", word(&name_of(&cmp.hypothesis), lang)),
             lang,
-        ));
-    }
-    if let Some(p) = cmp.opt_str("/primary")? {
-        fields.push(field(T::PrimaryMetric, metric_name(p, lang), lang));
-    }
-    if let Some(v) = cmp.opt_str("/verdict")? {
-        fields.push(field(T::Verdict, word(v, lang), lang));
-    }
-    if cmp.has("/mcnemar") {
-        fields.push(field(
+        ),
+        field(T::PrimaryMetric, metric_name(&cmp.primary, lang), lang),
+        field(T::Verdict, word(cmp.verdict.name(), lang), lang),
+        field(
             T::McNemar,
             format!(
                 "p = {} ({} {}, {} {})",
-                lang.p_value(cmp.f64("/mcnemar/p_exact")?),
+                lang.p_value(cmp.mcnemar.p_exact),
                 T::Candidate.get(lang),
-                lang.count(cmp.u64("/mcnemar/candidate_only")?),
+                lang.count(cmp.mcnemar.candidate_only),
                 T::Baseline.get(lang),
-                lang.count(cmp.u64("/mcnemar/baseline_only")?),
+                lang.count(cmp.mcnemar.baseline_only),
             ),
             lang,
-        ));
-    }
-    if cmp.has("/roc_auc") {
+        ),
+    ];
+    if let Some(d) = &cmp.roc_auc {
         fields.push(field(
             T::DeLong,
             format!(
                 "Δ = {} [{}, {}], p = {}",
-                lang.fixed(cmp.f64("/roc_auc/difference")?, 4),
-                lang.fixed(cmp.f64("/roc_auc/interval/low")?, 4),
-                lang.fixed(cmp.f64("/roc_auc/interval/high")?, 4),
-                lang.p_value(cmp.f64("/roc_auc/p_value")?),
+                lang.fixed(d.difference, 4),
+                lang.fixed(d.interval.low, 4),
+                lang.fixed(d.interval.high, 4),
+                lang.p_value(d.p_value),
             ),
             lang,
         ));
     }
     let mut rows = Vec::new();
     let mut forest = Vec::new();
-    for d in cmp.items("/differences")? {
-        let metric = d.str("/metric")?;
-        let diff = MetricValue::read(&d.at(""))?;
-        let difference = d.opt_f64("/difference")?;
-        let ci = if d.has("/interval") {
-            Some((d.f64("/interval/low")?, d.f64("/interval/high")?))
-        } else {
-            diff.ci.as_ref().map(|c| (c.0, c.1))
-        };
-        if let Some(v) = difference {
+    for d in &cmp.differences {
+        let ci = d.interval.as_ref().map(|i| (i.low, i.high));
+        if let Some(v) = d.difference {
             forest.push(svg::Row {
-                label: metric_name(metric, lang),
+                label: metric_name(&d.metric, lang),
                 value: v,
                 ci,
             });
         }
         rows.push(vec![
-            metric_name(metric, lang),
-            num(d.opt_f64("/baseline")?, lang),
-            num(d.opt_f64("/candidate")?, lang),
-            match (difference, ci) {
+            metric_name(&d.metric, lang),
+            num(d.baseline, lang),
+            num(d.candidate, lang),
+            match (d.difference, ci) {
                 (Some(v), Some((lo, hi))) => format!(
                     "{} [{}, {}]",
                     lang.fixed(v, 4),
@@ -1069,14 +1000,14 @@ fn baseline(b: &mut Builder<'_>) -> Result<(), ReportError> {
                 ),
                 (v, _) => num(v, lang),
             },
-            d.opt_str("/conclusion")?
-                .map_or_else(|| "—".to_owned(), |c| word(c, lang)),
+            d.conclusion
+                .map_or_else(|| "—".to_owned(), |c| word(&name_of(&c), lang)),
         ]);
     }
-    let mut references = vec![(0.0, "0".to_owned())];
-    if let Some(m) = cmp.opt_f64("/margin")? {
-        references.push((-m, format!("-{}", T::Margin.get(lang))));
-    }
+    let references = vec![
+        (0.0, "0".to_owned()),
+        (-cmp.margin, format!("-{}", T::Margin.get(lang))),
+    ];
     let mut blocks = vec![Block::Fields { fields }];
     if !forest.is_empty() {
         blocks.push(Block::Figure {
@@ -1104,35 +1035,26 @@ fn baseline(b: &mut Builder<'_>) -> Result<(), ReportError> {
         caption: None,
     });
     b.push("baseline", T::SecBaseline, blocks);
-    Ok(())
 }
 
-fn robustness(b: &mut Builder<'_>) -> Result<(), ReportError> {
+fn robustness(b: &mut Builder<'_>) {
     let lang = b.lang;
-    let rob = b.rec.at("/robustness");
-    if !rob.has("") {
-        return Ok(());
-    }
-    let metrics: Vec<String> = rob
-        .array("/metrics")?
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
-    let conditions = rob.items("/conditions")?;
-    let metric = metrics
+    let Some(rob) = &b.rec.robustness else {
+        return;
+    };
+    let metric = rob
+        .metrics
         .first()
         .cloned()
         .unwrap_or_else(|| "accuracy".to_owned());
-    let key = pointer_escape(&metric);
-    let clean = b.metric(&format!("/evaluation/metrics/{key}"))?;
+    let clean = b.metric(&metric);
     let mut series: Vec<svg::Series> = Vec::new();
     let mut rows = Vec::new();
-    for c in &conditions {
-        let name = c.str("/perturbation")?;
-        let severity = c.u64("/severity")?;
-        let m = MetricValue::read(&c.at(&format!("/metrics/{key}")))?;
-        let drop = MetricValue::read(&c.at(&format!("/metrics/{key}_drop")))?;
-        let flip = MetricValue::read(&c.at("/metrics/flip_rate"))?;
+    for c in &rob.conditions {
+        let name = c.perturbation.name();
+        let m = or_undefined(c.metrics.get(&metric));
+        let drop = or_undefined(c.metrics.get(&format!("{metric}_drop")));
+        let flip = or_undefined(c.metrics.get("flip_rate"));
         if !series.iter().any(|s| s.label == name) {
             let mut s = svg::Series {
                 label: name.to_owned(),
@@ -1140,26 +1062,25 @@ fn robustness(b: &mut Builder<'_>) -> Result<(), ReportError> {
             };
             if let Some(v) = clean.value {
                 s.points
-                    .push((0.0, v, clean.ci.as_ref().map(|c| (c.0, c.1))));
+                    .push((0.0, v, clean.ci.as_ref().map(|c| (c.low, c.high))));
             }
             series.push(s);
         }
         if let (Some(s), Some(v)) = (series.iter_mut().find(|s| s.label == name), m.value) {
-            s.points
-                .push((severity as f64, v, m.ci.as_ref().map(|c| (c.0, c.1))));
+            s.points.push((
+                f64::from(c.severity),
+                v,
+                m.ci.as_ref().map(|c| (c.low, c.high)),
+            ));
         }
         rows.push(vec![
             name.to_owned(),
-            severity.to_string(),
-            format!(
-                "{} ({})",
-                lang.fixed(c.f64("/parameter")?, 3),
-                c.str("/unit")?
-            ),
+            c.severity.to_string(),
+            format!("{} ({})", lang.fixed(c.parameter, 3), c.unit),
             with_ci(&m, lang),
             with_ci(&drop, lang),
             with_ci(&flip, lang),
-            lang.p_value(c.f64("/mcnemar/p_exact")?),
+            lang.p_value(c.mcnemar.p_exact),
         ]);
     }
     let blocks = vec![
@@ -1191,131 +1112,120 @@ fn robustness(b: &mut Builder<'_>) -> Result<(), ReportError> {
         },
     ];
     b.push("robustness", T::SecRobustness, blocks);
-    Ok(())
 }
 
-fn performance(b: &mut Builder<'_>) -> Result<(), ReportError> {
+fn performance(b: &mut Builder<'_>) {
     let lang = b.lang;
-    let t = b.rec.at("/run/model");
-    if !t.has("") {
-        return Ok(());
-    }
-    let pct = |p: &str| -> Result<String, ReportError> {
-        Ok(format!(
-            "p50 {} · p95 {} · p99 {} · {} {} ms",
-            lang.fixed(t.f64(&format!("{p}/p50"))?, 3),
-            lang.fixed(t.f64(&format!("{p}/p95"))?, 3),
-            lang.fixed(t.f64(&format!("{p}/p99"))?, 3),
-            if lang == Lang::En { "mean" } else { "평균" },
-            lang.fixed(t.f64(&format!("{p}/mean"))?, 3),
-        ))
+    let Some(t) = &b.rec.run.model else {
+        return;
     };
-    let env = b.rec.at("/environment");
+    let pct = |p: &assay_model::Percentiles| {
+        format!(
+            "p50 {} · p95 {} · p99 {} · {} {} ms",
+            lang.fixed(p.p50, 3),
+            lang.fixed(p.p95, 3),
+            lang.fixed(p.p99, 3),
+            if lang == Lang::En { "mean" } else { "평균" },
+            lang.fixed(p.mean, 3),
+        )
+    };
+    let env = &b.rec.environment;
+    let per_second = |x: f64| format!("{} {}", lang.fixed(x, 1), T::ItemsPerSecond.get(lang));
     let fields = vec![
-        field(T::LatencyItem, pct("/item_latency_ms")?, lang),
-        field(T::LatencyBatch, pct("/batch_latency_ms")?, lang),
-        field(
-            T::Throughput,
-            format!(
-                "{} {}",
-                lang.fixed(t.f64("/throughput")?, 1),
-                T::ItemsPerSecond.get(lang)
-            ),
-            lang,
-        ),
+        field(T::LatencyItem, pct(&t.item_latency_ms), lang),
+        field(T::LatencyBatch, pct(&t.batch_latency_ms), lang),
+        field(T::Throughput, per_second(t.throughput), lang),
         field(
             T::InferenceThroughput,
-            format!(
-                "{} {}",
-                lang.fixed(t.f64("/inference_throughput")?, 1),
-                T::ItemsPerSecond.get(lang)
-            ),
+            per_second(t.inference_throughput),
             lang,
         ),
-        field(T::BatchSize, t.u64("/batch_size")?.to_string(), lang),
-        field(T::Threads, t.u64("/threads")?.to_string(), lang),
-        field(T::Processor, env.str("/cpu_model")?, lang),
-        field(T::LogicalCpus, env.u64("/logical_cpus")?.to_string(), lang),
+        field(T::BatchSize, t.batch_size.to_string(), lang),
+        field(T::Threads, t.threads.to_string(), lang),
+        field(
+            T::Processor,
+            env.cpu_model.clone().unwrap_or_default(),
+            lang,
+        ),
+        field(T::LogicalCpus, env.logical_cpus.to_string(), lang),
         field(
             T::OperatingSystem,
             format!(
                 "{} ({}, {})",
-                env.str("/os_release")?,
-                env.str("/kernel")?,
-                env.str("/arch")?
+                env.os_release.as_deref().unwrap_or(""),
+                env.kernel.as_deref().unwrap_or(""),
+                env.arch
             ),
             lang,
         ),
     ];
     let mut blocks = vec![Block::Fields { fields }];
-    let edges = t.numbers("/item_latency_ms/histogram/edges_ms")?;
-    let counts: Vec<u64> = t
-        .numbers("/item_latency_ms/histogram/counts")?
-        .iter()
-        .map(|c| c.round() as u64)
-        .collect();
+    let latency = &t.item_latency_ms;
+    let (edges, counts) = (&latency.histogram.edges_ms, &latency.histogram.counts);
     if edges.len() == counts.len() + 1 && !counts.is_empty() {
         blocks.push(Block::Figure {
             id: "latency",
             svg: svg::latency(
                 lang,
-                &edges,
-                &counts,
+                edges,
+                counts,
                 &[
-                    ("p50", t.f64("/item_latency_ms/p50")?),
-                    ("p95", t.f64("/item_latency_ms/p95")?),
-                    ("p99", t.f64("/item_latency_ms/p99")?),
+                    ("p50", latency.p50),
+                    ("p95", latency.p95),
+                    ("p99", latency.p99),
                 ],
             ),
             caption: T::FigLatency.get(lang).to_owned(),
         });
     }
     b.push("performance", T::SecPerformance, blocks);
-    Ok(())
 }
 
-fn leakage(b: &mut Builder<'_>) -> Result<(), ReportError> {
+fn leakage(b: &mut Builder<'_>) {
     let lang = b.lang;
-    let l = b.rec.at("/leakage");
-    if !l.has("") {
-        return Ok(());
-    }
+    let Some(l) = &b.rec.leakage else {
+        return;
+    };
     let fields = vec![
-        field(
-            T::TrainingItems,
-            lang.count(l.u64("/training/items")?),
-            lang,
-        ),
-        field(T::TestItems, lang.count(l.u64("/test/items")?), lang),
-        field(T::LeakageItems, lang.count(l.u64("/leaked")?), lang),
+        field(T::TrainingItems, lang.count(l.training.items), lang),
+        field(T::TestItems, lang.count(l.test.items), lang),
+        field(T::LeakageItems, lang.count(l.leaked), lang),
     ];
     b.push("leakage", T::SecLeakage, vec![Block::Fields { fields }]);
-    Ok(())
 }
 
-fn criteria(b: &mut Builder<'_>, rule: &str, level: Option<f64>) -> Result<Block, ReportError> {
+fn criteria(b: &mut Builder<'_>, level: Option<f64>) -> Block {
     let lang = b.lang;
-    let mut rows = Vec::new();
-    let mut judged = b.rec.items("/evaluation/criteria")?;
-    judged.extend(b.rec.items("/robustness/criteria")?);
-    for c in &judged {
-        let passed = match c.value.get("passed") {
-            Some(Value::Bool(true)) => T::Met.get(lang),
-            Some(Value::Bool(false)) => T::NotMet.get(lang),
-            _ => T::NotJudged.get(lang),
-        };
-        rows.push(vec![
-            c.str("/expression")?.to_owned(),
-            num(c.opt_f64("/value")?, lang),
-            num(c.opt_f64("/compared")?, lang),
-            c.opt_f64("/false_accept_risk")?
-                .map_or_else(|| "—".to_owned(), |r| lang.fixed(r, 3)),
-            passed.to_owned(),
-        ]);
-    }
-    let statement = match rule {
-        "simple" => T::RuleSimple.get(lang).to_owned(),
-        _ => {
+    let rec = b.rec;
+    let judged = rec
+        .evaluation
+        .criteria
+        .iter()
+        .flatten()
+        .chain(rec.robustness.iter().flat_map(|r| &r.criteria));
+    let rows: Vec<Vec<String>> = judged
+        .map(|c| {
+            vec![
+                c.criterion.expression.clone(),
+                num(c.value, lang),
+                num(c.compared, lang),
+                c.false_accept_risk
+                    .map_or_else(|| "—".to_owned(), |r| lang.fixed(r, 3)),
+                match (c.passed, &c.reason) {
+                    (true, _) => T::Met,
+                    // A criterion whose metric is undefined or has no
+                    // interval under the guarded rule was not judged.
+                    (false, Some(_)) => T::NotJudged,
+                    (false, None) => T::NotMet,
+                }
+                .get(lang)
+                .to_owned(),
+            ]
+        })
+        .collect();
+    let statement = match rec.verdict.decision_rule {
+        assay_stats::decision::DecisionRule::Simple => T::RuleSimple.get(lang).to_owned(),
+        assay_stats::decision::DecisionRule::Guarded => {
             let text = T::RuleGuarded.get(lang).to_owned();
             match level {
                 Some(l) => format!(
@@ -1327,26 +1237,25 @@ fn criteria(b: &mut Builder<'_>, rule: &str, level: Option<f64>) -> Result<Block
             }
         }
     };
-    let v = b.rec.at("/verdict");
-    let overall = v.str("/overall")?;
-    let (tone, label) = match overall {
-        "pass" => ("pass", T::VerdictPass),
-        "fail" => ("fail", T::VerdictFail),
-        _ => ("none", T::VerdictNotJudged),
+    let v = &rec.verdict;
+    let (tone, label) = match v.overall {
+        Outcome::Pass => ("pass", T::VerdictPass),
+        Outcome::Fail => ("fail", T::VerdictFail),
+        Outcome::NotJudged => ("none", T::VerdictNotJudged),
     };
     let mut text = format!(
         "{}: {} — {} / {} {}",
         T::Verdict.get(lang),
         label.get(lang),
-        v.u64("/criteria_met")?,
-        v.u64("/criteria_total")?,
+        v.criteria_met,
+        v.criteria_total,
         T::CriteriaMet.get(lang)
     );
-    if let Some(bv) = v.opt_str("/baseline")? {
+    if let Some(bv) = v.baseline {
         text.push_str(&format!(
             "; {}: {}",
             T::BaselineVerdict.get(lang),
-            word(bv, lang)
+            word(bv.name(), lang)
         ));
     }
     let verdict = Block::Callout { text, tone };
@@ -1373,28 +1282,30 @@ fn criteria(b: &mut Builder<'_>, rule: &str, level: Option<f64>) -> Result<Block
     }
     blocks.push(verdict.clone());
     b.push("criteria", T::SecCriteria, blocks);
-    Ok(verdict)
+    verdict
 }
 
-fn disclosures(b: &mut Builder<'_>) -> Result<(), ReportError> {
+fn disclosures(b: &mut Builder<'_>) {
     let lang = b.lang;
-    let mut rows = Vec::new();
-    for d in b.rec.items("/disclosures")? {
-        let clause = d.str("/clause")?;
-        let disclosed = d.str("/status")? == "disclosed";
-        rows.push(vec![
-            clause.to_owned(),
-            disclosure_title(clause, d.str("/title")?, lang),
-            if disclosed {
-                T::Disclosed
-            } else {
-                T::NotDisclosed
-            }
-            .get(lang)
-            .to_owned(),
-            d.opt_str("/statement")?.unwrap_or("—").to_owned(),
-        ]);
-    }
+    let rows = b
+        .rec
+        .disclosures
+        .iter()
+        .map(|d| {
+            vec![
+                d.clause.clone(),
+                disclosure_title(&d.clause, &d.title, lang),
+                if d.status == DisclosureStatus::Disclosed {
+                    T::Disclosed
+                } else {
+                    T::NotDisclosed
+                }
+                .get(lang)
+                .to_owned(),
+                d.statement.clone().unwrap_or_else(|| "—".to_owned()),
+            ]
+        })
+        .collect();
     b.push(
         "disclosures",
         T::SecDisclosures,
@@ -1410,29 +1321,27 @@ fn disclosures(b: &mut Builder<'_>) -> Result<(), ReportError> {
             caption: None,
         }],
     );
-    Ok(())
 }
 
-fn deviations(b: &mut Builder<'_>, id: &At<'_>) -> Result<(), ReportError> {
+fn deviations(b: &mut Builder<'_>, id: &Identification) {
     let lang = b.lang;
-    let mut items: Vec<String> = id
-        .array("/report/deviations")?
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
-    let skipped = b.rec.at("/model_run/test_set");
-    if skipped.has("/skipped") && skipped.u64("/skipped")? > 0 {
+    let mut items = id.report.deviations.clone();
+    if let Some(run) = &b.rec.model_run
+        && run.test_set.skipped > 0
+    {
         items.push(format!(
             "{} {}",
-            lang.count(skipped.u64("/skipped")?),
+            lang.count(run.test_set.skipped),
             T::DeviationSkipped.get(lang)
         ));
     }
     let not_judged = b
         .rec
-        .items("/evaluation/criteria")?
+        .evaluation
+        .criteria
         .iter()
-        .filter(|c| !matches!(c.value.get("passed"), Some(Value::Bool(_))))
+        .flatten()
+        .filter(|c| c.reason.is_some())
         .count();
     if not_judged > 0 {
         items.push(format!("{not_judged} {}", T::DeviationNotJudged.get(lang)));
@@ -1445,19 +1354,16 @@ fn deviations(b: &mut Builder<'_>, id: &At<'_>) -> Result<(), ReportError> {
         Block::List { items }
     };
     b.push("deviations", T::SecDeviations, vec![block]);
-    Ok(())
 }
 
-fn warnings(b: &mut Builder<'_>) -> Result<(), ReportError> {
+fn warnings(b: &mut Builder<'_>) {
     let lang = b.lang;
-    let mut items = Vec::new();
-    for w in b.rec.items("/warnings")? {
-        items.push(format!(
-            "{}: {}",
-            warning_title(w.str("/code")?, lang),
-            w.str("/message")?
-        ));
-    }
+    let items: Vec<String> = b
+        .rec
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", warning_title(w.code.name(), lang), w.message))
+        .collect();
     let block = if items.is_empty() {
         Block::Paragraph {
             text: T::NoWarnings.get(lang).to_owned(),
@@ -1466,5 +1372,4 @@ fn warnings(b: &mut Builder<'_>) -> Result<(), ReportError> {
         Block::List { items }
     };
     b.push("warnings", T::SecWarnings, vec![block]);
-    Ok(())
 }

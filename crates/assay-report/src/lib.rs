@@ -15,7 +15,6 @@ pub mod certificate;
 pub mod document;
 mod html;
 mod pdf;
-pub mod record;
 pub mod svg;
 pub mod text;
 
@@ -33,6 +32,9 @@ pub enum ReportError {
         /// What was expected there.
         expected: String,
     },
+    /// The record cannot be read: a member missing or of the wrong type.
+    #[error(transparent)]
+    Record(#[from] assay_record::RecordError),
     /// The PDF layout failed.
     #[error("laying out the PDF failed: {0}")]
     Layout(String),

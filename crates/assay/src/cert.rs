@@ -271,7 +271,14 @@ pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
 /// Certify; the certificate's path.
 pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     let key = IssuerKey::load(&args.key)?;
-    let (bytes, record) = read_json(&args.assessment, "assessment record")?;
+    let bytes = std::fs::read(&args.assessment).with_context(|| {
+        format!(
+            "cannot read the assessment record {}",
+            args.assessment.display()
+        )
+    })?;
+    let record = assay_record::read(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.assessment.display()))?;
     let record_sha = assay_base::digest::sha256_hex(&bytes);
     let record_dir = args
         .assessment
@@ -289,10 +296,11 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     let plan = match &args.plan {
         Some(p) => p.clone(),
         None => {
-            let name = record
-                .pointer("/plan/file")
-                .and_then(Value::as_str)
-                .unwrap_or("assay.toml");
+            let name = if record.plan.file.is_empty() {
+                "assay.toml"
+            } else {
+                record.plan.file.as_str()
+            };
             record_dir.parent().unwrap_or(Path::new(".")).join(name)
         }
     };

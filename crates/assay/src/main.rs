@@ -798,7 +798,7 @@ fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
             println!("\nresult written to {target}");
         }
     }
-    Ok(if result.verdict == Some("fail") {
+    Ok(if result.verdict == Some(assay_record::Outcome::Fail) {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS

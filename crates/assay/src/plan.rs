@@ -284,7 +284,7 @@ pub fn summary(a: &Assessment) -> String {
     let disclosed = a
         .disclosures
         .iter()
-        .filter(|d| d.status == "disclosed")
+        .filter(|d| d.status == assay_record::assessment::DisclosureStatus::Disclosed)
         .count();
     let _ = writeln!(
         out,
@@ -305,7 +305,7 @@ pub fn summary(a: &Assessment) -> String {
     let _ = writeln!(
         out,
         "\nVerdict: {} ({} of {} criteria met under the {} decision rule{baseline})",
-        v.overall.to_uppercase(),
+        v.overall.name().to_uppercase(),
         v.criteria_met,
         v.criteria_total,
         match v.decision_rule {

@@ -184,12 +184,14 @@ pub fn render(r: &EvalResult) -> String {
             let mut by_status: Vec<(&str, Vec<String>)> = Vec::new();
             for (id, t) in &g.tests.0 {
                 let entry = match t.adjusted_p {
-                    Some(p) if t.status == "differs" => format!("{id} (adjusted p {p:.4})"),
+                    Some(p) if t.status == assay_eval::slices::SliceStatus::Differs => {
+                        format!("{id} (adjusted p {p:.4})")
+                    }
                     _ => id.clone(),
                 };
-                match by_status.iter_mut().find(|(s, _)| *s == t.status) {
+                match by_status.iter_mut().find(|(s, _)| *s == t.status.name()) {
                     Some((_, v)) => v.push(entry),
-                    None => by_status.push((t.status, vec![entry])),
+                    None => by_status.push((t.status.name(), vec![entry])),
                 }
             }
             for (status, ids) in by_status {
@@ -224,7 +226,11 @@ pub fn render(r: &EvalResult) -> String {
                 j.criterion.expression
             );
         }
-        let _ = writeln!(out, "verdict: {}", r.verdict.unwrap_or("—").to_uppercase());
+        let _ = writeln!(
+            out,
+            "verdict: {}",
+            r.verdict.map_or("—", |v| v.name()).to_uppercase()
+        );
     }
     if let Some(counts) = &r.confusion_matrix.counts {
         out.push('\n');
@@ -313,7 +319,7 @@ pub fn render_compare(r: &assay_eval::compare::CompareResult) -> String {
         "\nverdict ({hypothesis} on {}, margin {}): {}",
         r.primary,
         r.margin,
-        r.verdict.to_uppercase()
+        r.verdict.name().to_uppercase()
     );
     out
 }
