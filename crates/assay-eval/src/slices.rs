@@ -45,6 +45,13 @@ pub struct SliceSettings {
 }
 
 impl SliceSettings {
+    /// Fewer items than this: insufficient evidence.
+    pub const MIN_SIZE: u64 = 30;
+    /// Less power than this: insufficient evidence.
+    pub const MIN_POWER: f64 = 0.8;
+    /// The difference from the rest the tests must be able to see.
+    pub const EFFECT: f64 = 0.05;
+
     /// The significance level of the tests at confidence level `level`,
     /// rounded so that 1 − 0.95 reads 0.05.
     pub fn alpha_of(level: f64) -> f64 {
@@ -56,9 +63,9 @@ impl SliceSettings {
         Self {
             slicings,
             correction: Correction::Holm,
-            min_size: 30,
-            min_power: 0.8,
-            effect: 0.05,
+            min_size: Self::MIN_SIZE,
+            min_power: Self::MIN_POWER,
+            effect: Self::EFFECT,
             alpha: 0.05,
         }
     }

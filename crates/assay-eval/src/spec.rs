@@ -152,6 +152,21 @@ fn named_or_present(
         .or_else(|| reader.has_column(default).then(|| default.to_owned()))
 }
 
+/// The defaults of an evaluation's settings, one place for the plan, the
+/// command line and [`EvalSpec::new`].
+pub mod defaults {
+    /// Scores at or above this are predicted positive.
+    pub const THRESHOLD: f64 = 0.5;
+    /// β of the F-beta score.
+    pub const BETA: f64 = 1.0;
+    /// Equal-width calibration bins.
+    pub const CALIBRATION_BINS: usize = 10;
+    /// Largest allowed |Σ p − 1| per row of class probabilities.
+    pub const SUM_TOLERANCE: f64 = 1e-5;
+    /// Curve points kept for plotting.
+    pub const CURVE_POINTS: usize = 1000;
+}
+
 /// Everything an evaluation needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalSpec {
@@ -202,14 +217,14 @@ impl EvalSpec {
             columns: Columns::default(),
             positive: None,
             classes: None,
-            threshold: 0.5,
-            beta: 1.0,
-            calibration_bins: 10,
+            threshold: defaults::THRESHOLD,
+            beta: defaults::BETA,
+            calibration_bins: defaults::CALIBRATION_BINS,
             top_k: None,
-            sum_tolerance: 1e-5,
+            sum_tolerance: defaults::SUM_TOLERANCE,
             score_kind: ScoreKind::Probability,
             curve_mode: CurveMode::Exact,
-            curve_points: 1000,
+            curve_points: defaults::CURVE_POINTS,
             batch_rows: assay_data::DEFAULT_BATCH_ROWS,
             intervals: Some(assay_stats::binary::IntervalSettings::default()),
             criteria: Vec::new(),

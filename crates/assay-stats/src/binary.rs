@@ -40,17 +40,23 @@ pub struct IntervalSettings {
     pub row_budget: u64,
 }
 
+impl IntervalSettings {
+    /// The defaults: 95 %, 2000 replicates, seed 4213, Wilson, percentile,
+    /// unstratified, a row budget of 2·10⁸ rows × replicates.
+    pub const DEFAULT: IntervalSettings = IntervalSettings {
+        level: 0.95,
+        replicates: 2000,
+        seed: 4213,
+        proportion: ProportionMethod::Wilson,
+        bootstrap: Method::Percentile,
+        stratified: false,
+        row_budget: 200_000_000,
+    };
+}
+
 impl Default for IntervalSettings {
     fn default() -> Self {
-        Self {
-            level: 0.95,
-            replicates: 2000,
-            seed: 4213,
-            proportion: ProportionMethod::Wilson,
-            bootstrap: Method::Percentile,
-            stratified: false,
-            row_budget: 200_000_000,
-        }
+        Self::DEFAULT
     }
 }
 
