@@ -164,6 +164,50 @@ impl Request {
     }
 }
 
+/// A column read as numbers, named by the [`Requests`] that asked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Numbers(usize);
+
+/// A column read as labels, named by the [`Requests`] that asked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Labels(usize);
+
+/// The columns a caller reads, each request answered by a typed handle
+/// that gives the column's cells in every batch (no positions to count).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requests(Vec<Request>);
+
+impl Requests {
+    /// No columns yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push(&mut self, name: &str, kind: Kind, role: Option<&str>) -> usize {
+        let mut r = Request::new(name, kind);
+        if let Some(role) = role {
+            r = r.role(role);
+        }
+        self.0.push(r);
+        self.0.len() - 1
+    }
+
+    /// Read column `name` as numbers; `role` says what it is for when it is missing.
+    pub fn numbers(&mut self, name: &str, role: Option<&str>) -> Numbers {
+        Numbers(self.push(name, Kind::Number, role))
+    }
+
+    /// Read column `name` as labels; `role` says what it is for when it is missing.
+    pub fn labels(&mut self, name: &str, role: Option<&str>) -> Labels {
+        Labels(self.push(name, Kind::Label, role))
+    }
+
+    /// The requests, in order.
+    pub fn as_slice(&self) -> &[Request] {
+        &self.0
+    }
+}
+
 /// The cells of one column in one batch.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Column {
@@ -200,6 +244,31 @@ pub struct Batch {
     /// The file the rows come from when the input is several files (rows
     /// are then numbered within that file); `None` for one file.
     pub source: Option<PathBuf>,
+}
+
+impl Batch {
+    /// The cells of a column asked for as numbers. The readers give every
+    /// column the kind it was asked for, so a handle of the batch's
+    /// requests always finds numbers (a foreign handle finds none).
+    pub fn numbers(&self, column: Numbers) -> &[f64] {
+        match self.columns.get(column.0) {
+            Some(Column::Number(v)) => v,
+            _ => &[],
+        }
+    }
+
+    /// The cells of a column asked for as labels (see [`Batch::numbers`]).
+    pub fn labels(&self, column: Labels) -> &[Label] {
+        match self.columns.get(column.0) {
+            Some(Column::Label(v)) => v,
+            _ => &[],
+        }
+    }
+
+    /// The 1-based file row of the batch's row `i` (within its file, for shards).
+    pub fn file_row(&self, i: usize) -> u64 {
+        self.first_row + i as u64 + 1
+    }
 }
 
 /// What each format implements: the next batch of the selected columns.
@@ -336,6 +405,11 @@ impl Reader {
                 .unwrap_or_default(),
             available: error::list_columns(&self.columns),
         }
+    }
+
+    /// Start reading the columns of `requests`, `batch_rows` rows at a time.
+    pub fn read(self, requests: &Requests, batch_rows: usize) -> Result<Batches, DataError> {
+        self.select(requests.as_slice(), batch_rows)
     }
 
     /// Start reading the requested columns, `batch_rows` rows at a time.

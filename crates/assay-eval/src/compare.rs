@@ -14,7 +14,7 @@ use assay_stats::bootstrap::{self, Method};
 use assay_stats::compare::{DeLongPaired, conclude, delong_paired, mcnemar};
 
 use crate::EvalError;
-use crate::run::BinaryLabels;
+use crate::families::binary::BinaryLabels;
 use crate::spec::{EvalSpec, Input};
 
 /// What to compare.

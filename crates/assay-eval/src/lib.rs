@@ -22,6 +22,8 @@
 pub mod compare;
 pub mod criteria;
 mod error;
+mod families;
+mod family;
 pub mod result;
 mod run;
 pub mod slices;

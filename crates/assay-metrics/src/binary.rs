@@ -118,6 +118,58 @@ pub struct BinaryReport {
     pub calibration: Option<Vec<CalibrationBin>>,
 }
 
+/// Rows picked out of a binary batch (owned).
+#[derive(Debug, Clone, Default)]
+pub struct BinaryRows {
+    truth: Vec<bool>,
+    score: Option<Vec<f64>>,
+    prediction: Option<Vec<bool>>,
+    weight: Option<Vec<f64>>,
+}
+
+impl crate::State for BinaryState {
+    type Config = BinaryConfig;
+    type Inputs = BinaryInputs;
+    type Batch<'a> = BinaryBatch<'a>;
+    type Rows = BinaryRows;
+    type Report = BinaryReport;
+
+    fn new(config: BinaryConfig, inputs: BinaryInputs) -> Result<Self, BatchError> {
+        BinaryState::new(config, inputs)
+    }
+
+    fn update(&mut self, batch: &BinaryBatch<'_>) -> Result<(), BatchError> {
+        BinaryState::update(self, batch)
+    }
+
+    fn merge(&mut self, other: Self) -> Result<(), crate::MergeError> {
+        BinaryState::merge(self, other)
+    }
+
+    fn compute(&mut self) -> BinaryReport {
+        BinaryState::compute(self)
+    }
+
+    fn pick(_: &BinaryConfig, batch: &BinaryBatch<'_>, rows: &[usize]) -> BinaryRows {
+        use crate::state::pick;
+        BinaryRows {
+            truth: pick(batch.truth, rows),
+            score: batch.score.map(|s| pick(s, rows)),
+            prediction: batch.prediction.map(|p| pick(p, rows)),
+            weight: batch.weight.map(|w| pick(w, rows)),
+        }
+    }
+
+    fn batch(rows: &BinaryRows) -> BinaryBatch<'_> {
+        BinaryBatch {
+            truth: &rows.truth,
+            score: rows.score.as_deref(),
+            prediction: rows.prediction.as_deref(),
+            weight: rows.weight.as_deref(),
+        }
+    }
+}
+
 /// Natural log of `p` clipped to [ε, 1 − ε] with ε the f64 machine epsilon, as scikit-learn's `log_loss`.
 #[inline]
 pub(crate) fn clipped_ln(p: f64) -> f64 {

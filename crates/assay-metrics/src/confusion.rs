@@ -24,6 +24,31 @@ impl ConfusionMatrix {
         Self { n, cells }
     }
 
+    /// Grow to `n` classes (no smaller), the new cells zero.
+    pub fn grow(&mut self, n: usize) {
+        if n <= self.n {
+            return;
+        }
+        let mut cells = vec![0.0; n * n];
+        for t in 0..self.n {
+            cells[t * n..t * n + self.n].copy_from_slice(&self.cells[t * self.n..(t + 1) * self.n]);
+        }
+        self.n = n;
+        self.cells = cells;
+    }
+
+    /// The matrix with class `i` moved to `order[i]` (a permutation).
+    pub fn permuted(&self, order: &[usize]) -> Self {
+        let n = self.n;
+        let mut cells = vec![0.0; n * n];
+        for t in 0..n {
+            for p in 0..n {
+                cells[order[t] * n + order[p]] = self.cells[t * n + p];
+            }
+        }
+        Self { n, cells }
+    }
+
     /// Number of classes.
     pub fn classes(&self) -> usize {
         self.n

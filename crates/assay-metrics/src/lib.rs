@@ -41,10 +41,12 @@ pub mod confusion;
 pub mod multiclass;
 pub mod multilabel;
 pub mod ranking;
+pub mod state;
 pub mod task;
 pub mod value;
 
 pub use batch::{BatchError, Field};
+pub use state::State;
 pub use task::{ScoreKind, Task};
 pub use value::{MetricSet, MetricValue, OrderedMap};
 

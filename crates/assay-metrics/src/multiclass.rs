@@ -31,6 +31,10 @@ pub struct MulticlassConfig {
     pub sum_tolerance: f64,
     /// Curve points kept per class for plotting.
     pub max_curve_points: usize,
+    /// Hard predictions only: classes are learned as their indices come
+    /// (the state grows), and [`MulticlassState::relabel`] puts them in
+    /// their final order.
+    pub learn_classes: bool,
 }
 
 impl MulticlassConfig {
@@ -42,6 +46,7 @@ impl MulticlassConfig {
             calibration_bins: 10,
             sum_tolerance: 1e-5,
             max_curve_points: 200,
+            learn_classes: false,
         }
     }
 }
@@ -125,6 +130,64 @@ struct Ranked {
     key: u64,
     class: u32,
     row: u32,
+}
+
+/// Rows picked out of a multi-class batch (owned, probabilities row-major).
+#[derive(Debug, Clone, Default)]
+pub struct MulticlassRows {
+    truth: Vec<u32>,
+    probabilities: Option<Vec<f64>>,
+    prediction: Option<Vec<u32>>,
+    weight: Option<Vec<f64>>,
+}
+
+impl crate::State for MulticlassState {
+    type Config = MulticlassConfig;
+    type Inputs = MulticlassInputs;
+    type Batch<'a> = MulticlassBatch<'a>;
+    type Rows = MulticlassRows;
+    type Report = MulticlassReport;
+
+    fn new(config: MulticlassConfig, inputs: MulticlassInputs) -> Result<Self, BatchError> {
+        MulticlassState::new(config, inputs)
+    }
+
+    fn update(&mut self, batch: &MulticlassBatch<'_>) -> Result<(), BatchError> {
+        MulticlassState::update(self, batch)
+    }
+
+    fn merge(&mut self, other: Self) -> Result<(), crate::MergeError> {
+        MulticlassState::merge(self, other)
+    }
+
+    fn compute(&mut self) -> MulticlassReport {
+        MulticlassState::compute(self)
+    }
+
+    fn pick(
+        config: &MulticlassConfig,
+        batch: &MulticlassBatch<'_>,
+        rows: &[usize],
+    ) -> MulticlassRows {
+        use crate::state::{pick, pick_rows};
+        MulticlassRows {
+            truth: pick(batch.truth, rows),
+            probabilities: batch
+                .probabilities
+                .map(|p| pick_rows(p, config.classes, rows)),
+            prediction: batch.prediction.map(|p| pick(p, rows)),
+            weight: batch.weight.map(|w| pick(w, rows)),
+        }
+    }
+
+    fn batch(rows: &MulticlassRows) -> MulticlassBatch<'_> {
+        MulticlassBatch {
+            truth: &rows.truth,
+            probabilities: rows.probabilities.as_deref(),
+            prediction: rows.prediction.as_deref(),
+            weight: rows.weight.as_deref(),
+        }
+    }
 }
 
 /// Every multi-class metric that depends only on the confusion matrix, and
@@ -227,7 +290,12 @@ impl MulticlassState {
                 "needs probability columns or a prediction column",
             ));
         }
-        if config.classes < 2 {
+        if config.learn_classes && inputs.probabilities {
+            return Err(BatchError::Inputs(
+                "learns its classes only from hard predictions",
+            ));
+        }
+        if config.classes < 2 && !config.learn_classes {
             return Err(BatchError::Inputs("needs at least two classes"));
         }
         Ok(Self {
@@ -292,6 +360,9 @@ impl MulticlassState {
             ));
         }
         let check_classes = |field: Field, v: &[u32]| {
+            if self.config.learn_classes {
+                return Ok(());
+            }
             v.iter()
                 .enumerate()
                 .find(|(_, c)| **c as usize >= k)
@@ -329,6 +400,18 @@ impl MulticlassState {
     /// Add a batch. On error nothing is added.
     pub fn update(&mut self, batch: &MulticlassBatch<'_>) -> Result<(), BatchError> {
         self.validate(batch)?;
+        if self.config.learn_classes {
+            let seen = batch
+                .truth
+                .iter()
+                .chain(batch.prediction.unwrap_or(&[]))
+                .max()
+                .map_or(0, |&c| c as usize + 1);
+            if seen > self.config.classes {
+                self.confusion.grow(seen);
+                self.config.classes = seen;
+            }
+        }
         let k = self.config.classes;
         let scale = if k < 3 { 0.5 } else { 1.0 };
         for (i, &t) in batch.truth.iter().enumerate() {
@@ -395,6 +478,26 @@ impl MulticlassState {
         }
         self.weights.extend(other.weights);
         self.predictions.extend(other.predictions);
+        Ok(())
+    }
+
+    /// Put learned classes in their final order: class `i` becomes
+    /// `order[i]` (a permutation of the classes seen). Only a state that
+    /// learns its classes can be relabelled; it then has `order.len()`
+    /// classes and learns no more, with `top_k` for its top-k accuracy.
+    pub fn relabel(&mut self, order: &[usize], top_k: Option<usize>) -> Result<(), BatchError> {
+        if !self.config.learn_classes {
+            return Err(BatchError::Inputs("has fixed classes"));
+        }
+        let k = order.len();
+        if k < self.config.classes || order.iter().any(|&o| o >= k) {
+            return Err(BatchError::Inputs("cannot be relabelled by that order"));
+        }
+        self.confusion.grow(k);
+        self.confusion = self.confusion.permuted(order);
+        self.config.classes = k;
+        self.config.learn_classes = false;
+        self.config.top_k = top_k;
         Ok(())
     }
 

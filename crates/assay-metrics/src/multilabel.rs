@@ -122,6 +122,63 @@ pub struct MultilabelReport {
     pub curves: Option<Vec<RankingSummary>>,
 }
 
+/// Rows picked out of a multi-label batch (owned, row-major).
+#[derive(Debug, Clone, Default)]
+pub struct MultilabelRows {
+    truth: Vec<bool>,
+    scores: Option<Vec<f64>>,
+    prediction: Option<Vec<bool>>,
+    weight: Option<Vec<f64>>,
+}
+
+impl crate::State for MultilabelState {
+    type Config = MultilabelConfig;
+    type Inputs = MultilabelInputs;
+    type Batch<'a> = MultilabelBatch<'a>;
+    type Rows = MultilabelRows;
+    type Report = MultilabelReport;
+
+    fn new(config: MultilabelConfig, inputs: MultilabelInputs) -> Result<Self, BatchError> {
+        MultilabelState::new(config, inputs)
+    }
+
+    fn update(&mut self, batch: &MultilabelBatch<'_>) -> Result<(), BatchError> {
+        MultilabelState::update(self, batch)
+    }
+
+    fn merge(&mut self, other: Self) -> Result<(), crate::MergeError> {
+        MultilabelState::merge(self, other)
+    }
+
+    fn compute(&mut self) -> MultilabelReport {
+        MultilabelState::compute(self)
+    }
+
+    fn pick(
+        config: &MultilabelConfig,
+        batch: &MultilabelBatch<'_>,
+        rows: &[usize],
+    ) -> MultilabelRows {
+        use crate::state::{pick, pick_rows};
+        let width = config.labels;
+        MultilabelRows {
+            truth: pick_rows(batch.truth, width, rows),
+            scores: batch.scores.map(|s| pick_rows(s, width, rows)),
+            prediction: batch.prediction.map(|p| pick_rows(p, width, rows)),
+            weight: batch.weight.map(|w| pick(w, rows)),
+        }
+    }
+
+    fn batch(rows: &MultilabelRows) -> MultilabelBatch<'_> {
+        MultilabelBatch {
+            truth: &rows.truth,
+            scores: rows.scores.as_deref(),
+            prediction: rows.prediction.as_deref(),
+            weight: rows.weight.as_deref(),
+        }
+    }
+}
+
 impl MultilabelState {
     /// The one-shot form: a fresh state, one update, one compute. The same
     /// code path as streaming use, so both give the same numbers.

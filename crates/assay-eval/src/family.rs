@@ -1,0 +1,147 @@
+//! The task-family interface of the evaluation: what a family (binary,
+//! multi-class, multi-label, …) implements so that the one streaming loop
+//! of [`crate::run`] can evaluate it.
+//!
+//! A family implements [`Family`]:
+//!
+//! - `plan`: resolve the spec against the file's columns — which columns
+//!   it reads (typed handles from `assay_data::Requests`), the roles they
+//!   play, its state's settings — refusing, before any row is read, what
+//!   cannot work;
+//! - `decoder` and `decode`: turn a batch of cells into its state's typed
+//!   batch (labels into class indices or flags), every bad cell an error
+//!   that names its row and column;
+//! - `column_of`: the column a metric-crate error's field is in;
+//! - `finish`: the final state (and the slices' states) into the eval
+//!   result: metrics with intervals, per class, confusion counts, curves,
+//!   slice tests, parameters.
+//!
+//! Its metric state implements `assay_metrics::State` (update, merge,
+//! compute, pick rows for slices). Nothing else in the evaluation knows
+//! the family: the loop, slicing, criteria and the result are shared.
+
+use assay_data::{Batch, Reader, Requests};
+use assay_metrics::value::Interval;
+use assay_metrics::{Field, MetricSet, State};
+use assay_record::eval::{Parameters, Tool};
+
+use crate::EvalError;
+use crate::run::Context;
+use crate::slices::Sliced;
+use crate::spec::EvalSpec;
+
+/// The state's typed batch.
+pub(crate) type StateBatch<'a, F> = <<F as Family>::State as State>::Batch<'a>;
+
+/// One task family of the evaluation.
+pub(crate) trait Family: Sized {
+    /// Its metric state.
+    type State: State;
+    /// What decoding a batch needs and keeps: label encoders, buffers.
+    type Decoder;
+
+    /// Resolve the spec against the input's columns and ask for the ones
+    /// the family reads.
+    fn plan(
+        spec: &EvalSpec,
+        reader: &Reader,
+        ctx: &mut Context,
+        requests: &mut Requests,
+    ) -> Result<Self, EvalError>;
+
+    /// The settings and inputs of its states (the whole input's and each slice's).
+    fn state_config(
+        &self,
+    ) -> (
+        <Self::State as State>::Config,
+        <Self::State as State>::Inputs,
+    );
+
+    /// Whether slices can be made (a family may need its classes up front).
+    fn check_slices(&self, _spec: &EvalSpec) -> Result<(), EvalError> {
+        Ok(())
+    }
+
+    /// A fresh decoder.
+    fn decoder(&self) -> Self::Decoder;
+
+    /// One batch of cells as the state's batch.
+    fn decode<'b>(
+        &self,
+        decoder: &'b mut Self::Decoder,
+        batch: &'b Batch,
+        ctx: &Context,
+    ) -> Result<StateBatch<'b, Self>, EvalError>;
+
+    /// The column a field of a metric-crate error is in.
+    fn column_of(&self, field: Field, ctx: &Context) -> String;
+
+    /// The result of the final state.
+    fn finish(self, run: Finished<Self>) -> Result<assay_record::EvalResult, EvalError>;
+}
+
+/// What the streaming loop hands to [`Family::finish`].
+pub(crate) struct Finished<'a, F: Family> {
+    /// The spec evaluated.
+    pub spec: &'a EvalSpec,
+    /// The input's description, columns and weight.
+    pub ctx: Context,
+    /// The whole input's state.
+    pub state: F::State,
+    /// The slices' states, when the spec asks for slices.
+    pub slices: Option<Sliced<F::State>>,
+    /// The decoder after the last batch (learned labels).
+    pub decoder: F::Decoder,
+    /// Rows read.
+    pub rows: u64,
+}
+
+/// Give a defined metric its interval.
+pub(crate) fn attach(set: &mut MetricSet, id: &str, ci: &Interval) {
+    if let Some(m) = set.get_mut(id)
+        && m.value.is_some()
+    {
+        m.ci = Some(ci.clone());
+    }
+}
+
+/// Attach the global intervals and those of each class or label.
+pub(crate) fn attach_all<A: AsRef<str>, B: AsRef<str>>(
+    metrics: &mut MetricSet,
+    global: &[(A, Interval)],
+    sets: &mut [MetricSet],
+    per_set: &[Vec<(B, Interval)>],
+) {
+    for (id, ci) in global {
+        attach(metrics, id.as_ref(), ci);
+    }
+    for (set, cis) in sets.iter_mut().zip(per_set) {
+        for (id, ci) in cis {
+            attach(set, id.as_ref(), ci);
+        }
+    }
+}
+
+/// The parameters every family records: the curves' mode and points;
+/// each family adds its own.
+pub(crate) fn parameters(spec: &EvalSpec) -> Parameters {
+    Parameters {
+        threshold: None,
+        beta: None,
+        calibration_bins: None,
+        top_k: None,
+        sum_tolerance: None,
+        score_kind: None,
+        curves: spec.curve_mode,
+        curve_points: spec.curve_points,
+        intervals: None,
+    }
+}
+
+/// The tool that computes the result.
+pub(crate) fn tool() -> Tool {
+    Tool {
+        name: "assay".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
