@@ -32,7 +32,7 @@ use crate::plan::{Comparison, ModelRun, Plan, PlanError};
 pub use assay_record::Assessment;
 pub use assay_record::assessment::RobustnessRecord;
 
-pub use crate::inputs::{InputMismatch, check_inputs};
+pub use crate::inputs::{InputMismatch, Unchanged, check_inputs, unchanged};
 
 /// The name the record gives the predictions a model run writes (in the
 /// record's folder).

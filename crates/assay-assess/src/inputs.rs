@@ -216,3 +216,62 @@ pub fn check_inputs(
     }
     Ok(out)
 }
+
+/// Why a record's inputs are not what it says.
+#[derive(Debug, thiserror::Error)]
+pub enum Unchanged {
+    /// The plan is not where the record says.
+    #[error("the test plan {} is not there; name it with --plan", .0.display())]
+    NoPlan(PathBuf),
+    /// Files whose digests differ.
+    #[error("files do not match their recorded digests:\n  {}", list(.0))]
+    Changed(Vec<InputMismatch>),
+    /// The plan or a file cannot be read.
+    #[error(transparent)]
+    Assess(#[from] AssessError),
+}
+
+fn list(mismatches: &[InputMismatch]) -> String {
+    mismatches
+        .iter()
+        .map(|m| match &m.found {
+            Some(f) => format!("{} {} (recorded {}, now {f})", m.role, m.path, m.recorded),
+            None => format!(
+                "{} {} (recorded {}, cannot be read)",
+                m.role, m.path, m.recorded
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+/// Check that every input of the record at `record_path` is what it says,
+/// with `plan` (default: the record's plan file in the folder above the
+/// record's).
+pub fn unchanged(
+    record: &Assessment,
+    record_path: &Path,
+    plan: Option<&Path>,
+) -> Result<(), Unchanged> {
+    let record_dir = record_path.parent().unwrap_or(Path::new("."));
+    let plan = match plan {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let name = if record.plan.file.is_empty() {
+                "assay.toml"
+            } else {
+                record.plan.file.as_str()
+            };
+            record_dir.parent().unwrap_or(Path::new(".")).join(name)
+        }
+    };
+    if !plan.exists() {
+        return Err(Unchanged::NoPlan(plan));
+    }
+    let mismatches = check_inputs(record, &plan, record_dir)?;
+    if mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(Unchanged::Changed(mismatches))
+    }
+}

@@ -15,6 +15,7 @@
 pub mod certificate;
 pub use assay_base::date;
 pub mod dsse;
+pub mod issue;
 pub mod keys;
 pub mod status;
 pub mod strict;
@@ -47,4 +48,7 @@ pub enum CertError {
     /// A file.
     #[error("{0}: {1}")]
     Io(String, #[source] std::io::Error),
+    /// A statement that cannot be written as JSON.
+    #[error("the statement cannot be written: {0}")]
+    Json(#[from] serde_json::Error),
 }

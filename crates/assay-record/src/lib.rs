@@ -22,6 +22,7 @@
 pub mod assessment;
 pub mod canonical;
 pub mod eval;
+pub mod report;
 
 pub use assessment::{ASSESSMENT_SCHEMA, Assessment};
 pub use eval::{EvalResult, Outcome};

@@ -3,6 +3,7 @@
 //! the server (which makes them) and `assay verify` (which checks them,
 //! online or from the proof file stored beside a certificate).
 
+use assay_cert::{Check, Status, TrustStore};
 use assay_log::note::{Checkpoint, NoteVerifier, open};
 use assay_log::{Hash, leaf_hash};
 use base64::Engine as _;
@@ -136,6 +137,467 @@ impl Snapshot {
             date,
         })
     }
+}
+
+/// How the client reaches a registry: GET, and POST with a bearer token.
+/// The answer is the HTTP status and the body; an error is a failure to
+/// reach the registry at all. `assay` passes an HTTP client; tests pass a
+/// function over an in-process router.
+pub trait Transport {
+    /// `GET url`.
+    fn get(&self, url: &str) -> Result<(u16, Vec<u8>), String>;
+    /// `POST url` with a JSON body and `Authorization: Bearer token`.
+    fn post(&self, url: &str, body: &[u8], token: &str) -> Result<(u16, Vec<u8>), String>;
+}
+
+/// Why the client could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The registry cannot be reached.
+    #[error("cannot reach {url}: {message}")]
+    Unreachable {
+        /// The address asked.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// The registry refused, with its reason.
+    #[error("{what} ({status}): {reason}")]
+    Refused {
+        /// What was refused.
+        what: String,
+        /// The HTTP status.
+        status: u16,
+        /// The registry's words.
+        reason: String,
+    },
+    /// The registry's answer is not what its API says.
+    #[error("{url} answered {status} with {problem}")]
+    Answer {
+        /// The address asked.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong with the answer.
+        problem: String,
+    },
+    /// The answer does not prove what it says.
+    #[error("{0}")]
+    Proof(String),
+}
+
+fn base(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+/// An answer read as `T`, or the registry's reason when it refused.
+fn answer<T: serde::de::DeserializeOwned>(
+    url: &str,
+    (status, body): (u16, Vec<u8>),
+    ok: &[u16],
+    what: &dyn Fn() -> String,
+) -> Result<T, ClientError> {
+    if !ok.contains(&status) {
+        let reason = serde_json::from_slice::<crate::wire::ErrorReply>(&body)
+            .map_or_else(|_| "no reason given".to_owned(), |e| e.error);
+        return Err(ClientError::Refused {
+            what: what(),
+            status,
+            reason,
+        });
+    }
+    serde_json::from_slice(&body).map_err(|e| ClientError::Answer {
+        url: url.to_owned(),
+        status,
+        problem: format!("something that is not its API's answer: {e}"),
+    })
+}
+
+fn get<T: serde::de::DeserializeOwned>(
+    t: &dyn Transport,
+    url: &str,
+    ok: &[u16],
+    what: &dyn Fn() -> String,
+) -> Result<T, ClientError> {
+    let reply = t.get(url).map_err(|message| ClientError::Unreachable {
+        url: url.to_owned(),
+        message,
+    })?;
+    answer(url, reply, ok, what)
+}
+
+fn post<T: serde::de::DeserializeOwned>(
+    t: &dyn Transport,
+    url: &str,
+    body: &[u8],
+    token: &str,
+    ok: &[u16],
+    what: &dyn Fn() -> String,
+) -> Result<T, ClientError> {
+    let reply = t
+        .post(url, body, token)
+        .map_err(|message| ClientError::Unreachable {
+            url: url.to_owned(),
+            message,
+        })?;
+    answer(url, reply, ok, what)
+}
+
+/// Submit a certificate and check the receipt proves what it says (with
+/// the key the log presents; verifiers check that key against their trust
+/// store). The proof to store beside the certificate, and whether it is
+/// newly logged.
+pub fn publish(
+    t: &dyn Transport,
+    log: &str,
+    cert: &[u8],
+    token: &str,
+    name: &str,
+) -> Result<(ProofFile, bool), ClientError> {
+    let url = format!("{}/api/v1/certificates", base(log));
+    let r: crate::wire::Receipt = post(t, &url, cert, token, &[200, 201], &|| {
+        format!("the registry refused {name}")
+    })?;
+    let info: crate::wire::LogInfo = get(t, &format!("{}/api/v1/log", base(log)), &[200], &|| {
+        "the log's key".into()
+    })?;
+    let verifier = NoteVerifier::from_key(&info.key)
+        .map_err(|e| ClientError::Proof(format!("the log's key: {e}")))?;
+    let proof = ProofFile {
+        log: base(log).to_owned(),
+        index: r.index,
+        checkpoint: r.checkpoint,
+        inclusion: r.inclusion,
+        status: r.status,
+    };
+    let hashes = decode_hashes(&proof.inclusion).map_err(ClientError::Proof)?;
+    check_inclusion(cert, proof.index, &hashes, &proof.checkpoint, &[verifier])
+        .map_err(|e| ClientError::Proof(format!("the registry's receipt does not hold: {e}")))?;
+    Ok((proof, !r.existing))
+}
+
+/// A check of `assay verify`.
+fn check(check: &'static str, status: Status, detail: impl Into<String>) -> Check {
+    Check {
+        check,
+        status,
+        detail: detail.into(),
+    }
+}
+
+/// The status the log signed for the certificate of SHA-256 `sha256`.
+fn status_check(snap: &Snapshot, sha256: &str, how: &str, reason: Option<&str>) -> Check {
+    if snap.sha256 != sha256 {
+        return check(
+            "status",
+            Status::Fail,
+            format!(
+                "the status speaks of SHA-256 {}, not this certificate",
+                snap.sha256
+            ),
+        );
+    }
+    match snap.status.as_str() {
+        "valid" => check(
+            "status",
+            Status::Pass,
+            format!("valid {how}, as the log signed on {}", snap.date),
+        ),
+        other => check(
+            "status",
+            Status::Fail,
+            format!(
+                "{other} {how}{}",
+                reason.map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+/// The log's keys a trust store accepts.
+fn verifiers(trust: &TrustStore) -> Result<Vec<NoteVerifier>, ClientError> {
+    trust
+        .logs
+        .iter()
+        .map(|l| {
+            NoteVerifier::from_key(&l.key).map_err(|e| {
+                ClientError::Proof(format!("trust store [[log]] {}: key: {e}", l.origin))
+            })
+        })
+        .collect()
+}
+
+/// What `assay verify` checks in a log: the certificate's bytes, its
+/// number, the proof stored beside it (and where, for the messages), the
+/// registry to ask (with its transport) and the trust store.
+pub struct LogQuery<'a> {
+    /// The certificate file's bytes.
+    pub cert: &'a [u8],
+    /// Its number.
+    pub number: &'a str,
+    /// The proof file stored beside it, and its path as shown.
+    pub stored: Option<(ProofFile, String)>,
+    /// The registry to ask today, and how to reach it.
+    pub online: Option<(&'a str, &'a dyn Transport)>,
+    /// The trust store (its `[[log]]` keys).
+    pub trust: &'a TrustStore,
+}
+
+/// The log's checks for `assay verify`: inclusion against a checkpoint
+/// signed by a trusted log, and the status the log signed. Online (today's
+/// proof, consistency with the stored checkpoint, today's status);
+/// otherwise from the stored proof (the status as of then); or none.
+pub fn log_checks(q: &LogQuery<'_>) -> Result<Vec<Check>, ClientError> {
+    if q.online.is_none() && q.stored.is_none() {
+        return Ok(no_log());
+    }
+    let keys = verifiers(q.trust)?;
+    if keys.is_empty() {
+        return Ok(vec![
+            check(
+                "log",
+                Status::Fail,
+                "the trust store names no [[log]]: add the log's entry (assay admin log-entry) to check inclusion",
+            ),
+            check("status", Status::Skip, "not checked: no trusted log"),
+        ]);
+    }
+    let sha256 = assay_base::digest::sha256_hex(q.cert);
+    match q.online {
+        Some((url, t)) => online_checks(q, url, t, &keys, &sha256),
+        None => offline_checks(q, &keys, &sha256),
+    }
+}
+
+/// The stored proof, and the status as of then.
+fn offline_checks(
+    q: &LogQuery<'_>,
+    keys: &[NoteVerifier],
+    sha256: &str,
+) -> Result<Vec<Check>, ClientError> {
+    let Some((p, shown)) = &q.stored else {
+        return Ok(no_log());
+    };
+    let hashes = decode_hashes(&p.inclusion).map_err(ClientError::Proof)?;
+    let log = match check_inclusion(q.cert, p.index, &hashes, &p.checkpoint, keys) {
+        Ok(cp) => check(
+            "log",
+            Status::Pass,
+            format!(
+                "entry {} of {} (tree of {}), proof stored in {shown}",
+                p.index, cp.origin, cp.size
+            ),
+        ),
+        Err(e) => check("log", Status::Fail, e),
+    };
+    let status = match p.status.as_deref().map(|n| Snapshot::open(n, keys)) {
+        Some(Ok(s)) => status_check(
+            &s,
+            sha256,
+            "when logged (offline: --log URL checks today's status)",
+            None,
+        ),
+        Some(Err(e)) => check("status", Status::Fail, e),
+        None => check("status", Status::Skip, "the proof file holds no status"),
+    };
+    Ok(vec![log, status])
+}
+
+/// Today's proof and status, and the stored checkpoint a prefix of today's.
+fn online_checks(
+    q: &LogQuery<'_>,
+    url: &str,
+    t: &dyn Transport,
+    keys: &[NoteVerifier],
+    sha256: &str,
+) -> Result<Vec<Check>, ClientError> {
+    let number = q.number;
+    let proof_url = format!("{}/api/v1/certificates/{number}/proof", base(url));
+    let reply = t
+        .get(&proof_url)
+        .map_err(|message| ClientError::Unreachable {
+            url: proof_url.clone(),
+            message,
+        })?;
+    if reply.0 == 404 {
+        return Ok(vec![
+            check(
+                "log",
+                Status::Fail,
+                format!("certificate {number} is not in the log at {}", base(url)),
+            ),
+            check("status", Status::Skip, "not checked: not in the log"),
+        ]);
+    }
+    let p: crate::wire::CertificateProof =
+        answer(&proof_url, reply, &[200], &|| base(url).to_owned())?;
+    let note = p.checkpoint.as_deref().ok_or_else(|| ClientError::Answer {
+        url: proof_url.clone(),
+        status: 200,
+        problem: "a proof without a checkpoint".into(),
+    })?;
+    let hashes = decode_hashes(&p.inclusion).map_err(ClientError::Proof)?;
+    let mut log = match check_inclusion(q.cert, p.index, &hashes, note, keys) {
+        Ok(cp) => {
+            let detail = format!("entry {} of {} (tree of {})", p.index, cp.origin, cp.size);
+            match q
+                .stored
+                .as_ref()
+                .and_then(|(s, _)| checkpoint(&s.checkpoint, keys).ok())
+            {
+                Some(old) => consistent_with(url, t, &old, &cp, detail)?,
+                None => check("log", Status::Pass, detail),
+            }
+        }
+        Err(e) => check("log", Status::Fail, e),
+    };
+    let status_url = format!("{}/api/v1/certificates/{number}/status", base(url));
+    let st: Option<crate::wire::StatusReply> = t
+        .get(&status_url)
+        .ok()
+        .and_then(|(code, body)| (code == 200).then(|| serde_json::from_slice(&body).ok())?);
+    let status = match st.as_ref().map(|s| (Snapshot::open(&s.signed, keys), s)) {
+        Some((Ok(snap), s)) => status_check(&snap, sha256, "today", s.reason.as_deref()),
+        Some((Err(e), _)) => check("status", Status::Fail, e),
+        None => check("status", Status::Fail, "the log gave no signed status"),
+    };
+    if log.status == Status::Pass && st.is_none() {
+        log.detail.push_str(" (status unavailable)");
+    }
+    Ok(vec![log, status])
+}
+
+/// The log check, failed when today's tree is not consistent with the
+/// checkpoint stored beside the certificate (the log was rewritten).
+fn consistent_with(
+    url: &str,
+    t: &dyn Transport,
+    old: &Checkpoint,
+    new: &Checkpoint,
+    mut detail: String,
+) -> Result<Check, ClientError> {
+    let cons_url = format!(
+        "{}/api/v1/proofs/consistency?from={}&to={}",
+        base(url),
+        old.size,
+        new.size
+    );
+    let (code, body) = t
+        .get(&cons_url)
+        .map_err(|message| ClientError::Unreachable {
+            url: cons_url.clone(),
+            message,
+        })?;
+    let ok = code == 200
+        && serde_json::from_slice::<crate::wire::ConsistencyProof>(&body)
+            .ok()
+            .and_then(|c| decode_hashes(&c.hashes).ok())
+            .is_some_and(|h| {
+                assay_log::merkle::verify_consistency(old.size, new.size, &h, &old.root, &new.root)
+                    .is_ok()
+            });
+    Ok(if ok {
+        detail.push_str(&format!(
+            "; consistent with the stored checkpoint of {}",
+            old.size
+        ));
+        check("log", Status::Pass, detail)
+    } else {
+        check(
+            "log",
+            Status::Fail,
+            format!(
+                "the log's tree of {} is not consistent with the checkpoint of {} stored beside the certificate: the log was rewritten",
+                new.size, old.size
+            ),
+        )
+    })
+}
+
+fn no_log() -> Vec<Check> {
+    vec![
+        check(
+            "log",
+            Status::Skip,
+            "no --log URL and no proof file beside the certificate",
+        ),
+        check("status", Status::Skip, "not checked: no log"),
+    ]
+}
+
+/// Where the proof file of a certificate lives: `NUMBER.log.json` beside it.
+pub fn proof_path(cert: &std::path::Path) -> std::path::PathBuf {
+    let name = cert
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".cert.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(&name);
+    cert.with_file_name(format!("{stem}.log.json"))
+}
+
+/// A status change to sign and log: revoke, suspend or reinstate.
+pub struct StatusRequest<'a> {
+    /// The registry.
+    pub log: &'a str,
+    /// The lab's API token.
+    pub token: &'a str,
+    /// The certificate file's bytes.
+    pub cert: &'a [u8],
+    /// The issuer's key.
+    pub key: &'a assay_cert::IssuerKey,
+    /// What to do.
+    pub action: assay_cert::status::Action,
+    /// Why, in words.
+    pub reason: &'a str,
+    /// The day it takes effect.
+    pub date: &'a str,
+}
+
+/// Sign a status change with the issuer's key (the next sequence, which
+/// the registry tells) and log it.
+pub fn change_status(
+    t: &dyn Transport,
+    req: &StatusRequest<'_>,
+) -> Result<crate::wire::StatusReceipt, ClientError> {
+    use assay_cert::status::{STATUS_TYPE, StatusChange};
+    let refuse = |m: String| ClientError::Proof(m);
+    let envelope = assay_cert::Envelope::parse(req.cert).map_err(|e| refuse(e.to_string()))?;
+    let statement: serde_json::Value = serde_json::from_slice(&envelope.payload)
+        .map_err(|e| refuse(format!("the statement is not JSON: {e}")))?;
+    let text = |p: &str| statement.pointer(p).and_then(serde_json::Value::as_str);
+    let number = text("/predicate/certificate/number")
+        .ok_or_else(|| refuse("no certificate number".into()))?
+        .to_owned();
+    let issuer = text("/predicate/issuer/id").unwrap_or("").to_owned();
+    if issuer != req.key.issuer {
+        return Err(refuse(format!(
+            "it was issued by {issuer:?}; the key is {:?}'s",
+            req.key.issuer
+        )));
+    }
+    let url = format!("{}/api/v1/certificates/{number}/status", base(req.log));
+    let current: crate::wire::StatusReply = get(t, &url, &[200], &|| base(req.log).to_owned())?;
+    let change = StatusChange {
+        kind: STATUS_TYPE.into(),
+        certificate: number.clone(),
+        certificate_sha256: assay_base::digest::sha256_hex(req.cert),
+        issuer,
+        action: req.action,
+        reason: req.reason.to_owned(),
+        sequence: current.sequence,
+        date: req.date.to_owned(),
+    };
+    let signed = change
+        .sign(req.key)
+        .map_err(|e| refuse(e.to_string()))?
+        .to_json();
+    let body = serde_json::to_vec(&signed).map_err(|e| refuse(e.to_string()))?;
+    post(t, &url, &body, req.token, &[201], &|| {
+        format!("the registry refused to {} {number}", req.action.as_str())
+    })
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub mod error;
 pub mod ledger;
 pub mod testkit;
 pub mod web;
+pub mod wire;
 
 /// The time now, RFC 3339 UTC to the second.
 pub fn now() -> String {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use assay_cert::certificate::{self, Issue};
+use assay_cert::CertError;
 use assay_cert::{IssuerKey, TrustStore, date};
 use clap::Args;
 use serde_json::Value;
@@ -152,101 +152,6 @@ pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_json(path: &Path, what: &str) -> anyhow::Result<(Vec<u8>, Value)> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read the {what} {}", path.display()))?;
-    let value = serde_json::from_slice(&bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not a {what}: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    Ok((bytes, value))
-}
-
-fn next_sequence(key: &Path, year: &str) -> anyhow::Result<u64> {
-    let mut counter = key.as_os_str().to_owned();
-    counter.push(".sequence");
-    let counter = PathBuf::from(counter);
-    // "YEAR LAST" per line; a new year starts at 1.
-    let text = std::fs::read_to_string(&counter).unwrap_or_default();
-    let last = text
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .filter(|(y, _)| *y == year)
-        .filter_map(|(_, n)| n.trim().parse::<u64>().ok())
-        .max()
-        .unwrap_or(0);
-    let next = last + 1;
-    let mut out: Vec<String> = text
-        .lines()
-        .filter(|l| !l.starts_with(&format!("{year} ")))
-        .map(str::to_owned)
-        .collect();
-    out.push(format!("{year} {next}"));
-    std::fs::write(&counter, out.join("\n") + "\n")
-        .with_context(|| format!("cannot write {}", counter.display()))?;
-    Ok(next)
-}
-
-/// The report digest files to certify: those named, or every
-/// `report.*.json` beside the record; each must rest on this record and
-/// its report must still be what it says.
-fn reports(args: &CertifyArgs, record_dir: &Path, record_sha: &str) -> anyhow::Result<Vec<Value>> {
-    let mut files = args.reports.clone();
-    if files.is_empty() {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(record_dir)
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| {
-                        p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with("report.") && n.ends_with(".json"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        found.sort();
-        files = found;
-    }
-    let mut out = Vec::new();
-    for f in files {
-        let (_, d) = read_json(&f, "report digest")?;
-        if d.get("schema").and_then(Value::as_str) != Some(crate::report::REPORT_DIGEST_SCHEMA) {
-            bail!(
-                "{}: not a report digest file ({})",
-                f.display(),
-                crate::report::REPORT_DIGEST_SCHEMA
-            );
-        }
-        if d.pointer("/assessment/sha256").and_then(Value::as_str) != Some(record_sha) {
-            bail!(
-                "refused: {} was written from another assessment record",
-                f.display()
-            );
-        }
-        let name = d
-            .pointer("/report/file")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let report = f.parent().unwrap_or(Path::new(".")).join(name);
-        let bytes = std::fs::read(&report)
-            .with_context(|| format!("cannot read the report {}", report.display()))?;
-        let sha = assay_base::digest::sha256_hex(&bytes);
-        if d.pointer("/report/sha256").and_then(Value::as_str) != Some(sha.as_str()) {
-            bail!(
-                "refused: the report {} does not match its recorded SHA-256 (changed after it was written)",
-                report.display()
-            );
-        }
-        out.push(d["report"].clone());
-    }
-    Ok(out)
-}
-
 /// `assay certify`.
 pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
     let path = issue(args)?;
@@ -271,109 +176,49 @@ pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
 /// Certify; the certificate's path.
 pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     let key = IssuerKey::load(&args.key)?;
-    let bytes = std::fs::read(&args.assessment).with_context(|| {
-        format!(
-            "cannot read the assessment record {}",
-            args.assessment.display()
-        )
-    })?;
-    let record = assay_record::read(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.assessment.display()))?;
-    let record_sha = assay_base::digest::sha256_hex(&bytes);
+    let issued = match &args.issued {
+        Some(d) => check_date(d, "--issued")?,
+        None => crate::report::default_issue_date()?,
+    };
     let record_dir = args
         .assessment
         .parent()
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let issued = match &args.issued {
-        Some(d) => check_date(d, "--issued")?,
-        None => crate::report::default_issue_date()?,
+    let inputs = |record: &assay_record::Assessment| {
+        use assay_assess::assessment::Unchanged;
+        assay_assess::assessment::unchanged(record, &args.assessment, args.plan.as_deref()).map_err(
+            |e| match e {
+                Unchanged::Changed(_) => CertError::Refused(e.to_string()),
+                other => CertError::Record(other.to_string()),
+            },
+        )
     };
-    // Refuse a record that did not pass, ran no model, or was made by
-    // another lab, before anything is read or written.
-    certificate::check(&record, &key)?;
-    // Every file the verdict rests on must still be what the record says.
-    let plan = match &args.plan {
-        Some(p) => p.clone(),
-        None => {
-            let name = if record.plan.file.is_empty() {
-                "assay.toml"
-            } else {
-                record.plan.file.as_str()
-            };
-            record_dir.parent().unwrap_or(Path::new(".")).join(name)
-        }
-    };
-    if !plan.exists() {
-        bail!(
-            "the test plan {} is not there; name it with --plan",
-            plan.display()
-        );
-    }
-    let mismatches = assay_assess::assessment::check_inputs(&record, &plan, &record_dir)?;
-    if !mismatches.is_empty() {
-        let list: Vec<String> = mismatches
-            .iter()
-            .map(|m| match &m.found {
-                Some(f) => format!("{} {} (recorded {}, now {f})", m.role, m.path, m.recorded),
-                None => format!(
-                    "{} {} (recorded {}, cannot be read)",
-                    m.role, m.path, m.recorded
-                ),
-            })
-            .collect();
-        bail!(
-            "refused: files do not match their recorded digests:\n  {}",
-            list.join("\n  ")
-        );
-    }
-    let reports = reports(args, &record_dir, &record_sha)?;
-    let sequence = match args.sequence {
-        Some(n) => n,
-        None => next_sequence(&args.key, &issued[..4])?,
-    };
-    let statement = certificate::statement(&Issue {
-        record: &record,
-        record_sha256: record_sha.clone(),
-        record_size: bytes.len() as u64,
-        key: &key,
-        sequence,
-        issued: issued.clone(),
-        valid_days: args.valid_days,
-        reports,
-        status_url: args.status_url.clone().or_else(|| {
-            args.log.as_ref().map(|u| {
-                format!(
-                    "{}/certificates/{}",
-                    u.trim_end_matches('/'),
-                    certificate::number(&key.issuer, &issued, sequence)
-                )
-            })
-        }),
-    })?;
-    let payload = serde_json::to_vec(&statement)?;
-    let envelope = certificate::sign(payload, &key);
-    let number = certificate::number(&key.issuer, &issued, sequence);
-    let out_dir = args.out.clone().unwrap_or(record_dir);
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let cert_path = out_dir.join(format!("{number}.cert.json"));
-    if cert_path.exists() {
-        bail!(
-            "{} exists: certificate numbers are never reused",
-            cert_path.display()
-        );
-    }
-    let cert_bytes = serde_json::to_vec_pretty(&envelope.to_json())?;
-    std::fs::write(&cert_path, &cert_bytes)
-        .with_context(|| format!("cannot write {}", cert_path.display()))?;
-    let cert_sha = assay_base::digest::sha256_hex(&cert_bytes);
+    let issued_cert = assay_cert::issue::issue(
+        &assay_cert::issue::Request {
+            record: &args.assessment,
+            key: &key,
+            key_path: &args.key,
+            reports: &args.reports,
+            sequence: args.sequence,
+            issued: &issued,
+            valid_days: args.valid_days,
+            status_url: args.status_url.clone(),
+            log: args.log.as_deref(),
+            out: args.out.as_deref().unwrap_or(&record_dir),
+        },
+        &inputs,
+    )?;
+    let number = &issued_cert.number;
     println!(
-        "certificate {number}: {} (SHA-256 {cert_sha})",
-        cert_path.display()
+        "certificate {number}: {} (SHA-256 {})",
+        issued_cert.path.display(),
+        issued_cert.sha256
     );
+    let out_dir = issued_cert.path.parent().unwrap_or(Path::new("."));
     for lang in [assay_report::Lang::En, assay_report::Lang::Ko] {
-        let doc = assay_report::certificate::document(&statement, &cert_sha, lang)?;
+        let doc =
+            assay_report::certificate::document(&issued_cert.statement, &issued_cert.sha256, lang)?;
         for format in [assay_report::Format::Html, assay_report::Format::Pdf] {
             let path = out_dir.join(format!(
                 "{number}.certificate.{}.{}",
@@ -385,7 +230,7 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
             println!("  {}", path.display());
         }
     }
-    Ok(cert_path)
+    Ok(issued_cert.path)
 }
 
 /// `assay verify`.

@@ -7,11 +7,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use assay_cert::{Check, Status, TrustStore};
+use assay_cert::{Check, TrustStore};
 use assay_log::note::NoteVerifier;
-use assay_registry::client::{ProofFile, Snapshot, check_inclusion, decode_hashes};
+use assay_registry::client::{self, Transport};
 use clap::{Args, Subcommand};
-use serde_json::Value;
 
 #[derive(Args, Clone)]
 pub struct DbArgs {
@@ -304,32 +303,43 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// GET or POST, the answer's status and JSON.
-fn request(url: &str, body: Option<(&[u8], &str)>) -> anyhow::Result<(u16, Value)> {
-    let agent = agent();
-    let resp = match body {
-        Some((bytes, token)) => agent
-            .post(url)
-            .header("Authorization", &format!("Bearer {token}"))
-            .header("Content-Type", "application/json")
-            .send(bytes),
-        None => agent.get(url).call(),
-    };
-    let mut resp = resp.with_context(|| format!("cannot reach {url}"))?;
-    let status = resp.status().as_u16();
-    let text = resp
-        .body_mut()
-        .with_config()
-        .limit(16 << 20)
-        .read_to_string()
-        .with_context(|| format!("cannot read the answer of {url}"))?;
-    let json: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{url} answered {status} with something that is not JSON"))?;
-    Ok((status, json))
+/// The registry client's transport: blocking HTTP (ureq, rustls).
+struct Http(ureq::Agent);
+
+impl Http {
+    fn new() -> Self {
+        Http(agent())
+    }
+
+    fn read(
+        resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<(u16, Vec<u8>), String> {
+        let mut resp = resp.map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(16 << 20)
+            .read_to_vec()
+            .map_err(|e| format!("cannot read the answer: {e}"))?;
+        Ok((status, body))
+    }
 }
 
-fn base(url: &str) -> &str {
-    url.trim_end_matches('/')
+impl Transport for Http {
+    fn get(&self, url: &str) -> Result<(u16, Vec<u8>), String> {
+        Self::read(self.0.get(url).call())
+    }
+
+    fn post(&self, url: &str, body: &[u8], token: &str) -> Result<(u16, Vec<u8>), String> {
+        Self::read(
+            self.0
+                .post(url)
+                .header("Authorization", &format!("Bearer {token}"))
+                .header("Content-Type", "application/json")
+                .send(body),
+        )
+    }
 }
 
 #[derive(Args)]
@@ -364,66 +374,26 @@ fn token(args: &LogArgs) -> anyhow::Result<String> {
         })
 }
 
-/// Where the proof file of a certificate lives: `NUMBER.log.json` beside it.
-pub fn proof_path(cert: &Path) -> PathBuf {
-    let name = cert
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = name
-        .strip_suffix(".cert.json")
-        .or_else(|| name.strip_suffix(".json"))
-        .unwrap_or(&name);
-    cert.with_file_name(format!("{stem}.log.json"))
-}
-
 /// Submit a certificate to the registry and store the receipt beside it.
 pub fn publish(cert: &Path, args: &LogArgs) -> anyhow::Result<PathBuf> {
     let bytes = std::fs::read(cert).with_context(|| format!("cannot read {}", cert.display()))?;
     let token = token(args)?;
-    let url = format!("{}/api/v1/certificates", base(&args.url));
-    let (status, r) = request(&url, Some((&bytes, &token)))?;
-    if status != 200 && status != 201 {
-        bail!(
-            "the registry refused {} ({status}): {}",
-            cert.display(),
-            r["error"].as_str().unwrap_or("no reason given")
-        );
-    }
-    let proof: ProofFile = ProofFile {
-        log: base(&args.url).to_owned(),
-        index: r["index"].as_u64().context("the receipt has no index")?,
-        checkpoint: r["checkpoint"]
-            .as_str()
-            .context("the receipt has no checkpoint")?
-            .to_owned(),
-        inclusion: serde_json::from_value(r["inclusion"].clone())
-            .context("the receipt's inclusion proof is not a list of hashes")?,
-        status: r["status"].as_str().map(str::to_owned),
-    };
-    // The receipt must prove what it says (with the key the log presents;
-    // verifiers check that key against their trust store).
-    let (_, info) = request(&format!("{}/api/v1/log", base(&args.url)), None)?;
-    let key = info["key"]
-        .as_str()
-        .context("the log does not present its key")?;
-    let verifier = NoteVerifier::from_key(key).context("the log's key")?;
-    let hashes = decode_hashes(&proof.inclusion).map_err(anyhow::Error::msg)?;
-    check_inclusion(&bytes, proof.index, &hashes, &proof.checkpoint, &[verifier])
-        .map_err(|e| anyhow::anyhow!("the registry's receipt does not hold: {e}"))?;
-    let path = proof_path(cert);
+    let (proof, new) = client::publish(
+        &Http::new(),
+        &args.url,
+        &bytes,
+        &token,
+        &cert.display().to_string(),
+    )?;
+    let path = client::proof_path(cert);
     std::fs::write(&path, serde_json::to_vec_pretty(&proof)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     println!(
         "logged {} as entry {} of {} ({}); proof: {}",
         cert.display(),
         proof.index,
-        base(&args.url),
-        if status == 201 {
-            "new"
-        } else {
-            "already logged"
-        },
+        proof.log,
+        if new { "new" } else { "already logged" },
         path.display()
     );
     Ok(path)
@@ -434,56 +404,8 @@ pub fn publish_cmd(args: &PublishArgs) -> anyhow::Result<ExitCode> {
     publish(&args.cert, &args.log).map(|_| ExitCode::SUCCESS)
 }
 
-fn verifiers(trust: &TrustStore) -> anyhow::Result<Vec<NoteVerifier>> {
-    trust
-        .logs
-        .iter()
-        .map(|l| {
-            NoteVerifier::from_key(&l.key)
-                .map_err(|e| anyhow::anyhow!("trust store [[log]] {}: key: {e}", l.origin))
-        })
-        .collect()
-}
-
-fn check(check: &'static str, status: Status, detail: impl Into<String>) -> Check {
-    Check {
-        check,
-        status,
-        detail: detail.into(),
-    }
-}
-
-fn status_check(snap: &Snapshot, sha256: &str, how: &str, reason: Option<&str>) -> Check {
-    if snap.sha256 != sha256 {
-        return check(
-            "status",
-            Status::Fail,
-            format!(
-                "the status speaks of SHA-256 {}, not this certificate",
-                snap.sha256
-            ),
-        );
-    }
-    match snap.status.as_str() {
-        "valid" => check(
-            "status",
-            Status::Pass,
-            format!("valid {how}, as the log signed on {}", snap.date),
-        ),
-        other => check(
-            "status",
-            Status::Fail,
-            format!(
-                "{other} {how}{}",
-                reason.map(|r| format!(": {r}")).unwrap_or_default()
-            ),
-        ),
-    }
-}
-
-/// The log's checks for `assay verify`: inclusion against a checkpoint
-/// signed by a trusted log, and the status the log signed. Online with
-/// `url`; otherwise from the proof file beside the certificate (or none).
+/// The log's checks for `assay verify`: online with `url`; otherwise from
+/// the proof file beside the certificate (or none).
 pub fn log_checks(
     cert_bytes: &[u8],
     cert: &Path,
@@ -491,166 +413,24 @@ pub fn log_checks(
     url: Option<&str>,
     trust: &TrustStore,
 ) -> anyhow::Result<Vec<Check>> {
-    let sha256 = assay_base::digest::sha256_hex(cert_bytes);
-    let stored_path = proof_path(cert);
-    let stored: Option<ProofFile> = if stored_path.exists() {
+    let stored_path = client::proof_path(cert);
+    let stored = if stored_path.exists() {
         let text = std::fs::read(&stored_path)
             .with_context(|| format!("cannot read {}", stored_path.display()))?;
-        Some(
-            serde_json::from_slice(&text)
-                .with_context(|| format!("{}: not a proof file", stored_path.display()))?,
-        )
+        let proof: client::ProofFile = serde_json::from_slice(&text)
+            .with_context(|| format!("{}: not a proof file", stored_path.display()))?;
+        Some((proof, stored_path.display().to_string()))
     } else {
         None
     };
-    if url.is_none() && stored.is_none() {
-        return Ok(no_log());
-    }
-    let keys = verifiers(trust)?;
-    if keys.is_empty() {
-        return Ok(vec![
-            check(
-                "log",
-                Status::Fail,
-                "the trust store names no [[log]]: add the log's entry (assay admin log-entry) to check inclusion",
-            ),
-            check("status", Status::Skip, "not checked: no trusted log"),
-        ]);
-    }
-    let Some(url) = url else {
-        // Offline: the stored proof and the status as of then.
-        let Some(p) = stored else {
-            return Ok(no_log());
-        };
-        let hashes = decode_hashes(&p.inclusion).map_err(anyhow::Error::msg)?;
-        let log = match check_inclusion(cert_bytes, p.index, &hashes, &p.checkpoint, &keys) {
-            Ok(cp) => check(
-                "log",
-                Status::Pass,
-                format!(
-                    "entry {} of {} (tree of {}), proof stored in {}",
-                    p.index,
-                    cp.origin,
-                    cp.size,
-                    stored_path.display()
-                ),
-            ),
-            Err(e) => check("log", Status::Fail, e),
-        };
-        let status = match p.status.as_deref().map(|n| Snapshot::open(n, &keys)) {
-            Some(Ok(s)) => status_check(
-                &s,
-                &sha256,
-                "when logged (offline: --log URL checks today's status)",
-                None,
-            ),
-            Some(Err(e)) => check("status", Status::Fail, e),
-            None => check("status", Status::Skip, "the proof file holds no status"),
-        };
-        return Ok(vec![log, status]);
-    };
-    // Online: today's proof and status.
-    let (code, r) = request(
-        &format!("{}/api/v1/certificates/{number}/proof", base(url)),
-        None,
-    )?;
-    if code == 404 {
-        return Ok(vec![
-            check(
-                "log",
-                Status::Fail,
-                format!("certificate {number} is not in the log at {}", base(url)),
-            ),
-            check("status", Status::Skip, "not checked: not in the log"),
-        ]);
-    }
-    if code != 200 {
-        bail!(
-            "{} answered {code}: {}",
-            base(url),
-            r["error"].as_str().unwrap_or("no reason given")
-        );
-    }
-    let index = r["index"].as_u64().context("the proof has no index")?;
-    let note = r["checkpoint"]
-        .as_str()
-        .context("the proof has no checkpoint")?;
-    let list: Vec<String> = serde_json::from_value(r["inclusion"].clone())
-        .context("the proof's hashes are not a list")?;
-    let hashes = decode_hashes(&list).map_err(anyhow::Error::msg)?;
-    let mut log = match check_inclusion(cert_bytes, index, &hashes, note, &keys) {
-        Ok(cp) => {
-            let mut c = check(
-                "log",
-                Status::Pass,
-                format!("entry {index} of {} (tree of {})", cp.origin, cp.size),
-            );
-            // The stored checkpoint must be a prefix of today's.
-            if let Some(p) = &stored
-                && let Ok(old) = assay_registry::client::checkpoint(&p.checkpoint, &keys)
-            {
-                let (code, cons) = request(
-                    &format!(
-                        "{}/api/v1/proofs/consistency?from={}&to={}",
-                        base(url),
-                        old.size,
-                        cp.size
-                    ),
-                    None,
-                )?;
-                let proof: Vec<String> =
-                    serde_json::from_value(cons["hashes"].clone()).unwrap_or_default();
-                let ok = code == 200
-                    && decode_hashes(&proof).is_ok_and(|h| {
-                        assay_log::merkle::verify_consistency(
-                            old.size, cp.size, &h, &old.root, &cp.root,
-                        )
-                        .is_ok()
-                    });
-                if ok {
-                    c.detail.push_str(&format!(
-                        "; consistent with the stored checkpoint of {}",
-                        old.size
-                    ));
-                } else {
-                    c = check(
-                        "log",
-                        Status::Fail,
-                        format!(
-                            "the log's tree of {} is not consistent with the checkpoint of {} stored beside the certificate: the log was rewritten",
-                            cp.size, old.size
-                        ),
-                    );
-                }
-            }
-            c
-        }
-        Err(e) => check("log", Status::Fail, e),
-    };
-    let (_, st) = request(
-        &format!("{}/api/v1/certificates/{number}/status", base(url)),
-        None,
-    )?;
-    let status = match st["signed"].as_str().map(|n| Snapshot::open(n, &keys)) {
-        Some(Ok(s)) => status_check(&s, &sha256, "today", st["reason"].as_str()),
-        Some(Err(e)) => check("status", Status::Fail, e),
-        None => check("status", Status::Fail, "the log gave no signed status"),
-    };
-    if log.status == Status::Pass && status.status == Status::Fail && st.is_null() {
-        log.detail.push_str(" (status unavailable)");
-    }
-    Ok(vec![log, status])
-}
-
-fn no_log() -> Vec<Check> {
-    vec![
-        check(
-            "log",
-            Status::Skip,
-            "no --log URL and no proof file beside the certificate",
-        ),
-        check("status", Status::Skip, "not checked: no log"),
-    ]
+    let http = Http::new();
+    Ok(client::log_checks(&client::LogQuery {
+        cert: cert_bytes,
+        number,
+        stored,
+        online: url.map(|u| (u, &http as &dyn Transport)),
+        trust,
+    })?)
 }
 
 /// A registry served from a background thread (for `assay demo`); stopped
@@ -785,35 +565,12 @@ pub fn change_status(
     args: &StatusArgs,
     action: assay_cert::status::Action,
 ) -> anyhow::Result<ExitCode> {
-    use assay_cert::status::{STATUS_TYPE, StatusChange};
     let key = assay_cert::IssuerKey::load(&args.key)?;
     let bytes = std::fs::read(&args.cert)
         .with_context(|| format!("cannot read {}", args.cert.display()))?;
-    let envelope =
-        assay_cert::Envelope::parse(&bytes).with_context(|| format!("{}", args.cert.display()))?;
-    let statement: Value = serde_json::from_slice(&envelope.payload)
-        .with_context(|| format!("{}: the statement is not JSON", args.cert.display()))?;
-    let number = statement
-        .pointer("/predicate/certificate/number")
-        .and_then(Value::as_str)
-        .with_context(|| format!("{}: no certificate number", args.cert.display()))?
-        .to_owned();
-    let issuer = statement
-        .pointer("/predicate/issuer/id")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
-    if issuer != key.issuer {
-        bail!(
-            "{} was issued by {issuer:?}; the key {} is {:?}'s",
-            args.cert.display(),
-            args.key.display(),
-            key.issuer
-        );
-    }
     let date = match &args.date {
         Some(d) => {
-            if assay_base::date::parse(d).is_none() {
+            if !assay_base::date::is_date(d) {
                 bail!("--date {d:?} is not a date written YYYY-MM-DD");
             }
             d.clone()
@@ -821,44 +578,25 @@ pub fn change_status(
         None => assay_base::date::today().map_err(anyhow::Error::msg)?,
     };
     let token = token(&args.log)?;
-    let url = format!(
-        "{}/api/v1/certificates/{number}/status",
-        base(&args.log.url)
-    );
-    let (code, current) = request(&url, None)?;
-    if code != 200 {
-        bail!(
-            "{} answered {code}: {}",
-            base(&args.log.url),
-            current["error"].as_str().unwrap_or("no reason given")
-        );
-    }
-    let change = StatusChange {
-        kind: STATUS_TYPE.into(),
-        certificate: number.clone(),
-        certificate_sha256: assay_base::digest::sha256_hex(&bytes),
-        issuer,
-        action,
-        reason: args.reason.clone(),
-        sequence: current["sequence"]
-            .as_u64()
-            .context("the registry gave no sequence")?,
-        date,
-    };
-    let signed = serde_json::to_vec(&change.sign(&key)?.to_json())?;
-    let (code, r) = request(&url, Some((&signed, &token)))?;
-    if code != 201 {
-        bail!(
-            "the registry refused to {} {number} ({code}): {}",
-            action.as_str(),
-            r["error"].as_str().unwrap_or("no reason given")
-        );
-    }
+    let r = client::change_status(
+        &Http::new(),
+        &client::StatusRequest {
+            log: &args.log.url,
+            token: &token,
+            cert: &bytes,
+            key: &key,
+            action,
+            reason: &args.reason,
+            date: &date,
+        },
+    )
+    .with_context(|| format!("{}", args.cert.display()))?;
     println!(
-        "{number} is now {} (entry {} of {})",
+        "{} is now {} (entry {} of {})",
+        r.number,
         action.status(),
-        r["index"],
-        base(&args.log.url)
+        r.index,
+        args.log.url.trim_end_matches('/')
     );
     Ok(ExitCode::SUCCESS)
 }

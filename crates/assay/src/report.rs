@@ -6,12 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use assay_record::report::{REPORT_DIGEST_SCHEMA, RecordFile, ReportDigest, ReportFile};
 use assay_report::{Format, Lang, Options};
 use clap::{Args, ValueEnum};
-use serde_json::json;
-
-/// Schema id of the JSON file written beside each report.
-pub const REPORT_DIGEST_SCHEMA: &str = "assay/report-digest/v1";
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum FormatArg {
@@ -119,21 +116,24 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<String> {
         .out
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let digest = json!({
-        "schema": REPORT_DIGEST_SCHEMA,
-        "report": {
-            "file": file_name,
-            "format": req.format.extension(),
-            "lang": req.lang.tag(),
-            "sha256": sha256,
-            "size": rendered.len(),
+    let digest = ReportDigest {
+        schema: REPORT_DIGEST_SCHEMA.into(),
+        report: ReportFile {
+            file: file_name,
+            format: req.format.extension().into(),
+            lang: req.lang.tag().into(),
+            sha256: sha256.clone(),
+            size: rendered.len() as u64,
         },
-        "number": doc.number,
-        "issued": req.issued,
-        "assessment": { "file": record_name, "sha256": record_sha256 },
-    });
+        number: doc.number,
+        issued: req.issued.clone(),
+        assessment: RecordFile {
+            file: record_name,
+            sha256: record_sha256,
+        },
+    };
     let digest_path = digest_path(req.out);
-    let text = assay_assess::canonical::to_string(&digest);
+    let text = assay_record::canonical::to_canonical(&digest)?;
     std::fs::write(&digest_path, text + "\n")
         .with_context(|| format!("cannot write {}", digest_path.display()))?;
     Ok(sha256)
