@@ -31,7 +31,7 @@ async fn meta(db: &Db, key: &str) -> Result<Option<String>, DbError> {
         .await
         .map_err(ctx("reading the registry's settings"))?;
     Ok(match row {
-        Some(r) => Some(r.try_get(0).map_err(ctx("meta.value"))?),
+        Some(r) => Some(r.try_get("value").map_err(ctx("meta.value"))?),
         None => None,
     })
 }
@@ -155,7 +155,7 @@ pub async fn add_key(db: &Db, entry: &str, name: &str) -> Result<(String, String
         .await
         .map_err(ctx("reading the labs' keys"))?;
     if let Some(r) = known {
-        let lab: String = r.try_get(0).map_err(ctx("lab_keys.lab_id"))?;
+        let lab: String = r.try_get("lab_id").map_err(ctx("lab_keys.lab_id"))?;
         return Err(AdminError::Refused(format!(
             "key {} is already registered (lab {lab})",
             issuer.keyid
@@ -292,14 +292,20 @@ pub struct LabRow {
     pub tokens: Vec<String>,
 }
 
-async fn strings(db: &Db, sql: &'static str, lab: &str) -> Result<Vec<String>, DbError> {
+/// The one column `column` of the rows of `sql` for `lab`.
+async fn strings(
+    db: &Db,
+    sql: &'static str,
+    column: &str,
+    lab: &str,
+) -> Result<Vec<String>, DbError> {
     let rows = sqlx::query(sql)
         .bind(lab.to_owned())
         .fetch_all(&db.pool)
         .await
         .map_err(ctx("listing"))?;
     rows.iter()
-        .map(|r| r.try_get::<String, _>(0).map_err(ctx("listing")))
+        .map(|r| r.try_get::<String, _>(column).map_err(ctx("listing")))
         .collect()
 }
 
@@ -311,18 +317,20 @@ pub async fn labs(db: &Db) -> Result<Vec<LabRow>, AdminError> {
         .map_err(ctx("listing the labs"))?;
     let mut out = Vec::new();
     for r in rows {
-        let id: String = r.try_get(0).map_err(ctx("labs.id"))?;
+        let id: String = r.try_get("id").map_err(ctx("labs.id"))?;
         out.push(LabRow {
-            name: r.try_get(1).map_err(ctx("labs.name"))?,
+            name: r.try_get("name").map_err(ctx("labs.name"))?,
             keys: strings(
                 db,
                 "SELECT keyid FROM lab_keys WHERE lab_id = $1 AND revoked IS NULL ORDER BY keyid",
+                "keyid",
                 &id,
             )
             .await?,
             tokens: strings(
                 db,
                 "SELECT id FROM tokens WHERE lab_id = $1 AND revoked IS NULL ORDER BY id",
+                "id",
                 &id,
             )
             .await?,
@@ -360,14 +368,14 @@ pub async fn audit_trail(db: &Db, limit: u32) -> Result<Vec<AuditRow>, AdminErro
     .map_err(ctx("reading the audit trail"))?;
     let mut out = Vec::new();
     for r in rows {
-        let g = |i: usize| r.try_get::<String, _>(i).map_err(ctx("audit"));
+        let g = |column: &str| r.try_get::<String, _>(column).map_err(ctx("audit"));
         out.push(AuditRow {
-            at: g(0)?,
-            actor: g(1)?,
-            action: g(2)?,
-            subject: g(3)?,
-            remote: g(4)?,
-            detail: g(5)?,
+            at: g("at")?,
+            actor: g("actor")?,
+            action: g("action")?,
+            subject: g("subject")?,
+            remote: g("remote")?,
+            detail: g("detail")?,
         });
     }
     Ok(out)
@@ -393,9 +401,9 @@ pub async fn check(db: &Db) -> Result<CheckReport, AdminError> {
     let mut rows = sqlx::query("SELECT idx, leaf, data FROM entries ORDER BY idx").fetch(&db.pool);
     let mut tree = Tree::new();
     while let Some(r) = rows.try_next().await.map_err(ctx("reading the entries"))? {
-        let idx: i64 = r.try_get(0).map_err(ctx("entries.idx"))?;
-        let leaf: Vec<u8> = r.try_get(1).map_err(ctx("entries.leaf"))?;
-        let data: Vec<u8> = r.try_get(2).map_err(ctx("entries.data"))?;
+        let idx: i64 = r.try_get("idx").map_err(ctx("entries.idx"))?;
+        let leaf: Vec<u8> = r.try_get("leaf").map_err(ctx("entries.leaf"))?;
+        let data: Vec<u8> = r.try_get("data").map_err(ctx("entries.data"))?;
         if u64::try_from(idx).ok() != Some(tree.size()) {
             return Err(AdminError::Refused(format!(
                 "entry {} is missing",
@@ -418,7 +426,7 @@ pub async fn check(db: &Db) -> Result<CheckReport, AdminError> {
         .await
         .map_err(ctx("reading the checkpoints"))?
     {
-        let note: String = r.try_get(1).map_err(ctx("checkpoints.note"))?;
+        let note: String = r.try_get("note").map_err(ctx("checkpoints.note"))?;
         let cp = open(&note, std::slice::from_ref(&verifier))
             .map_err(|e| e.to_string())
             .and_then(|b| Checkpoint::parse(b).map_err(|e| e.to_string()))

@@ -17,7 +17,8 @@ use sqlx::Row as _;
 use crate::auth::Caller;
 use crate::client::{Snapshot, encode_hashes};
 use crate::error::{ApiError, remote};
-use crate::ledger::{Actor, Digest, NewCertificate, NewStatus, Receipt, Write};
+use crate::ledger::{Actor, Digest, NewCertificate, NewStatus, Write};
+use crate::wire;
 use crate::{Shared, auth};
 
 /// The largest body the API takes (an entry bundle holds entries of at most
@@ -56,7 +57,7 @@ pub fn routes() -> Router<Shared> {
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
-fn json_response(status: StatusCode, v: Value) -> Response {
+fn json_response<T: serde::Serialize>(status: StatusCode, v: T) -> Response {
     (status, Json(v)).into_response()
 }
 
@@ -83,13 +84,13 @@ async fn log_info(State(app): State<Shared>) -> Answer {
     let root = st.checkpoint.as_ref().map(|c| c.root).unwrap_or_default();
     Ok(json_response(
         StatusCode::OK,
-        json!({
-            "origin": app.ledger.origin,
-            "key": app.ledger.verifier.key_string(),
-            "size": st.size(),
-            "root": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, root),
-            "checkpoint": st.note,
-        }),
+        wire::LogInfo {
+            origin: app.ledger.origin.clone(),
+            key: app.ledger.verifier.key_string(),
+            size: st.size(),
+            root: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, root),
+            checkpoint: st.note.clone(),
+        },
     ))
 }
 
@@ -126,15 +127,6 @@ async fn authorise(app: &Shared, headers: &HeaderMap) -> Result<Caller, ApiError
 
 fn text_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
-}
-
-fn receipt_json(app: &Shared, r: &Receipt) -> Value {
-    json!({
-        "log": app.config.public_url,
-        "index": r.index,
-        "checkpoint": r.checkpoint,
-        "inclusion": encode_hashes(&r.proof),
-    })
 }
 
 fn today() -> Result<String, ApiError> {
@@ -210,11 +202,16 @@ async fn submit(State(app): State<Shared>, headers: HeaderMap, request: Request)
             },
         )
         .await?;
-    let mut out = receipt_json(&app, &r);
-    out["number"] = json!(number);
-    out["sha256"] = json!(sha256);
-    out["existing"] = json!(r.existing);
-    out["status"] = json!(snapshot(&app, &number));
+    let out = wire::Receipt {
+        log: app.config.public_url.clone(),
+        index: r.index,
+        checkpoint: r.checkpoint.clone(),
+        inclusion: encode_hashes(&r.proof),
+        status: snapshot(&app, &number),
+        number,
+        sha256: sha256.to_string(),
+        existing: r.existing,
+    };
     Ok(json_response(
         if r.existing {
             StatusCode::OK
@@ -252,10 +249,10 @@ pub fn snapshot(app: &Shared, number: &str) -> Option<String> {
 /// The columns [`row_json`] reads, the issuer's registered name last.
 const COLUMNS: &str = "number, sha256, entry, issuer, holder, model_name, model_sha256, standard, \
      issued, not_after, verdict, status, status_reason, status_date, \
-     (SELECT name FROM labs WHERE labs.id = certificates.issuer)";
+     (SELECT name FROM labs WHERE labs.id = certificates.issuer) AS issuer_name";
 
 /// A certificate's row as JSON.
-pub async fn details(app: &Shared, number: &str) -> Result<Option<Value>, ApiError> {
+pub async fn details(app: &Shared, number: &str) -> Result<Option<wire::CertificateRow>, ApiError> {
     certificate_where(app, "number", number).await
 }
 
@@ -264,7 +261,7 @@ async fn certificate_where(
     app: &Shared,
     column: &'static str,
     value: &str,
-) -> Result<Option<Value>, ApiError> {
+) -> Result<Option<wire::CertificateRow>, ApiError> {
     let sql = format!("SELECT {COLUMNS} FROM certificates WHERE {column} = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(value.to_owned())
@@ -274,42 +271,38 @@ async fn certificate_where(
     row.as_ref().map(row_json).transpose()
 }
 
-fn row_json(r: &sqlx::any::AnyRow) -> Result<Value, ApiError> {
-    let s = |i: usize| -> Result<String, ApiError> {
-        r.try_get::<String, _>(i)
-            .map_err(|e| ApiError::Internal(format!("certificates column {i}: {e}")))
+fn row_json(r: &sqlx::any::AnyRow) -> Result<wire::CertificateRow, ApiError> {
+    let s = |c: &str| -> Result<String, ApiError> {
+        r.try_get::<String, _>(c)
+            .map_err(|e| ApiError::Internal(format!("certificates.{c}: {e}")))
     };
-    let o = |i: usize| -> Result<Option<String>, ApiError> {
-        r.try_get::<Option<String>, _>(i)
-            .map_err(|e| ApiError::Internal(format!("certificates column {i}: {e}")))
+    let o = |c: &str| -> Result<Option<String>, ApiError> {
+        r.try_get::<Option<String>, _>(c)
+            .map_err(|e| ApiError::Internal(format!("certificates.{c}: {e}")))
     };
-    let number = s(0)?;
-    let entry: i64 = r
-        .try_get(2)
-        .map_err(|e| ApiError::Internal(format!("certificates.entry: {e}")))?;
-    Ok(json!({
-        "number": number,
-        "sha256": s(1)?,
-        "entry": entry,
-        "issuer": s(3)?,
-        "issuer_name": o(14)?,
-        "holder": s(4)?,
-        "model": { "name": s(5)?, "sha256": s(6)? },
-        "standard": s(7)?,
-        "issued": s(8)?,
-        "not_after": s(9)?,
-        "verdict": s(10)?,
-        "status": s(11)?,
-        "status_reason": o(12)?,
-        "status_date": o(13)?,
-        "links": {
-            "self": format!("/api/v1/certificates/{number}"),
-            "envelope": format!("/api/v1/certificates/{number}/envelope"),
-            "status": format!("/api/v1/certificates/{number}/status"),
-            "proof": format!("/api/v1/certificates/{number}/proof"),
-            "page": format!("/certificates/{number}"),
+    let number = s("number")?;
+    Ok(wire::CertificateRow {
+        sha256: s("sha256")?,
+        entry: r
+            .try_get("entry")
+            .map_err(|e| ApiError::Internal(format!("certificates.entry: {e}")))?,
+        issuer: s("issuer")?,
+        issuer_name: o("issuer_name")?,
+        holder: s("holder")?,
+        model: wire::ModelRef {
+            name: s("model_name")?,
+            sha256: s("model_sha256")?,
         },
-    }))
+        standard: s("standard")?,
+        issued: s("issued")?,
+        not_after: s("not_after")?,
+        verdict: s("verdict")?,
+        status: s("status")?,
+        status_reason: o("status_reason")?,
+        status_date: o("status_date")?,
+        links: wire::Links::of(&number),
+        number,
+    })
 }
 
 async fn certificate(State(app): State<Shared>, Path(number): Path<String>) -> Answer {
@@ -334,7 +327,9 @@ pub async fn entry_bytes(app: &Shared, index: u64) -> Result<Option<Vec<u8>>, Ap
         .await
         .map_err(crate::db::ctx("reading an entry"))?;
     match row {
-        Some(r) => Ok(Some(r.try_get(0).map_err(crate::db::ctx("entries.data"))?)),
+        Some(r) => Ok(Some(
+            r.try_get("data").map_err(crate::db::ctx("entries.data"))?,
+        )),
         None => Ok(None),
     }
 }
@@ -387,17 +382,17 @@ async fn status(State(app): State<Shared>, Path(number): Path<String>) -> Answer
     let note = snapshot(&app, &number).ok_or_else(|| not_logged(&number))?;
     Ok(json_response(
         StatusCode::OK,
-        json!({
-            "number": number,
-            "sha256": c.sha256,
-            "status": c.status,
-            "reason": c.reason,
-            "date": c.date,
-            "entry": c.entry,
-            "status_entry": c.status_entry,
-            "sequence": c.seq,
-            "signed": note,
-        }),
+        wire::StatusReply {
+            sha256: c.sha256.to_string(),
+            status: c.status.to_owned(),
+            reason: c.reason.as_deref().map(str::to_owned),
+            date: c.date.as_deref().map(str::to_owned),
+            entry: c.entry,
+            status_entry: c.status_entry,
+            sequence: c.seq,
+            signed: note,
+            number,
+        },
     ))
 }
 
@@ -457,10 +452,15 @@ async fn change_status(
             r.index
         )));
     }
-    let mut out = receipt_json(&app, &r);
-    out["number"] = json!(number);
-    out["status"] = json!(action.status());
-    out["signed"] = json!(snapshot(&app, &number));
+    let out = wire::StatusReceipt {
+        log: app.config.public_url.clone(),
+        index: r.index,
+        checkpoint: r.checkpoint.clone(),
+        inclusion: encode_hashes(&r.proof),
+        status: action.status().to_owned(),
+        signed: snapshot(&app, &number),
+        number,
+    };
     Ok(json_response(StatusCode::CREATED, out))
 }
 
@@ -510,14 +510,14 @@ async fn certificate_proof(
     drop(st);
     Ok(json_response(
         StatusCode::OK,
-        json!({
-            "log": app.config.public_url,
-            "index": index,
-            "size": size,
-            "checkpoint": checkpoint,
-            "inclusion": encode_hashes(&proof),
-            "status": snapshot(&app, &number),
-        }),
+        wire::CertificateProof {
+            log: app.config.public_url.clone(),
+            index,
+            size,
+            checkpoint,
+            inclusion: encode_hashes(&proof),
+            status: snapshot(&app, &number),
+        },
     ))
 }
 
@@ -545,17 +545,24 @@ async fn by_digest(State(app): State<Shared>, Path(digest): Path<String>) -> Ans
             .await
             .map_err(crate::db::ctx("reading a status change"))?
             .ok_or_else(|| ApiError::NotFound(format!("entry {index} is not known")))?;
-            let g = |i: usize| row.try_get::<String, _>(i).unwrap_or_default();
+            let g = |c: &str| {
+                row.try_get::<String, _>(c)
+                    .map_err(|e| ApiError::Internal(format!("status_changes.{c}: {e}")))
+            };
             Ok(json_response(
                 StatusCode::OK,
-                json!({
-                    "entry": index,
-                    "status_change": {
-                        "certificate": g(0),
-                        "sequence": row.try_get::<i64, _>(1).unwrap_or_default(),
-                        "action": g(2), "reason": g(3), "date": g(4),
+                wire::StatusChangeEntry {
+                    entry: index,
+                    status_change: wire::StatusChangeRow {
+                        certificate: g("number")?,
+                        sequence: row
+                            .try_get("seq")
+                            .map_err(|e| ApiError::Internal(format!("status_changes.seq: {e}")))?,
+                        action: g("action")?,
+                        reason: g("reason")?,
+                        date: g("date")?,
                     },
-                }),
+                },
             ))
         }
     }
@@ -575,7 +582,10 @@ async fn entry(State(app): State<Shared>, Path(index): Path<String>) -> Answer {
 
 /// Verify an envelope against the registry: every offline check with the
 /// registered labs' keys, then its inclusion in the log and its status.
-pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), ApiError> {
+pub async fn verify_bytes(
+    app: &Shared,
+    bytes: &[u8],
+) -> Result<(bool, wire::VerifyReply), ApiError> {
     let trust = app.trust().await?;
     let mut v = assay_cert::verify(
         bytes,
@@ -667,13 +677,13 @@ pub async fn verify_bytes(app: &Shared, bytes: &[u8]) -> Result<(bool, Value), A
     let valid = v.valid();
     Ok((
         valid,
-        json!({
-            "valid": valid,
-            "number": number,
-            "sha256": sha256,
-            "checks": v.checks,
-            "statement": v.statement,
-        }),
+        wire::VerifyReply {
+            valid,
+            number,
+            sha256: sha256.to_string(),
+            checks: v.checks,
+            statement: v.statement,
+        },
     ))
 }
 
@@ -714,7 +724,11 @@ async fn inclusion(
         .map_err(|e| ApiError::BadRequest(format!("index {index}, size {size}: {e}")))?;
     Ok(json_response(
         StatusCode::OK,
-        json!({ "index": index, "size": size, "hashes": encode_hashes(&proof) }),
+        wire::InclusionProof {
+            index,
+            size,
+            hashes: encode_hashes(&proof),
+        },
     ))
 }
 
@@ -739,7 +753,11 @@ async fn consistency(
         .map_err(|e| ApiError::BadRequest(format!("from {from}, to {to}: {e}")))?;
     Ok(json_response(
         StatusCode::OK,
-        json!({ "from": from, "to": to, "hashes": encode_hashes(&proof) }),
+        wire::ConsistencyProof {
+            from,
+            to,
+            hashes: encode_hashes(&proof),
+        },
     ))
 }
 
@@ -800,7 +818,7 @@ async fn tiles(State(app): State<Shared>, request: Request) -> Answer {
             let mut entries = Vec::with_capacity(rows.len());
             for r in rows {
                 entries.push(
-                    r.try_get::<Vec<u8>, _>(0)
+                    r.try_get::<Vec<u8>, _>("data")
                         .map_err(crate::db::ctx("entries.data"))?,
                 );
             }
@@ -824,7 +842,10 @@ pub const MAX_OFFSET: u64 = 10_000;
 /// Search certificates, newest first: `holder`, `model` (name or
 /// SHA-256), `issuer`, `status`, `q` (number, holder or model), `limit`
 /// (≤ 200), `offset` (≤ [`MAX_OFFSET`]).
-pub async fn find(app: &Shared, q: &HashMap<String, String>) -> Result<Vec<Value>, ApiError> {
+pub async fn find(
+    app: &Shared,
+    q: &HashMap<String, String>,
+) -> Result<Vec<wire::CertificateRow>, ApiError> {
     // (clause with a `?` per value, values), numbered once collected.
     let mut wanted: Vec<(&str, Vec<String>)> = Vec::new();
     let like = |s: &str| format!("%{}%", s.to_lowercase().replace(['%', '_'], ""));
@@ -924,6 +945,9 @@ async fn search(
     let found = find(&app, &q).await?;
     Ok(json_response(
         StatusCode::OK,
-        json!({ "count": found.len(), "certificates": found }),
+        wire::Found {
+            count: found.len(),
+            certificates: found,
+        },
     ))
 }

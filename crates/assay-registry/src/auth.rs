@@ -54,8 +54,8 @@ pub async fn caller(db: &Db, token: &str) -> Result<Option<Caller>, DbError> {
         .map_err(ctx("looking up a token"))?;
     Ok(match row {
         Some(r) => Some(Caller {
-            lab: r.try_get(0).map_err(ctx("tokens.lab_id"))?,
-            token: r.try_get(1).map_err(ctx("tokens.id"))?,
+            lab: r.try_get("lab_id").map_err(ctx("tokens.lab_id"))?,
+            token: r.try_get("id").map_err(ctx("tokens.id"))?,
         }),
         None => None,
     })
@@ -80,13 +80,15 @@ pub async fn trust(db: &Db, lab: Option<&str>) -> Result<TrustStore, DbError> {
     .map_err(ctx("reading the labs' keys"))?;
     let mut store = TrustStore::default();
     for r in rows {
-        let keyid: String = r.try_get(0).map_err(ctx("lab_keys.keyid"))?;
-        let text: String = r.try_get(1).map_err(ctx("lab_keys.trust_entry"))?;
+        let keyid: String = r.try_get("keyid").map_err(ctx("lab_keys.keyid"))?;
+        let text: String = r
+            .try_get("trust_entry")
+            .map_err(ctx("lab_keys.trust_entry"))?;
         // Entries were checked when registered; one that no longer parses
         // is skipped (and reported), never trusted.
         match TrustStore::parse(&text, &format!("registered key {keyid}")) {
             Ok(s) => store = store.merge(s),
-            Err(e) => eprintln!("assay serve: {e}"),
+            Err(e) => tracing::warn!("{e}"),
         }
     }
     Ok(store)

@@ -4,7 +4,6 @@
 //! path without query, status, time: never a header, so never a token).
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
@@ -107,7 +106,7 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Internal(detail) => {
                 let id = incident();
-                eprintln!("assay serve: incident {id}: {detail}");
+                tracing::error!(incident = %id, "{detail}");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     json!({ "error": format!("internal error (incident {id})") }),
@@ -144,23 +143,11 @@ pub fn remote(req: &Request, trust_proxy: bool) -> String {
         .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string())
 }
 
-/// Rate limit and access log.
+/// The rate limit of reads, per client address.
 pub async fn guard(State(app): State<Shared>, req: Request, next: Next) -> Response {
-    let start = Instant::now();
     let who = remote(&req, app.config.trust_proxy);
     if let Err(wait) = app.reads.check(&who) {
         return ApiError::TooMany(wait).into_response();
     }
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let response = next.run(req).await;
-    if app.config.access_log {
-        eprintln!(
-            "{} {who} {method} {path} {} {:.1} ms",
-            crate::now(),
-            response.status().as_u16(),
-            start.elapsed().as_secs_f64() * 1e3
-        );
-    }
-    response
+    next.run(req).await
 }

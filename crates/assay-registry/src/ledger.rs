@@ -307,9 +307,9 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
         .await
         .map_err(ctx("reading the log's entries"))?
     {
-        let idx = to_u64(row.try_get::<i64, _>(0).map_err(ctx("entries.idx"))?);
-        let leaf: Vec<u8> = row.try_get(1).map_err(ctx("entries.leaf"))?;
-        let sha: String = row.try_get(2).map_err(ctx("entries.sha256"))?;
+        let idx = to_u64(row.try_get::<i64, _>("idx").map_err(ctx("entries.idx"))?);
+        let leaf: Vec<u8> = row.try_get("leaf").map_err(ctx("entries.leaf"))?;
+        let sha: String = row.try_get("sha256").map_err(ctx("entries.sha256"))?;
         let leaf: Hash = leaf.try_into().map_err(|_| {
             LoadError::Inconsistent(format!("entry {idx}: the leaf hash is not 32 bytes"))
         })?;
@@ -333,7 +333,7 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
         .await
         .map_err(ctx("reading the latest checkpoint"))?;
     if let Some(row) = latest {
-        let note: String = row.try_get(0).map_err(ctx("checkpoints.note"))?;
+        let note: String = row.try_get("note").map_err(ctx("checkpoints.note"))?;
         let body = open(&note, std::slice::from_ref(verifier)).map_err(|e| {
             LoadError::Inconsistent(format!(
                 "the latest checkpoint does not verify with the log's key ({e}): is this the right --log-key?"
@@ -373,35 +373,45 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
         .await
         .map_err(ctx("reading the certificates"))?
     {
-        let number: String = row.try_get(0).map_err(ctx("certificates"))?;
-        let sha: String = row.try_get(1).map_err(ctx("certificates"))?;
-        let issuer: String = row.try_get(3).map_err(ctx("certificates"))?;
-        let status: String = row.try_get(4).map_err(ctx("certificates"))?;
-        let reason: Option<String> = row.try_get(5).map_err(ctx("certificates"))?;
-        let date: Option<String> = row.try_get(6).map_err(ctx("certificates"))?;
+        let number: String = row.try_get("number").map_err(ctx("certificates.number"))?;
+        let sha: String = row.try_get("sha256").map_err(ctx("certificates.sha256"))?;
+        let issuer: String = row.try_get("issuer").map_err(ctx("certificates.issuer"))?;
+        let status: String = row.try_get("status").map_err(ctx("certificates.status"))?;
+        let reason: Option<String> = row
+            .try_get("status_reason")
+            .map_err(ctx("certificates.status_reason"))?;
+        let date: Option<String> = row
+            .try_get("status_date")
+            .map_err(ctx("certificates.status_date"))?;
         let bad = |what: &str| {
             LoadError::Inconsistent(format!("certificate {number}: {what} is not valid"))
         };
         let c = CertState {
             sha256: Digest::from_hex(&sha).ok_or_else(|| bad("the SHA-256"))?,
-            entry: to_u64(row.try_get(2).map_err(ctx("certificates"))?),
+            entry: to_u64(row.try_get("entry").map_err(ctx("certificates.entry"))?),
             issuer: state.issuer(&issuer),
             status: status_name(&status).ok_or_else(|| bad("the status"))?,
             reason: reason.map(String::into_boxed_str),
             date: date.map(String::into_boxed_str),
             status_entry: None,
-            seq: to_u64(row.try_get(7).map_err(ctx("certificates"))?),
+            seq: to_u64(
+                row.try_get("status_seq")
+                    .map_err(ctx("certificates.status_seq"))?,
+            ),
         };
         state.certs.insert(number.into_boxed_str(), c);
     }
     drop(rows);
-    let rows = sqlx::query("SELECT number, MAX(entry) FROM status_changes GROUP BY number")
-        .fetch_all(&db.pool)
-        .await
-        .map_err(ctx("reading the status changes"))?;
+    let rows =
+        sqlx::query("SELECT number, MAX(entry) AS entry FROM status_changes GROUP BY number")
+            .fetch_all(&db.pool)
+            .await
+            .map_err(ctx("reading the status changes"))?;
     for row in rows {
-        let number: String = row.try_get(0).map_err(ctx("status_changes"))?;
-        let entry: i64 = row.try_get(1).map_err(ctx("status_changes"))?;
+        let number: String = row
+            .try_get("number")
+            .map_err(ctx("status_changes.number"))?;
+        let entry: i64 = row.try_get("entry").map_err(ctx("status_changes.entry"))?;
         if let Some(c) = state.certs.get_mut(number.as_str()) {
             c.status_entry = Some(to_u64(entry));
         }
@@ -597,7 +607,7 @@ impl Ledger {
             match self.sign_at(size) {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("assay serve: signing a checkpoint failed: {e}");
+                    tracing::error!("signing a checkpoint failed: {e}");
                     self.write().tree.truncate(old_size);
                     unavailable(accepted, repeats);
                     for (job, r) in replies {
@@ -625,7 +635,7 @@ impl Ledger {
                 }
             }
             Err(e) => {
-                eprintln!("assay serve: a write to the log failed and was not acknowledged: {e}");
+                tracing::error!("a write to the log failed and was not acknowledged: {e}");
                 self.reload(db).await;
                 unavailable(accepted, repeats);
             }
@@ -643,7 +653,7 @@ impl Ledger {
         match load(db, &self.verifier).await {
             Ok(s) => *self.write() = s,
             Err(e) => {
-                eprintln!("assay serve: reloading the log after a failed write: {e}");
+                tracing::error!("reloading the log after a failed write: {e}");
                 let mut st = self.write();
                 let size = st.size();
                 st.tree.truncate(size);

@@ -248,14 +248,45 @@ pub async fn open(config: Config) -> Result<Shared, StartError> {
     }))
 }
 
-/// The whole service's routes.
+/// The whole service's routes: the rate limit, the access log (a
+/// `tracing` span per request, its answer logged at INFO) unless it is
+/// off, and 5xx answers for a handler that panics.
 pub fn router(app: Shared) -> Router {
-    api::routes()
+    let routes = api::routes()
         .merge(web::routes())
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             error::guard,
-        ))
+        ));
+    let routes = if app.config.access_log {
+        let trust_proxy = app.config.trust_proxy;
+        routes.layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(move |req: &axum::extract::Request| {
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        remote = %error::remote(req, trust_proxy),
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    |res: &axum::response::Response,
+                     latency: std::time::Duration,
+                     _: &tracing::Span| {
+                        tracing::info!(
+                            status = res.status().as_u16(),
+                            ms = %format_args!("{:.1}", latency.as_secs_f64() * 1e3),
+                            "answered"
+                        );
+                    },
+                ),
+        )
+    } else {
+        routes
+    };
+    routes
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))

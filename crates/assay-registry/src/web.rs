@@ -10,7 +10,6 @@ use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::Value;
 
 use crate::Shared;
 use crate::error::ApiError;
@@ -313,10 +312,6 @@ fn status_word(lang: Lang, status: &str) -> String {
     format!("<span class=\"s-{}\">{}</span>", esc(status), esc(w))
 }
 
-fn s<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
-}
-
 /// An error as a page (the same status code as the API would give).
 fn error_page(lang: Lang, e: ApiError) -> Response {
     let api = e.into_response();
@@ -386,17 +381,17 @@ async fn home(
             T::Status.text(lang)
         ));
         for c in &found {
-            let n = s(c, "/number");
+            let n = c.number.as_str();
             body.push_str(&format!(
                 "<tr><td><a href=\"/certificates/{}?lang={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 enc(n),
                 lang.code(),
                 esc(n),
-                esc(s(c, "/holder")),
-                esc(s(c, "/model/name")),
-                esc(s(c, "/issuer")),
-                esc(s(c, "/issued")),
-                status_word(lang, s(c, "/status"))
+                esc(&c.holder),
+                esc(&c.model.name),
+                esc(&c.issuer),
+                esc(&c.issued),
+                status_word(lang, &c.status)
             ));
         }
         body.push_str("</tbody></table>");
@@ -435,38 +430,39 @@ async fn certificate(
     let row = |t: T, v: String| format!("<tr><th>{}</th><td>{v}</td></tr>", t.text(lang));
     let hash = |v: &str| format!("<span class=\"hash\">{}</span>", esc(v));
     let mut body = String::from("<table>");
-    body.push_str(&row(T::Number, esc(s(&d, "/number"))));
-    body.push_str(&row(T::Status, status_word(lang, s(&d, "/status"))));
-    if let Some(reason) = d.get("status_reason").and_then(Value::as_str) {
+    body.push_str(&row(T::Number, esc(&d.number)));
+    body.push_str(&row(T::Status, status_word(lang, &d.status)));
+    if let Some(reason) = &d.status_reason {
         body.push_str(&row(
             T::Reason,
-            format!("{} ({})", esc(reason), esc(s(&d, "/status_date"))),
+            format!(
+                "{} ({})",
+                esc(reason),
+                esc(d.status_date.as_deref().unwrap_or(""))
+            ),
         ));
     }
-    body.push_str(&row(T::Holder, esc(s(&d, "/holder"))));
-    body.push_str(&row(T::Model, esc(s(&d, "/model/name"))));
-    body.push_str(&row(T::ModelDigest, hash(s(&d, "/model/sha256"))));
-    let issuer = match d.get("issuer_name").and_then(Value::as_str) {
-        Some(name) => format!("{} ({})", esc(name), esc(s(&d, "/issuer"))),
-        None => esc(s(&d, "/issuer")),
+    body.push_str(&row(T::Holder, esc(&d.holder)));
+    body.push_str(&row(T::Model, esc(&d.model.name)));
+    body.push_str(&row(T::ModelDigest, hash(&d.model.sha256)));
+    let issuer = match &d.issuer_name {
+        Some(name) => format!("{} ({})", esc(name), esc(&d.issuer)),
+        None => esc(&d.issuer),
     };
     body.push_str(&row(T::Issuer, issuer));
-    body.push_str(&row(T::Standard, esc(s(&d, "/standard"))));
-    let verdict = match s(&d, "/verdict") {
+    body.push_str(&row(T::Standard, esc(&d.standard)));
+    let verdict = match d.verdict.as_str() {
         "pass" => T::Pass.text(lang).to_owned(),
         "fail" => T::Fail.text(lang).to_owned(),
         other => esc(other),
     };
     body.push_str(&row(T::Verdict, verdict));
-    body.push_str(&row(T::Issued, esc(s(&d, "/issued"))));
-    body.push_str(&row(T::ValidUntil, esc(s(&d, "/not_after"))));
-    body.push_str(&row(T::Digest, hash(s(&d, "/sha256"))));
-    body.push_str(&row(
-        T::Entry,
-        d.get("entry").map(Value::to_string).unwrap_or_default(),
-    ));
+    body.push_str(&row(T::Issued, esc(&d.issued)));
+    body.push_str(&row(T::ValidUntil, esc(&d.not_after)));
+    body.push_str(&row(T::Digest, hash(&d.sha256)));
+    body.push_str(&row(T::Entry, d.entry.to_string()));
     body.push_str("</table>");
-    let n = enc(s(&d, "/number"));
+    let n = enc(&d.number);
     let url = format!(
         "{}/certificates/{n}",
         app.config.public_url.trim_end_matches('/')
@@ -476,12 +472,12 @@ async fn certificate(
          <a href=\"/api/v1/certificates/{n}/proof\">{}</a></p><figure>{}<figcaption>{}</figcaption></figure>",
         T::Download.text(lang),
         T::Proof.text(lang),
-        qr_svg(&format!("{url}#sha256={}", s(&d, "/sha256"))),
+        qr_svg(&format!("{url}#sha256={}", d.sha256)),
         T::QrCaption.text(lang)
     ));
     page(
         lang,
-        &format!("{} {}", T::Certificate.text(lang), s(&d, "/number")),
+        &format!("{} {}", T::Certificate.text(lang), d.number),
         &format!("/certificates/{n}"),
         &body,
     )
@@ -565,7 +561,7 @@ async fn verify_upload(
             T::IsInvalid.text(lang)
         }
     );
-    let number = s(&out, "/number");
+    let number = out.number.as_str();
     if !number.is_empty() && valid {
         body.push_str(&format!(
             "<p><a href=\"/certificates/{}?lang={}\">{}</a></p>",
@@ -580,17 +576,16 @@ async fn verify_upload(
         T::Outcome.text(lang),
         T::Detail.text(lang)
     ));
-    for c in out
-        .get("checks")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let st = s(c, "/status");
+    for c in &out.checks {
+        let st = match c.status {
+            assay_cert::Status::Pass => "pass",
+            assay_cert::Status::Fail => "fail",
+            assay_cert::Status::Skip => "skip",
+        };
         body.push_str(&format!(
             "<tr><td>{}</td><td class=\"{st}\">{st}</td><td>{}</td></tr>",
-            esc(s(c, "/check")),
-            esc(s(c, "/detail"))
+            esc(c.check),
+            esc(&c.detail)
         ));
     }
     body.push_str("</tbody></table>");

@@ -131,3 +131,125 @@ pub struct ConsistencyProof {
     /// The newer tree's size.
     pub to: u64,
 }
+
+/// A certificate as the registry lists it (`GET /api/v1/certificates/…`,
+/// the searches, the web pages).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateRow {
+    /// Its entry in the log.
+    pub entry: i64,
+    /// Who holds it.
+    pub holder: String,
+    /// Issue date.
+    pub issued: String,
+    /// The issuing lab's id.
+    pub issuer: String,
+    /// The issuing lab's registered name.
+    pub issuer_name: Option<String>,
+    /// Where to read more of it.
+    pub links: Links,
+    /// The model it certifies.
+    pub model: ModelRef,
+    /// The last day it is valid.
+    pub not_after: String,
+    /// Its number.
+    pub number: String,
+    /// The SHA-256 of the certificate file.
+    pub sha256: String,
+    /// The standard it certifies against.
+    pub standard: String,
+    /// `valid`, `suspended` or `revoked`.
+    pub status: String,
+    /// The day of the last status change.
+    pub status_date: Option<String>,
+    /// Why it was suspended or revoked.
+    pub status_reason: Option<String>,
+    /// The assessment's verdict.
+    pub verdict: String,
+}
+
+/// A certificate's links.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Links {
+    /// The signed envelope.
+    pub envelope: String,
+    /// The web page.
+    pub page: String,
+    /// Its inclusion proof.
+    pub proof: String,
+    /// This answer.
+    #[serde(rename = "self")]
+    pub this: String,
+    /// Its status.
+    pub status: String,
+}
+
+impl Links {
+    /// The links of certificate `number`.
+    pub fn of(number: &str) -> Self {
+        Self {
+            envelope: format!("/api/v1/certificates/{number}/envelope"),
+            page: format!("/certificates/{number}"),
+            proof: format!("/api/v1/certificates/{number}/proof"),
+            this: format!("/api/v1/certificates/{number}"),
+            status: format!("/api/v1/certificates/{number}/status"),
+        }
+    }
+}
+
+/// The model a certificate names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRef {
+    /// Its name.
+    pub name: String,
+    /// Its digest.
+    pub sha256: String,
+}
+
+/// `POST /api/v1/verify`: every check of a certificate against the registry.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReply {
+    /// The checks, in order.
+    pub checks: Vec<assay_cert::Check>,
+    /// The certificate's number (empty when the statement cannot be read).
+    pub number: String,
+    /// The SHA-256 of the bytes checked.
+    pub sha256: String,
+    /// The statement, when the signature holds.
+    pub statement: Option<serde_json::Value>,
+    /// Whether every check passes.
+    pub valid: bool,
+}
+
+/// `GET /api/v1/certificates?…`: the certificates found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Found {
+    /// The certificates, newest first.
+    pub certificates: Vec<CertificateRow>,
+    /// How many.
+    pub count: usize,
+}
+
+/// `GET /api/v1/entries/by-digest/{sha256}` of a status change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusChangeEntry {
+    /// The entry's index.
+    pub entry: u64,
+    /// The change.
+    pub status_change: StatusChangeRow,
+}
+
+/// A logged status change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusChangeRow {
+    /// `revoke`, `suspend` or `reinstate`.
+    pub action: String,
+    /// The certificate's number.
+    pub certificate: String,
+    /// The day it takes effect.
+    pub date: String,
+    /// Why.
+    pub reason: String,
+    /// Its sequence among the certificate's changes.
+    pub sequence: i64,
+}

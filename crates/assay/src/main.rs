@@ -27,6 +27,17 @@ const EXIT_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The registry logs with `tracing`: requests and warnings while it
+    // serves, only problems otherwise (the demo's registry included).
+    let level = match &cli.command {
+        Command::Serve(args) if !args.quiet => tracing::Level::INFO,
+        _ => tracing::Level::WARN,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
