@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::Row as _;
 
 use crate::auth::Caller;
@@ -65,13 +65,17 @@ async fn index(State(app): State<Shared>) -> Answer {
     let st = app.ledger.read();
     Ok(json_response(
         StatusCode::OK,
-        json!({
-            "service": "assay registry",
-            "version": env!("CARGO_PKG_VERSION"),
-            "log": { "origin": app.ledger.origin, "key": app.ledger.verifier.key_string(), "size": st.size() },
-            "openapi": "/api/v1/openapi.json",
-            "checkpoint": "/checkpoint",
-        }),
+        wire::Service {
+            checkpoint: "/checkpoint".into(),
+            log: wire::ServiceLog {
+                key: app.ledger.verifier.key_string(),
+                origin: app.ledger.origin.clone(),
+                size: st.size(),
+            },
+            openapi: "/api/v1/openapi.json".into(),
+            service: "assay registry".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
     ))
 }
 

@@ -5,12 +5,12 @@
 
 use std::net::SocketAddr;
 
+use crate::wire::ErrorReply;
 use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::Shared;
 use crate::ledger::WriteError;
@@ -66,18 +66,28 @@ impl From<WriteError> for ApiError {
     }
 }
 
+fn reply(error: String) -> ErrorReply {
+    ErrorReply {
+        error,
+        detail: None,
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
-            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, json!({ "error": m })),
-            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, json!({ "error": m })),
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, json!({ "error": m })),
-            ApiError::Conflict(m) => (StatusCode::CONFLICT, json!({ "error": m })),
-            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": m })),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, reply(m)),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, reply(m)),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, reply(m)),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, reply(m)),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, reply(m)),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, reply(m)),
             ApiError::Unprocessable(m, detail) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "error": m, "detail": detail }),
+                ErrorReply {
+                    error: m,
+                    detail: Some(detail),
+                },
             ),
             ApiError::TooMany(wait) | ApiError::Busy(wait) => {
                 let (status, error) = if matches!(self, ApiError::Busy(_)) {
@@ -94,7 +104,7 @@ impl IntoResponse for ApiError {
                         format!("too many requests: retry in {wait} s"),
                     )
                 };
-                let mut r = (status, Json(json!({ "error": error }))).into_response();
+                let mut r = (status, Json(reply(error))).into_response();
                 if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -102,14 +112,14 @@ impl IntoResponse for ApiError {
             }
             ApiError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                json!({ "error": "the log cannot take writes now; retry later" }),
+                reply("the log cannot take writes now; retry later".into()),
             ),
             ApiError::Internal(detail) => {
                 let id = incident();
                 tracing::error!(incident = %id, "{detail}");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({ "error": format!("internal error (incident {id})") }),
+                    reply(format!("internal error (incident {id})")),
                 )
             }
         };

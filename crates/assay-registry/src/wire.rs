@@ -253,3 +253,29 @@ pub struct StatusChangeRow {
     /// Its sequence among the certificate's changes.
     pub sequence: i64,
 }
+
+/// `GET /api/v1`: what the service is and where its parts are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    /// The C2SP checkpoint's path.
+    pub checkpoint: String,
+    /// The log.
+    pub log: ServiceLog,
+    /// The OpenAPI document's path.
+    pub openapi: String,
+    /// `assay registry`.
+    pub service: String,
+    /// The registry's version.
+    pub version: String,
+}
+
+/// The log, as the service's index names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceLog {
+    /// Its public key.
+    pub key: String,
+    /// Its origin line.
+    pub origin: String,
+    /// Entries in the signed tree.
+    pub size: u64,
+}
