@@ -1,6 +1,7 @@
 //! The few helpers every Assay crate needs and none owns: lower-case hex,
 //! SHA-256 of bytes and of files read in a stream, and calendar dates
-//! (`YYYY-MM-DD`, RFC 3339 timestamps) without a time-zone database.
+//! (`YYYY-MM-DD`, RFC 3339 timestamps) without a time-zone database, and
+//! text escaped for markup.
 //!
 //! Not here: anything with a meaning of its own (folder digests, model
 //! identities, certificate numbers) — those live with their owners.
@@ -18,3 +19,4 @@
 
 pub mod date;
 pub mod digest;
+pub mod text;

@@ -3,9 +3,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::{
-    Backend, Batch, Column, DataError, Kind, RowRef, Selection, parse_label, parse_number,
-};
+use crate::{Backend, Batch, Column, DataError, RowRef, Selection, parse_label, parse_number};
 
 pub(crate) struct CsvFile {
     path: PathBuf,
@@ -94,14 +92,7 @@ pub(crate) struct CsvBatches {
 impl Backend for CsvBatches {
     fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>, DataError> {
         let sel = &self.selection;
-        let mut columns: Vec<Column> = sel
-            .requests
-            .iter()
-            .map(|r| match r.kind {
-                Kind::Number => Column::Number(Vec::with_capacity(max_rows)),
-                Kind::Label => Column::Label(Vec::with_capacity(max_rows)),
-            })
-            .collect();
+        let mut columns = sel.empty_columns(max_rows);
         let first_row = self.next_row;
         let mut rows = 0;
         while rows < max_rows {
@@ -136,11 +127,6 @@ impl Backend for CsvBatches {
             rows += 1;
         }
         self.next_row += rows as u64;
-        Ok((rows > 0).then_some(Batch {
-            first_row,
-            rows,
-            columns,
-            source: None,
-        }))
+        Ok(Batch::of(first_row, rows, columns))
     }
 }

@@ -133,14 +133,7 @@ enum CellValue {
 impl Backend for JsonLinesBatches {
     fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>, DataError> {
         let sel = &self.selection;
-        let mut columns: Vec<Column> = sel
-            .requests
-            .iter()
-            .map(|r| match r.kind {
-                Kind::Number => Column::Number(Vec::new()),
-                Kind::Label => Column::Label(Vec::new()),
-            })
-            .collect();
+        let mut columns = sel.empty_columns(max_rows);
         let first_row = self.next_row;
         let mut rows = 0;
         while rows < max_rows {
@@ -176,11 +169,6 @@ impl Backend for JsonLinesBatches {
             rows += 1;
         }
         self.next_row += rows as u64;
-        Ok((rows > 0).then_some(Batch {
-            first_row,
-            rows,
-            columns,
-            source: None,
-        }))
+        Ok(Batch::of(first_row, rows, columns))
     }
 }

@@ -247,6 +247,17 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// A batch of one file's `rows` rows from `first_row` on (none when
+    /// there are no rows).
+    pub(crate) fn of(first_row: u64, rows: usize, columns: Vec<Column>) -> Option<Batch> {
+        (rows > 0).then_some(Batch {
+            first_row,
+            rows,
+            columns,
+            source: None,
+        })
+    }
+
     /// The cells of a column asked for as numbers. The readers give every
     /// column the kind it was asked for, so a handle of the batch's
     /// requests always finds numbers (a foreign handle finds none).
@@ -463,6 +474,20 @@ impl Reader {
 pub(crate) struct Selection {
     pub(crate) indices: Vec<usize>,
     pub(crate) requests: Vec<Request>,
+}
+
+impl Selection {
+    /// An empty column of each request's kind, room for `rows` cells, for
+    /// a batch to fill.
+    pub(crate) fn empty_columns(&self, rows: usize) -> Vec<Column> {
+        self.requests
+            .iter()
+            .map(|r| match r.kind {
+                Kind::Number => Column::Number(Vec::with_capacity(rows)),
+                Kind::Label => Column::Label(Vec::with_capacity(rows)),
+            })
+            .collect()
+    }
 }
 
 /// The batches of several files, one file after another, each batch tagged

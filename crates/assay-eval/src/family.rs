@@ -42,12 +42,7 @@ pub(crate) trait Family: Sized {
 
     /// Resolve the spec against the input's columns and ask for the ones
     /// the family reads.
-    fn plan(
-        spec: &EvalSpec,
-        reader: &Reader,
-        ctx: &mut Context,
-        requests: &mut Requests,
-    ) -> Result<Self, EvalError>;
+    fn plan(spec: &EvalSpec, p: Planning<'_>) -> Result<Self, EvalError>;
 
     /// The settings and inputs of its states (the whole input's and each slice's).
     fn state_config(
@@ -78,6 +73,22 @@ pub(crate) trait Family: Sized {
 
     /// The result of the final state.
     fn finish(self, run: Finished<Self>) -> Result<assay_record::EvalResult, EvalError>;
+}
+
+/// What [`Family::plan`] works with: the input's columns, the shared
+/// context (it records the roles), and the requests it adds to.
+pub(crate) struct Planning<'a> {
+    /// The input, its columns known.
+    pub reader: &'a Reader,
+    /// The input's description and errors.
+    pub ctx: &'a mut Context,
+    /// The columns to read.
+    pub requests: &'a mut Requests,
+}
+
+/// The name of an optional column (empty when absent), for errors.
+pub(crate) fn column_name<H>(column: &Option<(String, H)>) -> String {
+    column.as_ref().map(|c| c.0.clone()).unwrap_or_default()
 }
 
 /// What the streaming loop hands to [`Family::finish`].

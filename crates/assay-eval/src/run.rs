@@ -56,7 +56,14 @@ fn stream<F: Family>(
 ) -> Result<EvalResult, EvalError> {
     let mut ctx = Context::new(spec, &reader);
     let mut requests = Requests::new();
-    let family = F::plan(spec, &reader, &mut ctx, &mut requests)?;
+    let family = F::plan(
+        spec,
+        crate::family::Planning {
+            reader: &reader,
+            ctx: &mut ctx,
+            requests: &mut requests,
+        },
+    )?;
     ctx.weight_column = ctx
         .weight
         .as_deref()

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use assay_data::{Batch, Label, Labels, Requests};
-use assay_metrics::{BatchError, State};
+use assay_metrics::{BatchError, MetricSet, State};
 use assay_stats::slices::{Correction, adjust, power_two_proportions, two_proportion_test};
 
 use crate::result::OrderedMap;
@@ -143,6 +143,57 @@ impl<S: State> Sliced<S> {
     }
 }
 
+/// A proportion test's counts: `(id, x_slice, n_slice, x_all, n_all)`.
+pub(crate) type Candidate = (String, f64, f64, f64, f64);
+
+/// What a family tells of one slice: its items, its metrics (with
+/// intervals) and its proportion tests against the rest.
+pub(crate) struct SliceFacts {
+    /// Items in the slice.
+    pub n: u64,
+    /// Its metrics.
+    pub metrics: MetricSet,
+    /// Its proportions and the whole input's.
+    pub candidates: Vec<Candidate>,
+}
+
+/// A class's (or label's) recall in a slice against the whole input's.
+pub(crate) fn recall_candidate(
+    name: &str,
+    slice: assay_metrics::confusion::BinaryCounts,
+    all: assay_metrics::confusion::BinaryCounts,
+) -> Candidate {
+    (
+        format!("recall[{name}]"),
+        slice.tp,
+        slice.tp + slice.fn_,
+        all.tp,
+        all.tp + all.fn_,
+    )
+}
+
+/// Every slice's facts, its proportions tested against the rest, the
+/// tests corrected together.
+pub(crate) fn proportion_slices<S: State>(
+    states: Sliced<S>,
+    settings: &SliceSettings,
+    mut facts: impl FnMut(S) -> SliceFacts,
+) -> SlicesOut {
+    let mut groups = Vec::new();
+    let mut family = Vec::new();
+    for (g, ((slicing, key), state)) in states.into_states().enumerate() {
+        let f = facts(state);
+        let tests = proportion_tests(f.candidates, f.n, settings, g, &mut family);
+        groups.push(SliceResult {
+            key: slice_key(settings, slicing, &key),
+            n: f.n,
+            metrics: f.metrics,
+            tests,
+        });
+    }
+    corrected(groups, &family, settings)
+}
+
 /// The rows of a batch by slice key.
 fn group_rows(keys: &[Vec<Label>]) -> BTreeMap<&Vec<Label>, Vec<usize>> {
     let mut groups: BTreeMap<&Vec<Label>, Vec<usize>> = BTreeMap::new();
@@ -201,7 +252,7 @@ pub(crate) fn proportion_test(
 /// Candidate proportion tests `(id, x_slice, n_slice, x_all, n_all)` of
 /// group `g`, each against the rest; the judged ones join `family`.
 pub(crate) fn proportion_tests(
-    candidates: Vec<(String, f64, f64, f64, f64)>,
+    candidates: Vec<Candidate>,
     items: u64,
     settings: &SliceSettings,
     g: usize,

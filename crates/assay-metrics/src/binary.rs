@@ -127,48 +127,34 @@ pub struct BinaryRows {
     weight: Option<Vec<f64>>,
 }
 
-impl crate::State for BinaryState {
-    type Config = BinaryConfig;
-    type Inputs = BinaryInputs;
-    type Batch<'a> = BinaryBatch<'a>;
-    type Rows = BinaryRows;
-    type Report = BinaryReport;
+crate::state::delegate_state!(
+    BinaryState,
+    BinaryConfig,
+    BinaryInputs,
+    BinaryBatch,
+    BinaryRows,
+    BinaryReport,
+    {
+        fn pick(_: &BinaryConfig, batch: &BinaryBatch<'_>, rows: &[usize]) -> BinaryRows {
+            use crate::state::pick;
+            BinaryRows {
+                truth: pick(batch.truth, rows),
+                score: batch.score.map(|s| pick(s, rows)),
+                prediction: batch.prediction.map(|p| pick(p, rows)),
+                weight: batch.weight.map(|w| pick(w, rows)),
+            }
+        }
 
-    fn new(config: BinaryConfig, inputs: BinaryInputs) -> Result<Self, BatchError> {
-        BinaryState::new(config, inputs)
-    }
-
-    fn update(&mut self, batch: &BinaryBatch<'_>) -> Result<(), BatchError> {
-        BinaryState::update(self, batch)
-    }
-
-    fn merge(&mut self, other: Self) -> Result<(), crate::MergeError> {
-        BinaryState::merge(self, other)
-    }
-
-    fn compute(&mut self) -> BinaryReport {
-        BinaryState::compute(self)
-    }
-
-    fn pick(_: &BinaryConfig, batch: &BinaryBatch<'_>, rows: &[usize]) -> BinaryRows {
-        use crate::state::pick;
-        BinaryRows {
-            truth: pick(batch.truth, rows),
-            score: batch.score.map(|s| pick(s, rows)),
-            prediction: batch.prediction.map(|p| pick(p, rows)),
-            weight: batch.weight.map(|w| pick(w, rows)),
+        fn batch(rows: &BinaryRows) -> BinaryBatch<'_> {
+            BinaryBatch {
+                truth: &rows.truth,
+                score: rows.score.as_deref(),
+                prediction: rows.prediction.as_deref(),
+                weight: rows.weight.as_deref(),
+            }
         }
     }
-
-    fn batch(rows: &BinaryRows) -> BinaryBatch<'_> {
-        BinaryBatch {
-            truth: &rows.truth,
-            score: rows.score.as_deref(),
-            prediction: rows.prediction.as_deref(),
-            weight: rows.weight.as_deref(),
-        }
-    }
-}
+);
 
 /// Natural log of `p` clipped to [ε, 1 − ε] with ε the f64 machine epsilon, as scikit-learn's `log_loss`.
 #[inline]

@@ -141,54 +141,40 @@ pub struct MulticlassRows {
     weight: Option<Vec<f64>>,
 }
 
-impl crate::State for MulticlassState {
-    type Config = MulticlassConfig;
-    type Inputs = MulticlassInputs;
-    type Batch<'a> = MulticlassBatch<'a>;
-    type Rows = MulticlassRows;
-    type Report = MulticlassReport;
+crate::state::delegate_state!(
+    MulticlassState,
+    MulticlassConfig,
+    MulticlassInputs,
+    MulticlassBatch,
+    MulticlassRows,
+    MulticlassReport,
+    {
+        fn pick(
+            config: &MulticlassConfig,
+            batch: &MulticlassBatch<'_>,
+            rows: &[usize],
+        ) -> MulticlassRows {
+            use crate::state::{pick, pick_rows};
+            MulticlassRows {
+                truth: pick(batch.truth, rows),
+                probabilities: batch
+                    .probabilities
+                    .map(|p| pick_rows(p, config.classes, rows)),
+                prediction: batch.prediction.map(|p| pick(p, rows)),
+                weight: batch.weight.map(|w| pick(w, rows)),
+            }
+        }
 
-    fn new(config: MulticlassConfig, inputs: MulticlassInputs) -> Result<Self, BatchError> {
-        MulticlassState::new(config, inputs)
-    }
-
-    fn update(&mut self, batch: &MulticlassBatch<'_>) -> Result<(), BatchError> {
-        MulticlassState::update(self, batch)
-    }
-
-    fn merge(&mut self, other: Self) -> Result<(), crate::MergeError> {
-        MulticlassState::merge(self, other)
-    }
-
-    fn compute(&mut self) -> MulticlassReport {
-        MulticlassState::compute(self)
-    }
-
-    fn pick(
-        config: &MulticlassConfig,
-        batch: &MulticlassBatch<'_>,
-        rows: &[usize],
-    ) -> MulticlassRows {
-        use crate::state::{pick, pick_rows};
-        MulticlassRows {
-            truth: pick(batch.truth, rows),
-            probabilities: batch
-                .probabilities
-                .map(|p| pick_rows(p, config.classes, rows)),
-            prediction: batch.prediction.map(|p| pick(p, rows)),
-            weight: batch.weight.map(|w| pick(w, rows)),
+        fn batch(rows: &MulticlassRows) -> MulticlassBatch<'_> {
+            MulticlassBatch {
+                truth: &rows.truth,
+                probabilities: rows.probabilities.as_deref(),
+                prediction: rows.prediction.as_deref(),
+                weight: rows.weight.as_deref(),
+            }
         }
     }
-
-    fn batch(rows: &MulticlassRows) -> MulticlassBatch<'_> {
-        MulticlassBatch {
-            truth: &rows.truth,
-            probabilities: rows.probabilities.as_deref(),
-            prediction: rows.prediction.as_deref(),
-            weight: rows.weight.as_deref(),
-        }
-    }
-}
+);
 
 /// Every multi-class metric that depends only on the confusion matrix, and
 /// the per-class rates: one definition for the point estimates and for the

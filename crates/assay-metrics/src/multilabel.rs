@@ -131,53 +131,39 @@ pub struct MultilabelRows {
     weight: Option<Vec<f64>>,
 }
 
-impl crate::State for MultilabelState {
-    type Config = MultilabelConfig;
-    type Inputs = MultilabelInputs;
-    type Batch<'a> = MultilabelBatch<'a>;
-    type Rows = MultilabelRows;
-    type Report = MultilabelReport;
+crate::state::delegate_state!(
+    MultilabelState,
+    MultilabelConfig,
+    MultilabelInputs,
+    MultilabelBatch,
+    MultilabelRows,
+    MultilabelReport,
+    {
+        fn pick(
+            config: &MultilabelConfig,
+            batch: &MultilabelBatch<'_>,
+            rows: &[usize],
+        ) -> MultilabelRows {
+            use crate::state::{pick, pick_rows};
+            let width = config.labels;
+            MultilabelRows {
+                truth: pick_rows(batch.truth, width, rows),
+                scores: batch.scores.map(|s| pick_rows(s, width, rows)),
+                prediction: batch.prediction.map(|p| pick_rows(p, width, rows)),
+                weight: batch.weight.map(|w| pick(w, rows)),
+            }
+        }
 
-    fn new(config: MultilabelConfig, inputs: MultilabelInputs) -> Result<Self, BatchError> {
-        MultilabelState::new(config, inputs)
-    }
-
-    fn update(&mut self, batch: &MultilabelBatch<'_>) -> Result<(), BatchError> {
-        MultilabelState::update(self, batch)
-    }
-
-    fn merge(&mut self, other: Self) -> Result<(), crate::MergeError> {
-        MultilabelState::merge(self, other)
-    }
-
-    fn compute(&mut self) -> MultilabelReport {
-        MultilabelState::compute(self)
-    }
-
-    fn pick(
-        config: &MultilabelConfig,
-        batch: &MultilabelBatch<'_>,
-        rows: &[usize],
-    ) -> MultilabelRows {
-        use crate::state::{pick, pick_rows};
-        let width = config.labels;
-        MultilabelRows {
-            truth: pick_rows(batch.truth, width, rows),
-            scores: batch.scores.map(|s| pick_rows(s, width, rows)),
-            prediction: batch.prediction.map(|p| pick_rows(p, width, rows)),
-            weight: batch.weight.map(|w| pick(w, rows)),
+        fn batch(rows: &MultilabelRows) -> MultilabelBatch<'_> {
+            MultilabelBatch {
+                truth: &rows.truth,
+                scores: rows.scores.as_deref(),
+                prediction: rows.prediction.as_deref(),
+                weight: rows.weight.as_deref(),
+            }
         }
     }
-
-    fn batch(rows: &MultilabelRows) -> MultilabelBatch<'_> {
-        MultilabelBatch {
-            truth: &rows.truth,
-            scores: rows.scores.as_deref(),
-            prediction: rows.prediction.as_deref(),
-            weight: rows.weight.as_deref(),
-        }
-    }
-}
+);
 
 impl MultilabelState {
     /// The one-shot form: a fresh state, one update, one compute. The same

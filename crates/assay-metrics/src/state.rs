@@ -38,6 +38,39 @@ pub trait State: Sized + Send {
     fn batch(rows: &Self::Rows) -> Self::Batch<'_>;
 }
 
+/// `impl State` for a state whose inherent `new`, `update`, `merge` and
+/// `compute` are the trait's; the family's `pick` and `batch` follow.
+macro_rules! delegate_state {
+    ($state:ty, $config:ty, $inputs:ty, $batch:ident, $rows:ty, $report:ty, { $($rest:tt)* }) => {
+        impl $crate::State for $state {
+            type Config = $config;
+            type Inputs = $inputs;
+            type Batch<'a> = $batch<'a>;
+            type Rows = $rows;
+            type Report = $report;
+
+            fn new(config: $config, inputs: $inputs) -> Result<Self, $crate::BatchError> {
+                <$state>::new(config, inputs)
+            }
+
+            fn update(&mut self, batch: &$batch<'_>) -> Result<(), $crate::BatchError> {
+                <$state>::update(self, batch)
+            }
+
+            fn merge(&mut self, other: Self) -> Result<(), $crate::MergeError> {
+                <$state>::merge(self, other)
+            }
+
+            fn compute(&mut self) -> $report {
+                <$state>::compute(self)
+            }
+
+            $($rest)*
+        }
+    };
+}
+pub(crate) use delegate_state;
+
 /// The values at `rows`.
 pub(crate) fn pick<T: Copy>(values: &[T], rows: &[usize]) -> Vec<T> {
     rows.iter().map(|&i| values[i]).collect()

@@ -207,21 +207,7 @@ pub fn routes() -> Router<Shared> {
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
 }
 
-/// Escape text for HTML.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use assay_base::text::escape_markup as esc;
 
 /// Percent-encode a query value.
 fn enc(s: &str) -> String {

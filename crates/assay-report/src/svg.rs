@@ -21,22 +21,7 @@ const PALETTE: [&str; 10] = [
 const INK: &str = "#222222";
 const GRID: &str = "#e3e3e3";
 
-/// Escape text for XML.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use assay_base::text::escape_markup as esc;
 
 struct Canvas {
     width: f64,

@@ -202,20 +202,10 @@ pub fn multinomial_replicates(
     seed: u64,
     statistic: &CountStatistic<'_>,
 ) -> Vec<f64> {
-    // Each replicate has its own stream and the collect keeps index order,
-    // so the values do not depend on the thread count.
-    let values: Vec<Option<f64>> = (0..replicates)
-        .into_par_iter()
-        .map_init(
-            || vec![0; counts.len()],
-            |out, r| {
-                let mut rng = replicate_rng(seed, r as u64);
-                stratified_multinomial(counts, strata, &mut rng, out);
-                statistic(out)
-            },
-        )
-        .collect();
-    values.into_iter().flatten().collect()
+    replicate_tables(counts, strata, replicates, seed, statistic)
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Like [`multinomial_replicates`] for a statistic with several values per
@@ -227,6 +217,19 @@ pub fn multinomial_replicates_multi(
     seed: u64,
     statistic: &(dyn Fn(&[u64]) -> Vec<Option<f64>> + Sync),
 ) -> Vec<Vec<Option<f64>>> {
+    replicate_tables(counts, strata, replicates, seed, statistic)
+}
+
+/// `statistic` of every replicate table drawn from `counts`. Each
+/// replicate has its own stream and the collect keeps index order, so the
+/// values do not depend on the thread count.
+fn replicate_tables<T: Send>(
+    counts: &[u64],
+    strata: usize,
+    replicates: usize,
+    seed: u64,
+    statistic: &(dyn Fn(&[u64]) -> T + Sync),
+) -> Vec<T> {
     (0..replicates)
         .into_par_iter()
         .map_init(
@@ -246,6 +249,12 @@ pub fn jackknife_counts_multi(
     counts: &[u64],
     statistic: &(dyn Fn(&[u64]) -> Vec<Option<f64>> + Sync),
 ) -> Vec<(Vec<Option<f64>>, f64)> {
+    leave_one_out(counts, statistic)
+}
+
+/// `statistic` of the counts with one item of each non-empty cell left
+/// out, with that cell's count (the values' weight).
+fn leave_one_out<T>(counts: &[u64], statistic: &dyn Fn(&[u64]) -> T) -> Vec<(T, f64)> {
     let mut out = Vec::new();
     let mut work = counts.to_vec();
     for i in 0..counts.len() {
@@ -265,18 +274,10 @@ pub fn jackknife_counts(
     counts: &[u64],
     statistic: &dyn Fn(&[u64]) -> Option<f64>,
 ) -> Option<Vec<(f64, f64)>> {
-    let mut out = Vec::new();
-    let mut work = counts.to_vec();
-    for i in 0..counts.len() {
-        if counts[i] == 0 {
-            continue;
-        }
-        work[i] -= 1;
-        let v = statistic(&work)?;
-        work[i] += 1;
-        out.push((v, counts[i] as f64));
-    }
-    Some(out)
+    leave_one_out(counts, statistic)
+        .into_iter()
+        .map(|(v, w)| Some((v?, w)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -155,6 +155,36 @@ impl IntervalArgs {
     }
 }
 
+/// What the predictions are: the flags `assay eval` and `assay compare` share.
+#[derive(Args)]
+pub struct PredictionArgs {
+    /// The task; detected from the columns when left out
+    #[arg(long, value_enum)]
+    pub task: Option<Task>,
+    #[command(flatten)]
+    pub columns: Columns,
+    /// Binary: the positive class label [default: 1 or true]
+    #[arg(long, value_name = "VALUE")]
+    pub positive: Option<String>,
+    /// Scores at or above this are predicted positive (when there is no prediction column)
+    #[arg(long, default_value_t = defaults::THRESHOLD, allow_negative_numbers = true)]
+    pub threshold: f64,
+    /// Whether scores are probabilities
+    #[arg(long, value_enum, default_value_t = ScoreKind::Probability)]
+    pub score_kind: ScoreKind,
+}
+
+impl PredictionArgs {
+    /// Set these flags' settings on `spec`.
+    fn apply(&self, spec: &mut EvalSpec) {
+        spec.task = self.task;
+        spec.columns = self.columns.clone();
+        spec.positive = self.positive.clone();
+        spec.threshold = self.threshold;
+        spec.score_kind = self.score_kind;
+    }
+}
+
 #[derive(Args)]
 pub struct CompareArgs {
     /// The candidate model's predictions
@@ -164,20 +194,8 @@ pub struct CompareArgs {
     /// Column that identifies an item in both files
     #[arg(long, default_value = assay_model::columns::ID)]
     pub id: String,
-    /// The task; multi-class when the candidate has probability columns, else binary
-    #[arg(long, value_enum)]
-    pub task: Option<Task>,
     #[command(flatten)]
-    pub columns: Columns,
-    /// The positive class label [default: 1 or true]
-    #[arg(long, value_name = "VALUE")]
-    pub positive: Option<String>,
-    /// Scores at or above this are predicted positive (when there is no prediction column)
-    #[arg(long, default_value_t = defaults::THRESHOLD, allow_negative_numbers = true)]
-    pub threshold: f64,
-    /// Whether scores are probabilities
-    #[arg(long, value_enum, default_value_t = ScoreKind::Probability)]
-    pub score_kind: ScoreKind,
+    pub predictions: PredictionArgs,
     /// The metric the verdict is about (binary: accuracy, balanced_accuracy, precision, recall, specificity, f1, mcc, roc_auc; multi-class: accuracy, balanced_accuracy, precision_macro, recall_macro, f1_macro, mcc, cohen_kappa)
     #[arg(long, default_value = "accuracy")]
     pub metric: String,
@@ -197,7 +215,7 @@ pub struct CompareArgs {
 impl CompareArgs {
     /// The comparison the flags name.
     pub fn spec(&self) -> anyhow::Result<CompareSpec> {
-        let c = &self.columns;
+        let c = &self.predictions.columns;
         let unused = [
             ("--weight", &c.weight),
             ("--true-prefix", &c.truth_prefix),
@@ -213,11 +231,7 @@ impl CompareArgs {
             path: self.candidate.clone(),
             format: None,
         });
-        candidate.columns = self.columns.clone();
-        candidate.positive = self.positive.clone();
-        candidate.task = self.task;
-        candidate.threshold = self.threshold;
-        candidate.score_kind = self.score_kind;
+        self.predictions.apply(&mut candidate);
         candidate.intervals = Some(self.intervals.settings());
         Ok(CompareSpec {
             candidate,
@@ -298,24 +312,12 @@ pub struct EvalArgs {
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<char>,
 
-    /// The task; detected from the columns when left out
-    #[arg(long, value_enum)]
-    pub task: Option<Task>,
-
     #[command(flatten)]
-    pub columns: Columns,
-
-    /// Binary: the positive class label [default: 1 or true]
-    #[arg(long, value_name = "VALUE")]
-    pub positive: Option<String>,
+    pub predictions: PredictionArgs,
 
     /// Multi-class: the classes in order, comma-separated [default: from the probability columns]
     #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
     pub classes: Option<Vec<String>>,
-
-    /// Scores at or above this are predicted positive (when there is no prediction column)
-    #[arg(long, default_value_t = defaults::THRESHOLD, allow_negative_numbers = true)]
-    pub threshold: f64,
 
     /// β of the F-beta score
     #[arg(long, default_value_t = defaults::BETA, allow_negative_numbers = true)]
@@ -332,10 +334,6 @@ pub struct EvalArgs {
     /// Largest allowed |sum of class probabilities − 1| per row
     #[arg(long, default_value_t = defaults::SUM_TOLERANCE)]
     pub sum_tolerance: f64,
-
-    /// Whether scores are probabilities
-    #[arg(long, value_enum, default_value_t = ScoreKind::Probability)]
-    pub score_kind: ScoreKind,
 
     /// Exact curves, or binned curves in constant memory
     #[arg(long, value_enum, default_value_t = Curves::Exact)]
@@ -432,16 +430,12 @@ impl EvalArgs {
     /// The evaluation the flags name.
     pub fn spec(&self) -> anyhow::Result<EvalSpec> {
         let mut spec = EvalSpec::new(self.input()?);
-        spec.task = self.task;
-        spec.columns = self.columns.clone();
-        spec.positive = self.positive.clone();
+        self.predictions.apply(&mut spec);
         spec.classes = self.classes.clone();
-        spec.threshold = self.threshold;
         spec.beta = self.beta;
         spec.calibration_bins = self.bins;
         spec.top_k = self.top_k;
         spec.sum_tolerance = self.sum_tolerance;
-        spec.score_kind = self.score_kind;
         spec.curve_mode = self.curves.mode(self.bin_bits);
         spec.curve_points = self.curve_points;
         spec.criteria = self.require.clone();

@@ -1,7 +1,7 @@
 //! Binary classification: a truth column of two classes, a score and/or a
 //! hard prediction, optional weights.
 
-use assay_data::{Batch, Label, Labels, Numbers, Reader, Requests};
+use assay_data::{Batch, Label, Labels, Numbers};
 use assay_metrics::binary::{BinaryBatch, BinaryConfig, BinaryInputs, BinaryState};
 use assay_metrics::confusion::{BinaryCounts, ConfusionMatrix};
 use assay_metrics::{Field, MetricSet, MetricValue};
@@ -9,7 +9,9 @@ use assay_stats::binary::IntervalSettings;
 use assay_stats::slices::independent_auc_test;
 
 use crate::EvalError;
-use crate::family::{Family, Finished, StateBatch, attach, parameters, tool};
+use crate::family::{
+    Family, Finished, Planning, StateBatch, attach, column_name, parameters, tool,
+};
 use crate::result::{ConfusionOut, CurvesOut, EvalResult, OrderedMap, SCHEMA_ID};
 use crate::run::Context;
 use crate::slices::{
@@ -108,9 +110,11 @@ impl Family for BinaryFamily {
 
     fn plan(
         spec: &EvalSpec,
-        reader: &Reader,
-        ctx: &mut Context,
-        requests: &mut Requests,
+        Planning {
+            reader,
+            ctx,
+            requests,
+        }: Planning<'_>,
     ) -> Result<Self, EvalError> {
         let c = &spec.columns;
         let truth = c.truth().to_owned();
@@ -207,12 +211,8 @@ impl Family for BinaryFamily {
     fn column_of(&self, field: Field, ctx: &Context) -> String {
         match field {
             Field::Truth(_) => self.truth.0.clone(),
-            Field::Score(_) => self.score.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
-            Field::Prediction(_) => self
-                .prediction
-                .as_ref()
-                .map(|p| p.0.clone())
-                .unwrap_or_default(),
+            Field::Score(_) => column_name(&self.score),
+            Field::Prediction(_) => column_name(&self.prediction),
             Field::Weight => ctx.weight.clone().unwrap_or_default(),
         }
     }

@@ -3,7 +3,7 @@
 //! class list (predictions only) the classes are learned as they come and
 //! sorted at the end, as scikit-learn's `np.unique` orders them.
 
-use assay_data::{Batch, Label, LabelEncoder, Labels, Numbers, Reader, Requests};
+use assay_data::{Batch, Label, LabelEncoder, Labels, Numbers};
 use assay_metrics::Field;
 use assay_metrics::confusion::ConfusionMatrix;
 use assay_metrics::multiclass::{
@@ -12,11 +12,13 @@ use assay_metrics::multiclass::{
 use assay_stats::binary::IntervalSettings;
 
 use crate::EvalError;
-use crate::family::{Family, Finished, StateBatch, attach, attach_all, parameters, tool};
+use crate::family::{
+    Family, Finished, Planning, StateBatch, attach, attach_all, column_name, parameters, tool,
+};
 use crate::result::{ConfusionOut, CurvesOut, EvalResult, OrderedMap, SCHEMA_ID};
 use crate::run::{Context, prefixed};
 use crate::slices::{
-    SliceResult, SliceSettings, Sliced, SlicesOut, corrected, proportion_tests, slice_key,
+    SliceFacts, SliceSettings, Sliced, SlicesOut, proportion_slices, recall_candidate,
 };
 use crate::spec::{EvalSpec, Task};
 
@@ -59,9 +61,11 @@ impl Family for MulticlassFamily {
 
     fn plan(
         spec: &EvalSpec,
-        reader: &Reader,
-        ctx: &mut Context,
-        requests: &mut Requests,
+        Planning {
+            reader,
+            ctx,
+            requests,
+        }: Planning<'_>,
     ) -> Result<Self, EvalError> {
         let c = &spec.columns;
         let truth = c.truth().to_owned();
@@ -230,11 +234,7 @@ impl Family for MulticlassFamily {
                 .map(|p| p.0.clone())
                 .unwrap_or_default(),
             Field::Score(None) => format!("{}*", self.prefix),
-            Field::Prediction(_) => self
-                .prediction
-                .as_ref()
-                .map(|p| p.0.clone())
-                .unwrap_or_default(),
+            Field::Prediction(_) => column_name(&self.prediction),
             Field::Weight => ctx.weight.clone().unwrap_or_default(),
         }
     }
@@ -366,10 +366,7 @@ fn finish_slices(
     settings: &SliceSettings,
     intervals: Option<&IntervalSettings>,
 ) -> SlicesOut {
-    let mut groups = Vec::new();
-    let mut family = Vec::new();
-    for (g, ((slicing, key), state)) in states.into_states().enumerate() {
-        let mut state = state;
+    proportion_slices(states, settings, |mut state| {
         let mut report = state.compute();
         if let Some(iv) = intervals {
             let (global, _, _) = assay_stats::multiclass::intervals(&state, &report, weighted, iv);
@@ -377,7 +374,6 @@ fn finish_slices(
                 attach(&mut report.metrics, id, ci);
             }
         }
-        // Accuracy, and each class's recall, against the rest.
         let cm = &report.confusion;
         let mut candidates = vec![(
             "accuracy".to_owned(),
@@ -388,21 +384,12 @@ fn finish_slices(
         )];
         for (c, name) in names.iter().enumerate() {
             let (slice, all) = (cm.one_vs_rest(c), overall.one_vs_rest(c));
-            candidates.push((
-                format!("recall[{name}]"),
-                slice.tp,
-                slice.tp + slice.fn_,
-                all.tp,
-                all.tp + all.fn_,
-            ));
+            candidates.push(recall_candidate(name, slice, all));
         }
-        let tests = proportion_tests(candidates, report.rows, settings, g, &mut family);
-        groups.push(SliceResult {
-            key: slice_key(settings, slicing, &key),
+        SliceFacts {
             n: report.rows,
             metrics: report.metrics,
-            tests,
-        });
-    }
-    corrected(groups, &family, settings)
+            candidates,
+        }
+    })
 }

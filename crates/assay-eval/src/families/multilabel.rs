@@ -1,7 +1,7 @@
 //! Multi-label classification: per label a truth column (`true_<LABEL>`),
 //! score columns and/or prediction columns, optional weights.
 
-use assay_data::{Batch, Labels, Numbers, Reader, Requests};
+use assay_data::{Batch, Labels, Numbers};
 use assay_metrics::Field;
 use assay_metrics::multilabel::{
     MultilabelBatch, MultilabelConfig, MultilabelInputs, MultilabelReport, MultilabelState,
@@ -9,11 +9,11 @@ use assay_metrics::multilabel::{
 use assay_stats::binary::IntervalSettings;
 
 use crate::EvalError;
-use crate::family::{Family, Finished, StateBatch, attach, attach_all, parameters, tool};
+use crate::family::{Family, Finished, Planning, StateBatch, attach, attach_all, parameters, tool};
 use crate::result::{ConfusionOut, CurvesOut, EvalResult, OrderedMap, SCHEMA_ID};
 use crate::run::{Context, prefixed};
 use crate::slices::{
-    SliceResult, SliceSettings, Sliced, SlicesOut, corrected, proportion_tests, slice_key,
+    SliceFacts, SliceSettings, Sliced, SlicesOut, proportion_slices, recall_candidate,
 };
 use crate::spec::{EvalSpec, ScoreKind, Task};
 
@@ -42,9 +42,11 @@ impl Family for MultilabelFamily {
 
     fn plan(
         spec: &EvalSpec,
-        reader: &Reader,
-        ctx: &mut Context,
-        requests: &mut Requests,
+        Planning {
+            reader,
+            ctx,
+            requests,
+        }: Planning<'_>,
     ) -> Result<Self, EvalError> {
         let c = &spec.columns;
         let truth_prefix = c.truth_prefix().to_owned();
@@ -286,9 +288,7 @@ fn finish_slices(
             * r.rows as f64
     };
     let (total_items, overall_exact) = (overall.rows as f64, exact_of(overall));
-    let mut groups = Vec::new();
-    let mut family = Vec::new();
-    for (g, ((slicing, key), mut state)) in states.into_states().enumerate() {
+    proportion_slices(states, settings, |mut state| {
         let mut report = state.compute();
         if let Some(iv) = intervals {
             let (global, _, _) = assay_stats::multilabel::intervals(&state, &report, iv);
@@ -304,22 +304,12 @@ fn finish_slices(
             total_items,
         )];
         for (j, name) in names.iter().enumerate() {
-            let (slice, all) = (report.counts[j], overall.counts[j]);
-            candidates.push((
-                format!("recall[{name}]"),
-                slice.tp,
-                slice.tp + slice.fn_,
-                all.tp,
-                all.tp + all.fn_,
-            ));
+            candidates.push(recall_candidate(name, report.counts[j], overall.counts[j]));
         }
-        let tests = proportion_tests(candidates, report.rows, settings, g, &mut family);
-        groups.push(SliceResult {
-            key: slice_key(settings, slicing, &key),
+        SliceFacts {
             n: report.rows,
             metrics: report.metrics,
-            tests,
-        });
-    }
-    corrected(groups, &family, settings)
+            candidates,
+        }
+    })
 }
