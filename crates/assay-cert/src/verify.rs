@@ -137,8 +137,43 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
         return out.rest("wrong payload type", None);
     }
     out.push("payload-type", Status::Pass, IN_TOTO_PAYLOAD_TYPE);
+    let Some(signer) = signature(&envelope, trust, &mut out) else {
+        return out.rest("the signature does not hold", None);
+    };
+    // Only now read the signed bytes.
+    let statement = match strict::parse(&envelope.payload) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(
+                "statement",
+                Status::Fail,
+                format!("the payload is not valid JSON: {e}"),
+            );
+            return out.rest("the statement cannot be read", None);
+        }
+    };
+    let problems = statement_problems(&statement);
+    if !problems.is_empty() {
+        out.push("statement", Status::Fail, problems.join("; "));
+        return out.rest("the statement is malformed", Some(statement));
+    }
+    let number = at(&statement, "/predicate/certificate/number").unwrap_or("");
+    out.push(
+        "statement",
+        Status::Pass,
+        format!("in-toto Statement v1, certificate {number}"),
+    );
+    issuer(&statement, signer, &mut out);
+    validity(&statement, &expect.today, &mut out);
+    digests(&statement, expect, &mut out);
+    Verification {
+        checks: out.0,
+        statement: Some(statement),
+    }
+}
 
-    // The signature over the exact bytes, by a key of the trust store.
+/// The signature over the exact bytes, by a key of the trust store: its issuer.
+fn signature<'t>(envelope: &Envelope, trust: &'t TrustStore, out: &mut Out) -> Option<&'t Issuer> {
     let message = pae(&envelope.payload_type, &envelope.payload);
     let mut signer: Option<&Issuer> = None;
     let mut known_key = false;
@@ -175,7 +210,7 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
             )
         };
         out.push("signature", Status::Fail, detail);
-        return out.rest("the signature does not hold", None);
+        return None;
     };
     out.push(
         "signature",
@@ -185,35 +220,14 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
             signer.id, signer.name, signer.keyid
         ),
     );
+    Some(signer)
+}
 
-    // Only now read the signed bytes.
-    let statement = match strict::parse(&envelope.payload) {
-        Ok(v) => v,
-        Err(e) => {
-            out.push(
-                "statement",
-                Status::Fail,
-                format!("the payload is not valid JSON: {e}"),
-            );
-            return out.rest("the statement cannot be read", None);
-        }
-    };
-    let problems = statement_problems(&statement);
-    if !problems.is_empty() {
-        out.push("statement", Status::Fail, problems.join("; "));
-        return out.rest("the statement is malformed", Some(statement));
-    }
-    let number = at(&statement, "/predicate/certificate/number").unwrap_or("");
-    out.push(
-        "statement",
-        Status::Pass,
-        format!("in-toto Statement v1, certificate {number}"),
-    );
-
-    // The issuer: the signing key's, accredited for the standard, trusted on the issue date.
-    let issuer_id = at(&statement, "/predicate/issuer/id").unwrap_or("");
-    let standard = at(&statement, "/predicate/standard").unwrap_or("");
-    let issued = at(&statement, "/predicate/certificate/issued").unwrap_or("");
+/// The issuer: the signing key's, accredited for the standard, trusted on the issue date.
+fn issuer(statement: &Value, signer: &Issuer, out: &mut Out) {
+    let issuer_id = at(statement, "/predicate/issuer/id").unwrap_or("");
+    let standard = at(statement, "/predicate/standard").unwrap_or("");
+    let issued = at(statement, "/predicate/certificate/issued").unwrap_or("");
     if issuer_id != signer.id {
         out.push(
             "issuer",
@@ -249,11 +263,12 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
             format!("{} trusted for {standard} on {issued}", signer.id),
         );
     }
+}
 
-    // Validity on the day of verification.
-    let from = at(&statement, "/predicate/certificate/validity/not_before").unwrap_or("");
-    let until = at(&statement, "/predicate/certificate/validity/not_after").unwrap_or("");
-    let today = expect.today.as_str();
+/// Validity on the day of verification.
+fn validity(statement: &Value, today: &str, out: &mut Out) {
+    let from = at(statement, "/predicate/certificate/validity/not_before").unwrap_or("");
+    let until = at(statement, "/predicate/certificate/validity/not_after").unwrap_or("");
     if today < from {
         out.push(
             "validity",
@@ -269,8 +284,11 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
     } else {
         out.push("validity", Status::Pass, format!("valid {from} to {until}"));
     }
+}
 
-    let subject = at(&statement, "/subject/0/digest/sha256").unwrap_or("");
+/// The model's and the record's digests, when they are given.
+fn digests(statement: &Value, expect: &Expect, out: &mut Out) {
+    let subject = at(statement, "/subject/0/digest/sha256").unwrap_or("");
     match &expect.model_sha256 {
         None => out.push("model", Status::Skip, "no model given (--model)"),
         Some(d) if d == subject => {
@@ -282,7 +300,7 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
             format!("the model given has SHA-256 {d}; the certificate is for {subject}"),
         ),
     }
-    let recorded = at(&statement, "/predicate/assessment/sha256").unwrap_or("");
+    let recorded = at(statement, "/predicate/assessment/sha256").unwrap_or("");
     match &expect.assessment_sha256 {
         None => out.push(
             "assessment",
@@ -299,10 +317,6 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
             Status::Fail,
             format!("the record given has SHA-256 {d}; the certificate rests on {recorded}"),
         ),
-    }
-    Verification {
-        checks: out.0,
-        statement: Some(statement),
     }
 }
 

@@ -435,76 +435,26 @@ fn multiclass_differences(
 
 /// Run a comparison.
 pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
-    spec.candidate.validate()?;
-    if !(spec.margin.is_finite() && spec.margin >= 0.0) {
-        return Err(EvalError::Settings(format!(
-            "--margin must be a non-negative number, not {}",
-            spec.margin
-        )));
-    }
+    let multiclass = check(spec)?;
     let settings = spec.candidate.intervals.unwrap_or_default();
     let prefix = spec.candidate.columns.probability_prefix().to_owned();
-    let multiclass = match spec.candidate.task {
-        Some(crate::Task::Binary) => false,
-        Some(crate::Task::Multiclass) => true,
-        Some(crate::Task::Multilabel) => {
-            return Err(EvalError::Settings(
-                "compare supports binary and multi-class tasks".into(),
-            ));
-        }
-        None => {
-            let reader = spec.candidate.input.open()?;
-            reader
-                .columns()
-                .iter()
-                .any(|c| c.starts_with(&prefix) && c.len() > prefix.len())
-        }
-    };
-    let valid: Vec<&str> = if multiclass {
-        MULTICLASS_METRICS.to_vec()
-    } else {
-        metric_ids()
-    };
-    if !valid.contains(&spec.primary.as_str()) {
-        return Err(EvalError::Settings(format!(
-            "--metric must be one of {} for this task, not '{}'",
-            valid.join(", "),
-            spec.primary
-        )));
-    }
     let mut labels = BinaryLabels::new(spec.candidate.positive.as_deref());
     let mut encoder = LabelEncoder::default();
-    let (cand, base) = if multiclass {
-        let cand = read_multiclass(
-            &spec.candidate,
-            &spec.candidate.input,
-            &spec.id_column,
-            &prefix,
-            &mut encoder,
-        )?;
-        let base = read_multiclass(
-            &spec.candidate,
-            &spec.baseline,
-            &spec.id_column,
-            &prefix,
-            &mut encoder,
-        )?;
-        (cand, base)
-    } else {
-        let cand = read(
-            &spec.candidate,
-            &spec.candidate.input,
-            &spec.id_column,
-            &mut labels,
-        )?;
-        let base = read(
-            &spec.candidate,
-            &spec.baseline,
-            &spec.id_column,
-            &mut labels,
-        )?;
-        (cand, base)
+    let mut read_one = |input: &Input| {
+        if multiclass {
+            read_multiclass(
+                &spec.candidate,
+                input,
+                &spec.id_column,
+                &prefix,
+                &mut encoder,
+            )
+        } else {
+            read(&spec.candidate, input, &spec.id_column, &mut labels)
+        }
     };
+    let cand = read_one(&spec.candidate.input)?;
+    let base = read_one(&spec.baseline)?;
     let classes = multiclass.then(|| {
         encoder
             .classes()
@@ -512,70 +462,7 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
             .map(ToString::to_string)
             .collect::<Vec<String>>()
     });
-    let base_path: PathBuf = spec.baseline.display_path();
-    let mut index: HashMap<&Label, usize> = HashMap::with_capacity(base.ids.len());
-    for (i, id) in base.ids.iter().enumerate() {
-        if index.insert(id, i).is_some() {
-            return Err(EvalError::Input {
-                path: base_path,
-                problem: format!("the id '{id}' appears twice; ids must identify items"),
-            });
-        }
-    }
-    let mut seen = vec![false; base.ids.len()];
-    let mut only_candidate = Vec::new();
-    let mut pairs = Vec::with_capacity(cand.ids.len());
-    for (i, id) in cand.ids.iter().enumerate() {
-        match index.get(id) {
-            Some(&j) => {
-                if seen[j] {
-                    return Err(EvalError::Input {
-                        path: spec.candidate.input.display_path(),
-                        problem: format!("the id '{id}' appears twice; ids must identify items"),
-                    });
-                }
-                seen[j] = true;
-                if cand.truth[i] != base.truth[j] {
-                    return Err(EvalError::Input {
-                        path: base_path,
-                        problem: format!(
-                            "item '{id}' has another truth than in the candidate file; both files must describe the same items"
-                        ),
-                    });
-                }
-                pairs.push((i, j));
-            }
-            None => only_candidate.push(id),
-        }
-    }
-    let only_baseline: Vec<&Label> = base
-        .ids
-        .iter()
-        .zip(&seen)
-        .filter(|(_, s)| !**s)
-        .map(|(id, _)| id)
-        .collect();
-    if !only_candidate.is_empty() || !only_baseline.is_empty() {
-        let mut parts = Vec::new();
-        if !only_candidate.is_empty() {
-            parts.push(format!(
-                "{} id(s) only in the candidate file: {}",
-                only_candidate.len(),
-                list(&only_candidate)
-            ));
-        }
-        if !only_baseline.is_empty() {
-            parts.push(format!(
-                "{} id(s) only in the baseline file: {}",
-                only_baseline.len(),
-                list(&only_baseline)
-            ));
-        }
-        return Err(EvalError::Input {
-            path: base_path,
-            problem: format!("the files do not hold the same items: {}", parts.join("; ")),
-        });
-    }
+    let pairs = pair(spec, &cand, &base)?;
     let (mut cand_only, mut base_only) = (0, 0);
     for &(i, j) in &pairs {
         let y = cand.truth[i];
@@ -616,5 +503,108 @@ pub fn compare(spec: &CompareSpec) -> Result<CompareResult, EvalError> {
         hypothesis: spec.hypothesis,
         primary: spec.primary.clone(),
         verdict: Outcome::of(passed),
+    })
+}
+
+/// Check the settings; whether the comparison is multi-class.
+fn check(spec: &CompareSpec) -> Result<bool, EvalError> {
+    spec.candidate.validate()?;
+    if !(spec.margin.is_finite() && spec.margin >= 0.0) {
+        return Err(EvalError::Settings(format!(
+            "--margin must be a non-negative number, not {}",
+            spec.margin
+        )));
+    }
+    let multiclass = match spec.candidate.task {
+        Some(crate::Task::Binary) => false,
+        Some(crate::Task::Multiclass) => true,
+        Some(crate::Task::Multilabel) => {
+            return Err(EvalError::Settings(
+                "compare supports binary and multi-class tasks".into(),
+            ));
+        }
+        None => {
+            let prefix = spec.candidate.columns.probability_prefix();
+            let reader = spec.candidate.input.open()?;
+            reader
+                .columns()
+                .iter()
+                .any(|c| c.starts_with(prefix) && c.len() > prefix.len())
+        }
+    };
+    let valid: Vec<&str> = if multiclass {
+        MULTICLASS_METRICS.to_vec()
+    } else {
+        metric_ids()
+    };
+    if !valid.contains(&spec.primary.as_str()) {
+        return Err(EvalError::Settings(format!(
+            "--metric must be one of {} for this task, not '{}'",
+            valid.join(", "),
+            spec.primary
+        )));
+    }
+    Ok(multiclass)
+}
+
+/// Pair the candidate's rows with the baseline's by id: every id once in
+/// each file, the same items in both, with the same truth.
+fn pair(spec: &CompareSpec, cand: &Rows, base: &Rows) -> Result<Vec<(usize, usize)>, EvalError> {
+    let base_path: PathBuf = spec.baseline.display_path();
+    let twice = |path: PathBuf, id: &Label| EvalError::Input {
+        path,
+        problem: format!("the id '{id}' appears twice; ids must identify items"),
+    };
+    let mut index: HashMap<&Label, usize> = HashMap::with_capacity(base.ids.len());
+    for (i, id) in base.ids.iter().enumerate() {
+        if index.insert(id, i).is_some() {
+            return Err(twice(base_path, id));
+        }
+    }
+    let mut seen = vec![false; base.ids.len()];
+    let mut only_candidate = Vec::new();
+    let mut pairs = Vec::with_capacity(cand.ids.len());
+    for (i, id) in cand.ids.iter().enumerate() {
+        let Some(&j) = index.get(id) else {
+            only_candidate.push(id);
+            continue;
+        };
+        if seen[j] {
+            return Err(twice(spec.candidate.input.display_path(), id));
+        }
+        seen[j] = true;
+        if cand.truth[i] != base.truth[j] {
+            return Err(EvalError::Input {
+                path: base_path,
+                problem: format!(
+                    "item '{id}' has another truth than in the candidate file; both files must describe the same items"
+                ),
+            });
+        }
+        pairs.push((i, j));
+    }
+    let only_baseline: Vec<&Label> = base
+        .ids
+        .iter()
+        .zip(&seen)
+        .filter(|(_, s)| !**s)
+        .map(|(id, _)| id)
+        .collect();
+    if only_candidate.is_empty() && only_baseline.is_empty() {
+        return Ok(pairs);
+    }
+    let mut parts = Vec::new();
+    for (ids, file) in [(&only_candidate, "candidate"), (&only_baseline, "baseline")] {
+        if !ids.is_empty() {
+            parts.push(format!(
+                "{} id(s) only in the {file} file: {}",
+                ids.len(),
+                list(ids)
+            ));
+        }
+    }
+    Err(EvalError::Input {
+        path: base_path,
+        problem: format!("the files do not hold the same items: {}", parts.join("; ")),
     })
 }
