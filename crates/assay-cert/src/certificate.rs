@@ -6,16 +6,17 @@
 use assay_model::ModelIdentity;
 use assay_record::Outcome;
 use assay_record::assessment::{Assessment, InputRole};
-use serde_json::{Value, json};
+use assay_record::certificate::{
+    AssessmentRef, Claim, Evidence, Holder, IssuerRef, ModelRef, Numbering, Predicate, Scope,
+    Sha256, Statement, Subject, Validity,
+};
+use assay_record::report::ReportFile;
 
 use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, Signature, pae};
 use crate::keys::IssuerKey;
 use crate::{CertError, date};
 
-/// The in-toto statement type.
-pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
-/// The predicate type of an Assay certificate, version 1.
-pub const PREDICATE_TYPE: &str = "https://example.invalid/assay/certificate/v1";
+pub use assay_record::certificate::{PREDICATE_TYPE, STATEMENT_TYPE};
 
 /// What a certificate is made from.
 pub struct Issue<'a> {
@@ -34,7 +35,7 @@ pub struct Issue<'a> {
     /// Days the certificate is valid.
     pub valid_days: u32,
     /// The reports' digest files (`assay/report-digest/v1`).
-    pub reports: Vec<Value>,
+    pub reports: Vec<ReportFile>,
     /// Where the certificate's status can be checked.
     pub status_url: Option<String>,
 }
@@ -69,35 +70,9 @@ pub fn check<'a>(record: &'a Assessment, key: &IssuerKey) -> Result<&'a ModelIde
     })
 }
 
-/// A record's value as JSON, as the statement carries it.
-fn json<T: serde::Serialize>(value: &T) -> Value {
-    let mut v = serde_json::to_value(value).unwrap_or(Value::Null);
-    integral_numbers(&mut v);
-    v
-}
-
-/// Whole numbers written as integers, as the record's canonical JSON
-/// writes them (RFC 8785 prints 1.0 as `1`).
-fn integral_numbers(v: &mut Value) {
-    match v {
-        Value::Number(n) => {
-            if let Some(x) = n.as_f64()
-                && n.is_f64()
-                && x.fract() == 0.0
-                && x.abs() < 9_007_199_254_740_992.0
-            {
-                *n = serde_json::Number::from(x as i64);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
-        Value::Object(map) => map.values_mut().for_each(integral_numbers),
-        _ => {}
-    }
-}
-
 /// The results a certificate claims: every criterion's judgement with the
 /// metric's interval.
-fn results(r: &Assessment) -> Vec<Value> {
+fn results(r: &Assessment) -> Vec<Claim> {
     let judgements = r
         .evaluation
         .criteria
@@ -107,27 +82,21 @@ fn results(r: &Assessment) -> Vec<Value> {
     judgements
         .map(|c| {
             let metric = &c.criterion.metric;
-            let interval = r
-                .evaluation
-                .metrics
-                .get(metric)
-                .and_then(|m| m.ci.as_ref())
-                .map_or(Value::Null, json);
-            json!({
-                "metric": metric,
-                "value": json(&c.value),
-                "interval": interval,
-                "criterion": c.criterion.expression,
-                "threshold": json(&c.criterion.threshold),
-                "compared": json(&c.compared),
-                "passed": c.passed,
-            })
+            Claim {
+                compared: c.compared,
+                criterion: c.criterion.expression.clone(),
+                interval: r.evaluation.metrics.get(metric).and_then(|m| m.ci.clone()),
+                metric: metric.clone(),
+                passed: Some(c.passed),
+                threshold: Some(c.criterion.threshold),
+                value: c.value,
+            }
         })
         .collect()
 }
 
 /// The statement of an assessment that passes [`check`].
-pub fn statement(issue: &Issue<'_>) -> Result<Value, CertError> {
+pub fn statement(issue: &Issue<'_>) -> Result<Statement, CertError> {
     let r = issue.record;
     let identity = check(r, issue.key)?;
     if date::parse(&issue.issued).is_none() {
@@ -137,75 +106,79 @@ pub fn statement(issue: &Issue<'_>) -> Result<Value, CertError> {
         )));
     }
     let not_after = date::add_days(&issue.issued, i64::from(issue.valid_days)).unwrap_or_default();
-    let model_sha = &identity.sha256;
-    let test_data: Vec<Value> = r
+    let digest = || Sha256 {
+        sha256: identity.sha256.clone(),
+    };
+    let test_data = r
         .inputs
         .iter()
         .filter(|i| i.role != InputRole::Model)
-        .map(|i| {
-            json!({
-                "role": json(&i.role),
-                "path": i.path,
-                "sha256": i.sha256,
-                "size": i.size,
-            })
+        .map(|i| Evidence {
+            path: i.path.clone(),
+            role: i.role,
+            sha256: i.sha256.clone(),
+            size: i.size,
         })
         .collect();
     let id = &r.identification;
     let model = &id.model;
-    Ok(json!({
-        "_type": STATEMENT_TYPE,
-        "subject": [{
-            "name": identity.name,
-            "digest": { "sha256": model_sha },
+    let predicate = Predicate {
+        assessment: AssessmentRef {
+            plan_id: id.plan_id.clone(),
+            plan_sha256: r.plan.sha256.clone(),
+            plan_version: id.plan_version.clone(),
+            sha256: issue.record_sha256.clone(),
+            size: issue.record_size,
+            tool: Some(r.tool.clone()),
+        },
+        certificate: Numbering {
+            issued: issue.issued.clone(),
+            number: number(&issue.key.issuer, &issue.issued, issue.sequence),
+            status_url: issue.status_url.clone(),
+            validity: Validity {
+                not_after,
+                not_before: issue.issued.clone(),
+            },
+        },
+        decision_rule: Some(r.verdict.decision_rule),
+        holder: Holder {
+            address: id.client.address.clone(),
+            name: id.client.name.clone(),
+        },
+        issuer: IssuerRef {
+            accreditation: id.lab.accreditation.clone(),
+            address: id.lab.address.clone(),
+            id: issue.key.issuer.clone(),
+            keyid: issue.key.keyid(),
+            name: id.lab.name.clone(),
+        },
+        model: ModelRef {
+            developer: model.developer.clone(),
+            digest: digest(),
+            kind: Some(identity.kind),
+            name: model.name.clone(),
+            version: model.version.clone(),
+        },
+        reports: issue.reports.clone(),
+        results: results(r),
+        scope: Scope {
+            classes: r.evaluation.classes.clone(),
+            intended_use: model.intended_use.clone(),
+            task: Some(r.evaluation.task),
+        },
+        standard: id.standard.clone(),
+        test_data,
+        verdict: r.verdict.overall.name().to_owned(),
+    };
+    Ok(Statement {
+        statement_type: STATEMENT_TYPE.into(),
+        predicate,
+        predicate_type: PREDICATE_TYPE.into(),
+        subject: vec![Subject {
+            digest: digest(),
+            name: identity.name.clone(),
         }],
-        "predicateType": PREDICATE_TYPE,
-        "predicate": {
-            "certificate": {
-                "number": number(&issue.key.issuer, &issue.issued, issue.sequence),
-                "issued": issue.issued,
-                "validity": { "not_before": issue.issued, "not_after": not_after },
-                "status_url": issue.status_url,
-            },
-            "issuer": {
-                "id": issue.key.issuer,
-                "name": id.lab.name,
-                "address": id.lab.address,
-                "accreditation": id.lab.accreditation,
-                "keyid": issue.key.keyid(),
-            },
-            "holder": {
-                "name": id.client.name,
-                "address": id.client.address,
-            },
-            "model": {
-                "name": model.name,
-                "version": model.version,
-                "developer": model.developer,
-                "kind": json(&identity.kind),
-                "digest": { "sha256": model_sha },
-            },
-            "standard": id.standard,
-            "scope": {
-                "intended_use": model.intended_use,
-                "task": json(&r.evaluation.task),
-                "classes": r.evaluation.classes,
-            },
-            "test_data": test_data,
-            "assessment": {
-                "sha256": issue.record_sha256,
-                "size": issue.record_size,
-                "plan_id": id.plan_id,
-                "plan_version": id.plan_version,
-                "plan_sha256": r.plan.sha256,
-                "tool": json(&r.tool),
-            },
-            "reports": issue.reports,
-            "results": results(r),
-            "decision_rule": json(&r.verdict.decision_rule),
-            "verdict": r.verdict.overall.name(),
-        }
-    }))
+    })
 }
 
 /// Sign statement bytes into an envelope.

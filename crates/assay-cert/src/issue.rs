@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use assay_base::digest::sha256_hex;
 use assay_record::Assessment;
-use assay_record::report::{REPORT_DIGEST_SCHEMA, ReportDigest};
+use assay_record::certificate::Statement;
+use assay_record::report::{REPORT_DIGEST_SCHEMA, ReportDigest, ReportFile};
 use serde_json::Value;
 
 use crate::certificate::{self, Issue};
@@ -50,7 +51,7 @@ pub struct Issued {
     /// The SHA-256 of the file.
     pub sha256: String,
     /// The statement it signs.
-    pub statement: Value,
+    pub statement: Statement,
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> CertError + '_ {
@@ -94,7 +95,7 @@ pub fn issue(
         reports,
         status_url,
     })?;
-    let envelope: Envelope = certificate::sign(serde_json::to_vec(&statement)?, req.key);
+    let envelope: Envelope = certificate::sign(statement.to_bytes(), req.key);
     std::fs::create_dir_all(req.out).map_err(io(req.out))?;
     let path = req.out.join(format!("{number}.cert.json"));
     let cert_bytes = serde_json::to_vec_pretty(&envelope.to_json())?;
@@ -131,7 +132,7 @@ fn reports(
     named: &[PathBuf],
     record_dir: &Path,
     record_sha: &str,
-) -> Result<Vec<Value>, CertError> {
+) -> Result<Vec<ReportFile>, CertError> {
     let files = if named.is_empty() {
         let mut found: Vec<PathBuf> = std::fs::read_dir(record_dir)
             .map_err(io(record_dir))?
@@ -168,7 +169,7 @@ fn reports(
                     report.display()
                 )));
             }
-            Ok(serde_json::to_value(&d.report)?)
+            Ok(d.report)
         })
         .collect()
 }

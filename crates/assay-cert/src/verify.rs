@@ -8,10 +8,10 @@ use ed25519_dalek::Signature as EdSignature;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::certificate::{PREDICATE_TYPE, STATEMENT_TYPE};
 use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, pae};
 use crate::trust::{Issuer, TrustStore};
 use crate::{date, strict};
+use assay_record::certificate::{PREDICATE_TYPE, STATEMENT_TYPE, Statement};
 
 /// A check's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,7 +44,7 @@ pub struct Verification {
     pub checks: Vec<Check>,
     /// The verified statement (only once the signature holds).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<Value>,
+    pub statement: Option<Statement>,
 }
 
 impl Verification {
@@ -93,7 +93,7 @@ impl Out {
     }
 
     /// Mark every check not yet made as skipped.
-    fn rest(mut self, why: &str, statement: Option<Value>) -> Verification {
+    fn rest(mut self, why: &str, statement: Option<Statement>) -> Verification {
         for name in ORDER {
             if !self.0.iter().any(|c| c.check == name) {
                 self.push(name, Status::Skip, format!("not checked: {why}"));
@@ -155,9 +155,16 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
     let problems = statement_problems(&statement);
     if !problems.is_empty() {
         out.push("statement", Status::Fail, problems.join("; "));
-        return out.rest("the statement is malformed", Some(statement));
+        return out.rest("the statement is malformed", None);
     }
-    let number = at(&statement, "/predicate/certificate/number").unwrap_or("");
+    let statement = match Statement::from_json(statement) {
+        Ok(s) => s,
+        Err(e) => {
+            out.push("statement", Status::Fail, e.to_string());
+            return out.rest("the statement is malformed", None);
+        }
+    };
+    let number = statement.number();
     out.push(
         "statement",
         Status::Pass,
@@ -224,11 +231,12 @@ fn signature<'t>(envelope: &Envelope, trust: &'t TrustStore, out: &mut Out) -> O
 }
 
 /// The issuer: the signing key's, accredited for the standard, trusted on the issue date.
-fn issuer(statement: &Value, signer: &Issuer, out: &mut Out) {
-    let issuer_id = at(statement, "/predicate/issuer/id").unwrap_or("");
-    let standard = at(statement, "/predicate/standard").unwrap_or("");
-    let issued = at(statement, "/predicate/certificate/issued").unwrap_or("");
-    if issuer_id != signer.id {
+fn issuer(statement: &Statement, signer: &Issuer, out: &mut Out) {
+    let p = &statement.predicate;
+    let issuer_id = &p.issuer.id;
+    let standard = &p.standard;
+    let issued = p.certificate.issued.as_str();
+    if *issuer_id != signer.id {
         out.push(
             "issuer",
             Status::Fail,
@@ -266,9 +274,9 @@ fn issuer(statement: &Value, signer: &Issuer, out: &mut Out) {
 }
 
 /// Validity on the day of verification.
-fn validity(statement: &Value, today: &str, out: &mut Out) {
-    let from = at(statement, "/predicate/certificate/validity/not_before").unwrap_or("");
-    let until = at(statement, "/predicate/certificate/validity/not_after").unwrap_or("");
+fn validity(statement: &Statement, today: &str, out: &mut Out) {
+    let period = &statement.predicate.certificate.validity;
+    let (from, until) = (period.not_before.as_str(), period.not_after.as_str());
     if today < from {
         out.push(
             "validity",
@@ -287,8 +295,8 @@ fn validity(statement: &Value, today: &str, out: &mut Out) {
 }
 
 /// The model's and the record's digests, when they are given.
-fn digests(statement: &Value, expect: &Expect, out: &mut Out) {
-    let subject = at(statement, "/subject/0/digest/sha256").unwrap_or("");
+fn digests(statement: &Statement, expect: &Expect, out: &mut Out) {
+    let subject = statement.model_sha256();
     match &expect.model_sha256 {
         None => out.push("model", Status::Skip, "no model given (--model)"),
         Some(d) if d == subject => {
@@ -300,7 +308,7 @@ fn digests(statement: &Value, expect: &Expect, out: &mut Out) {
             format!("the model given has SHA-256 {d}; the certificate is for {subject}"),
         ),
     }
-    let recorded = at(statement, "/predicate/assessment/sha256").unwrap_or("");
+    let recorded = &statement.predicate.assessment.sha256;
     match &expect.assessment_sha256 {
         None => out.push(
             "assessment",

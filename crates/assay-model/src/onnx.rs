@@ -55,6 +55,65 @@ fn message(e: &TractError) -> String {
     format!("{e:#}")
 }
 
+/// Refuse a model with an operator tract does not implement, naming it.
+fn supported(model: &InferenceModel, path: &std::path::Path) -> Result<(), ModelError> {
+    for node in model.nodes() {
+        let name = node.op.name();
+        if let Some(op) = name
+            .strip_prefix("Unimplemented(")
+            .and_then(|s| s.strip_suffix(')'))
+        {
+            return Err(ModelError::UnsupportedOperator {
+                path: path.to_owned(),
+                operator: op.to_owned(),
+                node: node.name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn shown(dims: &[String]) -> String {
+    format!("[{}]", dims.join(", "))
+}
+
+/// A declared shape as text, `?` for an open dimension.
+fn declared_dims(declared: &InferenceFact) -> Vec<String> {
+    declared
+        .shape
+        .dims()
+        .map(|d| d.concretize().map_or("?".into(), |d| d.to_string()))
+        .collect()
+}
+
+/// Whether a declared input takes `[N, item_shape…]`.
+fn fits(declared: &InferenceFact, item_shape: &[usize]) -> bool {
+    let dims: Vec<Option<i64>> = declared
+        .shape
+        .dims()
+        .map(|d| d.concretize().and_then(|d| d.to_i64().ok()))
+        .collect();
+    let rank_fits =
+        !declared.shape.is_open() && dims.len() == item_shape.len() + 1 || declared.shape.is_open();
+    rank_fits
+        && dims
+            .iter()
+            .skip(1)
+            .zip(item_shape)
+            .all(|(d, ours)| d.is_none_or(|d| d == *ours as i64))
+}
+
+/// The number of class scores of an output `[N, classes]`.
+fn class_count(out_fact: &TypedFact) -> Option<usize> {
+    match out_fact.shape.as_concrete() {
+        Some(s) if s.len() == 2 => Some(s[1]),
+        _ => match out_fact.shape.dims().last().and_then(|d| d.to_usize().ok()) {
+            Some(c) if out_fact.rank() == 2 => Some(c),
+            _ => None,
+        },
+    }
+}
+
 impl Model {
     /// Load the model and fix its input to `[N, item_shape…]`.
     pub fn load(spec: &ModelSpec, item_shape: &[usize]) -> Result<Model, ModelError> {
@@ -70,19 +129,7 @@ impl Model {
                     path: path.clone(),
                     message: message(&e),
                 })?;
-        for node in model.nodes() {
-            let name = node.op.name();
-            if let Some(op) = name
-                .strip_prefix("Unimplemented(")
-                .and_then(|s| s.strip_suffix(')'))
-            {
-                return Err(ModelError::UnsupportedOperator {
-                    path,
-                    operator: op.to_owned(),
-                    node: node.name.clone(),
-                });
-            }
-        }
+        supported(&model, &path)?;
         let inputs: Vec<String> = model
             .input_outlets()
             .map_err(|e| model_err(message(&e)))?
@@ -128,35 +175,15 @@ impl Model {
         // The declared input shape against the preprocessing's.
         let declared = model
             .input_fact(input_index)
-            .map_err(|e| model_err(message(&e)))?
-            .clone();
-        let dims: Vec<Option<i64>> = declared
-            .shape
-            .dims()
-            .map(|d| d.concretize().and_then(|d| d.to_i64().ok()))
-            .collect();
-        let shown = |dims: &[String]| format!("[{}]", dims.join(", "));
-        let declared_text: Vec<String> = declared
-            .shape
-            .dims()
-            .map(|d| d.concretize().map_or("?".into(), |d| d.to_string()))
-            .collect();
+            .map_err(|e| model_err(message(&e)))?;
         let ours: Vec<String> = std::iter::once("N".to_owned())
             .chain(item_shape.iter().map(|d| d.to_string()))
             .collect();
-        let fits = !declared.shape.is_open() && dims.len() == item_shape.len() + 1
-            || declared.shape.is_open();
-        let fits = fits
-            && dims
-                .iter()
-                .skip(1)
-                .zip(item_shape)
-                .all(|(d, ours)| d.is_none_or(|d| d == *ours as i64));
-        if !fits {
+        if !fits(declared, item_shape) {
             return Err(ModelError::InputShape {
                 path,
                 input: inputs[input_index].clone(),
-                model: shown(&declared_text),
+                model: shown(&declared_dims(declared)),
                 preprocessing: shown(&ours),
             });
         }
@@ -186,22 +213,13 @@ impl Model {
                 message(&e)
             ))
         })?;
-        let out_fact = typed
-            .output_fact(0)
-            .map_err(|e| model_err(message(&e)))?
-            .clone();
-        let classes = match out_fact.shape.as_concrete() {
-            Some(s) if s.len() == 2 => s[1],
-            _ => match out_fact.shape.dims().last().and_then(|d| d.to_usize().ok()) {
-                Some(c) if out_fact.rank() == 2 => c,
-                _ => {
-                    return Err(model_err(format!(
-                        "output '{}' has shape {:?}; class scores need [N, classes]",
-                        outputs[output_index], out_fact.shape
-                    )));
-                }
-            },
-        };
+        let out_fact = typed.output_fact(0).map_err(|e| model_err(message(&e)))?;
+        let classes = class_count(out_fact).ok_or_else(|| {
+            model_err(format!(
+                "output '{}' has shape {:?}; class scores need [N, classes]",
+                outputs[output_index], out_fact.shape
+            ))
+        })?;
         let plan = typed.into_runnable().map_err(|e| model_err(message(&e)))?;
         Ok(Model {
             path,

@@ -151,25 +151,7 @@ pub fn run(
     } else {
         test_set.items()?
     };
-    let classes = match &settings.classes {
-        Some(c) => c.clone(),
-        None => TestSet::class_names(&items),
-    };
-    if let Some(bad) = items.iter().find(|i| !classes.contains(&i.label)) {
-        let what = match test_set {
-            TestSet::Folder(_) => "class folder",
-            TestSet::Manifest { .. } | TestSet::Table { .. } => "label",
-        };
-        return Err(ModelError::TestSet {
-            path: test_set.path().into(),
-            message: format!(
-                "{what} '{}' (item '{}') is not one of the model's classes: {}",
-                bad.label,
-                bad.id,
-                classes.join(", ")
-            ),
-        });
-    }
+    let classes = classes(test_set, settings, &items)?;
     let (height, width) = if tabular {
         (0, 0)
     } else {
@@ -196,61 +178,30 @@ pub fn run(
         });
     }
     let batch_size = settings.batch_size.max(1);
-    let batches: Vec<&[Item]> = items.chunks(batch_size).collect();
     let threads = rayon::current_num_threads();
     let per_item: usize = item_shape.iter().product();
-    let mut results: Vec<BatchResult> = Vec::with_capacity(batches.len());
-    let total = items.len() as u64;
-    let mut done = 0u64;
-    // Batches run side by side, a few per thread at a time, so that progress
-    // can be reported between waves.
-    for (wave_index, wave) in batches.chunks(threads * 4).enumerate() {
-        let first_batch = wave_index * threads * 4;
-        let wave_results: Vec<Result<BatchResult, ModelError>> = wave
-            .par_iter()
-            .enumerate()
-            .map(|(b, batch)| {
-                let offset = (first_batch + b) * batch_size;
-                if tabular {
-                    run_table_batch(&model, settings, batch, offset, &table, &sds)
-                } else {
-                    run_batch(
-                        &model,
-                        preprocess,
-                        settings,
-                        batch,
-                        offset,
-                        per_item,
-                        (height, width),
-                    )
-                }
-            })
-            .collect();
-        for r in wave_results {
-            let r = r?;
-            done += (r.scores.len() + r.skipped.len()) as u64;
-            results.push(r);
+    let results = in_waves(&items, batch_size, progress, |batch, offset| {
+        if tabular {
+            run_table_batch(&model, settings, batch, offset, &table, &sds)
+        } else {
+            run_batch(
+                &model,
+                preprocess,
+                settings,
+                batch,
+                offset,
+                per_item,
+                (height, width),
+            )
         }
-        progress(done, total);
-    }
+    })?;
     let seconds = started.elapsed().as_secs_f64();
-    let mut scores: Vec<Option<Vec<f32>>> = vec![None; items.len()];
-    let mut skipped = Vec::new();
-    let mut item_ms = Vec::new();
-    let mut batch_ms = Vec::new();
-    for r in results {
-        for (i, s) in r.scores {
-            scores[i] = Some(s);
-        }
-        for (i, reason) in r.skipped {
-            skipped.push(Skipped {
-                id: items[i].id.clone(),
-                reason,
-            });
-        }
-        item_ms.extend(r.item_ms);
-        batch_ms.extend(r.batch_ms);
-    }
+    let Gathered {
+        scores,
+        skipped,
+        item_ms,
+        batch_ms,
+    } = gather(results, &items);
     let rows: Vec<Row<'_>> = items
         .iter()
         .zip(&scores)
@@ -289,6 +240,96 @@ pub fn run(
             seconds: round(seconds),
         },
     })
+}
+
+/// The classes: the settings' or the test set's, every item's label among them.
+fn classes(
+    test_set: &TestSet,
+    settings: &RunSettings,
+    items: &[Item],
+) -> Result<Vec<String>, ModelError> {
+    let classes = match &settings.classes {
+        Some(c) => c.clone(),
+        None => TestSet::class_names(items),
+    };
+    if let Some(bad) = items.iter().find(|i| !classes.contains(&i.label)) {
+        let what = match test_set {
+            TestSet::Folder(_) => "class folder",
+            TestSet::Manifest { .. } | TestSet::Table { .. } => "label",
+        };
+        return Err(ModelError::TestSet {
+            path: test_set.path().into(),
+            message: format!(
+                "{what} '{}' (item '{}') is not one of the model's classes: {}",
+                bad.label,
+                bad.id,
+                classes.join(", ")
+            ),
+        });
+    }
+    Ok(classes)
+}
+
+/// Run `batch(items, offset)` over batches of `items`, side by side, a
+/// few per thread at a time, so that progress can be reported between
+/// waves.
+fn in_waves(
+    items: &[Item],
+    batch_size: usize,
+    progress: &mut dyn FnMut(u64, u64),
+    batch: impl Fn(&[Item], usize) -> Result<BatchResult, ModelError> + Sync,
+) -> Result<Vec<BatchResult>, ModelError> {
+    let batches: Vec<&[Item]> = items.chunks(batch_size).collect();
+    let threads = rayon::current_num_threads();
+    let mut results: Vec<BatchResult> = Vec::with_capacity(batches.len());
+    let total = items.len() as u64;
+    let mut done = 0u64;
+    for (wave_index, wave) in batches.chunks(threads * 4).enumerate() {
+        let first_batch = wave_index * threads * 4;
+        let wave_results: Vec<Result<BatchResult, ModelError>> = wave
+            .par_iter()
+            .enumerate()
+            .map(|(b, items)| batch(items, (first_batch + b) * batch_size))
+            .collect();
+        for r in wave_results {
+            let r = r?;
+            done += (r.scores.len() + r.skipped.len()) as u64;
+            results.push(r);
+        }
+        progress(done, total);
+    }
+    Ok(results)
+}
+
+/// The batches' results in item order.
+struct Gathered {
+    scores: Vec<Option<Vec<f32>>>,
+    skipped: Vec<Skipped>,
+    item_ms: Vec<f64>,
+    batch_ms: Vec<f64>,
+}
+
+fn gather(results: Vec<BatchResult>, items: &[Item]) -> Gathered {
+    let mut g = Gathered {
+        scores: vec![None; items.len()],
+        skipped: Vec::new(),
+        item_ms: Vec::new(),
+        batch_ms: Vec::new(),
+    };
+    for r in results {
+        for (i, s) in r.scores {
+            g.scores[i] = Some(s);
+        }
+        for (i, reason) in r.skipped {
+            g.skipped.push(Skipped {
+                id: items[i].id.clone(),
+                reason,
+            });
+        }
+        g.item_ms.extend(r.item_ms);
+        g.batch_ms.extend(r.batch_ms);
+    }
+    g
 }
 
 /// Each feature's standard deviation over the table (population).

@@ -21,6 +21,7 @@
 
 pub mod assessment;
 pub mod canonical;
+pub mod certificate;
 pub mod eval;
 pub mod report;
 

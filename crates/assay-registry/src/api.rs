@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use assay_cert::verify::{Check, Expect, Status};
 use assay_log::tiles::{ReadPath, bundle, bundle_start};
+use assay_record::certificate::Statement;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -129,10 +130,6 @@ async fn authorise(app: &Shared, headers: &HeaderMap) -> Result<Caller, ApiError
     Ok(caller)
 }
 
-fn text_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
-}
-
 fn today() -> Result<String, ApiError> {
     assay_base::date::today().map_err(ApiError::Internal)
 }
@@ -188,7 +185,12 @@ async fn submit(State(app): State<Shared>, headers: HeaderMap, request: Request)
             _ => ApiError::Unprocessable(message, detail),
         });
     }
-    let new = NewCertificate::new(bytes.to_vec(), &v.statement.unwrap_or(Value::Null));
+    let Some(statement) = &v.statement else {
+        return Err(ApiError::BadRequest(
+            "the certificate's statement cannot be read".into(),
+        ));
+    };
+    let new = NewCertificate::new(bytes.to_vec(), statement);
     if new.number.is_empty() || new.issuer != caller.lab {
         return Err(ApiError::Forbidden(format!(
             "certificate {:?} names issuer {:?}; your token is lab {}'s",
@@ -603,7 +605,7 @@ pub async fn verify_bytes(
     let number = v
         .statement
         .as_ref()
-        .map(|s| text_at(s, "/predicate/certificate/number").to_owned())
+        .map(|s| s.number().to_owned())
         .unwrap_or_default();
     let (log, status) = {
         let st = app.ledger.read();
@@ -686,7 +688,7 @@ pub async fn verify_bytes(
             number,
             sha256: sha256.to_string(),
             checks: v.checks,
-            statement: v.statement,
+            statement: v.statement.as_ref().map(Statement::to_json),
         },
     ))
 }

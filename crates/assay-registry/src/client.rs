@@ -6,6 +6,7 @@
 use assay_cert::{Check, Status, TrustStore};
 use assay_log::note::{Checkpoint, NoteVerifier, open};
 use assay_log::{Hash, leaf_hash};
+use assay_record::certificate::Statement;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -565,13 +566,11 @@ pub fn change_status(
     use assay_cert::status::{STATUS_TYPE, StatusChange};
     let refuse = |m: String| ClientError::Proof(m);
     let envelope = assay_cert::Envelope::parse(req.cert).map_err(|e| refuse(e.to_string()))?;
-    let statement: serde_json::Value = serde_json::from_slice(&envelope.payload)
-        .map_err(|e| refuse(format!("the statement is not JSON: {e}")))?;
-    let text = |p: &str| statement.pointer(p).and_then(serde_json::Value::as_str);
-    let number = text("/predicate/certificate/number")
-        .ok_or_else(|| refuse("no certificate number".into()))?
-        .to_owned();
-    let issuer = text("/predicate/issuer/id").unwrap_or("").to_owned();
+    let statement = serde_json::from_slice(&envelope.payload)
+        .map_err(|e| refuse(format!("the statement is not JSON: {e}")))
+        .and_then(|v| Statement::from_json(v).map_err(|e| refuse(format!("the statement: {e}"))))?;
+    let number = statement.number().to_owned();
+    let issuer = statement.predicate.issuer.id.clone();
     if issuer != req.key.issuer {
         return Err(refuse(format!(
             "it was issued by {issuer:?}; the key is {:?}'s",

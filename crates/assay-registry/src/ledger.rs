@@ -20,6 +20,7 @@ use assay_cert::status::{Action, StatusChange};
 use assay_log::note::{Checkpoint, NoteSigner, NoteVerifier, open};
 use assay_log::tree::Tree;
 use assay_log::{Hash, leaf_hash};
+use assay_record::certificate::Statement;
 use sqlx::Row as _;
 use tokio::sync::{mpsc, oneshot};
 
@@ -164,26 +165,20 @@ pub struct NewCertificate {
 impl NewCertificate {
     /// The entry for an envelope's `bytes` whose signed `statement` the
     /// caller has verified.
-    pub fn new(bytes: Vec<u8>, statement: &serde_json::Value) -> NewCertificate {
-        let text = |pointer: &str| {
-            statement
-                .pointer(pointer)
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
+    pub fn new(bytes: Vec<u8>, statement: &Statement) -> NewCertificate {
+        let p = &statement.predicate;
         NewCertificate {
             sha256: Digest::of(&bytes),
             bytes,
-            number: text("/predicate/certificate/number"),
-            issuer: text("/predicate/issuer/id"),
-            holder: text("/predicate/holder/name"),
-            model_name: text("/predicate/model/name"),
-            model_sha256: text("/subject/0/digest/sha256"),
-            standard: text("/predicate/standard"),
-            issued: text("/predicate/certificate/issued"),
-            not_after: text("/predicate/certificate/validity/not_after"),
-            verdict: text("/predicate/verdict"),
+            number: p.certificate.number.clone(),
+            issuer: p.issuer.id.clone(),
+            holder: p.holder.name.clone(),
+            model_name: p.model.name.clone(),
+            model_sha256: statement.model_sha256().to_owned(),
+            standard: p.standard.clone(),
+            issued: p.certificate.issued.clone(),
+            not_after: p.certificate.validity.not_after.clone(),
+            verdict: p.verdict.clone(),
         }
     }
 }
@@ -297,9 +292,18 @@ fn to_i64(v: u64) -> i64 {
 /// Read the state from the database and check it against the latest
 /// signed checkpoint.
 pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> {
+    let mut state = State::default();
+    load_entries(db, &mut state).await?;
+    load_checkpoint(db, verifier, &mut state).await?;
+    load_certificates(db, &mut state).await?;
+    load_status_entries(db, &mut state).await?;
+    Ok(state)
+}
+
+/// The log's entries, in order, none missing.
+async fn load_entries(db: &Db, state: &mut State) -> Result<(), LoadError> {
     // Rows are streamed, not collected: a registry of a million entries
     // would otherwise hold every row at once while it starts.
-    let mut state = State::default();
     let mut rows =
         sqlx::query("SELECT idx, leaf, sha256 FROM entries ORDER BY idx").fetch(&db.pool);
     while let Some(row) = rows
@@ -328,6 +332,16 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
         state.digests.insert(sha, idx);
     }
     drop(rows);
+    Ok(())
+}
+
+/// The latest checkpoint: signed by the log's key, covering every entry,
+/// their root.
+async fn load_checkpoint(
+    db: &Db,
+    verifier: &NoteVerifier,
+    state: &mut State,
+) -> Result<(), LoadError> {
     let latest = sqlx::query("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1")
         .fetch_optional(&db.pool)
         .await
@@ -364,6 +378,11 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
             "entries without any checkpoint".into(),
         ));
     }
+    Ok(())
+}
+
+/// Every certificate's current state.
+async fn load_certificates(db: &Db, state: &mut State) -> Result<(), LoadError> {
     let mut rows = sqlx::query(
         "SELECT number, sha256, entry, issuer, status, status_reason, status_date, status_seq FROM certificates",
     )
@@ -402,6 +421,11 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
         state.certs.insert(number.into_boxed_str(), c);
     }
     drop(rows);
+    Ok(())
+}
+
+/// The entry of each certificate's latest status change.
+async fn load_status_entries(db: &Db, state: &mut State) -> Result<(), LoadError> {
     let rows =
         sqlx::query("SELECT number, MAX(entry) AS entry FROM status_changes GROUP BY number")
             .fetch_all(&db.pool)
@@ -416,7 +440,7 @@ pub async fn load(db: &Db, verifier: &NoteVerifier) -> Result<State, LoadError> 
             c.status_entry = Some(to_u64(entry));
         }
     }
-    Ok(state)
+    Ok(())
 }
 
 /// Why the ledger cannot start.

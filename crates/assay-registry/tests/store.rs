@@ -395,7 +395,10 @@ async fn the_same_bytes_twice_in_one_batch_are_one_entry() {
         let lab = lab(&app, "KTL").await;
         let bytes = testkit::certificate(&lab.key, 7, "Acme Vision", &today());
         let envelope = assay_cert::Envelope::parse(&bytes).expect("envelope");
-        let statement: Value = serde_json::from_slice(&envelope.payload).expect("statement");
+        let statement = assay_record::certificate::Statement::from_json(
+            serde_json::from_slice(&envelope.payload).expect("json"),
+        )
+        .expect("statement");
         let actor = Actor {
             who: "test".into(),
             remote: "test".into(),
@@ -418,9 +421,7 @@ async fn the_same_bytes_twice_in_one_batch_are_one_entry() {
         );
         assert_eq!(app.ledger.read().size(), before + 1, "{backend}");
 
-        let number = statement["predicate"]["certificate"]["number"]
-            .as_str()
-            .expect("number");
+        let number = statement.number();
         let c = change(number, &sha(&bytes), "KTL", Action::Suspend, 0);
         let signed_change = signed(&c, &lab.key);
         let status = Write::Status(NewStatus {

@@ -13,3 +13,13 @@ pub enum DecisionRule {
     /// The confidence bound on the unfavourable side must clear it (guarded acceptance)
     Guarded,
 }
+
+impl DecisionRule {
+    /// The rule's name as plans and records write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            DecisionRule::Simple => "simple",
+            DecisionRule::Guarded => "guarded",
+        }
+    }
+}

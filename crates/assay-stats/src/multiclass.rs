@@ -65,6 +65,11 @@ fn statistics(cells: &[u64], k: usize) -> Vec<Option<f64>> {
     out
 }
 
+/// Intervals by metric id.
+type Global = Vec<(String, Interval)>;
+/// Intervals per class.
+type PerClass = Vec<Vec<(&'static str, Interval)>>;
+
 /// Intervals for `report` (unweighted data only). `state` is the state the
 /// report came from (for the metrics that need the rows).
 pub fn intervals(
@@ -73,15 +78,27 @@ pub fn intervals(
     weighted: bool,
     settings: &IntervalSettings,
 ) -> MulticlassIntervals {
-    let k = report.confusion.classes();
-    let mut global = Vec::new();
-    let mut per_class: Vec<Vec<(&'static str, Interval)>> = vec![Vec::new(); k];
     if weighted {
         return weighted_intervals(state, report, settings);
     }
-    let cm = &report.confusion;
-    let total = cm.total();
-    if let Some(ci) = settings.proportion(cm.correct(), total) {
+    let k = report.confusion.classes();
+    let mut global = Vec::new();
+    let mut per_class: PerClass = vec![Vec::new(); k];
+    proportions(&report.confusion, settings, &mut global, &mut per_class);
+    cell_bootstrap(&report.confusion, settings, &mut global, &mut per_class);
+    let note = row_intervals(state, report, settings, &mut global, &mut per_class);
+    (global, per_class, note)
+}
+
+/// The proportions: accuracy (and the averages equal to it), per-class
+/// precision, recall and specificity.
+fn proportions(
+    cm: &ConfusionMatrix,
+    settings: &IntervalSettings,
+    global: &mut Global,
+    per_class: &mut PerClass,
+) {
+    if let Some(ci) = settings.proportion(cm.correct(), cm.total()) {
         // Micro averages and weighted recall equal accuracy exactly.
         for id in [
             "accuracy",
@@ -105,6 +122,17 @@ pub fn intervals(
             }
         }
     }
+}
+
+/// The metrics of the confusion matrix, bootstrapped over its cells
+/// (multinomial), percentile or BCa.
+fn cell_bootstrap(
+    cm: &ConfusionMatrix,
+    settings: &IntervalSettings,
+    global: &mut Global,
+    per_class: &mut PerClass,
+) {
+    let k = cm.classes();
     let cells: Vec<u64> = cm.rows().iter().flatten().map(|&c| c as u64).collect();
     let estimate = statistics(&cells, k);
     let replicates: Vec<Vec<Option<f64>>> = bootstrap::multinomial_replicates_multi(
@@ -137,86 +165,90 @@ pub fn intervals(
             per_class[m - (CELL_METRICS.len() - 1)].push(("f1", ci));
         }
     }
-    let mut note = None;
-    if let Some((truth, columns)) = state.stored_rows() {
-        let n = truth.len() as u64;
-        let k = columns.len() as u64;
-        // Per-class DeLong from the placement values the metric pass summed
-        // while walking each sorted column (no second sort).
-        let per_class_auc: Vec<Option<Interval>> = report
-            .curves
-            .iter()
-            .flatten()
-            .map(|c| {
-                let [s10, q10, s01, q01] = c.placement_moments?;
-                let (m, n) = (c.positive_weight, c.negative_weight);
-                if m < 2.0 || n < 2.0 {
-                    return None;
-                }
-                let var =
-                    (q10 - s10 * s10 / m) / (m - 1.0) / m + (q01 - s01 * s01 / n) / (n - 1.0) / n;
-                Some(crate::delong::interval(c.roc_auc?, var, settings.level))
-            })
-            .collect();
-        for (slot, ci) in per_class.iter_mut().zip(per_class_auc) {
-            slot.extend(ci.map(|ci| ("roc_auc", ci)));
+}
+
+/// The metrics of the scores (when the state kept its rows): per-class
+/// DeLong, then the row bootstrap within the budget or the large-sample
+/// methods past it (which say so in the note).
+fn row_intervals(
+    state: &MulticlassState,
+    report: &MulticlassReport,
+    settings: &IntervalSettings,
+    global: &mut Global,
+    per_class: &mut PerClass,
+) -> Option<String> {
+    let (truth, columns) = state.stored_rows()?;
+    let n = truth.len() as u64;
+    let k = columns.len() as u64;
+    // Per-class DeLong from the placement values the metric pass summed
+    // while walking each sorted column (no second sort).
+    let per_class_auc = report.curves.iter().flatten().map(|c| {
+        let [s10, q10, s01, q01] = c.placement_moments?;
+        let (m, n) = (c.positive_weight, c.negative_weight);
+        if m < 2.0 || n < 2.0 {
+            return None;
         }
-        if n * k * settings.replicates as u64 <= settings.row_budget {
-            global.extend(row_bootstrap(
-                truth,
-                columns,
-                state.config().top_k,
-                state.config().calibration_bins,
-                settings,
-            ));
-        } else {
-            // Large samples: log loss and Brier by the normal interval of a
-            // mean, top-k accuracy as a proportion, ECE / MCE by the Poisson
-            // bootstrap of the bin sums.
-            let q = row_quantities(truth, columns, state.config().top_k);
-            let level = settings.level;
-            global.extend(
-                crate::binary::mean_interval(q.loss.iter().copied(), level)
-                    .map(|ci| ("log_loss".to_owned(), ci)),
-            );
-            global.extend(
-                crate::binary::mean_interval(q.brier.iter().copied(), level)
-                    .map(|ci| ("brier_score".to_owned(), ci)),
-            );
-            if let Some(tk) = state.config().top_k {
-                let hits = q.hit.iter().filter(|h| **h).count() as f64;
-                global.extend(
-                    settings
-                        .proportion(hits, n as f64)
-                        .map(|ci| (format!("top_{tk}_accuracy"), ci)),
-                );
-            }
-            let (ece, mce) = crate::binary::calibration_bootstrap(
-                q.top.iter().copied(),
-                state.config().calibration_bins,
-                settings,
-            );
-            global.extend(ece.map(|ci| ("ece".to_owned(), ci)));
-            global.extend(mce.map(|ci| ("mce".to_owned(), ci)));
-            let averages = crate::jackknife::auc_averages(truth, columns, level);
-            if let Some([ovr_macro, ovr_weighted, ovo_macro]) = averages.clone() {
-                global.push(("roc_auc_ovr_macro".to_owned(), ovr_macro));
-                global.push(("roc_auc_ovr_weighted".to_owned(), ovr_weighted));
-                global.push(("roc_auc_ovo_macro".to_owned(), ovo_macro));
-            }
-            note = Some(format!(
-                "large sample ({n} rows × {k} classes × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, top-k accuracy by the proportion interval, ECE and MCE by a Poisson bootstrap of the bin sums, {}",
-                settings.replicates,
-                settings.row_budget,
-                if averages.is_some() {
-                    "the one-vs-rest and one-vs-one AUC averages by the jackknife"
-                } else {
-                    "no interval for the AUC averages (a class has fewer than two items)"
-                }
-            ));
-        }
+        let var = (q10 - s10 * s10 / m) / (m - 1.0) / m + (q01 - s01 * s01 / n) / (n - 1.0) / n;
+        Some(crate::delong::interval(c.roc_auc?, var, settings.level))
+    });
+    for (slot, ci) in per_class.iter_mut().zip(per_class_auc) {
+        slot.extend(ci.map(|ci| ("roc_auc", ci)));
     }
-    (global, per_class, note)
+    let config = state.config();
+    if n * k * settings.replicates as u64 <= settings.row_budget {
+        global.extend(row_bootstrap(
+            truth,
+            columns,
+            config.top_k,
+            config.calibration_bins,
+            settings,
+        ));
+        return None;
+    }
+    // Large samples: log loss and Brier by the normal interval of a
+    // mean, top-k accuracy as a proportion, ECE / MCE by the Poisson
+    // bootstrap of the bin sums.
+    let q = row_quantities(truth, columns, config.top_k);
+    let level = settings.level;
+    global.extend(
+        crate::binary::mean_interval(q.loss.iter().copied(), level)
+            .map(|ci| ("log_loss".to_owned(), ci)),
+    );
+    global.extend(
+        crate::binary::mean_interval(q.brier.iter().copied(), level)
+            .map(|ci| ("brier_score".to_owned(), ci)),
+    );
+    if let Some(tk) = config.top_k {
+        let hits = q.hit.iter().filter(|h| **h).count() as f64;
+        global.extend(
+            settings
+                .proportion(hits, n as f64)
+                .map(|ci| (format!("top_{tk}_accuracy"), ci)),
+        );
+    }
+    let (ece, mce) = crate::binary::calibration_bootstrap(
+        q.top.iter().copied(),
+        config.calibration_bins,
+        settings,
+    );
+    global.extend(ece.map(|ci| ("ece".to_owned(), ci)));
+    global.extend(mce.map(|ci| ("mce".to_owned(), ci)));
+    let averages = crate::jackknife::auc_averages(truth, columns, level);
+    if let Some([ovr_macro, ovr_weighted, ovo_macro]) = averages.clone() {
+        global.push(("roc_auc_ovr_macro".to_owned(), ovr_macro));
+        global.push(("roc_auc_ovr_weighted".to_owned(), ovr_weighted));
+        global.push(("roc_auc_ovo_macro".to_owned(), ovo_macro));
+    }
+    Some(format!(
+        "large sample ({n} rows × {k} classes × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, top-k accuracy by the proportion interval, ECE and MCE by a Poisson bootstrap of the bin sums, {}",
+        settings.replicates,
+        settings.row_budget,
+        if averages.is_some() {
+            "the one-vs-rest and one-vs-one AUC averages by the jackknife"
+        } else {
+            "no interval for the AUC averages (a class has fewer than two items)"
+        }
+    ))
 }
 
 /// Weighted data: every interval from the row bootstrap through the metric
@@ -354,18 +386,7 @@ fn row_bootstrap(
         hit,
         top,
     } = row_quantities(truth, columns, top_k);
-    // Each column's order, descending, with tie-group starts marked.
-    let orders: Vec<Vec<(u32, bool)>> = columns
-        .par_iter()
-        .map(|c| {
-            let mut idx: Vec<u32> = (0..n as u32).collect();
-            idx.sort_by(|&a, &b| c[b as usize].total_cmp(&c[a as usize]));
-            idx.iter()
-                .enumerate()
-                .map(|(r, &i)| (i, r == 0 || c[idx[r - 1] as usize] != c[i as usize]))
-                .collect()
-        })
-        .collect();
+    let orders = descending_orders(columns);
     let mut ids: Vec<String> = vec!["log_loss".into(), "brier_score".into()];
     if let Some(tk) = top_k {
         ids.push(format!("top_{tk}_accuracy"));
@@ -410,55 +431,7 @@ fn row_bootstrap(
         }
         out.push(cal.ece());
         out.push(cal.mce());
-        // One walk per column: class j's one-vs-rest AUC and its pairwise counts.
-        let mut ovr = vec![None; k];
-        let mut pair = vec![vec![0.0; k]; k];
-        for (j, order) in orders.iter().enumerate() {
-            let mut above = 0.0; // weight of class j strictly above the current group
-            let mut start = 0;
-            while start < n {
-                let mut end = start + 1;
-                while end < n && !order[end].1 {
-                    end += 1;
-                }
-                let j_here: f64 = order[start..end]
-                    .iter()
-                    .filter(|(i, _)| truth[*i as usize] as usize == j)
-                    .map(|(i, _)| w[*i as usize])
-                    .sum();
-                for &(i, _) in &order[start..end] {
-                    let b = truth[i as usize] as usize;
-                    if b != j {
-                        pair[j][b] += w[i as usize] * (above + 0.5 * j_here);
-                    }
-                }
-                above += j_here;
-                start = end;
-            }
-            let pos = class_w[j];
-            let neg = total - pos;
-            if pos > 0.0 && neg > 0.0 {
-                ovr[j] = Some(pair[j].iter().sum::<f64>() / (pos * neg));
-            }
-        }
-        let all: Option<Vec<f64>> = ovr.iter().copied().collect();
-        match all {
-            Some(a) => {
-                out.push(Some(a.iter().sum::<f64>() / k as f64));
-                out.push(Some(
-                    a.iter().zip(&class_w).map(|(x, w)| x * w).sum::<f64>() / total,
-                ));
-                let mut sum = 0.0;
-                for a_ in 0..k {
-                    for b_ in a_ + 1..k {
-                        let pw = class_w[a_] * class_w[b_];
-                        sum += (pair[a_][b_] / pw + pair[b_][a_] / pw) / 2.0;
-                    }
-                }
-                out.push(Some(sum / (k * (k - 1) / 2) as f64));
-            }
-            None => out.extend([None, None, None]),
-        }
+        out.extend(auc_averages(&orders, truth, &class_w, w));
         out
     };
     let (all, jackknife) = settings.resample(n, |w| compute(&w));
@@ -475,4 +448,78 @@ fn row_bootstrap(
                 .map(|ci| (id, ci))
         })
         .collect()
+}
+
+/// Each column's order, descending, with tie-group starts marked.
+fn descending_orders(columns: &[Vec<f64>]) -> Vec<Vec<(u32, bool)>> {
+    columns
+        .par_iter()
+        .map(|c| {
+            let mut idx: Vec<u32> = (0..c.len() as u32).collect();
+            idx.sort_by(|&a, &b| c[b as usize].total_cmp(&c[a as usize]));
+            idx.iter()
+                .enumerate()
+                .map(|(r, &i)| (i, r == 0 || c[idx[r - 1] as usize] != c[i as usize]))
+                .collect()
+        })
+        .collect()
+}
+
+/// The AUC averages under weights `w` (one-vs-rest macro and weighted,
+/// one-vs-one macro): one walk per sorted column gives class j's
+/// one-vs-rest AUC and its pairwise counts.
+fn auc_averages(
+    orders: &[Vec<(u32, bool)>],
+    truth: &[u32],
+    class_w: &[f64],
+    w: &[f64],
+) -> [Option<f64>; 3] {
+    let k = orders.len();
+    let n = truth.len();
+    let total: f64 = w.iter().sum();
+    let mut ovr = vec![None; k];
+    let mut pair = vec![vec![0.0; k]; k];
+    for (j, order) in orders.iter().enumerate() {
+        let mut above = 0.0; // weight of class j strictly above the current group
+        let mut start = 0;
+        while start < n {
+            let mut end = start + 1;
+            while end < n && !order[end].1 {
+                end += 1;
+            }
+            let j_here: f64 = order[start..end]
+                .iter()
+                .filter(|(i, _)| truth[*i as usize] as usize == j)
+                .map(|(i, _)| w[*i as usize])
+                .sum();
+            for &(i, _) in &order[start..end] {
+                let b = truth[i as usize] as usize;
+                if b != j {
+                    pair[j][b] += w[i as usize] * (above + 0.5 * j_here);
+                }
+            }
+            above += j_here;
+            start = end;
+        }
+        let pos = class_w[j];
+        let neg = total - pos;
+        if pos > 0.0 && neg > 0.0 {
+            ovr[j] = Some(pair[j].iter().sum::<f64>() / (pos * neg));
+        }
+    }
+    let Some(a) = ovr.iter().copied().collect::<Option<Vec<f64>>>() else {
+        return [None, None, None];
+    };
+    let mut sum = 0.0;
+    for a_ in 0..k {
+        for b_ in a_ + 1..k {
+            let pw = class_w[a_] * class_w[b_];
+            sum += (pair[a_][b_] / pw + pair[b_][a_] / pw) / 2.0;
+        }
+    }
+    [
+        Some(a.iter().sum::<f64>() / k as f64),
+        Some(a.iter().zip(class_w).map(|(x, w)| x * w).sum::<f64>() / total),
+        Some(sum / (k * (k - 1) / 2) as f64),
+    ]
 }

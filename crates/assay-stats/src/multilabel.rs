@@ -13,7 +13,7 @@
 //! or × group weights).
 
 use assay_metrics::multilabel::{
-    MultilabelBatch, MultilabelConfig, MultilabelReport, MultilabelState,
+    MultilabelBatch, MultilabelConfig, MultilabelReport, MultilabelState, StoredRows,
 };
 use assay_metrics::value::Interval;
 use rayon::prelude::*;
@@ -28,6 +28,11 @@ pub type MultilabelIntervals = (
     Option<String>,
 );
 
+/// Intervals by metric id.
+type Global = Vec<(String, Interval)>;
+/// Intervals per label.
+type PerLabel = Vec<Vec<(String, Interval)>>;
+
 /// Intervals for `report`, computed from the rows `state` kept.
 pub fn intervals(
     state: &MultilabelState,
@@ -36,7 +41,7 @@ pub fn intervals(
 ) -> MultilabelIntervals {
     let l = report.per_label.len();
     let mut global = Vec::new();
-    let mut per_label: Vec<Vec<(String, Interval)>> = vec![Vec::new(); l];
+    let mut per_label: PerLabel = vec![Vec::new(); l];
     let Some(rows) = state.stored_rows() else {
         return (
             global,
@@ -46,13 +51,73 @@ pub fn intervals(
     };
     let weighted = rows.weight.is_some();
     let n = rows.truth.len() / l.max(1);
-    // Exact match: a proportion of items (unweighted data).
-    if let Some(v) = report
-        .metrics
-        .get("exact_match")
-        .and_then(|m| m.value)
-        .filter(|_| !weighted)
-    {
+    if !weighted {
+        closed_forms(&rows, report, settings, &mut global, &mut per_label);
+    }
+    let config = MultilabelConfig {
+        keep_rows: false,
+        ..state.config().clone()
+    };
+    let evaluate = |mut weights: Vec<f64>| -> Option<MultilabelReport> {
+        if let Some(w) = rows.weight {
+            weights.iter_mut().zip(w).for_each(|(p, w)| *p *= w);
+        }
+        MultilabelState::evaluate(
+            config.clone(),
+            &MultilabelBatch {
+                truth: rows.truth,
+                scores: rows.scores,
+                prediction: rows.prediction,
+                weight: Some(&weights),
+            },
+        )
+        .ok()
+    };
+    let cost = (n * l) as u64 * settings.replicates as u64;
+    if cost > settings.row_budget {
+        let groups = grouped_jackknife(
+            report,
+            n,
+            weighted,
+            settings,
+            evaluate,
+            &mut global,
+            &mut per_label,
+        );
+        let note = format!(
+            "large sample ({n} rows × {l} labels × {} replicates over the row budget of {}): the row-based metrics by the delete-a-group jackknife ({groups} groups, Student's t)",
+            settings.replicates, settings.row_budget
+        );
+        return (global, per_label, Some(note));
+    }
+    row_bootstrap(
+        report,
+        n,
+        weighted,
+        settings,
+        evaluate,
+        &mut global,
+        &mut per_label,
+    );
+    let note = weighted.then(|| {
+        "weighted data: every interval is a row bootstrap (weights × Poisson draws)".to_owned()
+    });
+    (global, per_label, note)
+}
+
+/// The closed forms on unweighted data: exact match and per-label
+/// precision, recall, specificity as proportions, per-label AUC by DeLong.
+fn closed_forms(
+    rows: &StoredRows<'_>,
+    report: &MultilabelReport,
+    settings: &IntervalSettings,
+    global: &mut Global,
+    per_label: &mut PerLabel,
+) {
+    let l = report.per_label.len();
+    let n = rows.truth.len() / l.max(1);
+    // Exact match: a proportion of items.
+    if let Some(v) = report.metrics.get("exact_match").and_then(|m| m.value) {
         let x = (v * n as f64).round();
         global.extend(
             settings
@@ -60,7 +125,7 @@ pub fn intervals(
                 .map(|ci| ("exact_match".to_owned(), ci)),
         );
     }
-    for (j, slot) in per_label.iter_mut().enumerate().filter(|_| !weighted) {
+    for (j, slot) in per_label.iter_mut().enumerate() {
         let c = report.counts[j];
         for (id, x, d) in [
             ("precision", c.tp, c.tp + c.fp),
@@ -89,76 +154,75 @@ pub fn intervals(
             }
         }
     }
-    let config = MultilabelConfig {
-        keep_rows: false,
-        ..state.config().clone()
+}
+
+/// Large samples: the delete-a-group jackknife, as many groups as the
+/// budget pays for (20 to 100), with Student's t on groups − 1 degrees of
+/// freedom. Returns the number of groups.
+fn grouped_jackknife(
+    report: &MultilabelReport,
+    n: usize,
+    weighted: bool,
+    settings: &IntervalSettings,
+    evaluate: impl Fn(Vec<f64>) -> Option<MultilabelReport> + Sync,
+    global: &mut Global,
+    per_label: &mut PerLabel,
+) -> usize {
+    let l = report.per_label.len();
+    let groups = ((settings.row_budget / (n * l).max(1) as u64) as usize)
+        .clamp(20, 100)
+        .min(n);
+    let jackknife: Vec<Option<MultilabelReport>> = (0..groups)
+        .into_par_iter()
+        .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
+        .collect();
+    let interval = |estimate: Option<f64>, values: Vec<Option<f64>>| {
+        let values: Option<Vec<f64>> = values.into_iter().collect();
+        grouped_jackknife_interval(estimate?, &values?, settings.level)
     };
-    let evaluate = |mut weights: Vec<f64>| -> Option<MultilabelReport> {
-        if let Some(w) = rows.weight {
-            weights.iter_mut().zip(w).for_each(|(p, w)| *p *= w);
+    let skip_global = |id: &str| id == "exact_match" && !weighted;
+    for (id, m) in report.metrics.iter() {
+        if m.value.is_none() || skip_global(id) {
+            continue;
         }
-        MultilabelState::evaluate(
-            config.clone(),
-            &MultilabelBatch {
-                truth: rows.truth,
-                scores: rows.scores,
-                prediction: rows.prediction,
-                weight: Some(&weights),
-            },
-        )
-        .ok()
-    };
-    let cost = (n * l) as u64 * settings.replicates as u64;
-    if cost > settings.row_budget {
-        // Large samples: the delete-a-group jackknife, as many groups as the
-        // budget pays for (20 to 100), with Student's t on groups − 1
-        // degrees of freedom.
-        let groups = ((settings.row_budget / (n * l).max(1) as u64) as usize)
-            .clamp(20, 100)
-            .min(n);
-        let jackknife: Vec<Option<MultilabelReport>> = (0..groups)
-            .into_par_iter()
-            .map(|g| evaluate(bootstrap::group_weights(n, groups, g)))
+        let values = jackknife
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .and_then(|r| r.metrics.get(id))
+                    .and_then(|v| v.value)
+            })
             .collect();
-        let interval = |estimate: Option<f64>, values: Vec<Option<f64>>| {
-            let values: Option<Vec<f64>> = values.into_iter().collect();
-            grouped_jackknife_interval(estimate?, &values?, settings.level)
-        };
-        let skip_global = |id: &str| id == "exact_match" && !weighted;
-        for (id, m) in report.metrics.iter() {
-            if m.value.is_none() || skip_global(id) {
-                continue;
-            }
+        global.extend(interval(m.value, values).map(|ci| (id.to_owned(), ci)));
+    }
+    for (j, slot) in per_label.iter_mut().enumerate() {
+        for &id in per_label_ids(weighted) {
+            let estimate = report.per_label[j].get(id).and_then(|v| v.value);
             let values = jackknife
                 .iter()
                 .map(|r| {
                     r.as_ref()
-                        .and_then(|r| r.metrics.get(id))
+                        .and_then(|r| r.per_label[j].get(id))
                         .and_then(|v| v.value)
                 })
                 .collect();
-            global.extend(interval(m.value, values).map(|ci| (id.to_owned(), ci)));
+            slot.extend(interval(estimate, values).map(|ci| (id.to_owned(), ci)));
         }
-        for (j, slot) in per_label.iter_mut().enumerate() {
-            for &id in per_label_ids(weighted) {
-                let estimate = report.per_label[j].get(id).and_then(|v| v.value);
-                let values = jackknife
-                    .iter()
-                    .map(|r| {
-                        r.as_ref()
-                            .and_then(|r| r.per_label[j].get(id))
-                            .and_then(|v| v.value)
-                    })
-                    .collect();
-                slot.extend(interval(estimate, values).map(|ci| (id.to_owned(), ci)));
-            }
-        }
-        let note = format!(
-            "large sample ({n} rows × {l} labels × {} replicates over the row budget of {}): the row-based metrics by the delete-a-group jackknife ({groups} groups, Student's t)",
-            settings.replicates, settings.row_budget
-        );
-        return (global, per_label, Some(note));
     }
+    groups
+}
+
+/// The row bootstrap (Poisson weights; the jackknife too for BCa) of the
+/// metrics without a closed form.
+fn row_bootstrap(
+    report: &MultilabelReport,
+    n: usize,
+    weighted: bool,
+    settings: &IntervalSettings,
+    evaluate: impl Fn(Vec<f64>) -> Option<MultilabelReport> + Sync,
+    global: &mut Global,
+    per_label: &mut PerLabel,
+) {
     let (reports, jackknife) = settings.resample(n, evaluate);
     let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> = jackknife
         .as_ref()
@@ -184,10 +248,6 @@ pub fn intervals(
             |id| !ids.contains(&id),
         ));
     }
-    let note = weighted.then(|| {
-        "weighted data: every interval is a row bootstrap (weights × Poisson draws)".to_owned()
-    });
-    (global, per_label, note)
 }
 
 /// Per-label metrics a row resampling gives intervals to (the others have

@@ -7,7 +7,6 @@ use anyhow::{Context as _, bail};
 use assay_cert::CertError;
 use assay_cert::{IssuerKey, TrustStore, date};
 use clap::Args;
-use serde_json::Value;
 
 const DEFAULT_STANDARD: &str = "ISO/IEC TS 4213:2022";
 
@@ -269,18 +268,12 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             assessment_sha256,
         },
     );
-    let number = result
-        .statement
-        .as_ref()
-        .and_then(|s| s.pointer("/predicate/certificate/number"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
+    let number = result.statement.as_ref().map(|s| s.number().to_owned());
     if result.statement.is_some() {
         result.checks.extend(crate::registry::log_checks(
             &bytes,
             &args.cert,
-            &number,
+            number.as_deref().unwrap_or(""),
             args.log.as_deref(),
             &trust,
         )?);
@@ -291,16 +284,11 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             "certificate": args.cert.display().to_string(),
             "valid": valid,
             "checks": result.checks,
-            "number": result.statement.as_ref().and_then(|s| s.pointer("/predicate/certificate/number")).cloned(),
+            "number": number,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        let number = result
-            .statement
-            .as_ref()
-            .and_then(|s| s.pointer("/predicate/certificate/number"))
-            .and_then(Value::as_str)
-            .unwrap_or("?");
+        let number = number.as_deref().unwrap_or("?");
         println!("{}: certificate {number}", args.cert.display());
         for c in &result.checks {
             let mark = match c.status {

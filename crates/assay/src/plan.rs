@@ -308,10 +308,7 @@ pub fn summary(a: &Assessment) -> String {
         v.overall.name().to_uppercase(),
         v.criteria_met,
         v.criteria_total,
-        match v.decision_rule {
-            assay_eval::criteria::DecisionRule::Simple => "simple",
-            assay_eval::criteria::DecisionRule::Guarded => "guarded",
-        }
+        v.decision_rule.name()
     );
     out
 }

@@ -1,0 +1,290 @@
+//! The certificate's signed statement: an in-toto Statement v1 whose subject
+//! is the model and whose predicate (`assay/certificate/v1`) says who
+//! certifies what, against which standard, on which evidence, with which
+//! results, for how long. Written by `assay certify`, read by `assay
+//! verify`, the certificate page and the registry, through these types.
+//!
+//! Members are declared in the order of their names, so that a statement
+//! serialises the same whether it is written from these types or from
+//! the JSON it was read from. A verifier needs only the members it checks
+//! (type, subject, number, dates, issuer, standard, record digest,
+//! verdict); the others read as empty when a statement leaves them out.
+
+use assay_metrics::Task;
+use assay_metrics::value::Interval;
+use assay_model::ModelKind;
+use assay_stats::decision::DecisionRule;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::RecordError;
+use crate::assessment::{InputRole, ToolRecord};
+use crate::report::ReportFile;
+
+/// The in-toto statement type.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+/// The predicate type of an Assay certificate, version 1.
+pub const PREDICATE_TYPE: &str = "https://example.invalid/assay/certificate/v1";
+
+/// The statement a certificate signs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Statement {
+    /// [`STATEMENT_TYPE`].
+    #[serde(rename = "_type")]
+    pub statement_type: String,
+    /// What is certified.
+    pub predicate: Predicate,
+    /// [`PREDICATE_TYPE`].
+    #[serde(rename = "predicateType")]
+    pub predicate_type: String,
+    /// The model: exactly one.
+    pub subject: Vec<Subject>,
+}
+
+/// The model a statement is about.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Subject {
+    /// Its SHA-256 (or manifest root).
+    pub digest: Sha256,
+    /// Its file or directory name.
+    pub name: String,
+}
+
+/// A SHA-256 digest member, `{"sha256": "…"}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sha256 {
+    /// Lower-case hex.
+    pub sha256: String,
+}
+
+/// The certificate's claims.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Predicate {
+    /// The record the certificate rests on.
+    pub assessment: AssessmentRef,
+    /// Number, dates, status address.
+    pub certificate: Numbering,
+    /// How the criteria were judged.
+    #[serde(default)]
+    pub decision_rule: Option<DecisionRule>,
+    /// The holder (the lab's client).
+    #[serde(default)]
+    pub holder: Holder,
+    /// The certifying lab.
+    pub issuer: IssuerRef,
+    /// The model under test.
+    pub model: ModelRef,
+    /// The test reports written from the record.
+    #[serde(default)]
+    pub reports: Vec<ReportFile>,
+    /// Every criterion's judgement.
+    #[serde(default)]
+    pub results: Vec<Claim>,
+    /// What the model was assessed for.
+    #[serde(default)]
+    pub scope: Scope,
+    /// Standard and edition.
+    pub standard: String,
+    /// The evidence other than the model.
+    #[serde(default)]
+    pub test_data: Vec<Evidence>,
+    /// Always `pass`: only a passing assessment is certified.
+    pub verdict: String,
+}
+
+/// The assessment record a certificate names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AssessmentRef {
+    /// The plan's id.
+    #[serde(default)]
+    pub plan_id: String,
+    /// The plan file's SHA-256.
+    #[serde(default)]
+    pub plan_sha256: String,
+    /// The plan's version.
+    #[serde(default)]
+    pub plan_version: String,
+    /// The record's SHA-256.
+    pub sha256: String,
+    /// Its size in bytes.
+    #[serde(default)]
+    pub size: u64,
+    /// The tool that made the record.
+    #[serde(default)]
+    pub tool: Option<ToolRecord>,
+}
+
+/// The certificate's number and dates.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Numbering {
+    /// Issue date, YYYY-MM-DD.
+    pub issued: String,
+    /// `ISSUER-YEAR-SEQUENCE`.
+    pub number: String,
+    /// Where its status can be checked.
+    #[serde(default)]
+    pub status_url: Option<String>,
+    /// First and last day of validity.
+    pub validity: Validity,
+}
+
+/// A validity period, YYYY-MM-DD each.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Validity {
+    /// The last day.
+    pub not_after: String,
+    /// The first day.
+    pub not_before: String,
+}
+
+/// The holder of the certificate.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Holder {
+    /// Postal address.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// The issuer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IssuerRef {
+    /// Accreditation and its scope.
+    #[serde(default)]
+    pub accreditation: Option<String>,
+    /// Postal address.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Short identifier (the certificate numbers' prefix).
+    pub id: String,
+    /// The signing key's id.
+    #[serde(default)]
+    pub keyid: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// The model as the certificate names it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelRef {
+    /// Who made it.
+    #[serde(default)]
+    pub developer: Option<String>,
+    /// Its digest (the subject's).
+    pub digest: Sha256,
+    /// A file or a directory.
+    #[serde(default)]
+    pub kind: Option<ModelKind>,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Version.
+    #[serde(default)]
+    pub version: String,
+}
+
+/// What the model was assessed for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Scope {
+    /// Its classes.
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// As the client states it.
+    #[serde(default)]
+    pub intended_use: String,
+    /// The task.
+    #[serde(default)]
+    pub task: Option<Task>,
+}
+
+/// A file of evidence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Its name as the record gives it.
+    pub path: String,
+    /// What it is.
+    pub role: InputRole,
+    /// SHA-256.
+    pub sha256: String,
+    /// Bytes.
+    pub size: u64,
+}
+
+/// One criterion's judgement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claim {
+    /// The number compared with the threshold.
+    #[serde(default)]
+    pub compared: Option<f64>,
+    /// The criterion as written.
+    #[serde(default)]
+    pub criterion: String,
+    /// The metric's interval.
+    #[serde(default)]
+    pub interval: Option<Interval>,
+    /// The metric.
+    pub metric: String,
+    /// Whether it was met (absent: not judged).
+    #[serde(default)]
+    pub passed: Option<bool>,
+    /// The threshold.
+    #[serde(default)]
+    pub threshold: Option<f64>,
+    /// The estimate.
+    #[serde(default)]
+    pub value: Option<f64>,
+}
+
+impl Statement {
+    /// The statement as JSON, whole numbers written as integers (as the
+    /// record's canonical JSON writes them).
+    pub fn to_json(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        integral_numbers(&mut v);
+        v
+    }
+
+    /// The bytes a certificate signs.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_json().to_string().into_bytes()
+    }
+
+    /// Read a statement from JSON; a missing or mistyped member is named by
+    /// its JSON pointer.
+    pub fn from_json(value: Value) -> Result<Statement, RecordError> {
+        crate::from_value(value)
+    }
+
+    /// The certificate's number.
+    pub fn number(&self) -> &str {
+        &self.predicate.certificate.number
+    }
+
+    /// The model's digest (the subject's).
+    pub fn model_sha256(&self) -> &str {
+        self.subject
+            .first()
+            .map_or("", |s| s.digest.sha256.as_str())
+    }
+}
+
+/// Whole numbers written as integers, as RFC 8785 prints them (1.0 as `1`).
+pub fn integral_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) => {
+            if let Some(x) = n.as_f64()
+                && n.is_f64()
+                && x.fract() == 0.0
+                && x.abs() < 9_007_199_254_740_992.0
+            {
+                *n = serde_json::Number::from(x as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
