@@ -33,6 +33,16 @@ type Global = Vec<(String, Interval)>;
 /// Intervals per label.
 type PerLabel = Vec<Vec<(String, Interval)>>;
 
+/// What the resampling methods work on.
+#[derive(Clone, Copy)]
+struct Resampled<'a> {
+    report: &'a MultilabelReport,
+    /// Items.
+    n: usize,
+    weighted: bool,
+    settings: &'a IntervalSettings,
+}
+
 /// Intervals for `report`, computed from the rows `state` kept.
 pub fn intervals(
     state: &MultilabelState,
@@ -73,32 +83,22 @@ pub fn intervals(
         )
         .ok()
     };
+    let data = Resampled {
+        report,
+        n,
+        weighted,
+        settings,
+    };
     let cost = (n * l) as u64 * settings.replicates as u64;
     if cost > settings.row_budget {
-        let groups = grouped_jackknife(
-            report,
-            n,
-            weighted,
-            settings,
-            evaluate,
-            &mut global,
-            &mut per_label,
-        );
+        let groups = grouped_jackknife(&data, evaluate, &mut global, &mut per_label);
         let note = format!(
             "large sample ({n} rows × {l} labels × {} replicates over the row budget of {}): the row-based metrics by the delete-a-group jackknife ({groups} groups, Student's t)",
             settings.replicates, settings.row_budget
         );
         return (global, per_label, Some(note));
     }
-    row_bootstrap(
-        report,
-        n,
-        weighted,
-        settings,
-        evaluate,
-        &mut global,
-        &mut per_label,
-    );
+    row_bootstrap(&data, evaluate, &mut global, &mut per_label);
     let note = weighted.then(|| {
         "weighted data: every interval is a row bootstrap (weights × Poisson draws)".to_owned()
     });
@@ -160,14 +160,17 @@ fn closed_forms(
 /// budget pays for (20 to 100), with Student's t on groups − 1 degrees of
 /// freedom. Returns the number of groups.
 fn grouped_jackknife(
-    report: &MultilabelReport,
-    n: usize,
-    weighted: bool,
-    settings: &IntervalSettings,
+    data: &Resampled<'_>,
     evaluate: impl Fn(Vec<f64>) -> Option<MultilabelReport> + Sync,
     global: &mut Global,
     per_label: &mut PerLabel,
 ) -> usize {
+    let Resampled {
+        report,
+        n,
+        weighted,
+        settings,
+    } = *data;
     let l = report.per_label.len();
     let groups = ((settings.row_budget / (n * l).max(1) as u64) as usize)
         .clamp(20, 100)
@@ -215,14 +218,17 @@ fn grouped_jackknife(
 /// The row bootstrap (Poisson weights; the jackknife too for BCa) of the
 /// metrics without a closed form.
 fn row_bootstrap(
-    report: &MultilabelReport,
-    n: usize,
-    weighted: bool,
-    settings: &IntervalSettings,
+    data: &Resampled<'_>,
     evaluate: impl Fn(Vec<f64>) -> Option<MultilabelReport> + Sync,
     global: &mut Global,
     per_label: &mut PerLabel,
 ) {
+    let Resampled {
+        report,
+        n,
+        weighted,
+        settings,
+    } = *data;
     let (reports, jackknife) = settings.resample(n, evaluate);
     let jk_sets: Option<Vec<Option<&assay_metrics::MetricSet>>> = jackknife
         .as_ref()
