@@ -6,7 +6,7 @@
 //! model on its feature table; each record then gets its test reports (HTML
 //! and PDF, English and Korean).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -59,8 +59,19 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         json: false,
     })?;
     let issued = crate::report::default_issue_date()?;
+    reports(&[&first_record, &second_record, &third_record], &issued)?;
+    let (cert, verified) = certify(out, &second_record, &issued)?;
+    let (online, offline) = registry_round(out, &cert)?;
+    Ok([first, second, third, verified, online, offline]
+        .into_iter()
+        .find(|c| *c != ExitCode::SUCCESS)
+        .unwrap_or(ExitCode::SUCCESS))
+}
+
+/// Each record's test reports, in both languages and both formats.
+fn reports(records: &[&Path], issued: &str) -> anyhow::Result<()> {
     println!("\nThe test plans' assessment records and their test reports:");
-    for record in [&first_record, &second_record, &third_record] {
+    for record in records {
         println!("  {}", record.display());
         let dir = record.parent().unwrap_or(Path::new("."));
         for lang in [assay_report::Lang::En, assay_report::Lang::Ko] {
@@ -72,14 +83,19 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
                     lang,
                     out: &out,
                     number: None,
-                    issued: issued.clone(),
+                    issued: issued.to_owned(),
                 })?;
                 println!("    {}", out.display());
             }
         }
     }
-    // The model that was run and passed gets a certificate, signed with a
-    // demonstration key, and the certificate is verified offline.
+    Ok(())
+}
+
+/// The model that was run and passed gets a certificate, signed with a
+/// demonstration key, and the certificate is verified offline.
+fn certify(out: &Path, record: &Path, issued: &str) -> anyhow::Result<(PathBuf, ExitCode)> {
+    let model_dir = out.join("model");
     println!("\nCertificate of the handwritten digit classifier:");
     let keys = out.join("keys");
     let key = keys.join("DEMO.key");
@@ -95,12 +111,12 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         })?;
     }
     let cert = crate::cert::issue(&crate::cert::CertifyArgs {
-        assessment: second_record.clone(),
+        assessment: record.to_owned(),
         key: key.clone(),
         plan: None,
         reports: Vec::new(),
         sequence: None,
-        issued: Some(issued.clone()),
+        issued: Some(issued.to_owned()),
         valid_days: 365,
         status_url: None,
         log: None,
@@ -116,14 +132,19 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
     let verified = crate::cert::verify(&crate::cert::VerifyArgs {
         cert: cert.clone(),
         model: Some(model_dir.join("digits.onnx")),
-        assessment: Some(second_record.clone()),
+        assessment: Some(record.to_owned()),
         trust: vec![keys.join("DEMO.pub.toml")],
         at: None,
         log: None,
         json: false,
     })?;
-    // The registry: the certificate goes into a transparency log, and is
-    // checked there (online) and from the proof stored beside it (offline).
+    Ok((cert, verified))
+}
+
+/// The registry: the certificate goes into a transparency log, and is
+/// checked there (online) and from the proof stored beside it (offline).
+fn registry_round(out: &Path, cert: &Path) -> anyhow::Result<(ExitCode, ExitCode)> {
+    let keys = out.join("keys");
     let registry = out.join("registry");
     let server = crate::registry::background(
         &registry,
@@ -143,7 +164,7 @@ The registry (assay serve) at {}:",
         keys.join("DEMO.token").display()
     );
     crate::registry::publish(
-        &cert,
+        cert,
         &crate::registry::LogArgs {
             url: server.url.clone(),
             token_file: Some(keys.join("DEMO.token")),
@@ -159,7 +180,7 @@ $ assay verify {} --trust {} --trust {} --log {}",
         server.url
     );
     let online = crate::cert::verify(&crate::cert::VerifyArgs {
-        cert: cert.clone(),
+        cert: cert.to_owned(),
         model: None,
         assessment: None,
         trust: trust.clone(),
@@ -173,7 +194,7 @@ $ assay verify {} --trust {} --trust {} --log {}",
 Offline, from the stored proof:"
     );
     let offline = crate::cert::verify(&crate::cert::VerifyArgs {
-        cert,
+        cert: cert.to_owned(),
         model: None,
         assessment: None,
         trust,
@@ -181,8 +202,5 @@ Offline, from the stored proof:"
         log: None,
         json: false,
     })?;
-    Ok([first, second, third, verified, online, offline]
-        .into_iter()
-        .find(|c| *c != ExitCode::SUCCESS)
-        .unwrap_or(ExitCode::SUCCESS))
+    Ok((online, offline))
 }

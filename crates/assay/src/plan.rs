@@ -183,36 +183,7 @@ pub fn summary(a: &Assessment) -> String {
         id.standard
     );
     if let (Some(m), Some(t)) = (&a.model_run, &a.run.model) {
-        let _ = writeln!(
-            out,
-            "Model {} on {} ({}): {} items scored, {} skipped; input '{}' {:?}, output '{}' ({})",
-            m.model,
-            m.test_set.path,
-            m.test_set.kind,
-            m.test_set.items,
-            m.test_set.skipped,
-            m.input,
-            m.item_shape,
-            m.output,
-            match m.scores {
-                assay_model::ScoreOutput::Probabilities => "probabilities",
-                assay_model::ScoreOutput::Logits => "logits, softmax applied",
-            }
-        );
-        for s in m.test_set.skipped_items.iter().take(10) {
-            let _ = writeln!(out, "  skipped {}: {}", s.id, s.reason);
-        }
-        let _ = writeln!(
-            out,
-            "  {:.0} items/s ({:.0} items/s of model time); per item p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms; batch size {}, {} threads\n",
-            t.throughput,
-            t.inference_throughput,
-            t.item_latency_ms.p50,
-            t.item_latency_ms.p95,
-            t.item_latency_ms.p99,
-            t.batch_size,
-            t.threads
-        );
+        model_summary(&mut out, m, t);
     }
     out.push_str(&crate::table::render(&a.evaluation));
     if let Some(c) = &a.comparison {
@@ -220,53 +191,7 @@ pub fn summary(a: &Assessment) -> String {
         out.push_str(&crate::table::render_compare(c));
     }
     if let Some(r) = &a.robustness {
-        let _ = writeln!(
-            out,
-            "\nRobustness (ISO/IEC TR 24029-1), perturbed copies of every test image, seed {}:",
-            r.seed
-        );
-        let first = r
-            .metrics
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "accuracy".into());
-        let _ = writeln!(
-            out,
-            "  {:<12} {:>3}  {:>9}  {:>9}  {:<18}  {:>9}  {:>10}",
-            "perturbation", "sev", first, "drop", "drop interval", "flip rate", "McNemar p"
-        );
-        for c in &r.conditions {
-            let v = |id: &str| c.metrics.get(id).and_then(|m| m.value);
-            let ci = c
-                .metrics
-                .get(&format!("{first}_drop"))
-                .and_then(|m| m.ci.as_ref())
-                .map_or_else(
-                    || "—".to_owned(),
-                    |ci| format!("[{:.4}, {:.4}]", ci.low + 0.0, ci.high + 0.0),
-                );
-            let num =
-                |x: Option<f64>| x.map_or_else(|| "—".to_owned(), |x| format!("{:.4}", x + 0.0));
-            let _ = writeln!(
-                out,
-                "  {:<12} {:>3}  {:>9}  {:>9}  {:<18}  {:>9}  {:>10.2e}",
-                c.perturbation,
-                c.severity,
-                num(v(&first)),
-                num(v(&format!("{first}_drop"))),
-                ci,
-                num(v("flip_rate")),
-                c.mcnemar.p_exact
-            );
-        }
-        for j in &r.criteria {
-            let _ = writeln!(
-                out,
-                "  {}  {}",
-                if j.passed { "PASS" } else { "FAIL" },
-                j.criterion.expression
-            );
-        }
+        robustness_summary(&mut out, r);
     }
     if let Some(l) = &a.leakage {
         let _ = writeln!(
@@ -311,4 +236,94 @@ pub fn summary(a: &Assessment) -> String {
         v.decision_rule.name()
     );
     out
+}
+
+/// The model run: what was scored, how fast.
+fn model_summary(
+    out: &mut String,
+    m: &assay_record::assessment::ModelRunRecord,
+    t: &assay_model::Timing,
+) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "Model {} on {} ({}): {} items scored, {} skipped; input '{}' {:?}, output '{}' ({})",
+        m.model,
+        m.test_set.path,
+        m.test_set.kind,
+        m.test_set.items,
+        m.test_set.skipped,
+        m.input,
+        m.item_shape,
+        m.output,
+        match m.scores {
+            assay_model::ScoreOutput::Probabilities => "probabilities",
+            assay_model::ScoreOutput::Logits => "logits, softmax applied",
+        }
+    );
+    for s in m.test_set.skipped_items.iter().take(10) {
+        let _ = writeln!(out, "  skipped {}: {}", s.id, s.reason);
+    }
+    let _ = writeln!(
+        out,
+        "  {:.0} items/s ({:.0} items/s of model time); per item p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms; batch size {}, {} threads\n",
+        t.throughput,
+        t.inference_throughput,
+        t.item_latency_ms.p50,
+        t.item_latency_ms.p95,
+        t.item_latency_ms.p99,
+        t.batch_size,
+        t.threads
+    );
+}
+
+/// The robustness table and its criteria.
+fn robustness_summary(out: &mut String, r: &assay_record::assessment::RobustnessRecord) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "\nRobustness (ISO/IEC TR 24029-1), perturbed copies of every test image, seed {}:",
+        r.seed
+    );
+    let first = r
+        .metrics
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "accuracy".into());
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>3}  {:>9}  {:>9}  {:<18}  {:>9}  {:>10}",
+        "perturbation", "sev", first, "drop", "drop interval", "flip rate", "McNemar p"
+    );
+    for c in &r.conditions {
+        let v = |id: &str| c.metrics.get(id).and_then(|m| m.value);
+        let ci = c
+            .metrics
+            .get(&format!("{first}_drop"))
+            .and_then(|m| m.ci.as_ref())
+            .map_or_else(
+                || "—".to_owned(),
+                |ci| format!("[{:.4}, {:.4}]", ci.low + 0.0, ci.high + 0.0),
+            );
+        let num = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), |x| format!("{:.4}", x + 0.0));
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>3}  {:>9}  {:>9}  {:<18}  {:>9}  {:>10.2e}",
+            c.perturbation,
+            c.severity,
+            num(v(&first)),
+            num(v(&format!("{first}_drop"))),
+            ci,
+            num(v("flip_rate")),
+            c.mcnemar.p_exact
+        );
+    }
+    for j in &r.criteria {
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            if j.passed { "PASS" } else { "FAIL" },
+            j.criterion.expression
+        );
+    }
 }

@@ -150,87 +150,10 @@ pub fn render(r: &EvalResult) -> String {
     }
     metrics_list(&mut out, &r.metrics);
     if let Some(slices) = &r.slices {
-        out.push('\n');
-        let correction = match slices.correction {
-            assay_stats::slices::Correction::Holm => "Holm",
-            assay_stats::slices::Correction::BenjaminiHochberg => "Benjamini–Hochberg",
-        };
-        let _ = writeln!(
-            out,
-            "slices by {} ({correction} across all tests, alpha {}; under {} items or power below {} to see a {} difference: insufficient evidence)",
-            slices
-                .slicings
-                .iter()
-                .map(|c| c.join(" × "))
-                .collect::<Vec<_>>()
-                .join(", "),
-            slices.alpha,
-            slices.min_size,
-            slices.min_power,
-            slices.effect
-        );
-        for g in &slices.groups {
-            let key: Vec<String> = g.key.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let mut line = format!("  {:<24} n={:<7}", key.join(" "), g.n);
-            for id in ["accuracy", "recall", "roc_auc"] {
-                if let Some(m) = g.metrics.get(id) {
-                    let ci =
-                        m.ci.as_ref()
-                            .map_or(String::new(), |c| format!(" [{:.3}, {:.3}]", c.low, c.high));
-                    let _ = write!(line, " {id} {}{ci}", metric_cell(Some(m)));
-                }
-            }
-            let _ = writeln!(out, "{line}");
-            let mut by_status: Vec<(&str, Vec<String>)> = Vec::new();
-            for (id, t) in &g.tests.0 {
-                let entry = match t.adjusted_p {
-                    Some(p) if t.status == assay_eval::slices::SliceStatus::Differs => {
-                        format!("{id} (adjusted p {p:.4})")
-                    }
-                    _ => id.clone(),
-                };
-                match by_status.iter_mut().find(|(s, _)| *s == t.status.name()) {
-                    Some((_, v)) => v.push(entry),
-                    None => by_status.push((t.status.name(), vec![entry])),
-                }
-            }
-            for (status, ids) in by_status {
-                let _ = writeln!(out, "      {status}: {}", ids.join(", "));
-            }
-        }
+        slices_table(&mut out, slices);
     }
     if let Some(criteria) = &r.criteria {
-        out.push('\n');
-        let rule = criteria.first().map_or("", |j| match j.rule {
-            assay_eval::criteria::DecisionRule::Simple => {
-                "simple: the estimate must clear the threshold"
-            }
-            assay_eval::criteria::DecisionRule::Guarded => {
-                "guarded: the interval bound must clear the threshold"
-            }
-        });
-        let _ = writeln!(out, "criteria (decision rule {rule})");
-        for j in criteria {
-            let mark = if j.passed { "PASS" } else { "FAIL" };
-            let compared = j.compared.map_or("—".into(), |v| format!("{v:.4}"));
-            let risk = j
-                .false_accept_risk
-                .map_or(String::new(), |p| format!(", false-accept risk {p:.3}"));
-            let why = j
-                .reason
-                .as_ref()
-                .map_or(String::new(), |r| format!(" ({r})"));
-            let _ = writeln!(
-                out,
-                "  {mark}  {}  (compared {compared}{risk}){why}",
-                j.criterion.expression
-            );
-        }
-        let _ = writeln!(
-            out,
-            "verdict: {}",
-            r.verdict.map_or("—", |v| v.name()).to_uppercase()
-        );
+        criteria_list(&mut out, criteria, r.verdict);
     }
     if let Some(counts) = &r.confusion_matrix.counts {
         out.push('\n');
@@ -246,6 +169,97 @@ pub fn render(r: &EvalResult) -> String {
         }
     }
     out
+}
+
+/// The slices and their tests against the rest.
+fn slices_table(out: &mut String, slices: &assay_record::eval::SlicesOut) {
+    out.push('\n');
+    let correction = match slices.correction {
+        assay_stats::slices::Correction::Holm => "Holm",
+        assay_stats::slices::Correction::BenjaminiHochberg => "Benjamini–Hochberg",
+    };
+    let _ = writeln!(
+        out,
+        "slices by {} ({correction} across all tests, alpha {}; under {} items or power below {} to see a {} difference: insufficient evidence)",
+        slices
+            .slicings
+            .iter()
+            .map(|c| c.join(" × "))
+            .collect::<Vec<_>>()
+            .join(", "),
+        slices.alpha,
+        slices.min_size,
+        slices.min_power,
+        slices.effect
+    );
+    for g in &slices.groups {
+        let key: Vec<String> = g.key.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut line = format!("  {:<24} n={:<7}", key.join(" "), g.n);
+        for id in ["accuracy", "recall", "roc_auc"] {
+            if let Some(m) = g.metrics.get(id) {
+                let ci =
+                    m.ci.as_ref()
+                        .map_or(String::new(), |c| format!(" [{:.3}, {:.3}]", c.low, c.high));
+                let _ = write!(line, " {id} {}{ci}", metric_cell(Some(m)));
+            }
+        }
+        let _ = writeln!(out, "{line}");
+        let mut by_status: Vec<(&str, Vec<String>)> = Vec::new();
+        for (id, t) in &g.tests.0 {
+            let entry = match t.adjusted_p {
+                Some(p) if t.status == assay_eval::slices::SliceStatus::Differs => {
+                    format!("{id} (adjusted p {p:.4})")
+                }
+                _ => id.clone(),
+            };
+            match by_status.iter_mut().find(|(s, _)| *s == t.status.name()) {
+                Some((_, v)) => v.push(entry),
+                None => by_status.push((t.status.name(), vec![entry])),
+            }
+        }
+        for (status, ids) in by_status {
+            let _ = writeln!(out, "      {status}: {}", ids.join(", "));
+        }
+    }
+}
+
+/// The criteria, their judgements and the verdict.
+fn criteria_list(
+    out: &mut String,
+    criteria: &[assay_record::eval::Judgement],
+    verdict: Option<assay_record::Outcome>,
+) {
+    out.push('\n');
+    let rule = criteria.first().map_or("", |j| match j.rule {
+        assay_eval::criteria::DecisionRule::Simple => {
+            "simple: the estimate must clear the threshold"
+        }
+        assay_eval::criteria::DecisionRule::Guarded => {
+            "guarded: the interval bound must clear the threshold"
+        }
+    });
+    let _ = writeln!(out, "criteria (decision rule {rule})");
+    for j in criteria {
+        let mark = if j.passed { "PASS" } else { "FAIL" };
+        let compared = j.compared.map_or("—".into(), |v| format!("{v:.4}"));
+        let risk = j
+            .false_accept_risk
+            .map_or(String::new(), |p| format!(", false-accept risk {p:.3}"));
+        let why = j
+            .reason
+            .as_ref()
+            .map_or(String::new(), |r| format!(" ({r})"));
+        let _ = writeln!(
+            out,
+            "  {mark}  {}  (compared {compared}{risk}){why}",
+            j.criterion.expression
+        );
+    }
+    let _ = writeln!(
+        out,
+        "verdict: {}",
+        verdict.map_or("—", |v| v.name()).to_uppercase()
+    );
 }
 
 /// The comparison report.
