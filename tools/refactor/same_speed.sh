@@ -7,8 +7,10 @@
 #   tools/refactor/same_speed.sh OLD_ASSAY NEW_ASSAY
 #   REPS=7 tools/refactor/same_speed.sh /tmp/old/target/release/assay target/release/assay
 #
-# Needs target/release/gen-bench-data (cargo build --release -p assay-bench).
-# Prints one line a benchmark: old median, new median, new / old.
+# Needs target/release/gen-bench-data and bench-serve (cargo build --release
+# -p assay-bench). Prints one line a benchmark: old median, new median,
+# new / old; for the registry (SERVE_REPS runs of 10 s a side, default 5),
+# requests per second.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 old=$(realpath "$1")
@@ -75,4 +77,39 @@ for b in "${benches[@]}"; do
   mn=$(echo "$n" | median)
   printf '%-36s %9ss %9ss %8s   (old:%s; new:%s)\n' "$label" "$mo" "$mn" \
     "$(awk -v a="$mo" -v b="$mn" 'BEGIN {printf "%.3f", b / a}')" "$o" "$n"
+done
+
+# The registry: the verify endpoint and durable submissions of bench/run.sh's
+# serve section, against each build's `assay serve` in turn.
+SERVE=${SERVE:-target/release/bench-serve}
+[[ -x $SERVE ]] || { echo "no $SERVE: the registry is not measured"; exit 0; }
+"$new" keygen --issuer BENCH --not-before 2000-01-01 --years 90 --out "$work/bench-keys" > /dev/null
+for side in old new; do
+  "${!side}" admin --data "$work/reg-$side" key-add --trust "$work/bench-keys/BENCH.pub.toml" > /dev/null
+  "${!side}" admin --data "$work/reg-$side" token-create --lab BENCH --out "$work/token-$side" 2> /dev/null
+done
+declare -A rps
+for _ in $(seq "${SERVE_REPS:-5}"); do
+  for side in old new; do
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "${!side}" serve --data "$work/reg-$side" --listen "127.0.0.1:$port" --quiet --read-rate 0 --write-rate 0 > "$work/serve.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 3000); do grep -q listening "$work/serve.out" && break; sleep 0.01; done
+    for mode in verify submit; do
+      case $mode in
+        verify) flags=(--connections 32 --seconds 10) ;;
+        submit) flags=(--connections 64 --seconds 10 --max 20000) ;;
+      esac
+      r=$($SERVE $mode "http://127.0.0.1:$port" "$work/token-$side" "$work/bench-keys/BENCH.key" "${flags[@]}" \
+        | sed -n 's/.*"rps":\([0-9.]*\).*/\1/p')
+      rps[$side-$mode]+=" $r"
+    done
+    kill "$pid"; wait "$pid" || true
+  done
+done
+for mode in verify submit; do
+  mo=$(echo "${rps[old-$mode]}" | median)
+  mn=$(echo "${rps[new-$mode]}" | median)
+  printf '%-36s %9s/s %9s/s %8s   (old:%s; new:%s)\n' "serve-$mode" "$mo" "$mn" \
+    "$(awk -v a="$mo" -v b="$mn" 'BEGIN {printf "%.3f", b / a}')" "${rps[old-$mode]}" "${rps[new-$mode]}"
 done

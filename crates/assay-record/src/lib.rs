@@ -93,11 +93,15 @@ pub fn read_value(value: serde_json::Value) -> Result<Assessment, RecordError> {
 pub fn from_value<T: serde::de::DeserializeOwned>(
     mut value: serde_json::Value,
 ) -> Result<T, RecordError> {
+    // Read from a borrowed value: nothing is copied but the members' text.
+    if let Ok(v) = T::deserialize(&value) {
+        return Ok(v);
+    }
     // A missing member is put back as null and read again, so that the error
     // names the member and the type it must have, not only its parent.
     let mut missing: Option<String> = None;
     for _ in 0..4 {
-        let e = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+        let e = match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(v) => return Ok(v),
             Err(e) => e,
         };

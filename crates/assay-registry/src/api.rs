@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use assay_cert::verify::{Check, Expect, Status};
 use assay_log::tiles::{ReadPath, bundle, bundle_start};
-use assay_record::certificate::Statement;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -688,7 +687,7 @@ pub async fn verify_bytes(
             number,
             sha256: sha256.to_string(),
             checks: v.checks,
-            statement: v.statement.as_ref().map(Statement::to_json),
+            statement: v.statement,
         },
     ))
 }

@@ -216,7 +216,7 @@ pub struct VerifyReply {
     /// The SHA-256 of the bytes checked.
     pub sha256: String,
     /// The statement, when the signature holds.
-    pub statement: Option<serde_json::Value>,
+    pub statement: Option<assay_record::certificate::Statement>,
     /// Whether every check passes.
     pub valid: bool,
 }
