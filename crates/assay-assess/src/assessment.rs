@@ -265,7 +265,7 @@ fn model_stage(
         TestSetKind::Table => inputs.digest(InputRole::TestSetTable, &run.test_set_written)?,
         TestSetKind::Manifest => {
             inputs.digest(InputRole::TestSetManifest, &run.test_set_written)?;
-            inputs.push(listed_files(&run.test_set)?);
+            inputs.push(listed_files(&run.test_set, &run.test_set_written)?);
         }
     }
     inputs.digest_written(InputRole::ModelPredictions, &out, MODEL_PREDICTIONS)?;

@@ -123,8 +123,12 @@ fn digest_folder(path: &Path, role: InputRole, written: &str) -> Result<InputRec
 }
 
 /// The images a manifest lists, as one input: SHA-256 of their `sha256sum`
-/// listing in manifest order.
-pub(crate) fn listed_files(test_set: &assay_model::TestSet) -> Result<InputRecord, AssessError> {
+/// listing in manifest order, named as the plan writes the manifest
+/// (`written`; never the lab machine's absolute path).
+pub(crate) fn listed_files(
+    test_set: &assay_model::TestSet,
+    written: &str,
+) -> Result<InputRecord, AssessError> {
     let items = test_set
         .items()
         .map_err(|e| AssessError::Model(Box::new(e)))?;
@@ -140,7 +144,7 @@ pub(crate) fn listed_files(test_set: &assay_model::TestSet) -> Result<InputRecor
     }
     Ok(InputRecord {
         role: InputRole::TestImages,
-        path: test_set.path().display().to_string(),
+        path: written.to_owned(),
         kind: InputKind::Files,
         sha256: digest::sha256_hex(listing.as_bytes()),
         size,
@@ -188,7 +192,7 @@ pub fn check_inputs(
             InputKind::Files => plan
                 .model_run
                 .as_ref()
-                .and_then(|run| listed_files(&run.test_set).ok())
+                .and_then(|run| listed_files(&run.test_set, &run.test_set_written).ok())
                 .map(|r| r.sha256),
             InputKind::File | InputKind::Folder => {
                 let resolved = if input.role == InputRole::ModelPredictions {

@@ -206,6 +206,65 @@ fn demo_runs_and_its_results_validate() {
         let r: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_valid(&r["evaluation"]);
     }
+    assert_no_machine_path(dir.path());
+}
+
+/// No file the demo wrote names the folder it ran in: not the records, the
+/// reports (the PDFs' text too), the certificates' signed statements, the
+/// registry's database.
+fn assert_no_machine_path(dir: &Path) {
+    use base64::Engine as _;
+    let name = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a folder name")
+        .to_owned();
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a readable folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let mut named = Vec::new();
+    for f in &files {
+        let bytes = std::fs::read(f).expect("readable");
+        let mut texts = vec![bytes.clone()];
+        if f.to_string_lossy().ends_with(".cert.json") {
+            let envelope: Value = serde_json::from_slice(&bytes).expect("an envelope");
+            let payload = envelope["payload"].as_str().expect("a payload");
+            texts.push(
+                base64::engine::general_purpose::STANDARD
+                    .decode(payload)
+                    .expect("base64"),
+            );
+        }
+        if f.extension().is_some_and(|e| e == "pdf") {
+            match Command::new("pdftotext").arg(f).arg("-").output() {
+                Ok(o) => texts.push(o.stdout),
+                Err(_) => assert!(
+                    std::env::var_os("ASSAY_REQUIRE_TOOLS").is_none(),
+                    "pdftotext is required"
+                ),
+            }
+        }
+        if texts
+            .iter()
+            .any(|t| t.windows(name.len()).any(|w| w == name.as_bytes()))
+        {
+            named.push(f.display().to_string());
+        }
+    }
+    assert!(
+        named.is_empty(),
+        "files that name the folder the demo ran in ({name}): {named:?}"
+    );
+    assert!(files.len() > 30, "the demo wrote {} files", files.len());
 }
 
 #[test]
