@@ -42,10 +42,25 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {e:#}");
+            let _ = writeln!(stderr, "error: {}", message(&e));
             ExitCode::from(EXIT_INPUT)
         }
     }
+}
+
+/// An error and its causes, each said once: a cause whose words the
+/// message already holds (a library error that names its own reason) is
+/// not repeated.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

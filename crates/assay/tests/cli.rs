@@ -1417,3 +1417,40 @@ fn multilabel_slices() {
         assert!(g["tests"]["recall[dent]"]["status"].is_string());
     }
 }
+
+#[test]
+fn a_missing_file_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let cert = temp_file(&dir, "x.cert.json", "{}");
+    for (args, name) in [
+        (
+            vec![
+                "verify".to_owned(),
+                cert.clone(),
+                "--trust".into(),
+                missing("nowhere.pub.toml"),
+            ],
+            "nowhere.pub.toml",
+        ),
+        (
+            vec!["run".to_owned(), missing("nowhere.toml")],
+            "nowhere.toml",
+        ),
+        (
+            vec!["eval".to_owned(), missing("nowhere.csv")],
+            "nowhere.csv",
+        ),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = assay(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains(name), "{args:?}: {err}");
+        assert_eq!(
+            err.matches("os error 2").count(),
+            1,
+            "{args:?}: the reason once: {err}"
+        );
+    }
+}
