@@ -204,7 +204,22 @@ pub fn routes() -> Router<Shared> {
         .route("/certificates/{number}", get(certificate))
         .route("/verify", get(verify_form).post(verify_upload))
         .route("/log", get(log_page))
+        .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+}
+
+/// An address the registry does not have: under `/api/` the API's JSON
+/// error, elsewhere a page in the reader's language, both 404.
+async fn not_found(
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let e = ApiError::NotFound(format!("{} is not an address of this registry", uri.path()));
+    if uri.path().starts_with("/api/") {
+        return e.into_response();
+    }
+    error_page(lang_of(&q, &headers), e)
 }
 
 pub use assay_base::text::escape_markup as esc;

@@ -896,3 +896,23 @@ async fn a_server_error_tells_the_client_nothing_but_an_incident_id() {
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!r.text().contains("no such table"));
 }
+
+#[tokio::test]
+async fn an_unknown_address_is_a_404_page_in_the_readers_language() {
+    let (config, _dir) = fresh("sqlite", "unknown").await;
+    let app = assay_registry::open(config).await.expect("opens");
+    let en = get(&app, "/no/such/page").await;
+    assert_eq!(en.status, StatusCode::NOT_FOUND);
+    assert!(
+        en.text().contains("<html") && en.text().contains("Not found."),
+        "{}",
+        en.text()
+    );
+    let ko = get(&app, "/no/such/page?lang=ko").await;
+    assert_eq!(ko.status, StatusCode::NOT_FOUND);
+    assert!(ko.text().contains("찾을 수 없습니다."), "{}", ko.text());
+    // The API answers in JSON, as its other errors do.
+    let api = get(&app, "/api/v1/no-such-thing").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.json()["error"].is_string(), "{}", api.text());
+}
