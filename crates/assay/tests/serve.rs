@@ -814,9 +814,11 @@ fn crash(backend: &str, database: Option<String>) {
         checkpoints.push(info["checkpoint"].as_str().expect("note").to_owned());
         // Four writers submit until the kill.
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let acks = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let mut writers = Vec::new();
         for w in 0..4u64 {
-            let (url, token, stop) = (url.clone(), lab.token.clone(), stop.clone());
+            let (url, token, stop, acks) =
+                (url.clone(), lab.token.clone(), stop.clone(), acks.clone());
             let key = IssuerKey::load(&dir.path().join("keys/KTL.key")).expect("key");
             let first = next + w * 100_000;
             writers.push(std::thread::spawn(move || {
@@ -827,6 +829,7 @@ fn crash(backend: &str, database: Option<String>) {
                     let cert = testkit::certificate(&key, seq, "Crash Holder", &today());
                     match post(&format!("{url}/api/v1/certificates"), &token, &cert) {
                         Ok((201 | 200, r)) => {
+                            acks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             mine.push((
                                 r["number"].as_str().expect("number").to_owned(),
                                 r["index"].as_u64().expect("index"),
@@ -841,7 +844,16 @@ fn crash(backend: &str, database: Option<String>) {
                 (mine, seen)
             }));
         }
-        std::thread::sleep(Duration::from_millis(300 + 150 * round as u64));
+        // The kill comes while submissions are flowing: after the first
+        // few are acknowledged (however slow the machine), then a little later
+        // each round.
+        let since = std::time::Instant::now();
+        while acks.load(std::sync::atomic::Ordering::Relaxed) < 4
+            && since.elapsed() < Duration::from_secs(30)
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(150 + 150 * round as u64));
         server.kill9();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         for w in writers {
