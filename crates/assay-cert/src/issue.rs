@@ -52,6 +52,9 @@ pub struct Issued {
     pub sha256: String,
     /// The statement it signs.
     pub statement: Statement,
+    /// Certificates already in the folder that rest on the same record
+    /// (their numbers): issuing again is allowed, but worth a warning.
+    pub earlier: Vec<String>,
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> CertError + '_ {
@@ -97,6 +100,7 @@ pub fn issue(
     })?;
     let envelope: Envelope = certificate::sign(statement.to_bytes(), req.key);
     std::fs::create_dir_all(req.out).map_err(io(req.out))?;
+    let earlier = earlier_certificates(req.out, &statement.predicate.assessment.sha256);
     let path = req.out.join(format!("{number}.cert.json"));
     let cert_bytes = serde_json::to_vec_pretty(&envelope.to_json())?;
     write_new(&path, &cert_bytes).map_err(|e| match e.kind() {
@@ -111,7 +115,33 @@ pub fn issue(
         sha256: sha256_hex(&cert_bytes),
         path,
         statement,
+        earlier,
     })
+}
+
+/// The numbers of the certificates in `folder` whose statement rests on the
+/// record with SHA-256 `record_sha`, in name order. A file that is not a
+/// readable certificate is not one of them.
+fn earlier_certificates(folder: &Path, record_sha: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".cert.json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|f| {
+            let envelope = Envelope::parse(&std::fs::read(f).ok()?).ok()?;
+            let statement =
+                Statement::from_json(serde_json::from_slice(&envelope.payload).ok()?).ok()?;
+            (statement.predicate.assessment.sha256 == record_sha)
+                .then(|| statement.number().to_owned())
+        })
+        .collect()
 }
 
 /// Write a file that must not exist yet.

@@ -209,6 +209,12 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
         &inputs,
     )?;
     let number = &issued_cert.number;
+    if !issued_cert.earlier.is_empty() {
+        eprintln!(
+            "warning: this record already has certificate {} in this folder; {number} is a second certificate for the same assessment",
+            issued_cert.earlier.join(", ")
+        );
+    }
     println!(
         "certificate {number}: {} (SHA-256 {})",
         issued_cert.path.display(),

@@ -68,6 +68,11 @@ fn certify_then_verify_here_and_with_an_independent_verifier() {
         &["--status-url", "https://registry.example.org/c"],
     );
     assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("warning"),
+        "the first certificate of a record is no second one: {}",
+        text(&o)
+    );
     let results = record.parent().expect("folder");
     let cert = results.join("DEMO-2026-000001.cert.json");
     for f in ["en.html", "en.pdf", "ko.html", "ko.pdf"] {
@@ -225,10 +230,16 @@ fn certify_then_verify_here_and_with_an_independent_verifier() {
         text(&o)
     );
 
-    // The next certificate takes the next number.
+    // The next certificate takes the next number, with a warning that
+    // names the first one of the same record.
     let o = certify(&record, &key, &[]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(results.join("DEMO-2026-000002.cert.json").exists());
+    let warned = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        warned.contains("warning") && warned.contains("DEMO-2026-000001"),
+        "{warned}"
+    );
 
     if !python() {
         return;
