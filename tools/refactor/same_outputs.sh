@@ -7,9 +7,9 @@
 #
 # Build both with the same ASSAY_REVISION (the record names the source
 # revision), e.g.:
-#   git worktree add /tmp/old REV && (cd /tmp/old && ASSAY_REVISION=pinned cargo build -p assay)
+#   git worktree add OLD_CHECKOUT REV && (cd OLD_CHECKOUT && ASSAY_REVISION=pinned cargo build -p assay)
 #   ASSAY_REVISION=pinned cargo build -p assay
-#   tools/refactor/same_outputs.sh /tmp/old/target/debug/assay target/debug/assay
+#   tools/refactor/same_outputs.sh OLD_CHECKOUT/target/debug/assay target/debug/assay
 # Exit 0 when every output is byte-identical, 1 otherwise.
 set -euo pipefail
 old=$(realpath "$1")

@@ -5,7 +5,7 @@
 # assay verify), alternating old and new in the same run, medians of REPS.
 #
 #   tools/refactor/same_speed.sh OLD_ASSAY NEW_ASSAY
-#   REPS=7 tools/refactor/same_speed.sh /tmp/old/target/release/assay target/release/assay
+#   REPS=7 tools/refactor/same_speed.sh OLD_CHECKOUT/target/release/assay target/release/assay
 #
 # Needs target/release/gen-bench-data and bench-serve (cargo build --release
 # -p assay-bench). Prints one line a benchmark: old median, new median,

@@ -136,8 +136,7 @@ fn earlier_certificates(folder: &Path, record_sha: &str) -> Vec<String> {
         .iter()
         .filter_map(|f| {
             let envelope = Envelope::parse(&std::fs::read(f).ok()?).ok()?;
-            let statement =
-                Statement::from_json(serde_json::from_slice(&envelope.payload).ok()?).ok()?;
+            let statement = Statement::from_bytes(&envelope.payload).ok()?;
             (statement.predicate.assessment.sha256 == record_sha)
                 .then(|| statement.number().to_owned())
         })

@@ -258,6 +258,11 @@ impl Statement {
         crate::from_value(value)
     }
 
+    /// Read a statement from its bytes (a certificate envelope's payload).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Statement, RecordError> {
+        Statement::from_json(crate::parse(bytes)?)
+    }
+
     /// The certificate's number.
     pub fn number(&self) -> &str {
         &self.predicate.certificate.number
@@ -272,7 +277,7 @@ impl Statement {
 }
 
 /// Whole numbers written as integers, as RFC 8785 prints them (1.0 as `1`).
-pub fn integral_numbers(v: &mut Value) {
+fn integral_numbers(v: &mut Value) {
     match v {
         Value::Number(n) => {
             if let Some(x) = n.as_f64()

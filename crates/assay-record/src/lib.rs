@@ -64,13 +64,16 @@ impl RecordError {
 /// Read an assessment record: the schema id first (another version is
 /// refused by name), then every member into its type.
 pub fn read(bytes: &[u8]) -> Result<Assessment, RecordError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| RecordError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-    read_value(value)
+    read_value(parse(bytes)?)
+}
+
+/// JSON bytes as a value; a syntax error names its line and column.
+fn parse(bytes: &[u8]) -> Result<serde_json::Value, RecordError> {
+    serde_json::from_slice(bytes).map_err(|e| RecordError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
 }
 
 /// [`read`] from JSON already parsed.

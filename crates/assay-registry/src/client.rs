@@ -566,9 +566,8 @@ pub fn change_status(
     use assay_cert::status::{STATUS_TYPE, StatusChange};
     let refuse = |m: String| ClientError::Proof(m);
     let envelope = assay_cert::Envelope::parse(req.cert).map_err(|e| refuse(e.to_string()))?;
-    let statement = serde_json::from_slice(&envelope.payload)
-        .map_err(|e| refuse(format!("the statement is not JSON: {e}")))
-        .and_then(|v| Statement::from_json(v).map_err(|e| refuse(format!("the statement: {e}"))))?;
+    let statement = Statement::from_bytes(&envelope.payload)
+        .map_err(|e| refuse(format!("the statement: {e}")))?;
     let number = statement.number().to_owned();
     let issuer = statement.predicate.issuer.id.clone();
     if issuer != req.key.issuer {

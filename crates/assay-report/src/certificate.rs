@@ -42,45 +42,6 @@ pub fn qr_text(status_url: Option<&str>, cert_sha256: &str) -> String {
     }
 }
 
-/// The words of the certificate page in `lang`.
-struct Words {
-    title: &'static str,
-    statement: &'static str,
-    verify: &'static str,
-    number: &'static str,
-    holder: &'static str,
-    valid: &'static str,
-    digest: &'static str,
-    qr: &'static str,
-}
-
-impl Words {
-    fn of(lang: Lang) -> Words {
-        match lang {
-            Lang::En => Words {
-                title: "Certificate of conformity",
-                statement: "This certifies that the model above met the acceptance criteria of the assessment below against the standard named.",
-                verify: "Verify with the certificate file (*.cert.json), the model and the issuer's public key: assay verify CERT --model MODEL --trust ISSUER.pub.toml",
-                number: "Certificate number",
-                holder: "Holder",
-                valid: "Valid",
-                digest: "Certificate SHA-256",
-                qr: "Scan to verify",
-            },
-            Lang::Ko => Words {
-                title: "적합성 인증서",
-                statement: "이 인증서는 위 모델이 아래 시험에서 표준의 합격 기준을 충족하였음을 증명한다.",
-                verify: "인증서 파일(*.cert.json), 모델, 발행기관의 공개키로 검증: assay verify CERT --model MODEL --trust ISSUER.pub.toml",
-                number: "인증서 번호",
-                holder: "인증 보유자",
-                valid: "유효 기간",
-                digest: "인증서 SHA-256",
-                qr: "스캔하여 검증",
-            },
-        }
-    }
-}
-
 /// The results table: one row per criterion.
 fn results_table(results: &[Claim], lang: Lang) -> Block {
     let number = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| lang.fixed(v, 4));
@@ -117,16 +78,11 @@ fn results_table(results: &[Claim], lang: Lang) -> Block {
 }
 
 /// The identification fields.
-fn fields(statement: &Statement, cert_sha256: &str, words: &Words, lang: Lang) -> Vec<Field> {
+fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
     let p = &statement.predicate;
-    let labelled = |label: &str, value: String, mono: bool| Field {
-        label: label.to_owned(),
-        value,
-        mono,
-    };
     vec![
-        labelled(words.number, p.certificate.number.clone(), true),
-        labelled(words.holder, p.holder.name.clone(), false),
+        field(T::CertNumber, p.certificate.number.as_str(), lang, true),
+        field(T::CertHolder, p.holder.name.as_str(), lang, false),
         field(
             T::SecItem,
             format!("{} {}", p.model.name, p.model.version),
@@ -154,13 +110,14 @@ fn fields(statement: &Statement, cert_sha256: &str, words: &Words, lang: Lang) -
             lang,
             false,
         ),
-        labelled(
-            words.valid,
+        field(
+            T::CertValid,
             format!(
                 "{} – {}",
                 lang.date(&p.certificate.validity.not_before),
                 lang.date(&p.certificate.validity.not_after)
             ),
+            lang,
             false,
         ),
         field(T::RecordDigest, p.assessment.sha256.as_str(), lang, true),
@@ -170,7 +127,7 @@ fn fields(statement: &Statement, cert_sha256: &str, words: &Words, lang: Lang) -
             lang,
             false,
         ),
-        labelled(words.digest, cert_sha256.to_owned(), true),
+        field(T::CertDigest, cert_sha256, lang, true),
     ]
 }
 
@@ -181,31 +138,30 @@ pub fn document(
     lang: Lang,
 ) -> Result<Document, ReportError> {
     let p = &statement.predicate;
-    let words = Words::of(lang);
     let qr = qr_text(p.certificate.status_url.as_deref(), cert_sha256);
     let blocks = vec![
         Block::Paragraph {
-            text: words.statement.to_owned(),
+            text: T::CertStatement.get(lang).to_owned(),
         },
         Block::Fields {
-            fields: fields(statement, cert_sha256, &words, lang),
+            fields: fields(statement, cert_sha256, lang),
         },
         results_table(&p.results, lang),
         Block::Figure {
             id: "qr",
             svg: qr_svg(&qr)?,
-            caption: format!("{}: {qr}", words.qr),
+            caption: format!("{}: {qr}", T::CertScan.get(lang)),
         },
         Block::Paragraph {
-            text: words.verify.to_owned(),
+            text: T::CertVerify.get(lang).to_owned(),
         },
     ];
     Ok(Document {
         lang: lang.tag(),
-        title: words.title.to_owned(),
+        title: T::CertTitle.get(lang).to_owned(),
         subtitle: None,
         number: p.certificate.number.clone(),
-        number_label: words.number.to_owned(),
+        number_label: T::CertNumber.get(lang).to_owned(),
         lab: p.issuer.name.clone(),
         page_of: lang.page_of().to_owned(),
         end_mark: String::new(),

@@ -206,6 +206,16 @@ texts! {
     DateIssued => "Report issued", "성적서 발행일";
     CertificateIssued => "Issued", "발행일";
 
+    // The one-page certificate.
+    CertTitle => "Certificate of conformity", "적합성 인증서";
+    CertStatement => "This certifies that the model above met the acceptance criteria of the assessment below against the standard named.", "이 인증서는 위 모델이 아래 시험에서 표준의 합격 기준을 충족하였음을 증명한다.";
+    CertVerify => "Verify with the certificate file (*.cert.json), the model and the issuer's public key: assay verify CERT --model MODEL --trust ISSUER.pub.toml", "인증서 파일(*.cert.json), 모델, 발행기관의 공개키로 검증: assay verify CERT --model MODEL --trust ISSUER.pub.toml";
+    CertNumber => "Certificate number", "인증서 번호";
+    CertHolder => "Holder", "인증 보유자";
+    CertValid => "Valid", "유효 기간";
+    CertDigest => "Certificate SHA-256", "인증서 SHA-256";
+    CertScan => "Scan to verify", "스캔하여 검증";
+
     // Results.
     SecResults => "Results", "시험 결과";
     ResultsIntro => "Every result is given with its confidence interval and the method of that interval.", "모든 결과는 신뢰구간 및 그 산출 방법과 함께 제시한다.";
