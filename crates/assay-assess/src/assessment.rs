@@ -32,8 +32,6 @@ use crate::plan::{Comparison, ModelRun, Plan, PlanError};
 pub use assay_record::Assessment;
 pub use assay_record::assessment::RobustnessRecord;
 
-pub use crate::inputs::{InputMismatch, Unchanged, check_inputs, unchanged};
-
 /// The name the record gives the predictions a model run writes (in the
 /// record's folder).
 pub const MODEL_PREDICTIONS: &str = assay_model::columns::PREDICTIONS_FILE;
@@ -71,6 +69,10 @@ pub enum AssessError {
         #[source]
         source: std::io::Error,
     },
+    /// The earlier run a re-derivation rests on does not say what the plan
+    /// needs.
+    #[error("{0}")]
+    Recorded(String),
     /// A file changed while it was being assessed.
     #[error(
         "{}: the file changed while the assessment read it; run again once nothing writes to it",
@@ -110,11 +112,115 @@ struct ModelStage {
     predictions: PathBuf,
 }
 
+/// Where the model's outputs come from.
+#[derive(Clone, Copy)]
+pub enum Runs<'a> {
+    /// Run the model; its predictions are written under `workdir`
+    /// (`predictions.parquet`, `robustness/KIND-SEVERITY.parquet`).
+    Model {
+        /// The folder the predictions go to.
+        workdir: &'a Path,
+    },
+    /// Take the predictions an earlier run wrote in `dir` (the same names),
+    /// and what that run said of itself (items scored and skipped, the
+    /// model's input, output and classes) from its `record`: everything
+    /// computed from the predictions is computed again.
+    Recorded {
+        /// The record's folder.
+        dir: &'a Path,
+        /// The earlier run's record.
+        record: &'a Assessment,
+    },
+}
+
+impl Runs<'_> {
+    /// The folder the predictions are in.
+    pub(crate) fn dir(&self) -> &Path {
+        match self {
+            Runs::Model { workdir } => workdir,
+            Runs::Recorded { dir, .. } => dir,
+        }
+    }
+
+    /// The clean run's output, its predictions at `out`.
+    fn clean(
+        &self,
+        run: &ModelRun,
+        out: &Path,
+        progress: &mut dyn FnMut(Event),
+    ) -> Result<RunOutput, AssessError> {
+        let record = match self {
+            Runs::Model { .. } => return run_model(run, &run.settings, out, progress),
+            Runs::Recorded { record, .. } => record,
+        };
+        let Some(m) = &record.model_run else {
+            return Err(AssessError::Recorded(
+                "the plan runs a model, but the record has no model run (/model_run)".into(),
+            ));
+        };
+        Ok(RunOutput {
+            items: m.test_set.items,
+            skipped: m.test_set.skipped_items.clone(),
+            classes: m.classes.clone(),
+            input: m.input.clone(),
+            output: m.output.clone(),
+            item_shape: m.item_shape.clone(),
+            timing: record.run.model.clone().ok_or_else(|| {
+                AssessError::Recorded(
+                    "the record has a model run but no timing (/run/model)".into(),
+                )
+            })?,
+        })
+    }
+
+    /// A perturbed run's items scored and skipped, its predictions at `out`.
+    pub(crate) fn perturbed(
+        &self,
+        run: &ModelRun,
+        perturb: assay_model::Perturb,
+        out: &Path,
+        progress: &mut dyn FnMut(Event),
+    ) -> Result<(u64, u64), AssessError> {
+        match self {
+            Runs::Model { .. } => {
+                let settings = RunSettings {
+                    perturbation: Some(perturb),
+                    ..run.settings.clone()
+                };
+                let output = run_model(run, &settings, out, progress)?;
+                Ok((output.items, output.skipped.len() as u64))
+            }
+            Runs::Recorded { record, .. } => record
+                .robustness
+                .iter()
+                .flat_map(|r| &r.conditions)
+                .find(|c| c.perturbation == perturb.kind && c.severity == perturb.severity)
+                .map(|c| (c.items, c.skipped))
+                .ok_or_else(|| {
+                    AssessError::Recorded(format!(
+                        "the plan asks for {} at severity {}, but the record has no such robustness condition (/robustness/conditions)",
+                        perturb.kind.name(),
+                        perturb.severity
+                    ))
+                }),
+        }
+    }
+}
+
 /// Carry out `plan`. A model run writes its predictions to
 /// `workdir/predictions.parquet`.
 pub fn assess(
     plan: &Plan,
     workdir: &Path,
+    progress: &mut dyn FnMut(Event),
+) -> Result<Assessment, AssessError> {
+    assess_from(plan, Runs::Model { workdir }, progress)
+}
+
+/// Carry out `plan`, the model's outputs from `runs`.
+pub fn assess_from(
+    plan: &Plan,
+    runs: Runs<'_>,
     progress: &mut dyn FnMut(Event),
 ) -> Result<Assessment, AssessError> {
     let started_at = rfc3339(SystemTime::now());
@@ -123,7 +229,7 @@ pub fn assess(
     let mut inputs = Inputs::new(&plan.source);
     let model = match &plan.model_run {
         Some(run) => Some(timed(&mut durations.model, || {
-            model_stage(plan, run, workdir, &mut inputs, progress)
+            model_stage(plan, run, runs, &mut inputs, progress)
         })?),
         None => None,
     };
@@ -157,7 +263,15 @@ pub fn assess(
     let robustness = match (&plan.robustness, &plan.model_run, &model) {
         (Some(r), Some(run), Some(m)) => Some(timed(&mut durations.robustness, || {
             progress(Event::Stage("robustness"));
-            crate::robustness::assess(r, run, &spec, &m.predictions, plan.seed, workdir, progress)
+            crate::robustness::assess(
+                r,
+                run,
+                (&spec, &m.predictions),
+                plan.seed,
+                runs,
+                &mut inputs,
+                progress,
+            )
         })?),
         _ => None,
     };
@@ -248,18 +362,19 @@ pub(crate) fn run_model(
 fn model_stage(
     plan: &Plan,
     run: &ModelRun,
-    workdir: &Path,
+    runs: Runs<'_>,
     inputs: &mut Inputs<'_>,
     progress: &mut dyn FnMut(Event),
 ) -> Result<ModelStage, AssessError> {
     progress(Event::Stage("model"));
     inputs.digest(InputRole::Model, &run.written)?;
+    let workdir = runs.dir();
     std::fs::create_dir_all(workdir).map_err(|source| AssessError::Io {
         path: workdir.into(),
         source,
     })?;
     let out = workdir.join(MODEL_PREDICTIONS);
-    let output = run_model(run, &run.settings, &out, progress)?;
+    let output = runs.clean(run, &out, progress)?;
     match run.test_set_kind {
         TestSetKind::Folder => inputs.digest(InputRole::TestSet, &run.test_set_written)?,
         TestSetKind::Table => inputs.digest(InputRole::TestSetTable, &run.test_set_written)?,

@@ -1,8 +1,8 @@
 //! The assessment of a model as a test plan describes it: the plan
 //! (`assay.toml`) read and checked once, the model run, the evaluation,
 //! the comparison with a baseline, robustness runs, the leakage check,
-//! the digest of every input, and the assessment record in canonical JSON
-//! (`assay/assessment/v1`).
+//! the digest of every input, the assessment record in canonical JSON
+//! (`assay/assessment/v1`), and a record's re-derivation from its inputs.
 //!
 //! Not here: the metrics and their streaming pass (`assay-eval`),
 //! printing, network access.
@@ -23,5 +23,6 @@ pub mod environment;
 mod inputs;
 pub mod leakage;
 pub mod plan;
+pub mod rederive;
 mod robustness;
 mod warnings;

@@ -9,24 +9,29 @@ use assay_eval::compare::{CompareSpec, Hypothesis};
 use assay_eval::{EvalSpec, Input};
 use assay_metrics::value::Interval;
 use assay_metrics::{MetricSet, MetricValue};
-use assay_model::{Perturb, Perturbation, RunSettings};
-use assay_record::assessment::{RobustnessCondition, RobustnessRecord};
+use assay_model::{Perturb, Perturbation};
+use assay_record::assessment::{InputRole, RobustnessCondition, RobustnessRecord};
 
-use crate::assessment::{AssessError, Event, run_model};
+use crate::assessment::{AssessError, Event, Runs};
+use crate::inputs::Inputs;
 use crate::plan::{ModelRun, Robustness};
+
+/// The folder of the perturbed runs' predictions, in the record's folder.
+pub const ROBUSTNESS_DIR: &str = "robustness";
 
 /// Run every condition of `robustness` and judge its criteria; `clean` is
 /// the evaluation of the clean run, whose predictions are at `clean_path`.
+/// Each run's predictions are digested into `inputs`.
 pub(crate) fn assess(
     robustness: &Robustness,
     run: &ModelRun,
-    clean: &EvalSpec,
-    clean_path: &Path,
+    (clean, clean_path): (&EvalSpec, &Path),
     seed: u64,
-    workdir: &Path,
+    runs: Runs<'_>,
+    inputs: &mut Inputs<'_>,
     progress: &mut dyn FnMut(Event),
 ) -> Result<RobustnessRecord, AssessError> {
-    let dir = workdir.join("robustness");
+    let dir = runs.dir().join(ROBUSTNESS_DIR);
     std::fs::create_dir_all(&dir).map_err(|source| AssessError::Io {
         path: dir.clone(),
         source,
@@ -41,15 +46,20 @@ pub(crate) fn assess(
                 severity,
                 seed,
             };
-            let out = dir.join(format!("{}-{severity}.parquet", kind.name()));
+            let name = format!("{}-{severity}.parquet", kind.name());
+            let out = dir.join(&name);
+            let ran = runs.perturbed(run, perturb, &out, progress)?;
+            inputs.digest_written(
+                InputRole::RobustnessPredictions,
+                &out,
+                &format!("{ROBUSTNESS_DIR}/{name}"),
+            )?;
             conditions.push(condition(
                 robustness,
-                run,
                 clean,
                 (clean_path, &clean_predictions),
                 perturb,
-                &out,
-                progress,
+                (&out, ran),
             )?);
         }
     }
@@ -81,18 +91,11 @@ pub(crate) fn assess(
 /// the clean run (paired bootstrap), the share of flipped predictions.
 fn condition(
     robustness: &Robustness,
-    run: &ModelRun,
     clean: &EvalSpec,
     (clean_path, clean_predictions): (&Path, &HashMap<String, String>),
     perturb: Perturb,
-    out: &Path,
-    progress: &mut dyn FnMut(Event),
+    (out, (items, skipped)): (&Path, (u64, u64)),
 ) -> Result<RobustnessCondition, AssessError> {
-    let settings = RunSettings {
-        perturbation: Some(perturb),
-        ..run.settings.clone()
-    };
-    let output = run_model(run, &settings, out, progress)?;
     let mut spec = clean.clone();
     spec.input = Input::File {
         path: out.to_path_buf(),
@@ -146,8 +149,8 @@ fn condition(
         severity: perturb.severity,
         parameter: kind.parameter(perturb.severity),
         unit: kind.unit().into(),
-        items: output.items,
-        skipped: output.skipped.len() as u64,
+        items,
+        skipped,
         metrics: set,
         mcnemar: paired.mcnemar,
     })

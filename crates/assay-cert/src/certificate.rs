@@ -38,6 +38,8 @@ pub struct Issue<'a> {
     pub reports: Vec<ReportFile>,
     /// Where the certificate's status can be checked.
     pub status_url: Option<String>,
+    /// How the record was re-derived before signing.
+    pub rederived: Option<assay_record::certificate::Recheck>,
 }
 
 /// The certificate number: issuer, year, sequence (`DEMO-2026-000001`).
@@ -130,6 +132,7 @@ pub fn statement(issue: &Issue<'_>) -> Result<Statement, CertError> {
             sha256: issue.record_sha256.clone(),
             size: issue.record_size,
             tool: Some(r.tool.clone()),
+            rederived: issue.rederived,
         },
         certificate: Numbering {
             issued: issue.issued.clone(),

@@ -1,15 +1,15 @@
 //! Issuing a certificate: every refusal (a record that did not pass, ran
 //! no model or was made by another lab; inputs or reports changed since;
 //! a number used before), the sequence number per issuer and year, the
-//! signed envelope written once. The check that the record's inputs are
-//! still what it says is the caller's (it needs the plan and the model
-//! runtime), passed in as a function.
+//! signed envelope written once. The record's re-derivation from its
+//! inputs is the caller's (it needs the plan and the model runtime),
+//! passed in as a function.
 
 use std::path::{Path, PathBuf};
 
 use assay_base::digest::sha256_hex;
 use assay_record::Assessment;
-use assay_record::certificate::Statement;
+use assay_record::certificate::{Recheck, Statement};
 use assay_record::report::{REPORT_DIGEST_SCHEMA, ReportDigest, ReportFile};
 use serde_json::Value;
 
@@ -61,12 +61,13 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> CertError + '_ {
     move |e| CertError::Io(path.display().to_string(), e)
 }
 
-/// Issue the certificate of `req.record`. `inputs_unchanged` re-checks
-/// the record's inputs (it refuses with the files that changed); nothing
-/// is written when anything is refused.
+/// Issue the certificate of `req.record`. `rederive` makes the record
+/// again from its inputs (given the record's bytes, read) and refuses
+/// what differs, saying how it checked; nothing is written when anything
+/// is refused.
 pub fn issue(
     req: &Request<'_>,
-    inputs_unchanged: &dyn Fn(&Assessment) -> Result<(), CertError>,
+    rederive: &dyn Fn(&[u8], &Assessment) -> Result<Recheck, CertError>,
 ) -> Result<Issued, CertError> {
     let bytes = std::fs::read(req.record).map_err(io(req.record))?;
     let record = assay_record::read(&bytes)
@@ -75,9 +76,9 @@ pub fn issue(
     // Refuse a record that did not pass, ran no model, or was made by
     // another lab, before anything else is read or written.
     certificate::check(&record, req.key)?;
-    inputs_unchanged(&record)?;
     let record_dir = req.record.parent().unwrap_or(Path::new("."));
     let reports = reports(req.reports, record_dir, &record_sha)?;
+    let rederived = rederive(&bytes, &record)?;
     let sequence = match req.sequence {
         Some(n) => n,
         None => next_sequence(req.key_path, &req.issued[..4.min(req.issued.len())])?,
@@ -97,6 +98,7 @@ pub fn issue(
         valid_days: req.valid_days,
         reports,
         status_url,
+        rederived: Some(rederived),
     })?;
     let envelope: Envelope = certificate::sign(statement.to_bytes(), req.key);
     std::fs::create_dir_all(req.out).map_err(io(req.out))?;

@@ -123,6 +123,9 @@ pub enum InputRole {
     /// The predictions a model run wrote.
     #[serde(rename = "model predictions")]
     ModelPredictions,
+    /// The predictions of a robustness run (a perturbed copy of the test set).
+    #[serde(rename = "robustness predictions")]
+    RobustnessPredictions,
     /// Predictions the client supplied.
     #[serde(rename = "predictions")]
     Predictions,
@@ -147,6 +150,7 @@ impl InputRole {
             InputRole::TestSetManifest => "test-set manifest",
             InputRole::TestImages => "test images",
             InputRole::ModelPredictions => "model predictions",
+            InputRole::RobustnessPredictions => "robustness predictions",
             InputRole::Predictions => "predictions",
             InputRole::BaselinePredictions => "baseline predictions",
             InputRole::TrainingManifest => "training-data manifest",

@@ -112,6 +112,33 @@ pub struct AssessmentRef {
     /// The tool that made the record.
     #[serde(default)]
     pub tool: Option<ToolRecord>,
+    /// How the record was re-derived before it was signed (absent in
+    /// certificates issued before records were re-derived).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rederived: Option<Recheck>,
+}
+
+/// How a record was re-derived from its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Recheck {
+    /// Every result computed again from the recorded predictions (the
+    /// model run's or the client's), every input digested again.
+    #[serde(rename = "predictions")]
+    Predictions,
+    /// As [`Recheck::Predictions`], the model first run again on the test
+    /// set: its predictions must be the recorded ones.
+    #[serde(rename = "model run")]
+    ModelRun,
+}
+
+impl Recheck {
+    /// What was done, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Recheck::Predictions => "recomputed from the recorded predictions",
+            Recheck::ModelRun => "recomputed from a new run of the model",
+        }
+    }
 }
 
 /// The certificate's number and dates.

@@ -219,6 +219,7 @@ fn role(role: &str, lang: Lang) -> String {
             T::RoleTestSet
         }
         "model predictions" => T::RolePredictions,
+        "robustness predictions" => T::RoleRobustnessPredictions,
         "baseline" | "baseline predictions" => T::RoleBaseline,
         "training manifest" | "training-data manifest" => T::RoleTrainingManifest,
         "test manifest" | "test-data manifest" => T::RoleTestManifest,

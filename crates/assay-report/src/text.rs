@@ -180,6 +180,7 @@ texts! {
     Items => "Items", "항목 수";
     Skipped => "Skipped", "제외";
     RolePredictions => "predictions", "예측값";
+    RoleRobustnessPredictions => "robustness predictions", "강건성 시험 예측값";
     RoleModel => "model", "모델";
     RoleModelDir => "model directory", "모델 디렉터리";
     RoleTestSet => "test set", "시험 데이터";

@@ -45,6 +45,9 @@ pub struct CertifyArgs {
     /// The test plan the record was made from [default: the record's plan file in the folder above the record's]
     #[arg(long)]
     pub plan: Option<PathBuf>,
+    /// Also run the model again on the test set: its predictions must be the recorded ones [default: every result is recomputed from the recorded predictions]
+    #[arg(long)]
+    pub rerun_model: bool,
     /// The reports' digest files (FILE.json beside each report) [default: every report.*.json beside the record]
     #[arg(long = "report")]
     pub reports: Vec<PathBuf>,
@@ -81,6 +84,15 @@ pub struct VerifyArgs {
     /// The assessment record: its SHA-256 must be the one certified
     #[arg(long)]
     pub assessment: Option<PathBuf>,
+    /// Make the --assessment record again from its inputs (its plan's files, the predictions beside it) and require every result to be the recorded one
+    #[arg(long, requires = "assessment")]
+    pub recompute: bool,
+    /// With --recompute: run the model again on the test set too (the plan's model and test set must be there)
+    #[arg(long, requires = "recompute")]
+    pub rerun_model: bool,
+    /// With --recompute: the record's test plan, whose folder the record's paths are relative to [default: the folder above the record's]
+    #[arg(long, requires = "recompute")]
+    pub plan: Option<PathBuf>,
     /// Trust store(s): issuers, keys, standards, windows (a lab's ISSUER.pub.toml is one)
     #[arg(long = "trust", required = true)]
     pub trust: Vec<PathBuf>,
@@ -184,14 +196,26 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
         .parent()
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let inputs = |record: &assay_record::Assessment| {
-        use assay_assess::assessment::Unchanged;
-        assay_assess::assessment::unchanged(record, &args.assessment, args.plan.as_deref()).map_err(
-            |e| match e {
-                Unchanged::Changed(_) => CertError::Refused(e.to_string()),
-                other => CertError::Record(other.to_string()),
+    let recheck = recheck(args.rerun_model);
+    let rederive = |bytes: &[u8], record: &assay_record::Assessment| {
+        use assay_assess::rederive::RederiveError;
+        assay_assess::rederive::rederive(
+            &assay_assess::rederive::Request {
+                bytes,
+                record,
+                record_path: &args.assessment,
+                plan: args.plan.as_deref(),
+                recheck,
             },
+            &mut |_| {},
         )
+        .map(|()| recheck)
+        .map_err(|e| match e {
+            RederiveError::Differs { .. } | RederiveError::OtherPlan { .. } => {
+                CertError::Refused(e.to_string())
+            }
+            other => CertError::Record(other.to_string()),
+        })
     };
     let issued_cert = assay_cert::issue::issue(
         &assay_cert::issue::Request {
@@ -206,7 +230,7 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
             log: args.log.as_deref(),
             out: args.out.as_deref().unwrap_or(&record_dir),
         },
-        &inputs,
+        &rederive,
     )?;
     let number = &issued_cert.number;
     if !issued_cert.earlier.is_empty() {
@@ -236,6 +260,46 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
         }
     }
     Ok(issued_cert.path)
+}
+
+/// The re-derivation asked for.
+fn recheck(rerun_model: bool) -> assay_assess::rederive::Recheck {
+    if rerun_model {
+        assay_assess::rederive::Recheck::ModelRun
+    } else {
+        assay_assess::rederive::Recheck::Predictions
+    }
+}
+
+/// `assay verify --recompute`: the record made again from its inputs.
+fn recompute_check(args: &VerifyArgs, record: &Path) -> anyhow::Result<assay_cert::Check> {
+    let bytes = std::fs::read(record)
+        .with_context(|| format!("cannot read the assessment record {}", record.display()))?;
+    let parsed =
+        assay_record::read(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", record.display()))?;
+    let recheck = recheck(args.rerun_model);
+    let outcome = assay_assess::rederive::rederive(
+        &assay_assess::rederive::Request {
+            bytes: &bytes,
+            record: &parsed,
+            record_path: record,
+            plan: args.plan.as_deref(),
+            recheck,
+        },
+        &mut |_| {},
+    );
+    Ok(match outcome {
+        Ok(()) => assay_cert::Check {
+            check: "recompute",
+            status: assay_cert::Status::Pass,
+            detail: format!("{}: every result is the recorded one", recheck.describe()),
+        },
+        Err(e) => assay_cert::Check {
+            check: "recompute",
+            status: assay_cert::Status::Fail,
+            detail: e.to_string(),
+        },
+    })
 }
 
 /// `assay verify`.
@@ -274,6 +338,11 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             assessment_sha256,
         },
     );
+    if args.recompute
+        && let Some(record) = &args.assessment
+    {
+        result.checks.push(recompute_check(args, record)?);
+    }
     let number = result.statement.as_ref().map(|s| s.number().to_owned());
     if result.statement.is_some() {
         result.checks.extend(crate::registry::log_checks(

@@ -361,8 +361,10 @@ fn certify_refuses_what_it_must_not_sign() {
     let o = certify(&record, &key, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o).contains("do not match their recorded digests")
-            && text(&o).contains("digits_test_manifest.csv"),
+        text(&o).contains("is not what its inputs give")
+            && text(&o).contains(
+                "/inputs/1/sha256 (the test-set manifest digits_test_manifest.csv): recorded"
+            ),
         "{}",
         text(&o)
     );
@@ -392,4 +394,199 @@ fn certify_refuses_what_it_must_not_sign() {
     let o = assay(&["keygen", "--issuer", "DEMO", "--out", p(&keys)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("never overwrites"), "{}", text(&o));
+}
+
+/// A record edited by hand (a metric's value and interval) is re-derived
+/// from its inputs before signing: refused with the members that differ,
+/// both values, nothing written; the true record is signed, and says how
+/// it was checked.
+#[test]
+fn certify_rederives_the_record_and_refuses_an_edited_one() {
+    let (_dir, _root, record, keys) = assessed();
+    let key = keys.join("DEMO.key");
+    let mut edited: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).expect("record")).expect("json");
+    let accuracy = &mut edited["evaluation"]["metrics"]["accuracy"];
+    let true_value = accuracy["value"].as_f64().expect("accuracy");
+    accuracy["value"] = serde_json::json!(0.999);
+    accuracy["ci"]["low"] = serde_json::json!(0.5);
+    let original = std::fs::read(&record).expect("record");
+    std::fs::write(&record, serde_json::to_vec(&edited).expect("json")).expect("write");
+    let o = certify(&record, &key, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let said = text(&o);
+    assert!(
+        said.contains("is not what its inputs give (recomputed from the recorded predictions): 2 member(s) differ"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "/evaluation/metrics/accuracy/value: recorded 0.999, computed {true_value}"
+        )) && said.contains("/evaluation/metrics/accuracy/ci/low: recorded 0.5"),
+        "{said}"
+    );
+    let written: Vec<_> = std::fs::read_dir(record.parent().expect("folder"))
+        .expect("folder")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("cert"))
+        .collect();
+    assert!(written.is_empty(), "nothing signed: {written:?}");
+
+    // The true record, re-derived from the recorded predictions and then
+    // from a new run of the model, is signed; the statement says which.
+    std::fs::write(&record, &original).expect("restore");
+    for (extra, said, number) in [
+        (&[][..], "predictions", "DEMO-2026-000001"),
+        (&["--rerun-model"][..], "model run", "DEMO-2026-000002"),
+    ] {
+        let o = certify(&record, &key, extra);
+        assert!(o.status.success(), "{}", text(&o));
+        let envelope: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(record.with_file_name(format!("{number}.cert.json"))).expect("cert"),
+        )
+        .expect("json");
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::STANDARD
+            .decode(envelope["payload"].as_str().expect("payload"))
+            .expect("base64");
+        let statement: serde_json::Value = serde_json::from_slice(&payload).expect("statement");
+        assert_eq!(
+            statement["predicate"]["assessment"]["rederived"], said,
+            "{statement}"
+        );
+    }
+}
+
+/// Replace the model's predictions with better ones and make the record
+/// consistent with them (every metric recomputed, the digest updated):
+/// re-derivation from the recorded predictions cannot tell, a new run of
+/// the model can, in `certify` and in `verify --recompute`.
+#[test]
+fn replaced_predictions_are_caught_by_running_the_model_again() {
+    let (_dir, root, record, keys) = assessed();
+    let key = keys.join("DEMO.key");
+    let trust = keys.join("DEMO.pub.toml");
+    let o = certify(&record, &key, &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let cert = record.with_file_name("DEMO-2026-000001.cert.json");
+
+    // The honest record verifies and recomputes, both ways.
+    for extra in [&[][..], &["--rerun-model"][..]] {
+        let mut args = vec![
+            "verify",
+            p(&cert),
+            "--trust",
+            p(&trust),
+            "--assessment",
+            p(&record),
+            "--recompute",
+        ];
+        args.extend_from_slice(extra);
+        let o = assay(&args);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(text(&o).contains("PASS  recompute"), "{}", text(&o));
+    }
+
+    // The forgery: a perfect model's predictions, and a record made
+    // consistent with them.
+    let predictions = record.with_file_name("predictions.parquet");
+    perfect_predictions(&predictions);
+    let stored: assay_record::Assessment =
+        assay_record::read(&std::fs::read(&record).expect("record")).expect("record");
+    let plan = assay_assess::plan::Plan::load(&root.join("assay.toml")).expect("plan");
+    let forged = assay_assess::assessment::assess_from(
+        &plan,
+        assay_assess::assessment::Runs::Recorded {
+            dir: record.parent().expect("folder"),
+            record: &stored,
+        },
+        &mut |_| {},
+    )
+    .expect("forged record");
+    assert_eq!(
+        forged
+            .evaluation
+            .metrics
+            .get("accuracy")
+            .and_then(|m| m.value),
+        Some(1.0),
+        "the forgery is a perfect score"
+    );
+    std::fs::write(&record, forged.to_canonical()).expect("write");
+
+    let o = certify(&record, &key, &[]);
+    assert!(
+        o.status.success(),
+        "from the predictions alone the forgery is consistent: {}",
+        text(&o)
+    );
+    let o = certify(&record, &key, &["--rerun-model"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let said = text(&o);
+    assert!(
+        said.contains("recomputed from a new run of the model")
+            && said.contains("/sha256 (the model predictions predictions.parquet): recorded"),
+        "{said}"
+    );
+    assert!(!record.with_file_name("DEMO-2026-000003.cert.json").exists());
+
+    let forged_cert = record.with_file_name("DEMO-2026-000002.cert.json");
+    let o = assay(&[
+        "verify",
+        p(&forged_cert),
+        "--trust",
+        p(&trust),
+        "--assessment",
+        p(&record),
+        "--recompute",
+        "--rerun-model",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("FAIL  recompute"), "{}", text(&o));
+}
+
+/// Rewrite a model run's predictions as a perfect model's: the label's
+/// probability 1, every other 0, the prediction the label.
+fn perfect_predictions(path: &Path) {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use std::sync::Arc;
+    let file = std::fs::File::open(path).expect("predictions");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet")
+        .build()
+        .expect("reader");
+    let batches: Vec<RecordBatch> = reader.map(|b| b.expect("batch")).collect();
+    let schema = batches[0].schema();
+    let out = std::fs::File::create(path).expect("write");
+    let mut writer = ArrowWriter::try_new(out, schema.clone(), None).expect("writer");
+    for batch in &batches {
+        let labels = batch
+            .column_by_name("label")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+            .expect("label column")
+            .clone();
+        let columns: Vec<ArrayRef> = schema
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .map(|(field, column)| -> ArrayRef {
+                let name = field.name();
+                if let Some(class) = name.strip_prefix("prob_") {
+                    Arc::new(Float64Array::from_iter_values(
+                        labels.iter().map(|l| f64::from(u8::from(l == Some(class)))),
+                    ))
+                } else if name == "pred" {
+                    Arc::new(labels.clone())
+                } else {
+                    column.clone()
+                }
+            })
+            .collect();
+        writer
+            .write(&RecordBatch::try_new(schema.clone(), columns).expect("batch"))
+            .expect("write");
+    }
+    writer.close().expect("close");
 }
