@@ -68,14 +68,7 @@ pub(crate) fn assess(
         .criteria
         .iter()
         .map(|c| {
-            let parts: Vec<&str> = c.metric.splitn(4, '.').collect();
-            let metric = match parts.as_slice() {
-                ["robustness", p, s, m] => conditions
-                    .iter()
-                    .find(|x| x.perturbation.name() == *p && x.severity.to_string() == *s)
-                    .and_then(|x| x.metrics.get(m)),
-                _ => None,
-            };
+            let metric = assay_record::assessment::robustness_metric(&conditions, &c.metric);
             assay_eval::criteria::judge_metric(c, metric, rule)
         })
         .collect();

@@ -7,10 +7,9 @@ use assay_model::ModelIdentity;
 use assay_record::Outcome;
 use assay_record::assessment::{Assessment, InputRole};
 use assay_record::certificate::{
-    AssessmentRef, Claim, Evidence, Holder, IssuerRef, ModelRef, Numbering, Predicate, Scope,
-    Sha256, Statement, Subject, Validity,
+    AssessmentRef, CitedReport, Claim, Evidence, Holder, IssuerRef, ModelRef, Numbering, Predicate,
+    Scope, Sha256, Signatory, Statement, Subject, Validity,
 };
-use assay_record::report::ReportFile;
 
 use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, Signature, pae};
 use crate::keys::IssuerKey;
@@ -35,7 +34,7 @@ pub struct Issue<'a> {
     /// Days the certificate is valid.
     pub valid_days: u32,
     /// The reports' digest files (`assay/report-digest/v1`).
-    pub reports: Vec<ReportFile>,
+    pub reports: Vec<CitedReport>,
     /// Where the certificate's status can be checked.
     pub status_url: Option<String>,
     /// How the record was re-derived before signing.
@@ -87,7 +86,7 @@ fn results(r: &Assessment) -> Vec<Claim> {
             Claim {
                 compared: c.compared,
                 criterion: c.criterion.expression.clone(),
-                interval: r.evaluation.metrics.get(metric).and_then(|m| m.ci.clone()),
+                interval: r.judged_metric(c).and_then(|m| m.ci.clone()),
                 metric: metric.clone(),
                 passed: Some(c.passed),
                 threshold: Some(c.criterion.threshold),
@@ -154,6 +153,7 @@ pub fn statement(issue: &Issue<'_>) -> Result<Statement, CertError> {
             id: issue.key.issuer.clone(),
             keyid: issue.key.keyid(),
             name: id.lab.name.clone(),
+            role: id.lab.role,
         },
         model: ModelRef {
             developer: model.developer.clone(),
@@ -169,6 +169,10 @@ pub fn statement(issue: &Issue<'_>) -> Result<Statement, CertError> {
             intended_use: model.intended_use.clone(),
             task: Some(r.evaluation.task),
         },
+        signatory: id.report.authoriser.as_ref().map(|name| Signatory {
+            name: name.clone(),
+            role: id.report.authoriser_role.clone(),
+        }),
         standard: id.standard.clone(),
         test_data,
         verdict: r.verdict.overall.name().to_owned(),

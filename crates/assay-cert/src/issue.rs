@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use assay_base::digest::sha256_hex;
 use assay_record::Assessment;
-use assay_record::certificate::{Recheck, Statement};
-use assay_record::report::{REPORT_DIGEST_SCHEMA, ReportDigest, ReportFile};
+use assay_record::certificate::{CitedReport, Recheck, Statement};
+use assay_record::report::{REPORT_DIGEST_SCHEMA, ReportDigest};
 use serde_json::Value;
 
 use crate::certificate::{self, Issue};
@@ -61,13 +61,17 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> CertError + '_ {
     move |e| CertError::Io(path.display().to_string(), e)
 }
 
+/// Makes a record again from its inputs, given the record's bytes and the
+/// record read from them; says how, or refuses.
+pub type Rederive<'a> = dyn Fn(&[u8], &Assessment) -> Result<Recheck, CertError> + 'a;
+
 /// Issue the certificate of `req.record`. `rederive` makes the record
 /// again from its inputs (given the record's bytes, read) and refuses
 /// what differs, saying how it checked; nothing is written when anything
 /// is refused.
 pub fn issue(
     req: &Request<'_>,
-    rederive: &dyn Fn(&[u8], &Assessment) -> Result<Recheck, CertError>,
+    rederive: &Rederive<'_>,
 ) -> Result<Issued, CertError> {
     let bytes = std::fs::read(req.record).map_err(io(req.record))?;
     let record = assay_record::read(&bytes)
@@ -163,7 +167,7 @@ fn reports(
     named: &[PathBuf],
     record_dir: &Path,
     record_sha: &str,
-) -> Result<Vec<ReportFile>, CertError> {
+) -> Result<Vec<CitedReport>, CertError> {
     let files = if named.is_empty() {
         let mut found: Vec<PathBuf> = std::fs::read_dir(record_dir)
             .map_err(io(record_dir))?
@@ -200,7 +204,7 @@ fn reports(
                     report.display()
                 )));
             }
-            Ok(d.report)
+            Ok(CitedReport::of(&d))
         })
         .collect()
 }

@@ -25,7 +25,7 @@ pub mod verify;
 pub use dsse::Envelope;
 pub use keys::IssuerKey;
 pub use trust::TrustStore;
-pub use verify::{Check, Expect, Status, Verification, verify};
+pub use verify::{Check, Expect, Status, Verdict, Verification, verify};
 
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]

@@ -45,12 +45,57 @@ pub struct Verification {
     /// The verified statement (only once the signature holds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<Statement>,
+    /// The number the payload claims, read without trusting it, when the
+    /// signature does not hold (to say which certificate failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_number: Option<String>,
+}
+
+/// What a verification proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every check passed, the model's digest among them.
+    Valid,
+    /// No check failed, but the model was not checked: the certificate is
+    /// genuine, yet nothing says the model at hand is the one certified.
+    ValidModelNotChecked,
+    /// A check failed.
+    Invalid,
+}
+
+impl Verdict {
+    /// The verdict line.
+    pub fn line(self) -> &'static str {
+        match self {
+            Verdict::Valid => "VALID",
+            Verdict::ValidModelNotChecked => {
+                "signature valid — model NOT checked (give --model to check the model at hand)"
+            }
+            Verdict::Invalid => "INVALID",
+        }
+    }
 }
 
 impl Verification {
     /// Valid: no check failed.
     pub fn valid(&self) -> bool {
         self.checks.iter().all(|c| c.status != Status::Fail)
+    }
+
+    /// What the checks proved.
+    pub fn verdict(&self) -> Verdict {
+        if !self.valid() {
+            Verdict::Invalid
+        } else if self
+            .checks
+            .iter()
+            .any(|c| c.check == "model" && c.status == Status::Pass)
+        {
+            Verdict::Valid
+        } else {
+            Verdict::ValidModelNotChecked
+        }
     }
 
     /// The first failed check.
@@ -102,8 +147,25 @@ impl Out {
         Verification {
             checks: self.0,
             statement,
+            claimed_number: None,
         }
     }
+}
+
+/// What an unverified payload claims to be: `certificate N of issuer I
+/// (name)`, for words only — nothing of it is trusted.
+fn claimed(payload: &[u8]) -> Option<(String, String)> {
+    let v = strict::parse(payload).ok()?;
+    let number = at(&v, "/predicate/certificate/number")?.to_owned();
+    let issuer = match (
+        at(&v, "/predicate/issuer/id"),
+        at(&v, "/predicate/issuer/name"),
+    ) {
+        (Some(id), Some(name)) if !name.is_empty() => format!("{id} ({name})"),
+        (Some(id), _) => id.to_owned(),
+        _ => return None,
+    };
+    Some((number, issuer))
 }
 
 fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -138,7 +200,9 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
     }
     out.push("payload-type", Status::Pass, IN_TOTO_PAYLOAD_TYPE);
     let Some(signer) = signature(&envelope, trust, &mut out) else {
-        return out.rest("the signature does not hold", None);
+        let mut v = out.rest("the signature does not hold", None);
+        v.claimed_number = claimed(&envelope.payload).map(|(n, _)| n);
+        return v;
     };
     // Only now read the signed bytes.
     let statement = match strict::parse(&envelope.payload) {
@@ -176,6 +240,7 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
     Verification {
         checks: out.0,
         statement: Some(statement),
+        claimed_number: None,
     }
 }
 
@@ -211,8 +276,11 @@ fn signature<'t>(envelope: &Envelope, trust: &'t TrustStore, out: &mut Out) -> O
                 .iter()
                 .map(|s| s.keyid.as_str())
                 .collect();
+            let claim = claimed(&envelope.payload).map_or_else(String::new, |(n, i)| {
+                format!("; it claims to be certificate {n} of issuer {i}, which the trust store does not know (add the issuer's published key, ISSUER.pub.toml, if you accept it)")
+            });
             format!(
-                "signed by a key that is not in the trust store (keyid {})",
+                "signed by a key that is not in the trust store (keyid {}){claim}",
                 ids.join(", ")
             )
         };

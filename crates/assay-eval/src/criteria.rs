@@ -186,16 +186,7 @@ pub fn check(c: &Criterion, result: &EvalResult) -> Result<(), CriterionError> {
 
 /// Judge a checked criterion against a result.
 pub fn judge(criterion: &Criterion, result: &EvalResult, rule: DecisionRule) -> Judgement {
-    let metric = match &criterion.class {
-        None => result.metrics.get(&criterion.metric),
-        Some(class) => result
-            .per_class
-            .as_ref()
-            .or(result.per_label.as_ref())
-            .and_then(|t| t.get(class))
-            .and_then(|s| s.get(&criterion.metric)),
-    };
-    judge_metric(criterion, metric, rule)
+    judge_metric(criterion, result.criterion_metric(criterion), rule)
 }
 
 /// Judge a criterion against a metric value found elsewhere (e.g. a

@@ -418,7 +418,35 @@ pub struct Assessment {
     pub run: RunRecord,
 }
 
+/// The value a robustness metric id names
+/// (`robustness.PERTURBATION.SEVERITY.METRIC`) among `conditions`.
+pub fn robustness_metric<'a>(
+    conditions: &'a [RobustnessCondition],
+    id: &str,
+) -> Option<&'a assay_metrics::MetricValue> {
+    let parts: Vec<&str> = id.splitn(4, '.').collect();
+    match parts.as_slice() {
+        ["robustness", p, s, m] => conditions
+            .iter()
+            .find(|x| x.perturbation.name() == *p && x.severity.to_string() == *s)
+            .and_then(|x| x.metrics.get(m)),
+        _ => None,
+    }
+}
+
 impl Assessment {
+    /// The value (with its interval) a judgement of the record was made
+    /// on: a robustness condition's metric, or the evaluation's, overall
+    /// or of a class.
+    pub fn judged_metric(&self, judgement: &Judgement) -> Option<&assay_metrics::MetricValue> {
+        let c = &judgement.criterion;
+        if c.metric.starts_with("robustness.") {
+            robustness_metric(&self.robustness.as_ref()?.conditions, &c.metric)
+        } else {
+            self.evaluation.criterion_metric(c)
+        }
+    }
+
     /// The record in canonical JSON.
     pub fn to_canonical(&self) -> String {
         crate::canonical::to_canonical(self).expect("records hold only finite numbers and strings")
@@ -552,4 +580,20 @@ pub struct Party {
     pub address: Option<String>,
     /// Accreditation and its scope (labs).
     pub accreditation: Option<String>,
+    /// What the lab is when it issues a certificate (labs; default a
+    /// test lab): it names the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<IssuerRole>,
+}
+
+/// What an issuer is, which names its certificates.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum IssuerRole {
+    /// A testing laboratory (ISO/IEC 17025): a test certificate.
+    #[default]
+    #[serde(rename = "test lab")]
+    TestLab,
+    /// A certification body (ISO/IEC 17065): a certificate of conformity.
+    #[serde(rename = "certification body")]
+    CertificationBody,
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::RecordError;
+pub use crate::assessment::IssuerRole;
 use crate::assessment::{InputRole, ToolRecord};
 use crate::report::ReportFile;
 
@@ -76,13 +77,17 @@ pub struct Predicate {
     pub model: ModelRef,
     /// The test reports written from the record.
     #[serde(default)]
-    pub reports: Vec<ReportFile>,
+    pub reports: Vec<CitedReport>,
     /// Every criterion's judgement.
     #[serde(default)]
     pub results: Vec<Claim>,
     /// What the model was assessed for.
     #[serde(default)]
     pub scope: Scope,
+    /// Who authorised the reports the certificate rests on (the plan's
+    /// `[report] authoriser`), with their function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatory: Option<Signatory>,
     /// Standard and edition.
     pub standard: String,
     /// The evidence other than the model.
@@ -90,6 +95,53 @@ pub struct Predicate {
     pub test_data: Vec<Evidence>,
     /// Always `pass`: only a passing assessment is certified.
     pub verdict: String,
+}
+
+/// A test report the certificate rests on: its file and its number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CitedReport {
+    /// Its file name.
+    pub file: String,
+    /// `html` or `pdf`.
+    pub format: String,
+    /// Its issue date, YYYY-MM-DD (absent in older certificates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
+    /// `en` or `ko`.
+    pub lang: String,
+    /// The report's number (absent in older certificates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+impl CitedReport {
+    /// The report a digest file describes.
+    pub fn of(digest: &crate::report::ReportDigest) -> Self {
+        let r: &ReportFile = &digest.report;
+        CitedReport {
+            file: r.file.clone(),
+            format: r.format.clone(),
+            issued: Some(digest.issued.clone()),
+            lang: r.lang.clone(),
+            number: Some(digest.number.clone()),
+            sha256: r.sha256.clone(),
+            size: r.size,
+        }
+    }
+}
+
+/// The person who authorised the reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signatory {
+    /// Name.
+    pub name: String,
+    /// Function, e.g. "Technical manager".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// The assessment record a certificate names.
@@ -192,6 +244,9 @@ pub struct IssuerRef {
     /// Name.
     #[serde(default)]
     pub name: String,
+    /// A test lab or a certification body (absent: a test lab).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<IssuerRole>,
 }
 
 /// The model as the certificate names it.

@@ -226,6 +226,20 @@ pub struct EvalResult {
 }
 
 impl EvalResult {
+    /// The value a criterion is about: the metric overall, or of its class
+    /// (or label).
+    pub fn criterion_metric(&self, criterion: &Criterion) -> Option<&assay_metrics::MetricValue> {
+        match &criterion.class {
+            None => self.metrics.get(&criterion.metric),
+            Some(class) => self
+                .per_class
+                .as_ref()
+                .or(self.per_label.as_ref())
+                .and_then(|t| t.get(class))
+                .and_then(|s| s.get(&criterion.metric)),
+        }
+    }
+
     /// The result as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("results hold only finite numbers and strings")

@@ -2,7 +2,7 @@
 //! with a QR code that carries the verification address and the
 //! certificate's digest.
 
-use assay_record::certificate::{Claim, Statement};
+use assay_record::certificate::{CitedReport, Claim, IssuerRole, Recheck, Statement};
 use qrcode::QrCode;
 use qrcode::render::svg;
 
@@ -33,12 +33,20 @@ pub fn qr_svg(text: &str) -> Result<String, ReportError> {
     })
 }
 
-/// What the QR code carries: the status address followed by the
-/// certificate's digest, or the digest alone.
-pub fn qr_text(status_url: Option<&str>, cert_sha256: &str) -> String {
-    match status_url {
-        Some(url) => format!("{}/{cert_sha256}", url.trim_end_matches('/')),
-        None => format!("sha256:{cert_sha256}"),
+/// The address a certificate's QR code carries: its status page followed
+/// by its SHA-256 (`…/certificates/NUMBER/SHA256`), which the registry
+/// answers with the page of exactly this certificate. A certificate with
+/// no status address has no QR code: a bare digest means nothing to a
+/// phone.
+pub fn verification_url(status_url: &str, cert_sha256: &str) -> String {
+    format!("{}/{cert_sha256}", status_url.trim_end_matches('/'))
+}
+
+/// The certificate's title: by what its issuer is.
+fn title(role: Option<IssuerRole>, lang: Lang) -> &'static str {
+    match role.unwrap_or_default() {
+        IssuerRole::TestLab => T::CertTitleTest.get(lang),
+        IssuerRole::CertificationBody => T::CertTitleConformity.get(lang),
     }
 }
 
@@ -77,6 +85,38 @@ fn results_table(results: &[Claim], lang: Lang) -> Block {
     }
 }
 
+/// The test reports the certificate rests on, each by number and SHA-256.
+fn reports_table(reports: &[CitedReport], lang: Lang) -> Block {
+    Block::Table {
+        columns: [
+            T::ReportNumber,
+            T::CertificateIssued,
+            T::ReportLanguage,
+            T::ReportFileName,
+        ]
+        .iter()
+        .map(|t| t.get(lang).to_owned())
+        .chain(["SHA-256".to_owned()])
+        .collect(),
+        numeric: vec![false; 5],
+        rows: reports
+            .iter()
+            .map(|r| {
+                vec![
+                    r.number.clone().unwrap_or_else(|| "—".into()),
+                    r.issued
+                        .as_deref()
+                        .map_or_else(|| "—".into(), |d| lang.date(d)),
+                    r.lang.clone(),
+                    r.file.clone(),
+                    r.sha256.clone(),
+                ]
+            })
+            .collect(),
+        caption: Some(T::CertReports.get(lang).to_owned()),
+    }
+}
+
 /// The identification fields.
 fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
     let p = &statement.predicate;
@@ -105,6 +145,18 @@ fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
             false,
         ),
         field(
+            T::CertSignatory,
+            p.signatory.as_ref().map_or_else(
+                || "—".to_owned(),
+                |s| match &s.role {
+                    Some(role) => format!("{} ({role})", s.name),
+                    None => s.name.clone(),
+                },
+            ),
+            lang,
+            false,
+        ),
+        field(
             T::CertificateIssued,
             lang.date(&p.certificate.issued),
             lang,
@@ -122,6 +174,16 @@ fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
         ),
         field(T::RecordDigest, p.assessment.sha256.as_str(), lang, true),
         field(
+            T::CertRederived,
+            match p.assessment.rederived {
+                Some(Recheck::Predictions) => T::RederivedPredictions.get(lang),
+                Some(Recheck::ModelRun) => T::RederivedModelRun.get(lang),
+                None => "—",
+            },
+            lang,
+            false,
+        ),
+        field(
             T::DecisionRule,
             word(p.decision_rule.map_or("", |r| r.name()), lang),
             lang,
@@ -138,8 +200,7 @@ pub fn document(
     lang: Lang,
 ) -> Result<Document, ReportError> {
     let p = &statement.predicate;
-    let qr = qr_text(p.certificate.status_url.as_deref(), cert_sha256);
-    let blocks = vec![
+    let mut blocks = vec![
         Block::Paragraph {
             text: T::CertStatement.get(lang).to_owned(),
         },
@@ -147,18 +208,31 @@ pub fn document(
             fields: fields(statement, cert_sha256, lang),
         },
         results_table(&p.results, lang),
-        Block::Figure {
-            id: "qr",
-            svg: qr_svg(&qr)?,
-            caption: format!("{}: {qr}", T::CertScan.get(lang)),
-        },
-        Block::Paragraph {
-            text: T::CertVerify.get(lang).to_owned(),
-        },
     ];
+    if !p.reports.is_empty() {
+        blocks.push(reports_table(&p.reports, lang));
+    }
+    match &p.certificate.status_url {
+        Some(status) => {
+            let url = verification_url(status, cert_sha256);
+            blocks.push(Block::Figure {
+                id: "qr",
+                svg: qr_svg(&url)?,
+                caption: format!("{}: {url}", T::CertScan.get(lang)),
+            });
+            blocks.push(Block::Paragraph {
+                text: T::CertVerify.get(lang).to_owned(),
+            });
+        }
+        None => blocks.push(Block::Paragraph {
+            text: T::CertVerifyOffline
+                .get(lang)
+                .replace("{number}", &p.certificate.number),
+        }),
+    }
     Ok(Document {
         lang: lang.tag(),
-        title: T::CertTitle.get(lang).to_owned(),
+        title: title(p.issuer.role, lang).to_owned(),
         subtitle: None,
         number: p.certificate.number.clone(),
         number_label: T::CertNumber.get(lang).to_owned(),
@@ -177,4 +251,86 @@ pub fn document(
             blocks,
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Format;
+
+    fn statement(role: Option<&str>, status_url: Option<&str>) -> Statement {
+        let mut issuer = serde_json::json!({"id": "KTL", "name": "Korea Testing Laboratory"});
+        if let Some(r) = role {
+            issuer["role"] = r.into();
+        }
+        Statement::from_json(serde_json::json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "predicateType": "https://example.invalid/assay/certificate/v1",
+            "subject": [{"name": "m.onnx", "digest": {"sha256": "ab".repeat(32)}}],
+            "predicate": {
+                "assessment": {"sha256": "cd".repeat(32)},
+                "certificate": {
+                    "issued": "2026-12-01", "number": "KTL-2026-000007", "status_url": status_url,
+                    "validity": {"not_before": "2026-12-01", "not_after": "2027-12-01"}
+                },
+                "issuer": issuer,
+                "model": {"digest": {"sha256": "ab".repeat(32)}, "name": "m", "version": "1"},
+                "standard": "ISO/IEC TS 4213:2022",
+                "verdict": "pass"
+            }
+        }))
+        .expect("statement")
+    }
+
+    fn html(s: &Statement, lang: Lang) -> String {
+        let doc = document(s, &"ef".repeat(32), lang).expect("document");
+        String::from_utf8(crate::render(&doc, Format::Html).expect("html")).expect("utf-8")
+    }
+
+    #[test]
+    fn the_title_follows_the_issuers_role() {
+        for (role, en, ko) in [
+            (None, "Test certificate", "시험 인증서"),
+            (Some("test lab"), "Test certificate", "시험 인증서"),
+            (
+                Some("certification body"),
+                "Certificate of conformity",
+                "적합성 인증서",
+            ),
+        ] {
+            let s = statement(role, None);
+            assert!(
+                html(&s, Lang::En).contains(&format!("<h1>{en}")),
+                "{role:?}"
+            );
+            assert!(
+                html(&s, Lang::Ko).contains(&format!("<h1>{ko}")),
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_qr_code_only_for_an_address_that_resolves() {
+        let page = html(&statement(None, None), Lang::En);
+        assert!(
+            !page.contains("fig-qr"),
+            "no QR code without a status address"
+        );
+        assert!(
+            page.contains("ask the issuer for its certificate file (KTL-2026-000007.cert.json)")
+        );
+        let page = html(
+            &statement(
+                None,
+                Some("https://reg.example/certificates/KTL-2026-000007"),
+            ),
+            Lang::Ko,
+        );
+        assert!(page.contains("fig-qr"));
+        assert!(page.contains(&format!(
+            "https://reg.example/certificates/KTL-2026-000007/{}",
+            "ef".repeat(32)
+        )));
+    }
 }

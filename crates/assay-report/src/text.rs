@@ -208,9 +208,18 @@ texts! {
     CertificateIssued => "Issued", "발행일";
 
     // The one-page certificate.
-    CertTitle => "Certificate of conformity", "적합성 인증서";
-    CertStatement => "This certifies that the model above met the acceptance criteria of the assessment below against the standard named.", "이 인증서는 위 모델이 아래 시험에서 표준의 합격 기준을 충족하였음을 증명한다.";
-    CertVerify => "Verify with the certificate file (*.cert.json), the model and the issuer's public key: assay verify CERT --model MODEL --trust ISSUER.pub.toml", "인증서 파일(*.cert.json), 모델, 발행기관의 공개키로 검증: assay verify CERT --model MODEL --trust ISSUER.pub.toml";
+    CertTitleTest => "Test certificate", "시험 인증서";
+    CertTitleConformity => "Certificate of conformity", "적합성 인증서";
+    CertStatement => "This certifies that the model identified below was tested against the standard named and met every acceptance criterion of the assessment.", "이 인증서는 아래 모델이 명시된 표준에 따라 시험되었으며 시험의 모든 합격 기준을 충족하였음을 증명한다.";
+    CertVerify => "To check that this certificate stands, scan the code or open the address under it: the issuer's public registry shows the certificate and whether it is valid, suspended or withdrawn.", "이 인증서가 유효한지 확인하려면 코드를 스캔하거나 그 아래의 주소에 접속하십시오. 발행기관의 공개 등록부에서 인증서와 그 상태(유효, 정지, 철회)를 볼 수 있습니다.";
+    CertVerifyOffline => "To check this certificate, ask the issuer for its certificate file ({number}.cert.json): with the issuer's public key anyone can check its signature and that a model is the one certified.", "이 인증서를 확인하려면 발행기관에 인증서 파일({number}.cert.json)을 요청하십시오. 발행기관의 공개키로 누구나 서명과 모델의 동일성을 확인할 수 있습니다.";
+    CertReports => "Test reports", "시험 성적서";
+    ReportFileName => "File", "파일";
+    ReportLanguage => "Language", "언어";
+    CertSignatory => "Authorised by", "승인자";
+    CertRederived => "Results re-derived before signing", "서명 전 결과 재산출";
+    RederivedPredictions => "every result recomputed from the recorded predictions", "기록된 예측값으로 모든 결과를 다시 계산함";
+    RederivedModelRun => "every result recomputed from a new run of the model", "모델을 다시 실행하여 모든 결과를 다시 계산함";
     CertNumber => "Certificate number", "인증서 번호";
     CertHolder => "Holder", "인증 보유자";
     CertValid => "Valid", "유효 기간";

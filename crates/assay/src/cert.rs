@@ -102,6 +102,9 @@ pub struct VerifyArgs {
     /// Check inclusion and today's status against this registry (without it, the proof file beside the certificate is checked offline when there is one)
     #[arg(long = "log")]
     pub log: Option<String>,
+    /// Fail (exit 1) unless the model was checked: without it a genuine certificate says nothing of the model at hand
+    #[arg(long)]
+    pub require_model: bool,
     /// Print the checks as JSON
     #[arg(long)]
     pub json: bool,
@@ -344,6 +347,7 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         result.checks.push(recompute_check(args, record)?);
     }
     let number = result.statement.as_ref().map(|s| s.number().to_owned());
+    let claimed = result.claimed_number.clone();
     if result.statement.is_some() {
         result.checks.extend(crate::registry::log_checks(
             &bytes,
@@ -353,17 +357,29 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             &trust,
         )?);
     }
-    let valid = result.valid();
+    let verdict = result.verdict();
+    let valid = match verdict {
+        assay_cert::Verdict::Valid => true,
+        assay_cert::Verdict::ValidModelNotChecked => !args.require_model,
+        assay_cert::Verdict::Invalid => false,
+    };
     if args.json {
         let out = serde_json::json!({
             "certificate": args.cert.display().to_string(),
             "valid": valid,
+            "verdict": verdict,
+            "model_checked": verdict == assay_cert::Verdict::Valid,
             "checks": result.checks,
             "number": number,
+            "claimed_number": claimed,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        let number = number.as_deref().unwrap_or("?");
+        let number = match (&number, &claimed) {
+            (Some(n), _) => n.clone(),
+            (None, Some(c)) => format!("{c} (claimed; not verified)"),
+            (None, None) => "(unreadable)".to_owned(),
+        };
         println!("{}: certificate {number}", args.cert.display());
         for c in &result.checks {
             let mark = match c.status {
@@ -373,7 +389,11 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             };
             println!("  {mark}  {:<12} {}", c.check, c.detail);
         }
-        println!("{}", if valid { "VALID" } else { "INVALID" });
+        if verdict == assay_cert::Verdict::ValidModelNotChecked && args.require_model {
+            println!("INVALID: --require-model, and the model was not checked");
+        } else {
+            println!("{}", verdict.line());
+        }
     }
     Ok(if valid {
         ExitCode::SUCCESS

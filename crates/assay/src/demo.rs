@@ -141,6 +141,7 @@ fn certify(out: &Path, record: &Path, issued: &str) -> anyhow::Result<(PathBuf, 
         trust: vec![keys.join("DEMO.pub.toml")],
         at: None,
         log: None,
+        require_model: false,
         json: false,
     })?;
     Ok((cert, verified))
@@ -176,17 +177,19 @@ The registry (assay serve) at {}:",
         },
     )?;
     let trust = vec![keys.join("DEMO.pub.toml"), registry.join("log.pub.toml")];
+    let model = out.join("model").join("digits.onnx");
     println!(
         "
-$ assay verify {} --trust {} --trust {} --log {}",
+$ assay verify {} --model {} --trust {} --trust {} --log {}",
         cert.display(),
+        model.display(),
         trust[0].display(),
         trust[1].display(),
         server.url
     );
     let online = crate::cert::verify(&crate::cert::VerifyArgs {
         cert: cert.to_owned(),
-        model: None,
+        model: Some(model.clone()),
         assessment: None,
         recompute: false,
         rerun_model: false,
@@ -194,6 +197,7 @@ $ assay verify {} --trust {} --trust {} --log {}",
         trust: trust.clone(),
         at: None,
         log: Some(server.url.clone()),
+        require_model: false,
         json: false,
     })?;
     drop(server);
@@ -203,7 +207,7 @@ Offline, from the stored proof:"
     );
     let offline = crate::cert::verify(&crate::cert::VerifyArgs {
         cert: cert.to_owned(),
-        model: None,
+        model: Some(model.clone()),
         assessment: None,
         recompute: false,
         rerun_model: false,
@@ -211,6 +215,7 @@ Offline, from the stored proof:"
         trust,
         at: None,
         log: None,
+        require_model: false,
         json: false,
     })?;
     Ok((online, offline))

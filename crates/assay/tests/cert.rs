@@ -37,6 +37,23 @@ fn python() -> bool {
     ok
 }
 
+/// Every run of exactly 64 lower-case hex digits in `text`.
+fn hex64(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() || ('a'..='f').contains(&c) {
+            run.push(c);
+        } else {
+            if run.len() == 64 && !out.contains(&run) {
+                out.push(run.clone());
+            }
+            run.clear();
+        }
+    }
+    out
+}
+
 fn interop(script: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/interop")
@@ -99,15 +116,22 @@ fn certify_then_verify_here_and_with_an_independent_verifier() {
     {
         let pdf_text = String::from_utf8_lossy(&o.stdout);
         assert_eq!(pdf_text.matches('\u{c}').count(), 1, "one page");
+        // A test lab's certificate (the plan names no other role).
         assert!(
-            pdf_text.contains("적합성 인증서") && pdf_text.contains("DEMO-2026-000001"),
+            pdf_text.contains("시험 인증서") && pdf_text.contains("DEMO-2026-000001"),
             "{pdf_text}"
         );
-        // The verification command prints as typed (no ligature eats a hyphen).
+        // Every digest the page shows is copied from the PDF as it is:
+        // nothing inserted, not broken across lines.
+        let shown = hex64(&html);
         assert!(
-            pdf_text.contains("--model MODEL --trust ISSUER.pub.toml"),
-            "{pdf_text}"
+            shown.len() >= 5,
+            "model, record, certificate, reports: {shown:?}"
         );
+        for d in &shown {
+            assert!(pdf_text.contains(d.as_str()), "{d} intact in {pdf_text}");
+        }
+        assert!(!pdf_text.contains('\u{200b}'), "no zero-width space");
     } else {
         assert!(
             std::env::var_os("ASSAY_REQUIRE_TOOLS").is_none(),
@@ -179,16 +203,77 @@ fn certify_then_verify_here_and_with_an_independent_verifier() {
     ];
     let o = assay(&args);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("VALID"));
+    assert!(text(&o).ends_with("\nVALID\n"), "{}", text(&o));
     let o = assay(&[&args[..], &["--json"]].concat());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["valid"], true);
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["model_checked"], true);
     let checks = v["checks"].as_array().expect("checks");
     assert_eq!(checks.len(), 10);
     // No registry given and no proof beside it: the log's checks are skipped.
     for c in &checks[8..] {
         assert_eq!(c["status"], "skip", "{c}");
     }
+
+    // Without the model a genuine certificate is not a checked model: the
+    // verdict says so; --require-model makes it a failure.
+    let bare = [
+        "verify",
+        p(&cert),
+        "--trust",
+        p(&trust),
+        "--at",
+        "2026-12-01",
+    ];
+    let o = assay(&bare);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).ends_with(
+            "\nsignature valid — model NOT checked (give --model to check the model at hand)\n"
+        ),
+        "{}",
+        text(&o)
+    );
+    let o = assay(&[&bare[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["verdict"], "valid-model-not-checked");
+    assert_eq!(v["model_checked"], false);
+    let o = assay(&[&bare[..], &["--require-model"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).ends_with("\nINVALID: --require-model, and the model was not checked\n"),
+        "{}",
+        text(&o)
+    );
+    let o = assay(&[&args[..], &["--require-model"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    // A trust store that does not know the issuer: the claimed issuer and
+    // number are named (as claims).
+    let o = assay(&[
+        "keygen",
+        "--issuer",
+        "STRANGER",
+        "--out",
+        p(&root.join("k2")),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = assay(&[
+        "verify",
+        p(&cert),
+        "--trust",
+        p(&root.join("k2/STRANGER.pub.toml")),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let said = text(&o);
+    assert!(
+        said.contains("certificate DEMO-2026-000001 (claimed; not verified)")
+            && said.contains(
+                "it claims to be certificate DEMO-2026-000001 of issuer DEMO (Assay demonstration laboratory), which the trust store does not know"
+            ),
+        "{said}"
+    );
 
     // Invalid: another model, or too late.
     let other = root.join("breast_cancer.onnx");
