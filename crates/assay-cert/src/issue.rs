@@ -69,10 +69,7 @@ pub type Rederive<'a> = dyn Fn(&[u8], &Assessment) -> Result<Recheck, CertError>
 /// again from its inputs (given the record's bytes, read) and refuses
 /// what differs, saying how it checked; nothing is written when anything
 /// is refused.
-pub fn issue(
-    req: &Request<'_>,
-    rederive: &Rederive<'_>,
-) -> Result<Issued, CertError> {
+pub fn issue(req: &Request<'_>, rederive: &Rederive<'_>) -> Result<Issued, CertError> {
     let bytes = std::fs::read(req.record).map_err(io(req.record))?;
     let record = assay_record::read(&bytes)
         .map_err(|e| CertError::Record(format!("{}: {e}", req.record.display())))?;

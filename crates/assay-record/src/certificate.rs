@@ -27,6 +27,14 @@ pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 /// The predicate type of an Assay certificate, version 1.
 pub const PREDICATE_TYPE: &str = "https://example.invalid/assay/certificate/v1";
 
+/// The address that names exactly one certificate: its status page
+/// followed by its SHA-256 (`…/certificates/NUMBER/SHA256`). Its QR code
+/// carries it; the registry answers it with the certificate's page,
+/// saying whether the copy at hand is the one logged.
+pub fn verification_url(status_url: &str, cert_sha256: &str) -> String {
+    format!("{}/{cert_sha256}", status_url.trim_end_matches('/'))
+}
+
 /// The statement a certificate signs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Statement {

@@ -38,6 +38,10 @@ impl Lang {
 pub enum T {
     /// Site title.
     Registry,
+    /// The copy at hand is the one logged.
+    SameCopy,
+    /// The copy at hand is not the one logged.
+    OtherCopy,
     /// Nav.
     Search,
     /// Nav.
@@ -179,6 +183,14 @@ impl T {
                 "모든 인증서와 상태 변경은 추가 전용 머클 트리(RFC 9162)의 항목입니다. 최신 서명된 체크포인트(C2SP tlog-checkpoint):",
             ),
             T::QrCaption => ("Scan to open this page", "이 페이지를 열려면 스캔하십시오"),
+            T::SameCopy => (
+                "The certificate you hold (SHA-256 {sha}) is the one logged here.",
+                "가지고 계신 인증서(SHA-256 {sha})는 여기에 기록된 인증서와 같습니다.",
+            ),
+            T::OtherCopy => (
+                "The certificate you hold (SHA-256 {sha}) is NOT the one logged under this number: the logged certificate is shown below.",
+                "가지고 계신 인증서(SHA-256 {sha})는 이 번호로 기록된 인증서가 아닙니다. 기록된 인증서는 아래와 같습니다.",
+            ),
             T::NotFound => ("Not found.", "찾을 수 없습니다."),
             T::Busy => (
                 "The registry is busy with other text searches: try again in a moment, or choose a status.",
@@ -202,6 +214,7 @@ pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/", get(home))
         .route("/certificates/{number}", get(certificate))
+        .route("/certificates/{number}/{sha256}", get(certificate_copy))
         .route("/verify", get(verify_form).post(verify_upload))
         .route("/log", get(log_page))
         .fallback(not_found)
@@ -420,8 +433,31 @@ async fn certificate(
     Path(number): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = lang_of(&q, &headers);
-    let d = match crate::api::details(&app, &number).await {
+    certificate_page(&app, &headers, &q, &number, None).await
+}
+
+/// The address a certificate's QR code carries: the certificate's page,
+/// saying whether the copy whose SHA-256 it names is the one logged (404
+/// when it is not).
+async fn certificate_copy(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path((number, sha256)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    certificate_page(&app, &headers, &q, &number, Some(&sha256)).await
+}
+
+async fn certificate_page(
+    app: &Shared,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    number: &str,
+    copy: Option<&str>,
+) -> Response {
+    let lang = lang_of(q, headers);
+    let number = number.to_owned();
+    let d = match crate::api::details(app, &number).await {
         Ok(Some(d)) => d,
         Ok(None) => {
             return error_page(lang, ApiError::NotFound(format!("certificate {number}")));
@@ -430,7 +466,20 @@ async fn certificate(
     };
     let row = |t: T, v: String| format!("<tr><th>{}</th><td>{v}</td></tr>", t.text(lang));
     let hash = |v: &str| format!("<span class=\"hash\">{}</span>", esc(v));
-    let mut body = String::from("<table>");
+    let mut body = String::new();
+    let same = copy.map(|c| c.eq_ignore_ascii_case(&d.sha256));
+    if let Some(c) = copy {
+        let (t, class) = if same == Some(true) {
+            (T::SameCopy, "pass")
+        } else {
+            (T::OtherCopy, "fail")
+        };
+        body.push_str(&format!(
+            "<p class=\"{class}\">{}</p>",
+            t.text(lang).replace("{sha}", &esc(c))
+        ));
+    }
+    body.push_str("<table>");
     body.push_str(&row(T::Number, esc(&d.number)));
     body.push_str(&row(T::Status, status_word(lang, &d.status)));
     if let Some(reason) = &d.status_reason {
@@ -473,15 +522,19 @@ async fn certificate(
          <a href=\"/api/v1/certificates/{n}/proof\">{}</a></p><figure>{}<figcaption>{}</figcaption></figure>",
         T::Download.text(lang),
         T::Proof.text(lang),
-        qr_svg(&format!("{url}#sha256={}", d.sha256)),
+        qr_svg(&assay_record::certificate::verification_url(&url, &d.sha256)),
         T::QrCaption.text(lang)
     ));
-    page(
+    let mut response = page(
         lang,
         &format!("{} {}", T::Certificate.text(lang), d.number),
         &format!("/certificates/{n}"),
         &body,
-    )
+    );
+    if same == Some(false) {
+        *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    }
+    response
 }
 
 fn verify_form_body(lang: Lang) -> String {

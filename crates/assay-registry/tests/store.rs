@@ -124,6 +124,28 @@ async fn lifecycle(backend: &str) {
     let e = get(&app, &format!("/api/v1/certificates/{number}/envelope")).await;
     assert_eq!(e.body, cert);
 
+    // The address a certificate's QR code carries (status page + SHA-256)
+    // is the certificate's page, saying whether the copy is the one logged;
+    // the page's own QR code carries the same address.
+    let qr = get(&app, &format!("/certificates/{number}/{digest}")).await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert!(
+        qr.text().contains(&number) && qr.text().contains("is the one logged here"),
+        "{}",
+        qr.text()
+    );
+    let page = get(&app, &format!("/certificates/{number}?lang=ko")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains(&number) && page.text().contains("class=\"qr\""));
+    let other = "0".repeat(64);
+    let forged = get(&app, &format!("/certificates/{number}/{other}?lang=ko")).await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    assert!(
+        forged.text().contains("기록된 인증서가 아닙니다") && forged.text().contains(&number),
+        "{}",
+        forged.text()
+    );
+
     // Search.
     let count = |v: Value| v["count"].as_u64().expect("count");
     assert_eq!(

@@ -33,14 +33,9 @@ pub fn qr_svg(text: &str) -> Result<String, ReportError> {
     })
 }
 
-/// The address a certificate's QR code carries: its status page followed
-/// by its SHA-256 (`…/certificates/NUMBER/SHA256`), which the registry
-/// answers with the page of exactly this certificate. A certificate with
-/// no status address has no QR code: a bare digest means nothing to a
-/// phone.
-pub fn verification_url(status_url: &str, cert_sha256: &str) -> String {
-    format!("{}/{cert_sha256}", status_url.trim_end_matches('/'))
-}
+// A certificate with no status address has no QR code: a bare digest
+// means nothing to a phone.
+pub use assay_record::certificate::verification_url;
 
 /// The certificate's title: by what its issuer is.
 fn title(role: Option<IssuerRole>, lang: Lang) -> &'static str {
