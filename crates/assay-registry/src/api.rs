@@ -111,12 +111,19 @@ pub fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     })
 }
 
+/// The token of an `Authorization: Bearer TOKEN` value; the scheme's name
+/// is case-insensitive (RFC 9110 section 11.1).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
 /// The lab behind the `Authorization: Bearer` token, within its write limit.
 async fn authorise(app: &Shared, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer)
         .ok_or_else(|| {
             ApiError::Unauthorized(
                 "this write needs a lab's API token: Authorization: Bearer <token>".into(),
@@ -955,4 +962,16 @@ async fn search(
             certificates: found,
         },
     ))
+}
+
+#[cfg(test)]
+mod bearer_tests {
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for v in ["Bearer abc", "bearer abc", "BEARER abc"] {
+            assert_eq!(super::bearer(v), Some("abc"), "{v}");
+        }
+        assert_eq!(super::bearer("Basic abc"), None);
+        assert_eq!(super::bearer("Bearerabc"), None);
+    }
 }
