@@ -199,21 +199,16 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
         .parent()
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let recheck = recheck(args.rerun_model);
     let rederive = |bytes: &[u8], record: &assay_record::Assessment| {
         use assay_assess::rederive::RederiveError;
-        assay_assess::rederive::rederive(
-            &assay_assess::rederive::Request {
-                bytes,
-                record,
-                record_path: &args.assessment,
-                plan: args.plan.as_deref(),
-                recheck,
-            },
-            &mut |_| {},
-        )
-        .map(|()| recheck)
-        .map_err(|e| match e {
+        let (recheck, outcome) = rederive(
+            bytes,
+            record,
+            &args.assessment,
+            args.plan.as_deref(),
+            args.rerun_model,
+        );
+        outcome.map(|()| recheck).map_err(|e| match e {
             RederiveError::Differs { .. } | RederiveError::OtherPlan { .. } => {
                 CertError::Refused(e.to_string())
             }
@@ -265,13 +260,36 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     Ok(issued_cert.path)
 }
 
-/// The re-derivation asked for.
-fn recheck(rerun_model: bool) -> assay_assess::rederive::Recheck {
-    if rerun_model {
-        assay_assess::rederive::Recheck::ModelRun
+/// Re-derive the record at `record_path` (read as `bytes`, `record`): from
+/// its recorded predictions, or with `rerun_model` from a new run of the
+/// model. Which check was made, and its outcome.
+fn rederive(
+    bytes: &[u8],
+    record: &assay_record::Assessment,
+    record_path: &Path,
+    plan: Option<&Path>,
+    rerun_model: bool,
+) -> (
+    assay_assess::rederive::Recheck,
+    Result<(), assay_assess::rederive::RederiveError>,
+) {
+    use assay_assess::rederive::{Recheck, Request};
+    let recheck = if rerun_model {
+        Recheck::ModelRun
     } else {
-        assay_assess::rederive::Recheck::Predictions
-    }
+        Recheck::Predictions
+    };
+    let request = Request {
+        bytes,
+        record,
+        record_path,
+        plan,
+        recheck,
+    };
+    (
+        recheck,
+        assay_assess::rederive::rederive(&request, &mut |_| {}),
+    )
 }
 
 /// `assay verify --recompute`: the record made again from its inputs.
@@ -280,16 +298,12 @@ fn recompute_check(args: &VerifyArgs, record: &Path) -> anyhow::Result<assay_cer
         .with_context(|| format!("cannot read the assessment record {}", record.display()))?;
     let parsed =
         assay_record::read(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", record.display()))?;
-    let recheck = recheck(args.rerun_model);
-    let outcome = assay_assess::rederive::rederive(
-        &assay_assess::rederive::Request {
-            bytes: &bytes,
-            record: &parsed,
-            record_path: record,
-            plan: args.plan.as_deref(),
-            recheck,
-        },
-        &mut |_| {},
+    let (recheck, outcome) = rederive(
+        &bytes,
+        &parsed,
+        record,
+        args.plan.as_deref(),
+        args.rerun_model,
     );
     Ok(match outcome {
         Ok(()) => assay_cert::Check {
