@@ -46,6 +46,51 @@ pub fn number(issuer: &str, issued: &str, sequence: u64) -> String {
     format!("{issuer}-{}-{sequence:06}", &issued[..4.min(issued.len())])
 }
 
+/// The longest issuer id.
+pub const MAX_ISSUER_ID: usize = 32;
+
+/// What is wrong with `id` as an issuer id (None: nothing). An id starts
+/// every certificate number and every link to it: 1 to
+/// [`MAX_ISSUER_ID`] ASCII letters, digits, `-` or `_`, starting with a
+/// letter or digit.
+pub fn issuer_id_problem(id: &str) -> Option<String> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_ISSUER_ID
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    (!ok).then(|| {
+        format!(
+            "the issuer id {id:?} must be 1 to {MAX_ISSUER_ID} ASCII letters, digits, '-' or '_', \
+             starting with a letter or digit (it starts every certificate number)"
+        )
+    })
+}
+
+/// What is wrong with `number` as the number of a certificate of `issuer`
+/// issued on `issued` (None: nothing): it must be exactly
+/// `ISSUER-YEAR-SEQUENCE`, the issuer's id, the issue year and at least six
+/// digits, as [`number`] writes it. No lab can take another's numbers,
+/// and every link built from a number stays one path segment.
+pub fn number_problem(number: &str, issuer: &str, issued: &str) -> Option<String> {
+    if let Some(p) = issuer_id_problem(issuer) {
+        return Some(p);
+    }
+    let year = issued.get(..4).unwrap_or("");
+    let expected = format!("{issuer}-{year}-");
+    let sequence = number.strip_prefix(&expected);
+    let ok = sequence
+        .is_some_and(|s| (6..=18).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()));
+    (!ok).then(|| {
+        format!(
+            "the certificate number {number:?} is not of the form {expected}NNNNNN \
+             (issuer {issuer}, issued {issued}): a number is the issuer's id, the issue year \
+             and a sequence of at least six digits"
+        )
+    })
+}
+
 /// Whether `record` may be certified with `key`: refuses a record that did
 /// not pass, that ran no model (the subject is the model's digest) or whose
 /// lab is not the key's issuer. Returns the model's identity.
@@ -204,5 +249,38 @@ pub fn sign_typed(payload_type: &str, payload: Vec<u8>, key: &IssuerKey) -> Enve
             keyid: key.keyid(),
             sig: sig.to_bytes().to_vec(),
         }],
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::{issuer_id_problem, number, number_problem as p};
+
+    #[test]
+    fn a_number_is_its_issuers_and_years() {
+        assert_eq!(p("DEMO-2026-000001", "DEMO", "2026-03-01"), None);
+        assert_eq!(p("DEMO-2026-1234567", "DEMO", "2026-03-01"), None);
+        assert_eq!(
+            p(&number("KTL", "2026-01-02", 7), "KTL", "2026-01-02"),
+            None
+        );
+        for bad in [
+            "LAB2-2026-000001",
+            "DEMO-2025-000001",
+            "DEMO-2026-00001",
+            "DEMO-2026-../../x",
+            "DEMO-2026-000001/x",
+            "DEMO-2026-00000a",
+            "demo-2026-000001",
+            "DEMO-2026-000001 ",
+        ] {
+            assert!(p(bad, "DEMO", "2026-03-01").is_some(), "{bad}");
+        }
+        // A lab whose id starts like another's cannot take its numbers.
+        assert!(p("DEMO-2026-000001", "DEMO-2026", "2026-03-01").is_some());
+        for id in ["", "-X", "A/B", "A B", "Ä", &"A".repeat(33)] {
+            assert!(issuer_id_problem(id).is_some(), "{id:?}");
+        }
+        assert_eq!(issuer_id_problem("KTL_2-x"), None);
     }
 }

@@ -85,6 +85,12 @@ pub fn issue(req: &Request<'_>, rederive: &Rederive<'_>) -> Result<Issued, CertE
         None => next_sequence(req.key_path, &req.issued[..4.min(req.issued.len())])?,
     };
     let number = certificate::number(&req.key.issuer, req.issued, sequence);
+    if let Some(problem) = certificate::number_problem(&number, &req.key.issuer, req.issued) {
+        return Err(CertError::Refused(format!(
+            "{}: {problem}",
+            req.key_path.display()
+        )));
+    }
     let status_url = req.status_url.clone().or_else(|| {
         req.log
             .map(|u| format!("{}/certificates/{number}", u.trim_end_matches('/')))

@@ -136,6 +136,56 @@ impl StatusChange {
     }
 }
 
+/// How many days past the verifier's today a status change may be dated:
+/// a lab east of UTC is already in tomorrow.
+pub const FUTURE_TOLERANCE_DAYS: i64 = 1;
+
+/// The dates a status change is bounded by.
+pub struct Life<'a> {
+    /// The certificate's issue date.
+    pub issued: &'a str,
+    /// Its last day of validity.
+    pub not_after: &'a str,
+    /// The date of the latest change logged, if any.
+    pub last_change: Option<&'a str>,
+    /// Today, by the checker's clock (UTC).
+    pub today: &'a str,
+}
+
+/// What is wrong with `date` as the date of a status change of a
+/// certificate with this life (None: nothing): not before the issue date
+/// or the latest change, not after the last day of validity, and not more
+/// than [`FUTURE_TOLERANCE_DAYS`] after today.
+pub fn date_problem(date: &str, life: &Life<'_>) -> Option<String> {
+    let latest = date::add_days(life.today, FUTURE_TOLERANCE_DAYS).unwrap_or_default();
+    if date::parse(date).is_none() {
+        Some(format!("date: a date written YYYY-MM-DD, not {date:?}"))
+    } else if date < life.issued {
+        Some(format!(
+            "date: {date} is before the certificate was issued ({})",
+            life.issued
+        ))
+    } else if let Some(last) = life.last_change.filter(|last| date < *last) {
+        Some(format!(
+            "date: {date} is before the latest status change ({last}): changes are dated in order"
+        ))
+    } else if date > life.not_after {
+        Some(format!(
+            "date: {date} is after the certificate's last day of validity ({}): it has expired, \
+             and a change after its life changes nothing",
+            life.not_after
+        ))
+    } else if date > latest.as_str() {
+        Some(format!(
+            "date: {date} is in the future (today is {}; at most {FUTURE_TOLERANCE_DAYS} day ahead, \
+             for time zones): date a change the day it takes effect",
+            life.today
+        ))
+    } else {
+        None
+    }
+}
+
 /// Read a status envelope and check its signature with the keys of
 /// `issuers` (the certificate issuer's registered keys), then its fields.
 /// The payload is parsed only after the signature holds.
@@ -171,6 +221,29 @@ pub fn verify(bytes: &[u8], issuers: &[Issuer]) -> Result<StatusChange, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_is_dated_within_the_certificates_life_and_by_the_clock() {
+        let life = Life {
+            issued: "2026-03-01",
+            not_after: "2027-03-01",
+            last_change: Some("2026-05-01"),
+            today: "2026-06-01",
+        };
+        for ok in ["2026-05-01", "2026-06-01", "2026-06-02"] {
+            assert_eq!(date_problem(ok, &life), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("2026-02-28", "before the certificate was issued"),
+            ("2026-04-30", "before the latest status change"),
+            ("2026-06-03", "in the future"),
+            ("2099-01-01", "after the certificate's last day"),
+            ("2026-6-1", "YYYY-MM-DD"),
+        ] {
+            let p = date_problem(bad, &life).unwrap_or_default();
+            assert!(p.contains(why), "{bad}: {p}");
+        }
+    }
     use crate::TrustStore;
     use crate::trust::{Entry, entry_text};
     use base64::{Engine as _, engine::general_purpose::STANDARD};

@@ -88,6 +88,9 @@ impl TrustStore {
         let mut issuers = Vec::new();
         for (i, e) in file.issuer.into_iter().enumerate() {
             let at = format!("{name}: [[issuer]] {} ({:?})", i + 1, e.id);
+            if let Some(problem) = crate::certificate::issuer_id_problem(&e.id) {
+                return Err(CertError::Trust(format!("{at}: id: {problem}")));
+            }
             let key = keys::public_from_base64(&e.public_key)
                 .map_err(|m| CertError::Trust(format!("{at}: public_key: {m}")))?;
             let keyid = keys::keyid(&key);

@@ -313,6 +313,10 @@ fn issuer(statement: &Statement, signer: &Issuer, out: &mut Out) {
                 signer.id
             ),
         );
+    } else if let Some(problem) =
+        crate::certificate::number_problem(&p.certificate.number, issuer_id, issued)
+    {
+        out.push("issuer", Status::Fail, problem);
     } else if !signer.standards.iter().any(|s| s == standard) {
         out.push(
             "issuer",

@@ -443,6 +443,33 @@ async fn change_status(
             change.certificate
         )));
     }
+    let life =
+        sqlx::query("SELECT issued, not_after, status_date FROM certificates WHERE number = $1")
+            .bind(number.clone())
+            .fetch_optional(&app.db.pool)
+            .await
+            .map_err(crate::db::ctx("reading a certificate's dates"))?
+            .ok_or_else(|| not_logged(&number))?;
+    let col = |c: &str| -> Result<Option<String>, ApiError> {
+        life.try_get::<Option<String>, _>(c)
+            .map_err(|e| ApiError::Internal(format!("certificates.{c}: {e}")))
+    };
+    let (issued, not_after, last) = (col("issued")?, col("not_after")?, col("status_date")?);
+    let today = today()?;
+    if let Some(problem) = assay_cert::status::date_problem(
+        &change.date,
+        &assay_cert::status::Life {
+            issued: issued.as_deref().unwrap_or(""),
+            not_after: not_after.as_deref().unwrap_or(""),
+            last_change: last.as_deref(),
+            today: &today,
+        },
+    ) {
+        return Err(ApiError::Unprocessable(
+            problem,
+            serde_json::json!({ "field": "date", "today": today }),
+        ));
+    }
     let action = change.action;
     let r = app
         .ledger
@@ -860,14 +887,19 @@ pub async fn find(
 ) -> Result<Vec<wire::CertificateRow>, ApiError> {
     // (clause with a `?` per value, values), numbered once collected.
     let mut wanted: Vec<(&str, Vec<String>)> = Vec::new();
-    let like = |s: &str| format!("%{}%", s.to_lowercase().replace(['%', '_'], ""));
+    let like = crate::db::contains_pattern;
     for (key, value) in q {
         let v = value.trim();
         if v.is_empty() {
             continue;
         }
+        if v.chars().any(char::is_control) {
+            return Err(ApiError::BadRequest(format!(
+                "search parameter {key} holds a control character: search for printable text"
+            )));
+        }
         match key.as_str() {
-            "holder" => wanted.push(("LOWER(holder) LIKE ?", vec![like(v)])),
+            "holder" => wanted.push((r"holder_fold LIKE ? ESCAPE '\'", vec![like(v)])),
             "issuer" => wanted.push(("issuer = ?", vec![v.to_owned()])),
             "status" => {
                 if !["valid", "suspended", "revoked"].contains(&v) {
@@ -878,12 +910,18 @@ pub async fn find(
                 wanted.push(("status = ?", vec![v.to_owned()]));
             }
             "model" => wanted.push((
-                "(LOWER(model_name) LIKE ? OR model_sha256 = ?)",
+                r"(model_fold LIKE ? ESCAPE '\' OR model_sha256 = ?)",
                 vec![like(v), v.to_ascii_lowercase()],
             )),
             "q" => wanted.push((
-                "(LOWER(number) LIKE ? OR LOWER(holder) LIKE ? OR LOWER(model_name) LIKE ?)",
-                vec![like(v); 3],
+                r"(LOWER(number) LIKE ? ESCAPE '\' OR holder_fold LIKE ? ESCAPE '\' OR model_fold LIKE ? ESCAPE '\' OR sha256 = ? OR model_sha256 = ?)",
+                vec![
+                    like(v),
+                    like(v),
+                    like(v),
+                    v.to_ascii_lowercase(),
+                    v.to_ascii_lowercase(),
+                ],
             )),
             "limit" | "offset" | "lang" => {}
             other => {

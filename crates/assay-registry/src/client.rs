@@ -578,6 +578,19 @@ pub fn change_status(
     }
     let url = format!("{}/api/v1/certificates/{number}/status", base(req.log));
     let current: crate::wire::StatusReply = get(t, &url, &[200], &|| base(req.log).to_owned())?;
+    let validity = &statement.predicate.certificate.validity;
+    let today = assay_base::date::today().map_err(refuse)?;
+    if let Some(problem) = assay_cert::status::date_problem(
+        req.date,
+        &assay_cert::status::Life {
+            issued: &statement.predicate.certificate.issued,
+            not_after: &validity.not_after,
+            last_change: current.date.as_deref(),
+            today: &today,
+        },
+    ) {
+        return Err(refuse(problem));
+    }
     let change = StatusChange {
         kind: STATUS_TYPE.into(),
         certificate: number.clone(),

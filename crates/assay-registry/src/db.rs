@@ -107,6 +107,70 @@ impl Db {
             what: "applying the database migrations".into(),
             source: e.into(),
         })?;
-        Ok(Db { pool, backend })
+        let db = Db { pool, backend };
+        db.fold_unfolded().await?;
+        Ok(db)
+    }
+
+    /// Store the search folds of certificates logged before they existed.
+    async fn fold_unfolded(&self) -> Result<(), DbError> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(
+            "SELECT number, holder, model_name FROM certificates WHERE holder_fold IS NULL OR model_fold IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(ctx("reading certificates to fold"))?;
+        for r in rows {
+            let get = |c: &str| {
+                r.try_get::<String, _>(c)
+                    .map_err(ctx(format!("certificates.{c}")))
+            };
+            let (number, holder, model) = (get("number")?, get("holder")?, get("model_name")?);
+            sqlx::query(
+                "UPDATE certificates SET holder_fold = $1, model_fold = $2 WHERE number = $3",
+            )
+            .bind(fold(&holder))
+            .bind(fold(&model))
+            .bind(number)
+            .execute(&self.pool)
+            .await
+            .map_err(ctx("folding a certificate's names"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Text as search compares it: Unicode lower case, the same on every
+/// database.
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// A `LIKE ? ESCAPE '\'` pattern that matches `text` literally anywhere
+/// (`%`, `_` and `\` in it are escaped), folded.
+pub fn contains_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in fold(text).chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_pattern_matches_the_literal_text() {
+        assert_eq!(
+            super::contains_pattern("Under_Score 100%"),
+            "%under\\_score 100\\%%"
+        );
+        assert_eq!(super::contains_pattern("a\\b"), "%a\\\\b%");
+        assert_eq!(super::contains_pattern("TÜV"), "%tüv%");
     }
 }

@@ -805,8 +805,9 @@ async fn store(
             Write::Certificate(c) => {
                 sqlx::query(
                     "INSERT INTO certificates (number, sha256, entry, issuer, holder, model_name, \
-                     model_sha256, standard, issued, not_after, verdict, status, status_seq) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'valid', 0)",
+                     model_sha256, standard, issued, not_after, verdict, status, status_seq, \
+                     holder_fold, model_fold) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'valid', 0, $12, $13)",
                 )
                 .bind(c.number.as_str())
                 .bind(c.sha256.to_string())
@@ -819,6 +820,8 @@ async fn store(
                 .bind(c.issued.as_str())
                 .bind(c.not_after.as_str())
                 .bind(c.verdict.as_str())
+                .bind(crate::db::fold(&c.holder))
+                .bind(crate::db::fold(&c.model_name))
                 .execute(&mut *tx)
                 .await
                 .map_err(ctx("storing a certificate"))?;

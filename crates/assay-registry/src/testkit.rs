@@ -30,6 +30,23 @@ pub fn trust_entry(key: &IssuerKey, name: &str) -> String {
 /// A signed certificate envelope's bytes: certificate `sequence` of the
 /// key's lab, for `holder`, issued `issued` and valid a year.
 pub fn certificate(key: &IssuerKey, sequence: u64, holder: &str, issued: &str) -> Vec<u8> {
+    certificate_of(
+        key,
+        sequence,
+        holder,
+        &format!("Defect detector {sequence}"),
+        issued,
+    )
+}
+
+/// As [`certificate`], for a model named `model`.
+pub fn certificate_of(
+    key: &IssuerKey,
+    sequence: u64,
+    holder: &str,
+    model_name: &str,
+    issued: &str,
+) -> Vec<u8> {
     let number = assay_cert::certificate::number(&key.issuer, issued, sequence);
     let until = assay_base::date::add_days(issued, 365).unwrap_or_default();
     let model = assay_cert::keys::keyid(&key.public());
@@ -47,7 +64,7 @@ pub fn certificate(key: &IssuerKey, sequence: u64, holder: &str, issued: &str) -
             },
             "issuer": { "id": key.issuer, "name": "Sample Test Lab", "address": null, "accreditation": "KOLAS KT-000", "keyid": key.keyid() },
             "holder": { "name": holder, "address": null },
-            "model": { "name": format!("Defect detector {sequence}"), "version": "1", "developer": holder, "kind": "file", "digest": { "sha256": model_sha } },
+            "model": { "name": model_name, "version": "1", "developer": holder, "kind": "file", "digest": { "sha256": model_sha } },
             "standard": STANDARD_NAME,
             "scope": { "intended_use": "visual inspection", "task": "binary", "classes": ["ok", "defect"] },
             "test_data": [],

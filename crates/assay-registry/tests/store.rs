@@ -938,3 +938,194 @@ async fn an_unknown_address_is_a_404_page_in_the_readers_language() {
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert!(api.json()["error"].is_string(), "{}", api.text());
 }
+
+/// `cert` with its statement's number replaced, signed again by `key`.
+fn renumbered(cert: &[u8], number: &str, key: &assay_cert::IssuerKey) -> Vec<u8> {
+    let envelope = assay_cert::Envelope::parse(cert).expect("envelope");
+    let mut statement: Value = serde_json::from_slice(&envelope.payload).expect("statement");
+    statement["predicate"]["certificate"]["number"] = json!(number);
+    let payload = serde_json::to_vec(&statement).expect("json");
+    serde_json::to_vec(&assay_cert::certificate::sign(payload, key).to_json()).expect("json")
+}
+
+#[tokio::test]
+async fn a_lab_cannot_take_another_labs_numbers() {
+    for backend in backends() {
+        let (config, _dir) = fresh(backend, "numbers").await;
+        let app = assay_registry::open(config).await.expect("opens");
+        let demo = lab(&app, "DEMO").await;
+        let lab2 = lab(&app, "LAB2").await;
+        let day = today();
+        let year = &day[..4];
+        let cert = testkit::certificate(&demo.key, 1, "Holder", &day);
+        for number in [
+            format!("LAB2-{year}-000001"),
+            format!("DEMO-{year}-../../x"),
+            format!("DEMO-1999-000001"),
+            format!("DEMO-{year}-1"),
+        ] {
+            let forged = renumbered(&cert, &number, &demo.key);
+            let a = call(
+                &app,
+                "POST",
+                "/api/v1/certificates",
+                Some(&demo.token),
+                forged,
+            )
+            .await;
+            assert_eq!(
+                a.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{number}: {}",
+                a.text()
+            );
+            assert!(
+                a.json()["error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("is not of the form"),
+                "{number}: {}",
+                a.text()
+            );
+        }
+        // LAB2's own certificate with that number is still taken.
+        let real = testkit::certificate(&lab2.key, 1, "Holder", &day);
+        let a = call(
+            &app,
+            "POST",
+            "/api/v1/certificates",
+            Some(&lab2.token),
+            real,
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{backend}: {}", a.text());
+        assert_eq!(a.json()["number"], json!(format!("LAB2-{year}-000001")));
+    }
+}
+
+#[tokio::test]
+async fn status_changes_are_dated_within_the_certificates_life() {
+    for backend in backends() {
+        let (config, _dir) = fresh(backend, "dates").await;
+        let app = assay_registry::open(config).await.expect("opens");
+        let lab = lab(&app, "KTL").await;
+        let day = today();
+        let cert = testkit::certificate(&lab.key, 1, "Holder", &day);
+        let a = call(
+            &app,
+            "POST",
+            "/api/v1/certificates",
+            Some(&lab.token),
+            cert.clone(),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::CREATED);
+        let number = a.json()["number"].as_str().expect("number").to_owned();
+        let url = format!("/api/v1/certificates/{number}/status");
+        let dated = |date: String| StatusChange {
+            date,
+            ..change(&number, &sha(&cert), "KTL", Action::Suspend, 0)
+        };
+        let yesterday = assay_base::date::add_days(&day, -1).expect("date");
+        let later = assay_base::date::add_days(&day, 3).expect("date");
+        for (date, why) in [
+            (yesterday, "before the certificate was issued"),
+            ("2099-01-01".to_owned(), "after the certificate's last day"),
+            (later, "in the future"),
+        ] {
+            let a = call(
+                &app,
+                "POST",
+                &url,
+                Some(&lab.token),
+                signed(&dated(date.clone()), &lab.key),
+            )
+            .await;
+            assert_eq!(
+                a.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{date}: {}",
+                a.text()
+            );
+            assert!(
+                a.json()["error"].as_str().unwrap_or("").contains(why),
+                "{date}: {}",
+                a.text()
+            );
+        }
+        assert_eq!(get(&app, &url).await.json()["status"], json!("valid"));
+        let a = call(
+            &app,
+            "POST",
+            &url,
+            Some(&lab.token),
+            signed(&dated(day.clone()), &lab.key),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+        assert_eq!(get(&app, &url).await.json()["status"], json!("suspended"));
+    }
+}
+
+#[tokio::test]
+async fn search_matches_the_literal_text_on_every_backend() {
+    for backend in backends() {
+        let (config, _dir) = fresh(backend, "literal").await;
+        let app = assay_registry::open(config).await.expect("opens");
+        let lab = lab(&app, "KTL").await;
+        let day = today();
+        for (seq, holder, model) in [
+            (1, "Under_Score 100% Ltd.", "resnet_50"),
+            (2, "UnderXScore 1000 Ltd.", "resnetX50"),
+            (3, "TÜV Prüfstelle", "Sehtest\\v2"),
+        ] {
+            let c = testkit::certificate_of(&lab.key, seq, holder, model, &day);
+            let a = call(&app, "POST", "/api/v1/certificates", Some(&lab.token), c).await;
+            assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+        }
+        let found = |query: &str| {
+            let app = app.clone();
+            let query = query.to_owned();
+            async move {
+                let a = get(&app, &format!("/api/v1/certificates?{query}")).await;
+                assert_eq!(a.status, StatusCode::OK, "{query}: {}", a.text());
+                let mut holders: Vec<String> = a.json()["certificates"]
+                    .as_array()
+                    .expect("list")
+                    .iter()
+                    .map(|c| c["holder"].as_str().expect("holder").to_owned())
+                    .collect();
+                holders.sort();
+                holders
+            }
+        };
+        let one = vec!["Under_Score 100% Ltd.".to_owned()];
+        assert_eq!(found("holder=Under_Score").await, one, "{backend}");
+        assert_eq!(found("holder=100%25").await, one, "{backend}");
+        assert_eq!(found("model=resnet_50").await, one, "{backend}");
+        assert_eq!(found("q=resnet_50").await, one, "{backend}");
+        assert_eq!(found("q=%25").await, one, "{backend}");
+        assert_eq!(found("q=_").await, one, "{backend}");
+        assert_eq!(
+            found("q=%5C").await,
+            vec!["TÜV Prüfstelle".to_owned()],
+            "{backend}"
+        );
+        assert_eq!(
+            found("holder=t%C3%BCv").await,
+            vec!["TÜV Prüfstelle".to_owned()],
+            "{backend}"
+        );
+        assert_eq!(
+            found("q=underxscore").await,
+            vec!["UnderXScore 1000 Ltd.".to_owned()]
+        );
+        let nul = get(&app, "/api/v1/certificates?q=%00").await;
+        assert_eq!(
+            nul.status,
+            StatusCode::BAD_REQUEST,
+            "{backend}: {}",
+            nul.text()
+        );
+    }
+}

@@ -120,14 +120,8 @@ fn check_date(text: &str, what: &str) -> anyhow::Result<String> {
 /// `assay keygen`.
 pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
     let id = &args.issuer;
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        bail!(
-            "--issuer must be letters, digits, '-' or '_' (it starts every certificate number), not {id:?}"
-        );
+    if let Some(problem) = assay_cert::certificate::issuer_id_problem(id) {
+        bail!("--issuer: {problem}");
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
