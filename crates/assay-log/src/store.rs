@@ -179,7 +179,8 @@ impl Store {
     /// What a C2SP tlog-tiles read path serves, as of the latest signed
     /// checkpoint (never anything it does not cover): the checkpoint note, a
     /// tile's hashes, or an entry bundle. None for a path that does not exist
-    /// (including a partial tile of the wrong width).
+    /// (a partial tile wider than what exists, a partial one of a full tile
+    /// is served: see [`crate::tiles::fits`]).
     pub fn read(&self, path: &str) -> Option<Vec<u8>> {
         let (cp, note) = self.checkpoint.as_ref()?;
         match crate::tiles::ReadPath::parse(path)? {
@@ -190,7 +191,7 @@ impl Store {
                 width,
             } => {
                 let hashes = self.tree.tile(level, index, cp.size)?;
-                (hashes.len() == width).then(|| hashes.concat())
+                crate::tiles::fits(width, hashes.len()).then(|| hashes[..width].concat())
             }
             crate::tiles::ReadPath::Entries { index, width } => {
                 let start =

@@ -55,12 +55,25 @@ pub fn bundle<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Option<Vec<u8>
     Some(out)
 }
 
-/// The first entry of bundle `index` when it holds exactly `width` entries
-/// of a tree of `size` leaves; None when that bundle does not exist.
+/// The first entry of bundle `index` of width `width` in a tree of `size`
+/// leaves; None when that bundle does not exist (see [`fits`]).
 pub fn bundle_start(index: u64, width: usize, size: u64) -> Option<u64> {
     let first = index.checked_mul(256)?;
     let available = size.checked_sub(first).filter(|n| *n > 0)?.min(256);
-    (available == width as u64).then_some(first)
+    fits(width, usize::try_from(available).ok()?).then_some(first)
+}
+
+/// Whether a tile or bundle of `width` can be served when `available` of
+/// its items exist: a full one (256) only when all exist; a partial one at
+/// every width up to what exists, since each is a prefix of the next and
+/// never changes. A client that read an older checkpoint still finds the
+/// partial tile it asks for after the log has grown.
+pub fn fits(width: usize, available: usize) -> bool {
+    if width == 256 {
+        available == 256
+    } else {
+        (1..=available).contains(&width)
+    }
 }
 
 #[cfg(test)]

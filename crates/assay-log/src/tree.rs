@@ -144,7 +144,7 @@ impl Tree {
     /// `8 · level`, from `256 · index`, as many as are complete (≤ 256).
     pub fn tile(&self, level: u32, index: u64, size: u64) -> Option<&[Hash]> {
         let h = 8 * level as usize;
-        let complete = size >> (8 * level);
+        let complete = size.checked_shr(8 * level).unwrap_or(0);
         let first = index.checked_mul(256)?;
         if first >= complete || size > self.size() {
             return None;

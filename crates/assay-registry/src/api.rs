@@ -562,6 +562,11 @@ async fn certificate_proof(
 
 async fn by_digest(State(app): State<Shared>, Path(digest): Path<String>) -> Answer {
     let digest = digest.to_ascii_lowercase();
+    if Digest::from_hex(&digest).is_none() {
+        return Err(ApiError::BadRequest(format!(
+            "{digest:?} is not a SHA-256: give 64 hexadecimal digits"
+        )));
+    }
     let index = {
         let st = app.ledger.read();
         Digest::from_hex(&digest)
@@ -740,10 +745,17 @@ async fn inclusion(
     let st = app.ledger.read();
     let index = match (parse_u64(&q, "index")?, q.get("sha256")) {
         (Some(i), None) => i,
-        (None, Some(d)) => Digest::from_hex(d)
-            .and_then(|x| st.digests.get(&x))
-            .copied()
-            .ok_or_else(|| ApiError::NotFound(format!("no entry of the log has SHA-256 {d}")))?,
+        (None, Some(d)) => {
+            let x = Digest::from_hex(d).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "sha256 {d:?} is not a SHA-256: give 64 hexadecimal digits"
+                ))
+            })?;
+            st.digests
+                .get(&x)
+                .copied()
+                .ok_or_else(|| ApiError::NotFound(format!("no entry of the log has SHA-256 {d}")))?
+        }
         _ => {
             return Err(ApiError::BadRequest(
                 "give index=N or sha256=HEX (one of them)".into(),
@@ -780,6 +792,11 @@ async fn consistency(
     let from = parse_u64(&q, "from")?
         .ok_or_else(|| ApiError::BadRequest("give from=SIZE (the older tree's size)".into()))?;
     let to = parse_u64(&q, "to")?.unwrap_or(st.size());
+    if from == 0 {
+        return Err(ApiError::BadRequest(
+            "from must be at least 1: every tree is consistent with the empty one, and RFC 9162 defines no proof from size 0".into(),
+        ));
+    }
     if to > st.size() || from > to {
         return Err(ApiError::BadRequest(format!(
             "need from ≤ to ≤ the signed size ({}); got from {from}, to {to}",
@@ -805,8 +822,9 @@ async fn tiles(State(app): State<Shared>, request: Request) -> Answer {
     let path = request.uri().path().trim_start_matches('/').to_owned();
     let missing = || ApiError::NotFound(format!("/{path} does not exist in this log"));
     let read = ReadPath::parse(&path).ok_or_else(missing)?;
-    let octets = |body: Vec<u8>, full: bool| {
-        let cache = if full {
+    // A tile or bundle, full or partial, never changes once it exists.
+    let octets = |body: Vec<u8>, immutable: bool| {
+        let cache = if immutable {
             "public, max-age=31536000, immutable"
         } else {
             "no-cache"
@@ -839,10 +857,10 @@ async fn tiles(State(app): State<Shared>, request: Request) -> Answer {
         } => {
             let st = app.ledger.read();
             let hashes = st.tree.tile(level, index, st.size()).ok_or_else(missing)?;
-            if hashes.len() != width {
+            if !assay_log::tiles::fits(width, hashes.len()) {
                 return Err(missing());
             }
-            Ok(octets(hashes.concat(), width == 256))
+            Ok(octets(hashes[..width].concat(), true))
         }
         ReadPath::Entries { index, width } => {
             let size = app.ledger.read().size();
@@ -869,7 +887,7 @@ async fn tiles(State(app): State<Shared>, request: Request) -> Answer {
             }
             let b = bundle(entries.iter().map(Vec::as_slice))
                 .ok_or_else(|| ApiError::Internal("an entry is over 65,535 bytes".into()))?;
-            Ok(octets(b, width == 256))
+            Ok(octets(b, true))
         }
     }
 }

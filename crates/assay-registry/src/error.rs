@@ -41,6 +41,8 @@ pub enum ApiError {
     Busy(u64),
     /// 500: the details go to the server's log only.
     Internal(String),
+    /// Any other 4xx, with its message (a 405, a 431).
+    Status(StatusCode, String),
 }
 
 /// A short random id to match a 5xx answer with the server's log.
@@ -82,6 +84,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, reply(m)),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, reply(m)),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, reply(m)),
+            ApiError::Status(code, m) => (code, reply(m)),
             ApiError::Unprocessable(m, detail) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorReply {
@@ -153,8 +156,28 @@ pub fn remote(req: &Request, trust_proxy: bool) -> String {
         .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string())
 }
 
-/// The rate limit of reads, per client address.
+/// The most bytes of header fields (names and values) a request may
+/// carry: a certificate's number and a token fit many times over.
+pub const MAX_HEADERS: usize = 16 * 1024;
+
+/// The rate limit of reads, per client address, and the bound on the
+/// size of a request's header fields (431 above [`MAX_HEADERS`]).
 pub async fn guard(State(app): State<Shared>, req: Request, next: Next) -> Response {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum::<usize>()
+        + req.uri().to_string().len();
+    if size > MAX_HEADERS {
+        return ApiError::Status(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "the request's address and header fields take {size} bytes; the registry reads at most {MAX_HEADERS}"
+            ),
+        )
+        .into_response();
+    }
     let who = remote(&req, app.config.trust_proxy);
     if let Err(wait) = app.reads.check(&who) {
         return ApiError::TooMany(wait).into_response();

@@ -286,11 +286,16 @@ pub fn router(app: Shared) -> Router {
     } else {
         routes
     };
-    routes
+    let routes = routes
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
-        .with_state(app)
+        .with_state(app);
+    // Around the whole router, not each route: a 405 gets its `Allow`
+    // header from the router, before this sees it.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn(web::fill_empty))
 }
 
 /// Serve on `listener` until `shutdown` resolves.

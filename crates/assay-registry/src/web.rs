@@ -120,6 +120,16 @@ pub enum T {
     NotFound,
     /// Every slot for a text search is taken.
     Busy,
+    /// A method the address does not answer.
+    NotAllowed,
+    /// A request the registry cannot read.
+    BadRequest,
+    /// A request larger than the registry takes.
+    TooLarge,
+    /// Too many requests.
+    TooMany,
+    /// A fault of the registry.
+    ServerError,
     /// Upload error.
     NoFile,
     /// Language switch.
@@ -196,6 +206,23 @@ impl T {
                 "The registry is busy with other text searches: try again in a moment, or choose a status.",
                 "다른 텍스트 검색이 진행 중입니다. 잠시 후 다시 시도하거나 상태를 선택하여 검색하십시오.",
             ),
+            T::NotAllowed => (
+                "This address does not answer that kind of request.",
+                "이 주소는 그런 종류의 요청에 응답하지 않습니다.",
+            ),
+            T::BadRequest => ("The request cannot be read.", "요청을 읽을 수 없습니다."),
+            T::TooLarge => (
+                "The request is larger than the registry accepts.",
+                "요청이 등록부가 받는 크기보다 큽니다.",
+            ),
+            T::TooMany => (
+                "Too many requests: try again in a moment.",
+                "요청이 너무 많습니다. 잠시 후 다시 시도하십시오.",
+            ),
+            T::ServerError => (
+                "The registry could not answer: try again later.",
+                "등록부가 응답하지 못했습니다. 나중에 다시 시도하십시오.",
+            ),
             T::NoFile => ("Choose a file to verify.", "검증할 파일을 선택하십시오."),
             T::OtherLanguage => ("한국어", "English"),
             T::Certificate => ("Certificate", "인증서"),
@@ -229,10 +256,72 @@ async fn not_found(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let e = ApiError::NotFound(format!("{} is not an address of this registry", uri.path()));
-    if uri.path().starts_with("/api/") {
+    if machine_path(uri.path()) {
         return e.into_response();
     }
     error_page(lang_of(&q, &headers), e)
+}
+
+/// Whether `path` is answered in JSON (the API, the log's tiles and
+/// checkpoint) rather than with a page.
+pub fn machine_path(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path == "/api"
+        || path.starts_with("/tile/")
+        || path == "/checkpoint"
+}
+
+/// Every error answered without a body (a 405 of the router, a rejection
+/// of an extractor that says nothing) gets the registry's own: the API's
+/// JSON error on machine paths, a page in the reader's language elsewhere.
+pub async fn fill_empty(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    let q: HashMap<String, String> = req
+        .uri()
+        .query()
+        .and_then(|q| query_pairs(q))
+        .unwrap_or_default();
+    let headers = req.headers().clone();
+    let r = next.run(req).await;
+    let status = r.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || r.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return r;
+    }
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!(
+            "{method} is not allowed on {path}{}",
+            r.headers()
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .map_or_else(String::new, |a| format!(": it answers {a}"))
+        ),
+        s => format!(
+            "{path}: {}",
+            s.canonical_reason().unwrap_or("the request was refused")
+        ),
+    };
+    let e = ApiError::Status(status, message);
+    let mut out = if machine_path(&path) {
+        e.into_response()
+    } else {
+        error_page(lang_of(&q, &headers), e)
+    };
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = r.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}
+
+/// The query's pairs, decoded (None: it cannot be read).
+fn query_pairs(q: &str) -> Option<HashMap<String, String>> {
+    axum::extract::Query::<HashMap<String, String>>::try_from_uri(&format!("/?{q}").parse().ok()?)
+        .ok()
+        .map(|axum::extract::Query(m)| m)
 }
 
 pub use assay_base::text::escape_markup as esc;
@@ -330,13 +419,17 @@ fn status_word(lang: Lang, status: &str) -> String {
 fn error_page(lang: Lang, e: ApiError) -> Response {
     let api = e.into_response();
     let code = api.status();
-    let text = if code == StatusCode::NOT_FOUND {
-        T::NotFound.text(lang).to_owned()
-    } else if code == StatusCode::SERVICE_UNAVAILABLE && api.headers().contains_key(RETRY_AFTER) {
-        T::Busy.text(lang).to_owned()
-    } else {
-        code.canonical_reason().unwrap_or("error").to_owned()
-    };
+    let text = match code {
+        StatusCode::NOT_FOUND => T::NotFound,
+        StatusCode::SERVICE_UNAVAILABLE if api.headers().contains_key(RETRY_AFTER) => T::Busy,
+        StatusCode::METHOD_NOT_ALLOWED => T::NotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => T::TooLarge,
+        StatusCode::TOO_MANY_REQUESTS => T::TooMany,
+        c if c.is_server_error() => T::ServerError,
+        _ => T::BadRequest,
+    }
+    .text(lang)
+    .to_owned();
     let mut r = page(lang, &text, "/", "");
     *r.status_mut() = code;
     if let Some(v) = api.headers().get(RETRY_AFTER) {

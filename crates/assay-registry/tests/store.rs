@@ -353,6 +353,16 @@ async fn lifecycle(backend: &str) {
         get(&app, "/tile/0/000.p/7").await.status,
         StatusCode::NOT_FOUND
     );
+    // Every narrower width of the open tile is its prefix, still served
+    // after the log grew past it (a client of an older checkpoint).
+    for w in 1..6 {
+        let narrower = get(&app, &format!("/{}", tiles::tile_path(0, 0, w))).await;
+        assert_eq!(narrower.status, StatusCode::OK, "width {w}");
+        assert_eq!(narrower.body, tile.body[..32 * w], "width {w}");
+        let b = get(&app, &format!("/{}", tiles::entries_path(0, w))).await;
+        assert_eq!(b.status, StatusCode::OK, "bundle width {w}");
+        assert!(bundle.starts_with(&b.body), "bundle width {w}");
+    }
     assert_eq!(get(&app, "/tile/0/000").await.status, StatusCode::NOT_FOUND);
     assert_eq!(get(&app, "/tile/0/0").await.status, StatusCode::NOT_FOUND);
 
@@ -553,6 +563,7 @@ async fn malformed_requests_get_a_clear_4xx_never_a_5xx() {
             &base64::engine::general_purpose::STANDARD,
             [7u8; 64]
         ));
+        let zeros = format!("/api/v1/sha256/{}", "0".repeat(64));
         let cases: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
             (
                 "POST",
@@ -692,8 +703,58 @@ async fn malformed_requests_get_a_clear_4xx_never_a_5xx() {
                 "GET",
                 "/api/v1/sha256/zz",
                 vec![],
+                StatusCode::BAD_REQUEST,
+                "not a SHA-256",
+            ),
+            ("GET", &zeros, vec![], StatusCode::NOT_FOUND, "no entry"),
+            (
+                "GET",
+                "/api/v1/proofs/inclusion?sha256=zz",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "not a SHA-256",
+            ),
+            (
+                "GET",
+                "/api/v1/proofs/consistency?from=0",
+                vec![],
+                StatusCode::BAD_REQUEST,
+                "at least 1",
+            ),
+            (
+                "DELETE",
+                "/api/v1/certificates",
+                vec![],
+                StatusCode::METHOD_NOT_ALLOWED,
+                "DELETE is not allowed on /api/v1/certificates: it answers GET,HEAD,POST",
+            ),
+            (
+                "POST",
+                "/checkpoint",
+                vec![],
+                StatusCode::METHOD_NOT_ALLOWED,
+                "POST is not allowed",
+            ),
+            (
+                "GET",
+                "/tile/0/x001",
+                vec![],
                 StatusCode::NOT_FOUND,
-                "no entry",
+                "does not exist in this log",
+            ),
+            (
+                "GET",
+                "/tile/9/000",
+                vec![],
+                StatusCode::NOT_FOUND,
+                "does not exist in this log",
+            ),
+            (
+                "GET",
+                "/api/v1/nothing/here",
+                vec![],
+                StatusCode::NOT_FOUND,
+                "not an address",
             ),
         ];
         for (method, uri, body, want, says) in cases {
@@ -709,6 +770,26 @@ async fn malformed_requests_get_a_clear_4xx_never_a_5xx() {
                 assert!(e.contains(says), "{uri}: {e:?} should say {says:?}");
             }
         }
+        // A page answers a wrong method with a page, in the reader's language.
+        let r = call(&app, "DELETE", "/?lang=ko", None, vec![]).await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(
+            r.content_type.starts_with("text/html"),
+            "{}",
+            r.content_type
+        );
+        assert!(r.text().contains("응답하지 않습니다"), "{}", r.text());
+        // Header fields are bounded: 431, in JSON, never read whole.
+        let big = axum::http::Request::builder()
+            .uri("/api/v1/log")
+            .header("x-padding", "a".repeat(100_000))
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let r = tower::ServiceExt::oneshot(assay_registry::router(app.clone()), big)
+            .await
+            .expect("infallible");
+        assert_eq!(r.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        assert_eq!(r.headers()["content-type"], "application/json");
         // A status statement for another certificate than the URL's.
         let r = call(
             &app,
