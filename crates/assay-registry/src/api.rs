@@ -220,8 +220,8 @@ async fn submit(State(app): State<Shared>, headers: HeaderMap, request: Request)
         checkpoint: r.checkpoint.clone(),
         inclusion: encode_hashes(&r.proof),
         status: snapshot(&app, &number),
-        number,
-        sha256: sha256.to_string(),
+        number: Some(number),
+        sha256: Some(sha256.to_string()),
         existing: r.existing,
     };
     Ok(json_response(

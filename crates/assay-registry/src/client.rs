@@ -9,28 +9,11 @@ use assay_log::{Hash, leaf_hash};
 use assay_record::certificate::Statement;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde::{Deserialize, Serialize};
 
 /// The first line of a status snapshot.
 pub const STATUS_HEADER: &str = "assay-status v1";
 
-/// A certificate's inclusion in the log, as stored beside it
-/// (`NUMBER.log.json`) by `assay certify --log`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProofFile {
-    /// The log's URL.
-    pub log: String,
-    /// The entry's index.
-    pub index: u64,
-    /// The signed checkpoint (a C2SP signed note) the proof is against.
-    pub checkpoint: String,
-    /// The inclusion proof: hashes, base64.
-    pub inclusion: Vec<String>,
-    /// The status snapshot signed by the log at that time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-}
+pub use crate::wire::Receipt;
 
 /// Hashes as base64 strings.
 pub fn encode_hashes(hashes: &[Hash]) -> Vec<String> {
@@ -254,9 +237,9 @@ pub fn publish(
     cert: &[u8],
     token: &str,
     name: &str,
-) -> Result<(ProofFile, bool), ClientError> {
+) -> Result<(Receipt, bool), ClientError> {
     let url = format!("{}/api/v1/certificates", base(log));
-    let r: crate::wire::Receipt = post(t, &url, cert, token, &[200, 201], &|| {
+    let mut r: Receipt = post(t, &url, cert, token, &[200, 201], &|| {
         format!("the registry refused {name}")
     })?;
     let info: crate::wire::LogInfo = get(t, &format!("{}/api/v1/log", base(log)), &[200], &|| {
@@ -264,17 +247,12 @@ pub fn publish(
     })?;
     let verifier = NoteVerifier::from_key(&info.key)
         .map_err(|e| ClientError::Proof(format!("the log's key: {e}")))?;
-    let proof = ProofFile {
-        log: base(log).to_owned(),
-        index: r.index,
-        checkpoint: r.checkpoint,
-        inclusion: r.inclusion,
-        status: r.status,
-    };
-    let hashes = decode_hashes(&proof.inclusion).map_err(ClientError::Proof)?;
-    check_inclusion(cert, proof.index, &hashes, &proof.checkpoint, &[verifier])
+    let new = !std::mem::take(&mut r.existing);
+    r.log = base(log).to_owned();
+    let hashes = decode_hashes(&r.inclusion).map_err(ClientError::Proof)?;
+    check_inclusion(cert, r.index, &hashes, &r.checkpoint, &[verifier])
         .map_err(|e| ClientError::Proof(format!("the registry's receipt does not hold: {e}")))?;
-    Ok((proof, !r.existing))
+    Ok((r, new))
 }
 
 /// A check of `assay verify`.
@@ -336,8 +314,8 @@ pub struct LogQuery<'a> {
     pub cert: &'a [u8],
     /// Its number.
     pub number: &'a str,
-    /// The proof file stored beside it, and its path as shown.
-    pub stored: Option<(ProofFile, String)>,
+    /// The receipt stored beside it, and its path as shown.
+    pub stored: Option<(Receipt, String)>,
     /// The registry to ask today, and how to reach it.
     pub online: Option<(&'a str, &'a dyn Transport)>,
     /// The trust store (its `[[log]]` keys).
@@ -353,17 +331,58 @@ pub fn log_checks(q: &LogQuery<'_>) -> Result<Vec<Check>, ClientError> {
         return Ok(no_log());
     }
     let keys = verifiers(q.trust)?;
+    let sha256 = assay_base::digest::sha256_hex(q.cert);
+    if q.online.is_none()
+        && let Some((receipt, shown)) = &q.stored
+    {
+        if let Some(other) = receipt.sha256.as_deref().filter(|d| *d != sha256) {
+            return Ok(vec![
+                check(
+                    "log",
+                    Status::Fail,
+                    format!(
+                        "{shown} is the receipt of another certificate (SHA-256 {other}), not of this one ({sha256})"
+                    ),
+                ),
+                check(
+                    "status",
+                    Status::Skip,
+                    "not checked: the receipt is another certificate's",
+                ),
+            ]);
+        }
+        // A receipt of a log this verifier does not trust proves nothing
+        // to it, and says nothing against the certificate: a skip.
+        let origin = receipt.checkpoint.lines().next().unwrap_or("");
+        if !q.trust.logs.iter().any(|l| l.origin == origin) {
+            return Ok(vec![
+                check(
+                    "log",
+                    Status::Skip,
+                    format!(
+                        "not checked: {shown} is a receipt of log {origin:?} ({}), which the trust store does not name; \
+                         to check it, add that log's [[log]] entry (its operator publishes it: assay admin log-entry)",
+                        receipt.log
+                    ),
+                ),
+                check(
+                    "status",
+                    Status::Skip,
+                    "not checked: the log is not trusted",
+                ),
+            ]);
+        }
+    }
     if keys.is_empty() {
         return Ok(vec![
             check(
                 "log",
                 Status::Fail,
-                "the trust store names no [[log]]: add the log's entry (assay admin log-entry) to check inclusion",
+                "--log was given but the trust store names no [[log]]: add the log's entry (assay admin log-entry) to check inclusion",
             ),
             check("status", Status::Skip, "not checked: no trusted log"),
         ]);
     }
-    let sha256 = assay_base::digest::sha256_hex(q.cert);
     match q.online {
         Some((url, t)) => online_checks(q, url, t, &keys, &sha256),
         None => offline_checks(q, &keys, &sha256),

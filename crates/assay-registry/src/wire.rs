@@ -30,12 +30,18 @@ pub struct LogInfo {
     pub size: u64,
 }
 
-/// `POST /api/v1/certificates`: where the certificate is in the log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Where a certificate is in the log: the answer to `POST
+/// /api/v1/certificates`, and the receipt stored beside the certificate
+/// (`NUMBER.log.json`) — one format, so an answer saved as it came is a
+/// receipt `assay verify` reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Receipt {
-    /// The checkpoint the proof is against.
+    /// The signed checkpoint (a C2SP signed note) the proof is against.
     pub checkpoint: String,
-    /// Whether the certificate was logged before (200) or now (201).
+    /// Whether the certificate was logged before this submission (200) or
+    /// by it (201); false in a stored receipt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub existing: bool,
     /// The inclusion proof: hashes, base64.
     pub inclusion: Vec<String>,
@@ -43,11 +49,14 @@ pub struct Receipt {
     pub index: u64,
     /// The log's URL.
     pub log: String,
-    /// The certificate's number.
-    pub number: String,
-    /// The certificate's SHA-256.
-    pub sha256: String,
-    /// Its status snapshot, signed by the log.
+    /// The certificate's number (absent in receipts of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// The certificate's SHA-256 (likewise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Its status snapshot, signed by the log when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 

@@ -417,8 +417,12 @@ pub fn log_checks(
     let stored = if stored_path.exists() {
         let text = std::fs::read(&stored_path)
             .with_context(|| format!("cannot read {}", stored_path.display()))?;
-        let proof: client::ProofFile = serde_json::from_slice(&text)
-            .with_context(|| format!("{}: not a proof file", stored_path.display()))?;
+        let proof: client::Receipt = serde_json::from_slice(&text).with_context(|| {
+            format!(
+                "{}: not a receipt of a log (NUMBER.log.json, as assay certify --log or assay publish writes it)",
+                stored_path.display()
+            )
+        })?;
         Some((proof, stored_path.display().to_string()))
     } else {
         None
