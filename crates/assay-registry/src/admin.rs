@@ -396,9 +396,24 @@ pub async fn check(db: &Db) -> Result<CheckReport, AdminError> {
     let verifier = log_key(db)
         .await?
         .ok_or_else(|| AdminError::Refused("this database holds no log yet".into()))?;
+    // One snapshot for both reads: a server writing meanwhile must not
+    // make a checkpoint appear that the entries read before it lack.
+    // SQLite's read transaction is one snapshot (WAL); PostgreSQL's needs
+    // REPEATABLE READ (READ COMMITTED takes one per statement).
+    let mut tx = db
+        .pool
+        .begin()
+        .await
+        .map_err(ctx("starting a read transaction"))?;
+    if db.backend == crate::db::Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(ctx("taking one snapshot"))?;
+    }
     // Streamed: every entry's bytes at once would be gigabytes for a
     // registry of a million certificates.
-    let mut rows = sqlx::query("SELECT idx, leaf, data FROM entries ORDER BY idx").fetch(&db.pool);
+    let mut rows = sqlx::query("SELECT idx, leaf, data FROM entries ORDER BY idx").fetch(&mut *tx);
     let mut tree = Tree::new();
     while let Some(r) = rows.try_next().await.map_err(ctx("reading the entries"))? {
         let idx: i64 = r.try_get("idx").map_err(ctx("entries.idx"))?;
@@ -419,7 +434,7 @@ pub async fn check(db: &Db) -> Result<CheckReport, AdminError> {
         tree.push(h);
     }
     drop(rows);
-    let mut rows = sqlx::query("SELECT size, note FROM checkpoints ORDER BY size").fetch(&db.pool);
+    let mut rows = sqlx::query("SELECT size, note FROM checkpoints ORDER BY size").fetch(&mut *tx);
     let mut n = 0;
     while let Some(r) = rows
         .try_next()
@@ -442,6 +457,10 @@ pub async fn check(db: &Db) -> Result<CheckReport, AdminError> {
         }
         n += 1;
     }
+    drop(rows);
+    tx.rollback()
+        .await
+        .map_err(ctx("ending the read transaction"))?;
     Ok(CheckReport {
         entries: tree.size(),
         checkpoints: n,

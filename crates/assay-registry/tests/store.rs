@@ -1210,3 +1210,40 @@ async fn search_matches_the_literal_text_on_every_backend() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_while_the_server_writes_reads_one_snapshot() {
+    for backend in backends() {
+        let (config, _dir) = fresh(backend, "snapshot").await;
+        let app = assay_registry::open(config).await.expect("opens");
+        let lab = lab(&app, "KTL").await;
+        let day = today();
+        let writer = {
+            let app = app.clone();
+            let token = lab.token.clone();
+            let certs: Vec<Vec<u8>> = (1..=120)
+                .map(|seq| testkit::certificate(&lab.key, seq, "Busy Holder", &day))
+                .collect();
+            tokio::spawn(async move {
+                for c in certs {
+                    let a = call(&app, "POST", "/api/v1/certificates", Some(&token), c).await;
+                    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+                }
+            })
+        };
+        let mut checks = 0;
+        while !writer.is_finished() || checks < 10 {
+            let r = admin::check(&app.db).await;
+            assert!(
+                r.is_ok(),
+                "{backend}, check {checks} while writing: {:?}",
+                r.err()
+            );
+            checks += 1;
+        }
+        writer.await.expect("writer");
+        let last = admin::check(&app.db).await.expect("check");
+        assert_eq!(last.entries, 120, "{backend}");
+        assert!(checks >= 10);
+    }
+}
