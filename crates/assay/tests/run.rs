@@ -763,6 +763,17 @@ fn model_plan_errors() {
         e.contains("the model file 'digits2.onnx' does not exist"),
         "{e}"
     );
+    // An absolute path would put the lab machine's folders into the record.
+    let abs = std::env::temp_dir().join("digits.onnx");
+    let e = model_plan_error(
+        "file = \"digits.onnx\"",
+        &format!("file = \"{}\"", abs.display()),
+    );
+    assert!(
+        e.contains("is an absolute path: write it relative to the plan's folder")
+            && e.contains("assay.toml:"),
+        "{e}"
+    );
     let e = model_plan_error(
         "\"robustness.noise.1.accuracy_drop <= 0.05\"",
         "\"robustness.noise.2.accuracy_drop <= 0.05\"",

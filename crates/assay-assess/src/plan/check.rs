@@ -20,7 +20,30 @@ pub(super) struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// Refuse an absolute path: the plan's text goes into the record and
+    /// the certificate, which leave the lab; a path of the lab's machine
+    /// must not.
+    fn relative(&self, value: &Spanned<String>, what: &str) -> Result<(), PlanError> {
+        let written = value.get_ref();
+        let windows_drive = written.len() > 2
+            && written.as_bytes()[0].is_ascii_alphabetic()
+            && written[1..].starts_with(":\\");
+        if std::path::Path::new(written).is_absolute() || windows_drive || written.starts_with('~')
+        {
+            return Err(self.src.error(
+                value.span(),
+                &format!(
+                    "{what} '{written}' is an absolute path: write it relative to the plan's folder \
+                     (e.g. \"data/test.csv\" or \"../shared/test.csv\"); the plan's text goes into the record \
+                     and the certificate, which must not name a path of the lab's machine"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn existing(&self, value: &Spanned<String>, what: &str) -> Result<PathBuf, PlanError> {
+        self.relative(value, what)?;
         let path = self.src.resolve(value.get_ref());
         if path.exists() {
             Ok(path)
@@ -206,7 +229,8 @@ impl Checker<'_> {
         let span = value.span();
         let raw = self.src.text.get(span.clone()).unwrap_or("");
         for name in &value.get_ref().0 {
-            if self.src.resolve(name).exists() {
+            let absolute = std::path::Path::new(name).is_absolute() || name.starts_with('~');
+            if !absolute && self.src.resolve(name).exists() {
                 continue;
             }
             // The element's own span when it is written plainly, else the whole value.
