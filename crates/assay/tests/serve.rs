@@ -457,6 +457,7 @@ fn certify_with_log_publishes_and_the_proof_verifies_offline() {
         status_url.starts_with(&format!("{}/certificates/DEMO-", server.url)),
         "{status_url}"
     );
+    every_code_and_link_resolves(&server.url, &root.join("certs"), &cert, status_url, &out);
     let log_entry = root.join("log.toml");
     std::fs::write(&log_entry, ok(&["admin", "--data", s(&data), "log-entry"])).expect("write");
     drop(server);
@@ -471,6 +472,198 @@ fn certify_with_log_publishes_and_the_proof_verifies_offline() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("PASS  log"), "{text}");
+}
+
+// ---------------------------------------------------------------------------
+// QR codes, decoded by a reader that is not the encoder.
+
+/// The one QR code in a grey image (`grey(x, y)`, 0 black .. 255 white).
+fn decode_qr(width: usize, height: usize, grey: impl Fn(usize, usize) -> u8) -> String {
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, grey);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the {width}×{height} image");
+    let (_, content) = grids[0].decode().expect("the QR code decodes");
+    content
+}
+
+/// The QR code an SVG draws, rasterised by resvg.
+fn qr_in_svg(svg: &str) -> String {
+    let tree = resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default()).expect("SVG");
+    let size = tree.size().to_int_size();
+    let scale = (600.0 / size.width().max(1) as f32).max(1.0);
+    let (w, h) = (
+        (size.width() as f32 * scale).ceil() as u32,
+        (size.height() as f32 * scale).ceil() as u32,
+    );
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(w, h).expect("pixmap");
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    let data = pixmap.data();
+    decode_qr(w as usize, h as usize, |x, y| {
+        let i = 4 * (y * w as usize + x);
+        ((u16::from(data[i]) + u16::from(data[i + 1]) + u16::from(data[i + 2])) / 3) as u8
+    })
+}
+
+/// The QR code on a PDF's first page, rendered by pdftoppm (None when
+/// poppler is not installed and not required).
+fn qr_in_pdf(pdf: &Path) -> Option<String> {
+    let out = pdf.with_extension("qr");
+    let run = Command::new("pdftoppm")
+        .args(["-r", "200", "-gray", "-singlefile", "-f", "1"])
+        .arg(pdf)
+        .arg(&out)
+        .output();
+    match run {
+        Ok(o) => assert!(
+            o.status.success(),
+            "pdftoppm: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(_) => {
+            assert!(
+                std::env::var_os("ASSAY_REQUIRE_TOOLS").is_none(),
+                "pdftoppm is required"
+            );
+            return None;
+        }
+    }
+    let file = PathBuf::from(format!("{}.pgm", out.display()));
+    let pgm = std::fs::read(&file).expect("the page as PGM");
+    std::fs::remove_file(&file).expect("rm");
+    // P5, width, height, maxval, one whitespace byte, then the pixels.
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&pgm[start..at]).into_owned());
+    }
+    assert_eq!(fields[0], "P5");
+    let (w, h): (usize, usize) = (fields[1].parse().expect("w"), fields[2].parse().expect("h"));
+    let pixels = &pgm[at + 1..];
+    Some(decode_qr(w, h, |x, y| pixels[y * w + x]))
+}
+
+/// Every `http://` or `https://` address in `text`.
+fn addresses(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for start in ["http://", "https://"] {
+        let mut rest = text;
+        while let Some(i) = rest.find(start) {
+            let tail = &rest[i..];
+            let end = tail
+                .find(|c: char| c.is_whitespace() || "\"'<>)".contains(c))
+                .unwrap_or(tail.len());
+            let url = tail[..end]
+                .trim_end_matches(['.', ',', ';', ':'])
+                .to_owned();
+            if !out.contains(&url) {
+                out.push(url);
+            }
+            rest = &tail[end..];
+        }
+    }
+    out
+}
+
+/// The QR codes of the certificate's pages (HTML and PDF, both languages)
+/// and of the registry's page all carry the verification address; it, the
+/// status address, every address `certify` printed or the receipt holds,
+/// and every link of the certificate's registry page answer 200 (and the
+/// addresses of the certificate show its number).
+fn every_code_and_link_resolves(
+    base: &str,
+    certs: &Path,
+    cert: &Path,
+    status_url: &str,
+    printed: &str,
+) {
+    let cert_bytes = std::fs::read(cert).expect("cert");
+    let sha = assay_base::digest::sha256_hex(&cert_bytes);
+    let number = cert
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".cert.json"))
+        .expect("NUMBER.cert.json")
+        .to_owned();
+    let expected = assay_record::certificate::verification_url(status_url, &sha);
+    let mut decoded = Vec::new();
+    for lang in ["en", "ko"] {
+        let html = std::fs::read_to_string(certs.join(format!("{number}.certificate.{lang}.html")))
+            .expect("html");
+        let figure = html.find("id=\"fig-qr\"").expect("a QR figure");
+        let svg_start = figure + html[figure..].find("<svg").expect("<svg");
+        let svg_end = svg_start + html[svg_start..].find("</svg>").expect("</svg>") + 6;
+        decoded.push((format!("{lang}.html"), qr_in_svg(&html[svg_start..svg_end])));
+        if let Some(q) = qr_in_pdf(&certs.join(format!("{number}.certificate.{lang}.pdf"))) {
+            decoded.push((format!("{lang}.pdf"), q));
+        }
+    }
+    let (code, page) = get_text(&format!("{base}/certificates/{number}"));
+    assert_eq!(code, 200);
+    let img = page
+        .find("data:image/svg+xml;base64,")
+        .expect("the page's QR code")
+        + 26;
+    let b64: String = page[img..].chars().take_while(|c| *c != '"').collect();
+    let svg = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).expect("b64");
+    decoded.push((
+        "registry page".into(),
+        qr_in_svg(&String::from_utf8_lossy(&svg)),
+    ));
+    assert!(
+        decoded.len() == 5 || std::env::var_os("ASSAY_REQUIRE_TOOLS").is_none(),
+        "{decoded:?}"
+    );
+    for (what, q) in &decoded {
+        assert_eq!(q, &expected, "the QR code of the {what}");
+    }
+    // The addresses of the certificate: its page, with its number.
+    let receipt: Value = serde_json::from_slice(
+        &std::fs::read(cert.with_file_name(format!("{number}.log.json"))).expect("receipt"),
+    )
+    .expect("json");
+    let mut of_the_certificate = vec![expected.clone(), status_url.to_owned()];
+    of_the_certificate.extend(
+        addresses(printed)
+            .into_iter()
+            .filter(|u| u.contains(&number)),
+    );
+    for url in &of_the_certificate {
+        let (code, body) = get_text(url);
+        assert_eq!(code, 200, "{url}");
+        assert!(body.contains(&number), "{url} does not show {number}");
+    }
+    // Every other address printed or stored, and every link of the page.
+    let mut others = addresses(printed);
+    others.push(receipt["log"].as_str().expect("log").to_owned());
+    let mut rest = page.as_str();
+    while let Some(i) = rest.find("href=\"/") {
+        let link: String = rest[i + 6..].chars().take_while(|c| *c != '"').collect();
+        others.push(format!("{base}{}", link.replace("&amp;", "&")));
+        rest = &rest[i + 6..];
+    }
+    assert!(others.len() > 5, "{others:?}");
+    for url in others {
+        let (code, _) = get_text(&url);
+        assert_eq!(code, 200, "{url}");
+    }
+}
+
+fn get_text(url: &str) -> (u16, String) {
+    let mut r = agent().get(url).call().expect("GET");
+    let code = r.status().as_u16();
+    (code, r.body_mut().read_to_string().unwrap_or_default())
 }
 
 #[test]
