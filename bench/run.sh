@@ -146,7 +146,7 @@ if [[ $WHICH == all || $WHICH == cert ]]; then
   rm -rf "$C" && mkdir -p "$C"
   $ASSAY init "$C" --model > /dev/null
   $ASSAY run "$C/assay.toml" --out "$C/results" --quiet
-  $ASSAY keygen --issuer DEMO --out "$C/keys" > /dev/null
+  $ASSAY keygen --unencrypted --issuer DEMO --out "$C/keys" > /dev/null
   $ASSAY certify "$C/results/assessment.json" --key "$C/keys/DEMO.key" > /dev/null
   CERT=$(ls "$C"/results/*.cert.json | head -1)
   python3 bench/verify_time.py 50 \
@@ -199,7 +199,7 @@ if [[ $WHICH == all || $WHICH == serve ]]; then
   # The registry under load from a second process over loopback, bounded in
   # time (10 s a run) and count.
   d=$(mktemp -d)
-  $ASSAY keygen --issuer BENCH --not-before 2000-01-01 --years 90 --out "$d/keys" > /dev/null
+  $ASSAY keygen --unencrypted --issuer BENCH --not-before 2000-01-01 --years 90 --out "$d/keys" > /dev/null
   for backend in "${backends[@]}"; do
     new_registry "$backend"
     start_serve
@@ -225,7 +225,7 @@ if [[ $WHICH == all || $WHICH == serve-scale ]]; then
   # size. Filled in process (bench-serve fill), not through HTTP.
   n=${SCALE_N:-1000000}
   d=$(mktemp -d)
-  $ASSAY keygen --issuer BENCH --not-before 2000-01-01 --years 90 --out "$d/keys" > /dev/null
+  $ASSAY keygen --unencrypted --issuer BENCH --not-before 2000-01-01 --years 90 --out "$d/keys" > /dev/null
   for backend in "${backends[@]}"; do
     new_registry "$backend"
     start_serve

@@ -135,6 +135,7 @@ fn fill(args: &[String]) -> anyhow::Result<()> {
             data,
             database,
             log_key: None,
+            log_signer: None,
             origin: None,
             public_url: "http://127.0.0.1".into(),
             read_rate: 0.0,

@@ -1,7 +1,7 @@
 //! The few helpers every Assay crate needs and none owns: lower-case hex,
 //! SHA-256 of bytes and of files read in a stream, and calendar dates
 //! (`YYYY-MM-DD`, RFC 3339 timestamps) without a time-zone database, and
-//! text escaped for markup.
+//! text escaped for markup; the one signing interface (`sign::Signer`).
 //!
 //! Not here: anything with a meaning of its own (folder digests, model
 //! identities, certificate numbers) — those live with their owners.
@@ -19,4 +19,5 @@
 
 pub mod date;
 pub mod digest;
+pub mod sign;
 pub mod text;

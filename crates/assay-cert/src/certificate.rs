@@ -234,22 +234,25 @@ pub fn statement(issue: &Issue<'_>) -> Result<Statement, CertError> {
 }
 
 /// Sign statement bytes into an envelope.
-pub fn sign(payload: Vec<u8>, key: &IssuerKey) -> Envelope {
+pub fn sign(payload: Vec<u8>, key: &IssuerKey) -> Result<Envelope, CertError> {
     sign_typed(IN_TOTO_PAYLOAD_TYPE, payload, key)
 }
 
 /// Sign payload bytes of type `payload_type` into an envelope.
-pub fn sign_typed(payload_type: &str, payload: Vec<u8>, key: &IssuerKey) -> Envelope {
-    use ed25519_dalek::Signer as _;
-    let sig = key.signing.sign(&pae(payload_type, &payload));
-    Envelope {
+pub fn sign_typed(
+    payload_type: &str,
+    payload: Vec<u8>,
+    key: &IssuerKey,
+) -> Result<Envelope, CertError> {
+    let sig = key.sign(&pae(payload_type, &payload))?;
+    Ok(Envelope {
         payload_type: payload_type.into(),
         payload,
         signatures: vec![Signature {
             keyid: key.keyid(),
-            sig: sig.to_bytes().to_vec(),
+            sig: sig.to_vec(),
         }],
-    }
+    })
 }
 
 #[cfg(test)]

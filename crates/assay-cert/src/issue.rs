@@ -107,7 +107,7 @@ pub fn issue(req: &Request<'_>, rederive: &Rederive<'_>) -> Result<Issued, CertE
         status_url,
         rederived: Some(rederived),
     })?;
-    let envelope: Envelope = certificate::sign(statement.to_bytes(), req.key);
+    let envelope: Envelope = certificate::sign(statement.to_bytes(), req.key)?;
     std::fs::create_dir_all(req.out).map_err(io(req.out))?;
     let earlier = earlier_certificates(req.out, &statement.predicate.assessment.sha256);
     let path = req.out.join(format!("{number}.cert.json"));

@@ -1,11 +1,16 @@
-//! Ed25519 signing keys: generation, the secret key file (owner-only
-//! permissions), and the key id derived from the public key.
+//! Ed25519 signing keys: generation, the key file (owner-only
+//! permissions) with its secret plain, encrypted (PKCS#8) or in a PKCS#11
+//! token, and the key id derived from the public key. Every signature
+//! goes through [`assay_base::sign::Signer`].
 
 use std::path::Path;
 
 use assay_base::digest::sha256_hex;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use std::sync::Arc;
+
+use assay_base::sign::{LocalKey, Signer};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::Deserialize;
 
@@ -53,7 +58,9 @@ pub fn read_secret(path: &Path) -> Result<String, CertError> {
     std::fs::read_to_string(path).map_err(|e| CertError::Io(name, e))
 }
 
-/// A lab's signing key as its file holds it.
+/// A lab's signing key as its file holds it: the public part, and exactly
+/// one of the secret (plain), the secret encrypted (PKCS#8), or where the
+/// secret lives (a PKCS#11 URI).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeyFile {
@@ -61,32 +68,116 @@ struct KeyFile {
     algorithm: String,
     keyid: String,
     public_key: String,
-    secret_key: String,
+    secret_key: Option<String>,
+    encrypted_private_key: Option<String>,
+    pkcs11: Option<String>,
+}
+
+/// How a key's secret is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// In the key file as it is (the demo's; warned about).
+    Plain,
+    /// In the key file, encrypted under a passphrase: PKCS#8
+    /// `EncryptedPrivateKeyInfo`, PBES2 with scrypt (N = 2^14, r = 8,
+    /// p = 1: 16 MiB per try) and AES-256-CBC, which OpenSSL reads too.
+    Encrypted,
+    /// In a PKCS#11 token, which signs and never lets it out.
+    Token,
+}
+
+/// How to keep a key's secret when its file is written.
+pub enum Store<'a> {
+    /// As it is.
+    Plain,
+    /// Encrypted under this passphrase.
+    Encrypted {
+        /// The passphrase.
+        passphrase: &'a str,
+    },
+    /// In the token the key was made in.
+    Token {
+        /// Where.
+        uri: &'a crate::pkcs11::Uri,
+    },
+}
+
+/// A secret that unlocks a key, asked of whoever runs Assay.
+#[derive(Debug, Clone, Copy)]
+pub enum Secret<'a> {
+    /// The passphrase of an encrypted key file.
+    Passphrase {
+        /// The key file.
+        file: &'a str,
+    },
+    /// The user PIN of a PKCS#11 token.
+    Pin {
+        /// The token's label.
+        token: &'a str,
+    },
+}
+
+/// Asks for a secret (the binary: an environment variable, then the
+/// terminal); the error says why none could be had.
+pub type Ask<'a> = dyn Fn(Secret<'_>) -> Result<String, String> + 'a;
+
+/// An [`Ask`] that has no secret to give: for plain key files.
+pub fn no_secrets(s: Secret<'_>) -> Result<String, String> {
+    Err(match s {
+        Secret::Passphrase { file } => format!("{file} is encrypted and no passphrase was given"),
+        Secret::Pin { token } => {
+            format!("PKCS#11 token {token:?} needs its PIN and none was given")
+        }
+    })
 }
 
 /// A lab's signing key.
+#[derive(Clone)]
 pub struct IssuerKey {
     /// The issuer (lab) id the key signs for.
     pub issuer: String,
-    /// The key.
-    pub signing: SigningKey,
+    /// How its secret is kept.
+    pub protection: Protection,
+    signer: Arc<dyn Signer>,
+    public: VerifyingKey,
 }
 
 impl IssuerKey {
-    /// A new random key for `issuer`.
+    /// A new random key for `issuer`, held in memory.
     pub fn generate(issuer: &str) -> Result<IssuerKey, CertError> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed)
             .map_err(|e| CertError::Key(format!("no randomness from the system: {e}")))?;
+        IssuerKey::with_signer(
+            issuer,
+            Arc::new(LocalKey::from_seed(&seed, "a new key")),
+            Protection::Plain,
+        )
+    }
+
+    /// The key of `issuer` whose signatures `signer` makes.
+    pub fn with_signer(
+        issuer: &str,
+        signer: Arc<dyn Signer>,
+        protection: Protection,
+    ) -> Result<IssuerKey, CertError> {
+        let public = VerifyingKey::from_bytes(&signer.public_key()).map_err(|e| {
+            CertError::Key(format!(
+                "{}: not an Ed25519 public key: {e}",
+                signer.holder()
+            ))
+        })?;
         Ok(IssuerKey {
             issuer: issuer.to_owned(),
-            signing: SigningKey::from_bytes(&seed),
+            protection,
+            signer,
+            public,
         })
     }
 
     /// The public key.
     pub fn public(&self) -> VerifyingKey {
-        self.signing.verifying_key()
+        self.public
     }
 
     /// Its key id.
@@ -94,26 +185,73 @@ impl IssuerKey {
         keyid(&self.public())
     }
 
-    /// The secret key file's text (TOML).
-    pub fn to_file_text(&self) -> String {
+    /// What signs: the key file's secret or the token.
+    pub fn signer(&self) -> Arc<dyn Signer> {
+        self.signer.clone()
+    }
+
+    /// The Ed25519 signature of `message`.
+    pub fn sign(&self, message: &[u8]) -> Result<[u8; 64], CertError> {
+        self.signer
+            .sign(message)
+            .map_err(|e| CertError::Key(format!("{}: {e}", self.signer.holder())))
+    }
+
+    /// The key file's text (TOML), its secret kept as `store` says.
+    pub fn to_file_text(&self, store: &Store<'_>) -> Result<String, CertError> {
         let q = crate::trust::toml_string;
-        format!(
-            "# Assay signing key of issuer {}. SECRET: keep it owner-only (chmod 600), never publish it.\nissuer = {}\nalgorithm = \"ed25519\"\nkeyid = {}\npublic_key = {}\nsecret_key = {}\n",
+        let seed = || {
+            self.signer.seed().ok_or_else(|| {
+                CertError::Key("the key lives in a token: its secret cannot be written".into())
+            })
+        };
+        let (what, secret) = match store {
+            Store::Plain => (
+                "NOT ENCRYPTED: keep it owner-only (chmod 600) and never publish it; a lab's key belongs \
+                 encrypted (assay keygen without --unencrypted) or in a token (--pkcs11)",
+                format!("secret_key = {}\n", q(&STANDARD.encode(seed()?))),
+            ),
+            Store::Encrypted { passphrase } => {
+                use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+                if passphrase.is_empty() {
+                    return Err(CertError::Key("the passphrase is empty".into()));
+                }
+                let pem = SigningKey::from_bytes(&seed()?)
+                    .to_pkcs8_encrypted_pem(passphrase.as_bytes(), pkcs8::LineEnding::LF)
+                    .map_err(|e| CertError::Key(format!("encrypting the key: {e}")))?;
+                (
+                    "encrypted (PKCS#8, scrypt + AES-256-CBC): the passphrase unlocks it; still keep it owner-only",
+                    format!("encrypted_private_key = \"\"\"\n{}\"\"\"\n", pem.as_str()),
+                )
+            }
+            Store::Token { uri } => (
+                "the secret stays in the PKCS#11 token this names; the file holds no secret",
+                format!("pkcs11 = {}\n", q(&uri.text())),
+            ),
+        };
+        Ok(format!(
+            "# Assay signing key of issuer {}: {what}.\nissuer = {}\nalgorithm = \"ed25519\"\nkeyid = {}\npublic_key = {}\n{secret}",
             q(&self.issuer),
             q(&self.issuer),
             q(&self.keyid()),
             q(&STANDARD.encode(self.public().as_bytes())),
-            q(&STANDARD.encode(self.signing.to_bytes())),
-        )
+        ))
     }
 
-    /// Write the secret key file, owner-only, refusing to overwrite.
-    pub fn write(&self, path: &Path) -> Result<(), CertError> {
-        write_secret(path, &self.to_file_text())
+    /// Write the key file, owner-only, refusing to overwrite.
+    pub fn write(&self, path: &Path, store: &Store<'_>) -> Result<(), CertError> {
+        write_secret(path, &self.to_file_text(store)?)
     }
 
-    /// Read a secret key file; refuses one that others can read.
+    /// Read a plain key file (an encrypted one or a token's is refused:
+    /// see [`IssuerKey::open`]).
     pub fn load(path: &Path) -> Result<IssuerKey, CertError> {
+        IssuerKey::open(path, &no_secrets)
+    }
+
+    /// Open a key file, asking for the passphrase or the token's PIN when
+    /// it needs one; refuses a file that others can read.
+    pub fn open(path: &Path, ask: &Ask<'_>) -> Result<IssuerKey, CertError> {
         let name = path.display().to_string();
         let text = read_secret(path)?;
         let file: KeyFile = toml::from_str(&text)
@@ -124,22 +262,59 @@ impl IssuerKey {
                 file.algorithm
             )));
         }
-        let seed: [u8; 32] = STANDARD
-            .decode(&file.secret_key)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| {
-                CertError::Key(format!("{name}: secret_key must be 32 bytes of base64"))
-            })?;
-        let key = IssuerKey {
-            issuer: file.issuer,
-            signing: SigningKey::from_bytes(&seed),
-        };
+        let key_err = |m: String| CertError::Key(format!("{name}: {m}"));
+        let (signer, protection): (Arc<dyn Signer>, Protection) =
+            match (&file.secret_key, &file.encrypted_private_key, &file.pkcs11) {
+                (Some(secret), None, None) => {
+                    let seed: [u8; 32] = STANDARD
+                        .decode(secret)
+                        .ok()
+                        .and_then(|b| b.try_into().ok())
+                        .ok_or_else(|| key_err("secret_key must be 32 bytes of base64".into()))?;
+                    (
+                        Arc::new(LocalKey::from_seed(&seed, format!("key file {name}"))),
+                        Protection::Plain,
+                    )
+                }
+                (None, Some(pem), None) => {
+                    use ed25519_dalek::pkcs8::DecodePrivateKey as _;
+                    let passphrase = ask(Secret::Passphrase { file: &name }).map_err(key_err)?;
+                    let key =
+                        SigningKey::from_pkcs8_encrypted_pem(pem.trim(), passphrase.as_bytes())
+                            .map_err(|_| {
+                                key_err(
+                        "the passphrase does not unlock the key (or the encrypted key is damaged)"
+                            .into(),
+                    )
+                            })?;
+                    (
+                        Arc::new(LocalKey::from_seed(
+                            &key.to_bytes(),
+                            format!("key file {name} (encrypted)"),
+                        )),
+                        Protection::Encrypted,
+                    )
+                }
+                (None, None, Some(uri)) => {
+                    let uri = crate::pkcs11::Uri::parse(uri).map_err(key_err)?;
+                    let pin = ask(Secret::Pin { token: &uri.token }).map_err(key_err)?;
+                    (
+                        Arc::new(crate::pkcs11::TokenKey::open(&uri, &pin).map_err(key_err)?),
+                        Protection::Token,
+                    )
+                }
+                _ => {
+                    return Err(key_err(
+                        "give exactly one of secret_key, encrypted_private_key or pkcs11".into(),
+                    ));
+                }
+            };
+        let key = IssuerKey::with_signer(&file.issuer, signer, protection)?;
         if key.keyid() != file.keyid || STANDARD.encode(key.public().as_bytes()) != file.public_key
         {
-            return Err(CertError::Key(format!(
-                "{name}: keyid or public_key does not belong to the secret key"
-            )));
+            return Err(key_err(
+                "keyid or public_key does not belong to the secret key".into(),
+            ));
         }
         Ok(key)
     }

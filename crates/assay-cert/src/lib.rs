@@ -17,6 +17,7 @@ pub use assay_base::date;
 pub mod dsse;
 pub mod issue;
 pub mod keys;
+pub mod pkcs11;
 pub mod status;
 pub mod strict;
 pub mod trust;

@@ -4,10 +4,10 @@
 
 use assay_cert::certificate::{PREDICATE_TYPE, STATEMENT_TYPE};
 use assay_cert::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, Signature, pae};
+use assay_cert::keys::{Protection, Secret, Store};
 use assay_cert::{Expect, IssuerKey, Status, TrustStore, verify};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::Signer as _;
 use serde_json::{Value, json};
 
 const MODEL: &str = "f584a4fa8aa2a1144c69a8e7e9cef04daaca91c65e0ed9abda84d1a14e346efe";
@@ -38,13 +38,13 @@ fn statement(issuer: &str) -> Value {
 }
 
 fn sign_bytes(payload: &[u8], payload_type: &str, key: &IssuerKey, keyid: &str) -> Envelope {
-    let sig = key.signing.sign(&pae(payload_type, payload));
+    let sig = key.sign(&pae(payload_type, payload)).expect("signs");
     Envelope {
         payload_type: payload_type.into(),
         payload: payload.to_vec(),
         signatures: vec![Signature {
             keyid: keyid.into(),
-            sig: sig.to_bytes().to_vec(),
+            sig: sig.to_vec(),
         }],
     }
 }
@@ -531,11 +531,82 @@ fn verification_reads_the_signed_bytes_not_a_re_serialization() {
 }
 
 #[test]
+fn an_encrypted_key_file_opens_with_its_passphrase_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = IssuerKey::generate("KTL").expect("key");
+    let path = dir.path().join("KTL.key");
+    key.write(
+        &path,
+        &Store::Encrypted {
+            passphrase: "correct horse battery staple",
+        },
+    )
+    .expect("write");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(
+        text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "{text}"
+    );
+    assert!(!text.contains("secret_key"), "{text}");
+    let asked = std::cell::Cell::new(0);
+    let right = |s: Secret<'_>| {
+        asked.set(asked.get() + 1);
+        assert!(matches!(s, Secret::Passphrase { .. }));
+        Ok("correct horse battery staple".to_owned())
+    };
+    let opened = IssuerKey::open(&path, &right).expect("opens");
+    assert_eq!(asked.get(), 1);
+    assert_eq!(opened.keyid(), key.keyid());
+    assert_eq!(opened.protection, Protection::Encrypted);
+    // The opened key signs as the original does (Ed25519 is deterministic).
+    assert_eq!(
+        opened.sign(b"m").expect("signs"),
+        key.sign(b"m").expect("signs")
+    );
+    let wrong = |_: Secret<'_>| Ok("Tr0ub4dor&3".to_owned());
+    let e = IssuerKey::open(&path, &wrong)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("the passphrase does not unlock the key"), "{e}");
+    let e = IssuerKey::load(&path).err().expect("refused").to_string();
+    assert!(
+        e.contains("is encrypted and no passphrase was given"),
+        "{e}"
+    );
+    // A standard container: OpenSSL reads it with the passphrase and finds
+    // the same public key (when openssl is installed).
+    if let Ok(o) = std::process::Command::new("openssl")
+        .args([
+            "pkey",
+            "-passin",
+            "pass:correct horse battery staple",
+            "-pubout",
+            "-outform",
+            "DER",
+            "-in",
+        ])
+        .arg(&path)
+        .output()
+    {
+        assert!(
+            o.status.success(),
+            "openssl: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            o.stdout.ends_with(key.public().as_bytes()),
+            "the same public key"
+        );
+    }
+}
+
+#[test]
 fn key_files_are_owner_only_and_checked() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = IssuerKey::generate("KTL").expect("key");
     let path = dir.path().join("KTL.key");
-    key.write(&path).expect("write");
+    key.write(&path, &Store::Plain).expect("write");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -551,7 +622,7 @@ fn key_files_are_owner_only_and_checked() {
             "{e}"
         );
     }
-    assert!(key.write(&path).is_err(), "never overwrites");
+    assert!(key.write(&path, &Store::Plain).is_err(), "never overwrites");
     // The key id is the SHA-256 of the public key.
     use sha2::Digest as _;
     let want: String = sha2::Sha256::digest(key.public().as_bytes())

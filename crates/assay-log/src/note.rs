@@ -9,7 +9,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha256};
 
 use crate::merkle::Hash;
@@ -32,6 +32,9 @@ pub enum NoteError {
     /// A checkpoint body is malformed.
     #[error("malformed checkpoint: {0}")]
     Checkpoint(&'static str),
+    /// The signer could not sign.
+    #[error("the log key could not sign: {0}")]
+    Signer(String),
 }
 
 fn key_hash(name: &str, public: &[u8; 32]) -> u32 {
@@ -54,7 +57,8 @@ fn valid_name(name: &str) -> bool {
 pub struct NoteSigner {
     name: String,
     hash: u32,
-    key: SigningKey,
+    key: std::sync::Arc<dyn assay_base::sign::Signer>,
+    public: VerifyingKey,
 }
 
 /// A key that verifies notes.
@@ -73,12 +77,36 @@ impl NoteSigner {
                 "a key name has no '+', space or control character",
             ));
         }
-        let key = SigningKey::from_bytes(seed);
+        NoteSigner::with(
+            name,
+            std::sync::Arc::new(assay_base::sign::LocalKey::from_seed(seed, "signer key")),
+        )
+    }
+
+    /// A signer named `name` whose signatures `key` makes (a key file's,
+    /// or a token's).
+    pub fn with(
+        name: &str,
+        key: std::sync::Arc<dyn assay_base::sign::Signer>,
+    ) -> Result<NoteSigner, NoteError> {
+        if !valid_name(name) {
+            return Err(NoteError::Key(
+                "a key name has no '+', space or control character",
+            ));
+        }
+        let public = VerifyingKey::from_bytes(&key.public_key())
+            .map_err(|_| NoteError::Key("the signer's public key is not an Ed25519 key"))?;
         Ok(NoteSigner {
             name: name.to_owned(),
-            hash: key_hash(name, key.verifying_key().as_bytes()),
+            hash: key_hash(name, public.as_bytes()),
             key,
+            public,
         })
+    }
+
+    /// Where the key lives.
+    pub fn holder(&self) -> String {
+        self.key.holder()
     }
 
     /// Parse `PRIVATE+KEY+NAME+HASH+BASE64(0x01 ‖ SEED)`.
@@ -98,16 +126,16 @@ impl NoteSigner {
         Ok(signer)
     }
 
-    /// The signer key string.
-    pub fn key_string(&self) -> String {
+    /// The signer key string (None: the key cannot leave its token).
+    pub fn key_string(&self) -> Option<String> {
         let mut data = vec![ED25519];
-        data.extend_from_slice(&self.key.to_bytes());
-        format!(
+        data.extend_from_slice(&self.key.seed()?);
+        Some(format!(
             "PRIVATE+KEY+{}+{:08x}+{}",
             self.name,
             self.hash,
             STANDARD.encode(data)
-        )
+        ))
     }
 
     /// The verifier for this signer.
@@ -115,7 +143,7 @@ impl NoteSigner {
         NoteVerifier {
             name: self.name.clone(),
             hash: self.hash,
-            key: self.key.verifying_key(),
+            key: self.public,
         }
     }
 
@@ -123,9 +151,12 @@ impl NoteSigner {
     /// the signature line.
     pub fn sign(&self, text: &str) -> Result<String, NoteError> {
         check_text(text)?;
-        let sig = self.key.sign(text.as_bytes());
+        let sig = self
+            .key
+            .sign(text.as_bytes())
+            .map_err(|e| NoteError::Signer(e.0))?;
         let mut blob = self.hash.to_be_bytes().to_vec();
-        blob.extend_from_slice(&sig.to_bytes());
+        blob.extend_from_slice(&sig);
         Ok(format!(
             "{text}\n— {} {}\n",
             self.name,
@@ -337,7 +368,7 @@ mod tests {
     #[test]
     fn the_published_example_signs_and_opens() {
         let signer = NoteSigner::from_key(SKEY).expect("signer key");
-        assert_eq!(signer.key_string(), SKEY);
+        assert_eq!(signer.key_string().as_deref(), Some(SKEY));
         assert_eq!(signer.verifier().key_string(), VKEY);
         let note = signer.sign(TEXT).expect("sign");
         assert_eq!(note, format!("{TEXT}\n{SIG}"));

@@ -54,8 +54,35 @@ pub fn origin_from_url(url: &str) -> String {
 
 /// The log's signer: the key file if it exists (it must match the key the
 /// database's log was started with), else a new key for a new log.
-pub async fn log_signer(db: &Db, path: &Path, origin: &str) -> Result<NoteSigner, String> {
+pub async fn log_signer(
+    db: &Db,
+    path: &Path,
+    origin: &str,
+    given: Option<&crate::KeyRef>,
+) -> Result<NoteSigner, String> {
     let stored_key = meta(db, "log_key").await.map_err(|e| e.to_string())?;
+    if let Some(k) = given {
+        // A key opened by the caller: an encrypted key file or a token's,
+        // named by the origin the database keeps.
+        let name = match meta(db, "origin").await.map_err(|e| e.to_string())? {
+            Some(o) => o,
+            None => origin.to_owned(),
+        };
+        let signer =
+            NoteSigner::with(&name, k.0.clone()).map_err(|e| format!("{}: {e}", k.0.holder()))?;
+        let verifier = signer.verifier().key_string();
+        return match stored_key {
+            Some(stored) if stored != verifier => Err(format!(
+                "{}: this key ({verifier}) is not the key of the log in this database ({stored})",
+                k.0.holder()
+            )),
+            Some(_) => Ok(signer),
+            None => {
+                set_meta(db, &signer).await?;
+                Ok(signer)
+            }
+        };
+    }
     if path.exists() {
         let text = assay_cert::keys::read_secret(path).map_err(|e| e.to_string())?;
         let signer = NoteSigner::from_key(text.trim())
@@ -84,8 +111,10 @@ pub async fn log_signer(db: &Db, path: &Path, origin: &str) -> Result<NoteSigner
         getrandom::fill(&mut seed).map_err(|e| format!("no randomness for the log key: {e}"))?;
         let signer =
             NoteSigner::new(origin, &seed).map_err(|e| format!("log origin {origin:?}: {e}"))?;
-        assay_cert::keys::write_secret(path, &format!("{}\n", signer.key_string()))
-            .map_err(|e| e.to_string())?;
+        let text = signer
+            .key_string()
+            .ok_or_else(|| "a new log key is made in memory".to_owned())?;
+        assay_cert::keys::write_secret(path, &format!("{text}\n")).map_err(|e| e.to_string())?;
         set_meta(db, &signer).await?;
         Ok(signer)
     }

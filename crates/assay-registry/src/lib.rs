@@ -43,8 +43,12 @@ pub struct Config {
     pub data: PathBuf,
     /// A `postgres://` URL (None: SQLite in `data`).
     pub database: Option<String>,
-    /// The log's key file (default `data/log.key`).
+    /// The log's key file (default `data/log.key`), a signed-note signer
+    /// key kept plain.
     pub log_key: Option<PathBuf>,
+    /// The log's key opened by the caller instead (an encrypted Assay key
+    /// file, or a key in a PKCS#11 token).
+    pub log_signer: Option<KeyRef>,
     /// The log's origin for a new key (default from the public URL).
     pub origin: Option<String>,
     /// Where clients reach the service (links, QR codes).
@@ -58,6 +62,16 @@ pub struct Config {
     /// Behind a reverse proxy: take the client's address from the last
     /// `X-Forwarded-For` entry (for rate limits and the audit trail).
     pub trust_proxy: bool,
+}
+
+/// A signer the caller opened, for the configuration.
+#[derive(Clone)]
+pub struct KeyRef(pub Arc<dyn assay_base::sign::Signer>);
+
+impl std::fmt::Debug for KeyRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyRef({})", self.0.holder())
+    }
 }
 
 /// Proof that this process is the database's only writer: a lock on
@@ -231,7 +245,7 @@ pub async fn open(config: Config) -> Result<Shared, StartError> {
         .log_key
         .clone()
         .unwrap_or_else(|| config.data.join("log.key"));
-    let signer = admin::log_signer(&db, &key_path, &origin)
+    let signer = admin::log_signer(&db, &key_path, &origin, config.log_signer.as_ref())
         .await
         .map_err(StartError::Setup)?;
     let ledger = ledger::Ledger::start(db.clone(), signer).await?;

@@ -277,11 +277,7 @@ pub fn machine_path(path: &str) -> bool {
 pub async fn fill_empty(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
-    let q: HashMap<String, String> = req
-        .uri()
-        .query()
-        .and_then(|q| query_pairs(q))
-        .unwrap_or_default();
+    let q: HashMap<String, String> = req.uri().query().and_then(query_pairs).unwrap_or_default();
     let headers = req.headers().clone();
     let r = next.run(req).await;
     let status = r.status();

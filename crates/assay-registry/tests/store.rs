@@ -1026,7 +1026,12 @@ fn renumbered(cert: &[u8], number: &str, key: &assay_cert::IssuerKey) -> Vec<u8>
     let mut statement: Value = serde_json::from_slice(&envelope.payload).expect("statement");
     statement["predicate"]["certificate"]["number"] = json!(number);
     let payload = serde_json::to_vec(&statement).expect("json");
-    serde_json::to_vec(&assay_cert::certificate::sign(payload, key).to_json()).expect("json")
+    serde_json::to_vec(
+        &assay_cert::certificate::sign(payload, key)
+            .expect("signs")
+            .to_json(),
+    )
+    .expect("json")
 }
 
 #[tokio::test]
@@ -1042,7 +1047,7 @@ async fn a_lab_cannot_take_another_labs_numbers() {
         for number in [
             format!("LAB2-{year}-000001"),
             format!("DEMO-{year}-../../x"),
-            format!("DEMO-1999-000001"),
+            "DEMO-1999-000001".to_owned(),
             format!("DEMO-{year}-1"),
         ] {
             let forged = renumbered(&cert, &number, &demo.key);

@@ -33,6 +33,83 @@ pub struct KeygenArgs {
     /// Folder for ISSUER.key (secret, owner-only) and ISSUER.pub.toml (to publish)
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
+    /// Make the key in a PKCS#11 token (an HSM; SoftHSM for trials), named by an RFC 7512 URI:
+    /// pkcs11:token=LABEL;object=ISSUER?module-path=/usr/lib/softhsm/libsofthsm2.so. The PIN comes
+    /// from ASSAY_PKCS11_PIN or a prompt; ISSUER.key then names the token and holds no secret
+    #[arg(long, value_name = "URI", conflicts_with = "unencrypted")]
+    pub pkcs11: Option<String>,
+    /// Write the secret unencrypted (for demonstrations only; warned about whenever it is used).
+    /// Without this or --pkcs11 the key is encrypted under a passphrase from ASSAY_KEY_PASSPHRASE
+    /// or a prompt (PKCS#8, scrypt + AES-256-CBC)
+    #[arg(long)]
+    pub unencrypted: bool,
+}
+
+/// The environment variable a key file's passphrase may come from.
+pub const PASSPHRASE_ENV: &str = "ASSAY_KEY_PASSPHRASE";
+/// The environment variable a PKCS#11 token's PIN may come from.
+pub const PIN_ENV: &str = "ASSAY_PKCS11_PIN";
+
+/// A secret from its environment variable, else from a prompt on the
+/// terminal (not echoed); refused when there is neither.
+pub fn ask(secret: assay_cert::keys::Secret<'_>) -> Result<String, String> {
+    use assay_cert::keys::Secret;
+    use std::io::IsTerminal as _;
+    let (env, prompt) = match secret {
+        Secret::Passphrase { file } => (PASSPHRASE_ENV, format!("Passphrase of {file}: ")),
+        Secret::Pin { token } => (PIN_ENV, format!("PIN of PKCS#11 token {token:?}: ")),
+    };
+    if let Ok(v) = std::env::var(env) {
+        return Ok(v);
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt).map_err(|e| format!("cannot read it: {e}"));
+    }
+    Err(format!(
+        "{}: set {env} or run in a terminal to be asked",
+        prompt.trim_end_matches([' ', ':'])
+    ))
+}
+
+/// Open a signing key file (asking for its passphrase or its token's PIN);
+/// a plain one is used with a warning.
+pub fn open_key(path: &Path) -> anyhow::Result<IssuerKey> {
+    let key = IssuerKey::open(path, &ask)?;
+    if key.protection == assay_cert::keys::Protection::Plain {
+        eprintln!(
+            "warning: {} holds its secret unencrypted: fit for a demonstration, not for a lab's key \
+             (make one with assay keygen, encrypted, or --pkcs11 in a token)",
+            path.display()
+        );
+    }
+    Ok(key)
+}
+
+/// A new passphrase: from ASSAY_KEY_PASSPHRASE, or asked twice.
+fn new_passphrase(file: &Path) -> anyhow::Result<String> {
+    use std::io::IsTerminal as _;
+    if let Ok(v) = std::env::var(PASSPHRASE_ENV) {
+        if v.is_empty() {
+            bail!("{PASSPHRASE_ENV} is empty: a key's passphrase cannot be");
+        }
+        return Ok(v);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "{} is to be encrypted: set {PASSPHRASE_ENV}, run in a terminal to be asked, \
+             give --pkcs11 URI to keep the key in a token, or --unencrypted for a demonstration",
+            file.display()
+        );
+    }
+    let first = rpassword::prompt_password(format!("New passphrase for {}: ", file.display()))?;
+    let second = rpassword::prompt_password("The same again: ")?;
+    if first != second {
+        bail!("the two passphrases differ");
+    }
+    if first.chars().count() < 8 {
+        bail!("the passphrase is shorter than 8 characters");
+    }
+    Ok(first)
 }
 
 #[derive(Args)]
@@ -136,8 +213,42 @@ pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
         Some(d) => check_date(d, "--not-before")?,
         None => crate::report::default_issue_date()?,
     };
-    let key = IssuerKey::generate(id)?;
-    key.write(&secret)?;
+    let key = match &args.pkcs11 {
+        Some(uri) => {
+            let uri = assay_cert::pkcs11::Uri::parse(uri).map_err(anyhow::Error::msg)?;
+            let pin = ask(assay_cert::keys::Secret::Pin { token: &uri.token })
+                .map_err(anyhow::Error::msg)?;
+            let token_key =
+                assay_cert::pkcs11::TokenKey::generate(&uri, &pin).map_err(anyhow::Error::msg)?;
+            let key = IssuerKey::with_signer(
+                id,
+                std::sync::Arc::new(token_key),
+                assay_cert::keys::Protection::Token,
+            )?;
+            key.write(&secret, &assay_cert::keys::Store::Token { uri: &uri })?;
+            key
+        }
+        None if args.unencrypted => {
+            let key = IssuerKey::generate(id)?;
+            key.write(&secret, &assay_cert::keys::Store::Plain)?;
+            eprintln!(
+                "warning: {} holds its secret unencrypted (--unencrypted): fit for a demonstration only",
+                secret.display()
+            );
+            key
+        }
+        None => {
+            let passphrase = new_passphrase(&secret)?;
+            let key = IssuerKey::generate(id)?;
+            key.write(
+                &secret,
+                &assay_cert::keys::Store::Encrypted {
+                    passphrase: &passphrase,
+                },
+            )?;
+            key
+        }
+    };
     let until = date::add_days(&today, i64::from(args.years) * 365).unwrap_or_default();
     use base64::Engine as _;
     let text = assay_cert::trust::entry_text(&assay_cert::trust::Entry {
@@ -151,8 +262,13 @@ pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
         not_after: &until,
     });
     std::fs::write(&public, text).with_context(|| format!("cannot write {}", public.display()))?;
+    let how = match key.protection {
+        assay_cert::keys::Protection::Plain => "secret, unencrypted, owner-only",
+        assay_cert::keys::Protection::Encrypted => "secret, encrypted, owner-only",
+        assay_cert::keys::Protection::Token => "names the key in the token; no secret",
+    };
     println!(
-        "wrote {} (secret, owner-only) and {} (publish it; it is a trust-store entry)",
+        "wrote {} ({how}) and {} (publish it; it is a trust-store entry)",
         secret.display(),
         public.display()
     );
@@ -183,7 +299,7 @@ pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
 
 /// Certify; the certificate's path.
 pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
-    let key = IssuerKey::load(&args.key)?;
+    let key = open_key(&args.key)?;
     let issued = match &args.issued {
         Some(d) => check_date(d, "--issued")?,
         None => crate::report::default_issue_date()?,

@@ -108,6 +108,8 @@ fn certify(out: &Path, record: &Path, issued: &str) -> anyhow::Result<(PathBuf, 
             not_before: None,
             years: 5,
             out: keys.clone(),
+            pkcs11: None,
+            unencrypted: true,
         })?;
     }
     let cert = crate::cert::issue(&crate::cert::CertifyArgs {

@@ -68,6 +68,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// Whether `path` is an Assay key file (TOML with `issuer = …`) rather
+/// than a signed-note signer key.
+fn is_assay_key_file(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| !t.trim_start().starts_with("PRIVATE+KEY+"))
+}
+
 /// `assay serve`.
 pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
@@ -80,10 +86,20 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
+        // An Assay key file (encrypted, or a token's) is opened here; a
+        // signed-note signer key (PRIVATE+KEY+…) is read by the registry.
+        let (log_key, log_signer) = match &args.log_key {
+            Some(path) if is_assay_key_file(path) => {
+                let key = crate::cert::open_key(path)?;
+                (None, Some(assay_registry::KeyRef(key.signer())))
+            }
+            other => (other.clone(), None),
+        };
         let config = assay_registry::Config {
             data: args.db.data.clone(),
             database: args.db.url(),
-            log_key: args.log_key.clone(),
+            log_key,
+            log_signer,
             origin: args.origin.clone(),
             public_url: public_url.clone(),
             read_rate: args.read_rate,
@@ -483,6 +499,7 @@ pub fn background(
                 data,
                 database: None,
                 log_key: None,
+                log_signer: None,
                 origin: Some("demo.assay.invalid/log".into()),
                 public_url: url.clone(),
                 read_rate: 0.0,
@@ -569,7 +586,7 @@ pub fn change_status(
     args: &StatusArgs,
     action: assay_cert::status::Action,
 ) -> anyhow::Result<ExitCode> {
-    let key = assay_cert::IssuerKey::load(&args.key)?;
+    let key = crate::cert::open_key(&args.key)?;
     let bytes = std::fs::read(&args.cert)
         .with_context(|| format!("cannot read {}", args.cert.display()))?;
     let date = match &args.date {

@@ -479,6 +479,87 @@ fn certify_refuses_what_it_must_not_sign() {
     let o = assay(&["keygen", "--issuer", "DEMO", "--out", p(&keys)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("never overwrites"), "{}", text(&o));
+
+    // The key is encrypted: without its passphrase, or with a wrong one,
+    // nothing is signed.
+    let without = |args: &[&str], passphrase: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_assay"));
+        c.args(args).env_remove("ASSAY_KEY_PASSPHRASE");
+        if let Some(pp) = passphrase {
+            c.env("ASSAY_KEY_PASSPHRASE", pp);
+        }
+        c.output().expect("assay runs")
+    };
+    let key_file = keys.join("DEMO.key");
+    let key = p(&key_file);
+    for (pp, says) in [
+        (None, "set ASSAY_KEY_PASSPHRASE or run in a terminal"),
+        (
+            Some("not the passphrase"),
+            "the passphrase does not unlock the key",
+        ),
+    ] {
+        let o = without(
+            &[
+                "certify",
+                p(&record),
+                "--key",
+                key,
+                "--issued",
+                "2026-11-29",
+            ],
+            pp,
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(says), "{}", text(&o));
+    }
+    assert!(
+        !record.with_file_name("DEMO-2026-000001.cert.json").exists(),
+        "nothing signed"
+    );
+    // A new key without a passphrase at hand: the choices are named.
+    let other = keys.join("new");
+    let o = without(&["keygen", "--issuer", "NEW", "--out", p(&other)], None);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--pkcs11 URI") && text(&o).contains("--unencrypted"),
+        "{}",
+        text(&o)
+    );
+    // A plain key works, and says what it is each time it is used.
+    let o = without(
+        &[
+            "keygen",
+            "--issuer",
+            "DEMO",
+            "--unencrypted",
+            "--out",
+            p(&other),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("unencrypted"), "{}", text(&o));
+    let plain = other.join("DEMO.key");
+    let o = without(
+        &[
+            "certify",
+            p(&record),
+            "--key",
+            p(&plain),
+            "--issued",
+            "2026-11-29",
+            "--out",
+            p(&other),
+        ],
+        None,
+    );
+    // (This record's report was altered above, so it is refused anyway.)
+    assert!(
+        text(&o).contains("holds its secret unencrypted"),
+        "{}",
+        text(&o)
+    );
 }
 
 /// A record edited by hand (a metric's value and interval) is re-derived

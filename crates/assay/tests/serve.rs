@@ -42,11 +42,16 @@ impl Server {
     }
 
     fn start_on(data: &Path, listen: &str, extra: &[&str]) -> Server {
+        Self::spawn(data, listen, extra, &[])
+    }
+
+    fn spawn(data: &Path, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--data"])
             .arg(data)
             .args(["--listen", listen, "--quiet"])
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -140,7 +145,7 @@ fn lab_in(dir: &Path, db: &[&str], id: &str) -> Lab {
         .trim()
         .to_owned();
     Lab {
-        key: IssuerKey::load(&keys.join(format!("{id}.key"))).expect("key"),
+        key: IssuerKey::open(&keys.join(format!("{id}.key")), &common::passphrase).expect("key"),
         entry,
         token,
         token_file,
@@ -472,6 +477,253 @@ fn certify_with_log_publishes_and_the_proof_verifies_offline() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("PASS  log"), "{text}");
+}
+
+// ---------------------------------------------------------------------------
+// Keys in a PKCS#11 token (SoftHSM).
+
+const SO_PIN: &str = "12345678";
+const PIN: &str = "87654321";
+
+/// A SoftHSM token `assay-test` in `dir`: (its configuration file, the
+/// module's path); None when SoftHSM is not installed (and not required).
+fn softhsm(dir: &Path) -> Option<(PathBuf, String)> {
+    let module = [
+        "/usr/lib/softhsm/libsofthsm2.so",
+        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+        "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+    ]
+    .into_iter()
+    .find(|m| Path::new(m).exists());
+    let Some(module) = module else {
+        assert!(
+            std::env::var("ASSAY_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "ASSAY_REQUIRE_TOOLS=1 but SoftHSM (softhsm2) is not installed"
+        );
+        eprintln!("SoftHSM is not installed: the PKCS#11 test is skipped");
+        return None;
+    };
+    let tokens = dir.join("softhsm-tokens");
+    std::fs::create_dir_all(&tokens).expect("tokens");
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .expect("conf");
+    let o = Command::new("softhsm2-util")
+        .args(["--init-token", "--free", "--label", "assay-test"])
+        .args(["--so-pin", SO_PIN, "--pin", PIN])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .expect("softhsm2-util runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Some((conf, module.to_owned()))
+}
+
+#[test]
+fn keys_in_a_pkcs11_token_sign_certificates_status_changes_and_the_log() {
+    let (_dir, root, record, _) = assessed();
+    let Some((conf, module)) = softhsm(&root) else {
+        return;
+    };
+    let conf = conf.display().to_string();
+    let env = [("SOFTHSM2_CONF", conf.as_str()), ("ASSAY_PKCS11_PIN", PIN)];
+    let hsm = |args: &[&str], pin: &str| {
+        Command::new(BIN)
+            .args(args)
+            .env("SOFTHSM2_CONF", &conf)
+            .env("ASSAY_PKCS11_PIN", pin)
+            .env_remove("ASSAY_KEY_PASSPHRASE")
+            .output()
+            .expect("assay runs")
+    };
+    let said = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let keys = root.join("keys-hsm");
+    let uri =
+        |object: &str| format!("pkcs11:token=assay-test;object={object}?module-path={module}");
+    for id in ["DEMO", "LOG"] {
+        let o = hsm(
+            &[
+                "keygen",
+                "--issuer",
+                id,
+                "--name",
+                "Assay demonstration laboratory",
+                "--not-before",
+                "2000-01-01",
+                "--years",
+                "99",
+                "--out",
+                s(&keys),
+                "--pkcs11",
+                &uri(id),
+            ],
+            PIN,
+        );
+        assert!(o.status.success(), "{}", said(&o));
+        let file = std::fs::read_to_string(keys.join(format!("{id}.key"))).expect("key file");
+        assert!(
+            file.contains("pkcs11 = ")
+                && !file.contains("secret_key")
+                && !file.contains("PRIVATE KEY"),
+            "{file}"
+        );
+    }
+    // The same label twice would be two keys: refused.
+    let o = hsm(
+        &[
+            "keygen",
+            "--issuer",
+            "DEMO",
+            "--out",
+            s(&root.join("again")),
+            "--pkcs11",
+            &uri("DEMO"),
+        ],
+        PIN,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", said(&o));
+    assert!(
+        said(&o).contains("already holds objects labelled"),
+        "{}",
+        said(&o)
+    );
+    let lab_key = keys.join("DEMO.key");
+    // A wrong PIN: refused, nothing written.
+    let certs = root.join("certs-hsm");
+    let o = hsm(
+        &[
+            "certify",
+            s(&record),
+            "--key",
+            s(&lab_key),
+            "--out",
+            s(&certs),
+        ],
+        "00000000",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", said(&o));
+    assert!(said(&o).contains("the PIN is wrong"), "{}", said(&o));
+    assert!(!certs.exists() || std::fs::read_dir(&certs).expect("dir").next().is_none());
+
+    // The registry signs its checkpoints with the log key in the token.
+    let data = root.join("registry-hsm");
+    ok(&[
+        "admin",
+        "--data",
+        s(&data),
+        "key-add",
+        "--trust",
+        s(&keys.join("DEMO.pub.toml")),
+    ]);
+    let token = root.join("hsm.token");
+    ok(&[
+        "admin",
+        "--data",
+        s(&data),
+        "token-create",
+        "--lab",
+        "DEMO",
+        "--out",
+        s(&token),
+    ]);
+    let server = Server::spawn(
+        &data,
+        "127.0.0.1:0",
+        &["--log-key", s(&keys.join("LOG.key"))],
+        &env,
+    );
+    let o = hsm(
+        &[
+            "certify",
+            s(&record),
+            "--key",
+            s(&lab_key),
+            "--out",
+            s(&certs),
+            "--log",
+            &server.url,
+            "--token-file",
+            s(&token),
+        ],
+        PIN,
+    );
+    assert!(o.status.success(), "{}", said(&o));
+    assert!(!said(&o).contains("unencrypted"), "{}", said(&o));
+    let cert = std::fs::read_dir(&certs)
+        .expect("certs")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().ends_with(".cert.json"))
+        .expect("a certificate");
+    let log_entry = root.join("log-hsm.toml");
+    std::fs::write(&log_entry, ok(&["admin", "--data", s(&data), "log-entry"])).expect("write");
+    // The log's key is the token's LOG key.
+    let log_pub = std::fs::read_to_string(keys.join("LOG.pub.toml")).expect("pub");
+    let public_b64 = log_pub
+        .lines()
+        .find_map(|l| l.strip_prefix("public_key = \""))
+        .and_then(|l| l.split('"').next())
+        .expect("public_key")
+        .to_owned();
+    let public = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &public_b64)
+        .expect("b64");
+    let mut note_key = vec![1u8];
+    note_key.extend_from_slice(&public);
+    let note_key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, note_key);
+    let entry = std::fs::read_to_string(&log_entry).expect("entry");
+    assert!(
+        entry.contains(&note_key),
+        "the log key is the token's: {entry}"
+    );
+    let verify = |log: &str| {
+        assay(&[
+            "verify",
+            s(&cert),
+            "--trust",
+            s(&keys.join("DEMO.pub.toml")),
+            "--trust",
+            s(&log_entry),
+            "--log",
+            log,
+        ])
+    };
+    let o = verify(&server.url);
+    assert_eq!(o.status.code(), Some(0), "{}", said(&o));
+    assert!(
+        said(&o).contains("PASS  log") && said(&o).contains("PASS  status"),
+        "{}",
+        said(&o)
+    );
+    // A status change signed in the token.
+    let o = hsm(
+        &[
+            "revoke",
+            s(&cert),
+            "--key",
+            s(&lab_key),
+            "--reason",
+            "withdrawn for the test",
+            "--log",
+            &server.url,
+            "--token-file",
+            s(&token),
+        ],
+        PIN,
+    );
+    assert!(o.status.success(), "{}", said(&o));
+    let o = verify(&server.url);
+    assert_eq!(o.status.code(), Some(1), "{}", said(&o));
+    assert!(said(&o).contains("revoked"), "{}", said(&o));
 }
 
 // ---------------------------------------------------------------------------
@@ -1066,7 +1318,8 @@ fn crash(backend: &str, database: Option<String>) {
         for w in 0..4u64 {
             let (url, token, stop, acks) =
                 (url.clone(), lab.token.clone(), stop.clone(), acks.clone());
-            let key = IssuerKey::load(&dir.path().join("keys/KTL.key")).expect("key");
+            let key = IssuerKey::open(&dir.path().join("keys/KTL.key"), &common::passphrase)
+                .expect("key");
             let first = next + w * 100_000;
             writers.push(std::thread::spawn(move || {
                 let mut mine = Vec::new();

@@ -60,6 +60,7 @@ pub async fn fresh(backend: &str, name: &str) -> (Config, tempfile::TempDir) {
             data: dir.path().to_path_buf(),
             database,
             log_key: None,
+            log_signer: None,
             origin: Some("registry.example/log".into()),
             public_url: "http://registry.example".into(),
             read_rate: 0.0,
