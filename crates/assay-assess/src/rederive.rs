@@ -130,13 +130,7 @@ pub struct Request<'a> {
 /// the stored one.
 pub fn rederive(req: &Request<'_>, progress: &mut dyn FnMut(Event)) -> Result<(), RederiveError> {
     let record_dir = req.record_path.parent().unwrap_or(Path::new("."));
-    let plan_path = match req.plan {
-        Some(p) => p.to_path_buf(),
-        None => record_dir
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(plan_file_name(req.record)),
-    };
+    let plan_path = plan_path(req.record, req.record_path, req.plan);
     if let Ok(bytes) = std::fs::read(&plan_path) {
         let found = assay_base::digest::sha256_hex(&bytes);
         if found != req.record.plan.sha256 {
@@ -185,6 +179,27 @@ pub fn rederive(req: &Request<'_>, progress: &mut dyn FnMut(Event)) -> Result<()
             differences,
         })
     }
+}
+
+/// The plan file a record was made from: `plan` when given, else the
+/// record's plan file name in the folder above the record's.
+pub fn plan_path(record: &Assessment, record_path: &Path, plan: Option<&Path>) -> PathBuf {
+    match plan {
+        Some(p) => p.to_path_buf(),
+        None => record_path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(plan_file_name(record)),
+    }
+}
+
+/// The folder the record's plan paths are relative to.
+pub fn plan_folder(record: &Assessment, record_path: &Path, plan: Option<&Path>) -> PathBuf {
+    plan_path(record, record_path, plan)
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// The record's plan file name (`assay.toml` when it has none).

@@ -91,6 +91,17 @@ pub fn number_problem(number: &str, issuer: &str, issued: &str) -> Option<String
     })
 }
 
+/// The media type of a logo, by its file name (the plan's check made sure
+/// the bytes are such an image).
+pub fn logo_media_type(path: &str) -> &'static str {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+        "image/jpeg"
+    } else {
+        "image/png"
+    }
+}
+
 /// Whether `record` may be certified with `key`: refuses a record that did
 /// not pass, that ran no model (the subject is the model's digest) or whose
 /// lab is not the key's issuer. Returns the model's identity.
@@ -158,7 +169,7 @@ pub fn statement(issue: &Issue<'_>) -> Result<Statement, CertError> {
     let test_data = r
         .inputs
         .iter()
-        .filter(|i| i.role != InputRole::Model)
+        .filter(|i| !matches!(i.role, InputRole::Model | InputRole::LabLogo))
         .map(|i| Evidence {
             path: i.path.clone(),
             role: i.role,
@@ -199,6 +210,14 @@ pub fn statement(issue: &Issue<'_>) -> Result<Statement, CertError> {
             keyid: issue.key.keyid(),
             name: id.lab.name.clone(),
             role: id.lab.role,
+            logo: r
+                .inputs
+                .iter()
+                .find(|i| i.role == InputRole::LabLogo)
+                .map(|i| assay_record::certificate::Logo {
+                    media_type: logo_media_type(&i.path).to_owned(),
+                    sha256: i.sha256.clone(),
+                }),
         },
         model: ModelRef {
             developer: model.developer.clone(),

@@ -138,6 +138,9 @@ pub enum InputRole {
     /// The test-data manifest of the leakage check.
     #[serde(rename = "test-data manifest")]
     TestManifest,
+    /// The lab's logo or accreditation mark, shown on the certificate.
+    #[serde(rename = "lab logo")]
+    LabLogo,
 }
 
 impl InputRole {
@@ -154,6 +157,7 @@ impl InputRole {
             InputRole::Predictions => "predictions",
             InputRole::BaselinePredictions => "baseline predictions",
             InputRole::TrainingManifest => "training-data manifest",
+            InputRole::LabLogo => "lab logo",
             InputRole::TestManifest => "test-data manifest",
         }
     }
@@ -584,6 +588,11 @@ pub struct Party {
     /// test lab): it names the certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<IssuerRole>,
+    /// The lab's logo or accreditation mark (labs): a PNG or JPEG file,
+    /// relative to the plan, digested with the inputs and shown on the
+    /// certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
 }
 
 /// What an issuer is, which names its certificates.

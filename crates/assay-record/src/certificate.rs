@@ -255,6 +255,19 @@ pub struct IssuerRef {
     /// A test lab or a certification body (absent: a test lab).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<IssuerRole>,
+    /// The logo or accreditation mark the certificate shows, by digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<Logo>,
+}
+
+/// An image the certificate shows, named by its digest so that a rendering
+/// can be checked against the signed statement.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Logo {
+    /// `image/png` or `image/jpeg`.
+    pub media_type: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
 }
 
 /// The model as the certificate names it.

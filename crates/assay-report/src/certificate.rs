@@ -188,14 +188,70 @@ fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
     ]
 }
 
-/// The one-page certificate of a signed statement.
+/// The tallest a logo is drawn, in SVG user units (CSS pixels).
+const LOGO_HEIGHT: u32 = 64;
+
+/// A PNG or JPEG logo as an SVG figure that embeds it (so the HTML and the
+/// PDF draw the same bytes), at most [`LOGO_HEIGHT`] high. Refuses bytes
+/// that do not decode as such an image.
+pub fn logo_svg(bytes: &[u8], media_type: &str) -> Result<String, ReportError> {
+    use base64::Engine as _;
+    let format = match media_type {
+        "image/png" => image::ImageFormat::Png,
+        "image/jpeg" => image::ImageFormat::Jpeg,
+        other => {
+            return Err(ReportError::Layout(format!(
+                "the logo is {other:?}: a certificate shows a PNG or JPEG logo"
+            )));
+        }
+    };
+    let image = image::load_from_memory_with_format(bytes, format).map_err(|e| {
+        ReportError::Layout(format!(
+            "the logo is not a readable {media_type} image: {e}"
+        ))
+    })?;
+    let (w, h) = (image.width().max(1), image.height().max(1));
+    let height = h.min(LOGO_HEIGHT);
+    let width = (u64::from(w) * u64::from(height)).div_ceil(u64::from(h));
+    Ok(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\"><image width=\"{width}\" height=\"{height}\" xlink:href=\"data:{media_type};base64,{}\"/></svg>",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}
+
+/// The one-page certificate of a signed statement, with the logo's bytes
+/// when the statement names one (they must have its digest).
 pub fn document(
     statement: &Statement,
     cert_sha256: &str,
     lang: Lang,
+    logo: Option<&[u8]>,
 ) -> Result<Document, ReportError> {
     let p = &statement.predicate;
-    let mut blocks = vec![
+    let mut blocks = Vec::new();
+    match (&p.issuer.logo, logo) {
+        (Some(named), Some(bytes)) => {
+            let found = assay_base::digest::sha256_hex(bytes);
+            if found != named.sha256 {
+                return Err(ReportError::Layout(format!(
+                    "the logo given has SHA-256 {found}; the certificate names {}",
+                    named.sha256
+                )));
+            }
+            blocks.push(Block::Figure {
+                id: "logo",
+                svg: logo_svg(bytes, &named.media_type)?,
+                caption: format!("{}: {}", T::CertLogo.get(lang), p.issuer.name),
+            });
+        }
+        (Some(_), None) => {
+            return Err(ReportError::Layout(
+                "the certificate names a logo and none was given".into(),
+            ));
+        }
+        (None, _) => {}
+    }
+    blocks.extend([
         Block::Paragraph {
             text: T::CertStatement.get(lang).to_owned(),
         },
@@ -203,7 +259,7 @@ pub fn document(
             fields: fields(statement, cert_sha256, lang),
         },
         results_table(&p.results, lang),
-    ];
+    ]);
     if !p.reports.is_empty() {
         blocks.push(reports_table(&p.reports, lang));
     }

@@ -223,6 +223,7 @@ fn role(role: &str, lang: Lang) -> String {
         "baseline" | "baseline predictions" => T::RoleBaseline,
         "training manifest" | "training-data manifest" => T::RoleTrainingManifest,
         "test manifest" | "test-data manifest" => T::RoleTestManifest,
+        "lab logo" => T::RoleLabLogo,
         _ => return role.to_owned(),
     };
     if lang == Lang::En {

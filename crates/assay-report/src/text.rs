@@ -186,6 +186,7 @@ texts! {
     RoleTestSet => "test set", "시험 데이터";
     RoleBaseline => "baseline predictions", "기준 모델 예측값";
     RoleTrainingManifest => "training-data manifest", "학습 데이터 목록";
+    RoleLabLogo => "lab logo", "시험기관 표장";
     RoleTestManifest => "test-data manifest", "시험 데이터 목록";
     RolePlan => "test plan", "시험 계획";
 
@@ -225,6 +226,7 @@ texts! {
     CertValid => "Valid", "유효 기간";
     CertDigest => "Certificate SHA-256", "인증서 SHA-256";
     CertScan => "Scan to verify", "스캔하여 검증";
+    CertLogo => "Mark of the issuing body", "발급 기관 표장";
 
     // Results.
     SecResults => "Results", "시험 결과";

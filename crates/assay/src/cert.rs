@@ -297,6 +297,33 @@ pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The logo the record names (`[lab] logo`), read from the plan's folder,
+/// with its media type; None when it names none.
+fn read_logo(
+    record_path: &Path,
+    plan: Option<&Path>,
+) -> anyhow::Result<Option<(Vec<u8>, &'static str)>> {
+    let bytes = std::fs::read(record_path)
+        .with_context(|| format!("cannot read {}", record_path.display()))?;
+    let record = assay_record::read(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", record_path.display()))?;
+    let Some(logo) = &record.identification.lab.logo else {
+        return Ok(None);
+    };
+    let folder = assay_assess::rederive::plan_folder(&record, record_path, plan);
+    let path = folder.join(logo);
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "the lab's logo ([lab] logo = {logo:?}): cannot read {}",
+            path.display()
+        )
+    })?;
+    Ok(Some((
+        bytes,
+        assay_cert::certificate::logo_media_type(logo),
+    )))
+}
+
 /// Certify; the certificate's path.
 pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     let key = open_key(&args.key)?;
@@ -324,6 +351,16 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
             }
             other => CertError::Record(other.to_string()),
         })
+    };
+    // The lab's logo, read and decoded before anything is signed: the
+    // re-derivation checks its digest, the certificate pages show it.
+    let logo = match read_logo(&args.assessment, args.plan.as_deref())? {
+        Some((bytes, media_type)) => {
+            assay_report::certificate::logo_svg(&bytes, media_type)
+                .map_err(|e| CertError::Refused(e.to_string()))?;
+            Some(bytes)
+        }
+        None => None,
     };
     let issued_cert = assay_cert::issue::issue(
         &assay_cert::issue::Request {
@@ -354,8 +391,12 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     );
     let out_dir = issued_cert.path.parent().unwrap_or(Path::new("."));
     for lang in [assay_report::Lang::En, assay_report::Lang::Ko] {
-        let doc =
-            assay_report::certificate::document(&issued_cert.statement, &issued_cert.sha256, lang)?;
+        let doc = assay_report::certificate::document(
+            &issued_cert.statement,
+            &issued_cert.sha256,
+            lang,
+            logo.as_deref(),
+        )?;
         for format in [assay_report::Format::Html, assay_report::Format::Pdf] {
             let path = out_dir.join(format!(
                 "{number}.certificate.{}.{}",

@@ -756,3 +756,84 @@ fn perfect_predictions(path: &Path) {
     }
     writer.close().expect("close");
 }
+
+/// A 1×1 PNG.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+#[test]
+fn the_labs_logo_is_digested_shown_and_checked() {
+    use base64::Engine as _;
+    let (_dir, root, record, keys) = assessed();
+    let plan = root.join("assay.toml");
+    let source = std::fs::read_to_string(&plan).expect("plan");
+    std::fs::write(
+        &plan,
+        source.replacen("[lab]\n", "[lab]\nlogo = \"mark.png\"\n", 1),
+    )
+    .expect("plan");
+    let run = || {
+        assay(&[
+            "run",
+            p(&plan),
+            "--out",
+            p(&root.join("results")),
+            "--quiet",
+        ])
+    };
+    // Not an image: refused at the plan's line.
+    std::fs::write(root.join("mark.png"), "this is not a picture").expect("write");
+    let o = run();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("[lab] logo 'mark.png' is not an image")
+            && text(&o).contains("assay.toml:"),
+        "{}",
+        text(&o)
+    );
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(PNG)
+        .expect("png");
+    std::fs::write(root.join("mark.png"), &png).expect("write");
+    let o = run();
+    assert!(o.status.success(), "{}", text(&o));
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).expect("record")).expect("json");
+    let sha = assay_base::digest::sha256_hex(&png);
+    assert!(
+        r["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .any(|i| i["role"] == "lab logo" && i["sha256"] == sha.as_str()),
+        "{}",
+        r["inputs"]
+    );
+    let key = keys.join("DEMO.key");
+    let o = certify(&record, &key, &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let results = record.parent().expect("folder");
+    let html = std::fs::read_to_string(results.join("DEMO-2026-000001.certificate.ko.html"))
+        .expect("html");
+    assert!(html.contains("id=\"fig-logo\""), "the logo is shown");
+    assert!(html.contains(PNG), "the logo's own bytes");
+    let env: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(results.join("DEMO-2026-000001.cert.json")).expect("cert"),
+    )
+    .expect("json");
+    let statement: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(env["payload"].as_str().expect("payload"))
+            .expect("b64"),
+    )
+    .expect("statement");
+    assert_eq!(
+        statement["predicate"]["issuer"]["logo"],
+        serde_json::json!({ "media_type": "image/png", "sha256": sha })
+    );
+    // Another logo after the assessment: the re-derivation names it.
+    std::fs::write(root.join("mark.png"), [&png[..], b"tail"].concat()).expect("write");
+    let o = certify(&record, &key, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("lab logo"), "{}", text(&o));
+    assert!(!results.join("DEMO-2026-000002.cert.json").exists());
+}

@@ -59,6 +59,44 @@ impl Checker<'_> {
         }
     }
 
+    /// The lab's logo: an existing PNG or JPEG file (its header read; the
+    /// certificate decodes it whole), at the plan's `logo = …` line.
+    fn logo(&self, logo: &str) -> Result<(), PlanError> {
+        // [lab] is not read with spans: the value's own place in the text.
+        let span = ["\"", "'"]
+            .iter()
+            .find_map(|q| self.src.text.find(&format!("{q}{logo}{q}")))
+            .map_or(0..0, |at| at..at + logo.len() + 2);
+        let value = Spanned::new(span.clone(), logo.to_owned());
+        let what = "[lab] logo";
+        let path = self.existing(&value, what)?;
+        let mut head = [0u8; 8];
+        let read = std::fs::File::open(&path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .unwrap_or(0);
+        let png = read == 8 && head == *b"\x89PNG\r\n\x1a\n";
+        let jpeg = read >= 3 && head[..3] == [0xFF, 0xD8, 0xFF];
+        let lower = logo.to_ascii_lowercase();
+        let named = if lower.ends_with(".png") {
+            png
+        } else if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+            jpeg
+        } else {
+            false
+        };
+        if named {
+            Ok(())
+        } else {
+            Err(self.src.error(
+                span,
+                &format!(
+                    "{what} '{logo}' is not an image the certificate can show: give a PNG (.png) or JPEG (.jpg) file{}",
+                    if png || jpeg { " whose name says which it is" } else { "" }
+                ),
+            ))
+        }
+    }
+
     fn check_test_set(&self) -> Result<(), PlanError> {
         let f = self.f;
         let Some(ts) = &f.test_set else {
@@ -287,6 +325,9 @@ impl Checker<'_> {
         if let Some(l) = &f.leakage {
             self.existing(&l.training, "the training-data manifest")?;
             self.existing(&l.test, "the test-data manifest")?;
+        }
+        if let Some(logo) = &f.lab.logo {
+            self.logo(logo)?;
         }
         if let Some(received) = &f.report.received
             && !assay_base::date::is_date(received.get_ref())

@@ -145,6 +145,9 @@ fn digests(f: &PlanFile) -> Vec<ToDigest> {
         add(InputRole::TrainingManifest, &[l.training.get_ref().clone()]);
         add(InputRole::TestManifest, &[l.test.get_ref().clone()]);
     }
+    if let Some(logo) = &f.lab.logo {
+        add(InputRole::LabLogo, std::slice::from_ref(logo));
+    }
     out
 }
 
