@@ -334,7 +334,7 @@ mod tests {
     }
 
     fn html(s: &Statement, lang: Lang) -> String {
-        let doc = document(s, &"ef".repeat(32), lang).expect("document");
+        let doc = document(s, &"ef".repeat(32), lang, None).expect("document");
         String::from_utf8(crate::render(&doc, Format::Html).expect("html")).expect("utf-8")
     }
 
