@@ -629,6 +629,7 @@ async fn entry(State(app): State<Shared>, Path(index): Path<String>) -> Answer {
 pub async fn verify_bytes(
     app: &Shared,
     bytes: &[u8],
+    model_sha256: Option<&str>,
 ) -> Result<(bool, wire::VerifyReply), ApiError> {
     let trust = app.trust().await?;
     let mut v = assay_cert::verify(
@@ -636,6 +637,7 @@ pub async fn verify_bytes(
         &trust,
         &Expect {
             today: today()?,
+            model_sha256: model_sha256.map(str::to_owned),
             ..Expect::default()
         },
     );
@@ -733,7 +735,7 @@ pub async fn verify_bytes(
 
 async fn verify(State(app): State<Shared>, b: Result<Bytes, BytesRejection>) -> Answer {
     let bytes = body(b)?;
-    let (_, out) = verify_bytes(&app, &bytes).await?;
+    let (_, out) = verify_bytes(&app, &bytes, None).await?;
     Ok(json_response(StatusCode::OK, out))
 }
 

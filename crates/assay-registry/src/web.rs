@@ -140,6 +140,94 @@ pub enum T {
     Pass,
     /// Verdict word.
     Fail,
+    /// Certificate page.
+    Version,
+    /// Certificate page.
+    IntendedUse,
+    /// Certificate page.
+    Task,
+    /// Certificate page.
+    Classes,
+    /// Certificate page.
+    Results,
+    /// Column.
+    Criterion,
+    /// Column.
+    Metric,
+    /// Column.
+    Value,
+    /// Column.
+    Interval,
+    /// Column.
+    Met,
+    /// Word.
+    Yes,
+    /// Word.
+    No,
+    /// Certificate page.
+    DecisionRule,
+    /// Certificate page.
+    Accreditation,
+    /// Certificate page.
+    Reports,
+    /// Certificate page.
+    History,
+    /// Column.
+    Date,
+    /// Column.
+    Event,
+    /// History event.
+    Logged,
+    /// History event.
+    ActSuspend,
+    /// History event.
+    ActReinstate,
+    /// History event.
+    ActRevoke,
+    /// Certificate page.
+    ValidFrom,
+    /// Log page.
+    Latest,
+    /// Log page.
+    Older,
+    /// Log page.
+    Newer,
+    /// Log page: a status change of certificate N.
+    StatusChangeOf,
+    /// Verify page field.
+    ModelSha,
+    /// Verify page field hint.
+    ModelShaHint,
+    /// Verify page: the field is not a SHA-256.
+    NotSha,
+    /// Check name.
+    CkEnvelope,
+    /// Check name.
+    CkPayload,
+    /// Check name.
+    CkSignature,
+    /// Check name.
+    CkStatement,
+    /// Check name.
+    CkIssuer,
+    /// Check name.
+    CkValidity,
+    /// Check name.
+    CkModel,
+    /// Check name.
+    CkAssessment,
+    /// Check name.
+    CkLog,
+    /// Check name.
+    CkStatus,
+    /// Outcome.
+    Passed,
+    /// Outcome.
+    Failed,
+    /// Outcome.
+    NotChecked,
+    /// The technical detail.
+    TechDetail,
 }
 
 impl T {
@@ -228,6 +316,71 @@ impl T {
             T::Certificate => ("Certificate", "인증서"),
             T::Pass => ("pass: every criterion met", "적합: 모든 기준 충족"),
             T::Fail => ("fail", "부적합"),
+            T::Version => ("Version", "버전"),
+            T::IntendedUse => ("Intended use", "사용 목적"),
+            T::Task => ("Task", "과제"),
+            T::Classes => ("Classes", "클래스"),
+            T::Results => ("Results certified", "인증된 결과"),
+            T::Criterion => ("Criterion", "기준"),
+            T::Metric => ("Metric", "지표"),
+            T::Value => ("Value", "값"),
+            T::Interval => ("95% interval", "95% 구간"),
+            T::Met => ("Met", "충족"),
+            T::Yes => ("yes", "예"),
+            T::No => ("no", "아니요"),
+            T::DecisionRule => ("Decision rule", "판정 규칙"),
+            T::Accreditation => ("Accreditation", "인정"),
+            T::Reports => ("Test reports", "시험 성적서"),
+            T::History => ("Status history", "상태 이력"),
+            T::Date => ("Date", "날짜"),
+            T::Event => ("Event", "사건"),
+            T::Logged => ("issued and logged", "발급 및 기록"),
+            T::ActSuspend => ("suspended", "일시 정지"),
+            T::ActReinstate => ("reinstated", "복원"),
+            T::ActRevoke => ("revoked", "취소"),
+            T::ValidFrom => ("Valid from", "유효 시작일"),
+            T::Latest => ("Latest entries", "최근 항목"),
+            T::Older => ("Older entries", "이전 항목"),
+            T::Newer => ("Newer entries", "최근 항목으로"),
+            T::StatusChangeOf => ("status change of", "상태 변경:"),
+            T::ModelSha => ("Model SHA-256 (optional)", "모델 SHA-256 (선택)"),
+            T::ModelShaHint => (
+                "Paste the SHA-256 of the model file you hold (sha256sum MODEL) to check that the certificate is for it.",
+                "가지고 계신 모델 파일의 SHA-256(sha256sum MODEL)을 붙여 넣으면 인증서가 그 모델에 대한 것인지 확인합니다.",
+            ),
+            T::NotSha => (
+                "The model SHA-256 must be 64 hexadecimal digits.",
+                "모델 SHA-256은 16진수 64자리여야 합니다.",
+            ),
+            T::CkEnvelope => ("The file is a signed certificate", "서명된 인증서 파일"),
+            T::CkPayload => (
+                "Its contents are a certificate statement",
+                "내용이 인증서 진술임",
+            ),
+            T::CkSignature => (
+                "Signed by a registered issuer's key",
+                "등록된 발급 기관의 키로 서명됨",
+            ),
+            T::CkStatement => (
+                "The certificate's contents are complete",
+                "인증서 내용이 완전함",
+            ),
+            T::CkIssuer => (
+                "The issuer is trusted for this standard on the issue date",
+                "발급일에 이 표준에 대해 신뢰된 발급 기관",
+            ),
+            T::CkValidity => ("Within its period of validity today", "오늘 유효 기간 이내"),
+            T::CkModel => (
+                "It is for the model you hold",
+                "가지고 계신 모델에 대한 인증서",
+            ),
+            T::CkAssessment => ("The assessment record", "평가 기록"),
+            T::CkLog => ("Published in the transparency log", "투명성 로그에 공개됨"),
+            T::CkStatus => ("Not suspended or revoked", "일시 정지 또는 취소되지 않음"),
+            T::Passed => ("yes", "예"),
+            T::Failed => ("NO", "아니요"),
+            T::NotChecked => ("not checked", "확인하지 않음"),
+            T::TechDetail => ("Technical detail", "기술 세부 정보"),
         };
         match lang {
             Lang::En => en,
@@ -244,6 +397,7 @@ pub fn routes() -> Router<Shared> {
         .route("/certificates/{number}/{sha256}", get(certificate_copy))
         .route("/verify", get(verify_form).post(verify_upload))
         .route("/log", get(log_page))
+        .route("/assets/{name}", get(font))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
 }
@@ -353,7 +507,34 @@ fn lang_of(q: &HashMap<String, String>, headers: &HeaderMap) -> Lang {
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,'Noto Sans KR','Malgun Gothic',sans-serif;margin:0;color:#1b1f24;line-height:1.45}\
+/// The font the PDF reports embed (Nanum Gothic subset to Latin and
+/// Hangul, SIL OFL), served by the registry itself so that Korean renders
+/// on a machine without Korean fonts and no third party is asked.
+pub const FONT: &[u8] = include_bytes!("../../assay-report/fonts/AssayGothic-Regular.ttf");
+/// Its bold face.
+pub const FONT_BOLD: &[u8] = include_bytes!("../../assay-report/fonts/AssayGothic-Bold.ttf");
+
+async fn font(Path(name): Path<String>) -> Response {
+    let bytes = match name.as_str() {
+        "assay-gothic.ttf" => FONT,
+        "assay-gothic-bold.ttf" => FONT_BOLD,
+        _ => return error_page(Lang::En, ApiError::NotFound(format!("/assets/{name}"))),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "font/ttf"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+const STYLE: &str = "@font-face{font-family:'Assay Gothic';src:url(/assets/assay-gothic.ttf) format('truetype');font-weight:400}\
+@font-face{font-family:'Assay Gothic';src:url(/assets/assay-gothic-bold.ttf) format('truetype');font-weight:700}\
+body{font-family:'Assay Gothic',system-ui,sans-serif;margin:0;color:#1b1f24;line-height:1.45}\
+.status-big{font-size:2rem;font-weight:700;margin:.5rem 0 1rem}h2{font-size:1.2rem;margin-top:1.6rem}\
+details{margin-top:.3rem;font-size:.85rem;color:#4a5562}\
 header{background:#12355b;color:#fff;padding:.8rem 1.2rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}\
 header a{color:#fff;text-decoration:none}header .title{font-weight:700;margin-right:auto}\
 main{max-width:60rem;margin:0 auto;padding:1rem 1.2rem}table{border-collapse:collapse;width:100%}\
@@ -392,7 +573,7 @@ fn page(lang: Lang, title: &str, here: &str, body: &str) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
@@ -555,6 +736,19 @@ async fn certificate_page(
     };
     let row = |t: T, v: String| format!("<tr><th>{}</th><td>{v}</td></tr>", t.text(lang));
     let hash = |v: &str| format!("<span class=\"hash\">{}</span>", esc(v));
+    let entry = u64::try_from(d.entry).unwrap_or(u64::MAX);
+    // The signed statement, for what the row does not hold.
+    let statement = match crate::api::entry_bytes(app, entry).await {
+        Ok(Some(bytes)) => assay_cert::Envelope::parse(&bytes)
+            .ok()
+            .and_then(|e| assay_record::certificate::Statement::from_bytes(&e.payload).ok()),
+        Ok(None) => None,
+        Err(e) => return error_page(lang, e),
+    };
+    let history = match history(app, &d.number).await {
+        Ok(h) => h,
+        Err(e) => return error_page(lang, e),
+    };
     let mut body = String::new();
     let same = copy.map(|c| c.eq_ignore_ascii_case(&d.sha256));
     if let Some(c) = copy {
@@ -568,9 +762,12 @@ async fn certificate_page(
             t.text(lang).replace("{sha}", &esc(c))
         ));
     }
+    body.push_str(&format!(
+        "<p class=\"status-big\" id=\"status\">{}</p>",
+        status_word(lang, &d.status)
+    ));
     body.push_str("<table>");
     body.push_str(&row(T::Number, esc(&d.number)));
-    body.push_str(&row(T::Status, status_word(lang, &d.status)));
     if let Some(reason) = &d.status_reason {
         body.push_str(&row(
             T::Reason,
@@ -583,12 +780,31 @@ async fn certificate_page(
     }
     body.push_str(&row(T::Holder, esc(&d.holder)));
     body.push_str(&row(T::Model, esc(&d.model.name)));
+    if let Some(st) = &statement {
+        body.push_str(&row(T::Version, esc(&st.predicate.model.version)));
+    }
     body.push_str(&row(T::ModelDigest, hash(&d.model.sha256)));
+    if let Some(st) = &statement {
+        let scope = &st.predicate.scope;
+        body.push_str(&row(T::IntendedUse, esc(&scope.intended_use)));
+        if let Some(task) = scope.task {
+            body.push_str(&row(T::Task, esc(task.name())));
+        }
+        if !scope.classes.is_empty() {
+            body.push_str(&row(T::Classes, esc(&scope.classes.join(", "))));
+        }
+    }
     let issuer = match &d.issuer_name {
         Some(name) => format!("{} ({})", esc(name), esc(&d.issuer)),
         None => esc(&d.issuer),
     };
     body.push_str(&row(T::Issuer, issuer));
+    if let Some(acc) = statement
+        .as_ref()
+        .and_then(|st| st.predicate.issuer.accreditation.as_deref())
+    {
+        body.push_str(&row(T::Accreditation, esc(acc)));
+    }
     body.push_str(&row(T::Standard, esc(&d.standard)));
     let verdict = match d.verdict.as_str() {
         "pass" => T::Pass.text(lang).to_owned(),
@@ -596,11 +812,106 @@ async fn certificate_page(
         other => esc(other),
     };
     body.push_str(&row(T::Verdict, verdict));
+    if let Some(rule) = statement.as_ref().and_then(|st| st.predicate.decision_rule) {
+        body.push_str(&row(T::DecisionRule, esc(rule.name())));
+    }
     body.push_str(&row(T::Issued, esc(&d.issued)));
+    if let Some(st) = &statement {
+        body.push_str(&row(
+            T::ValidFrom,
+            esc(&st.predicate.certificate.validity.not_before),
+        ));
+    }
     body.push_str(&row(T::ValidUntil, esc(&d.not_after)));
     body.push_str(&row(T::Digest, hash(&d.sha256)));
     body.push_str(&row(T::Entry, d.entry.to_string()));
     body.push_str("</table>");
+    if let Some(st) = &statement {
+        let p = &st.predicate;
+        if !p.results.is_empty() {
+            body.push_str(&format!(
+                "<h2>{}</h2><table id=\"results\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+                T::Results.text(lang),
+                T::Criterion.text(lang),
+                T::Metric.text(lang),
+                T::Value.text(lang),
+                T::Interval.text(lang),
+                T::Met.text(lang)
+            ));
+            let num = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.4}"));
+            for r in &p.results {
+                let interval = r.interval.as_ref().map_or_else(
+                    || "—".to_owned(),
+                    |i| format!("[{:.4}, {:.4}]", i.low, i.high),
+                );
+                let met = match r.passed {
+                    Some(true) => format!("<span class=\"pass\">{}</span>", T::Yes.text(lang)),
+                    Some(false) => format!("<span class=\"fail\">{}</span>", T::No.text(lang)),
+                    None => "—".to_owned(),
+                };
+                body.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{interval}</td><td>{met}</td></tr>",
+                    esc(&r.criterion),
+                    esc(&r.metric),
+                    num(r.value)
+                ));
+            }
+            body.push_str("</tbody></table>");
+        }
+        if !p.reports.is_empty() {
+            body.push_str(&format!(
+                "<h2>{}</h2><table id=\"reports\"><tbody>",
+                T::Reports.text(lang)
+            ));
+            for r in &p.reports {
+                body.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td class=\"hash\">{}</td></tr>",
+                    esc(r.number.as_deref().unwrap_or("—")),
+                    esc(&r.file),
+                    esc(&r.sha256)
+                ));
+            }
+            body.push_str("</tbody></table>");
+        }
+    }
+    body.push_str(&format!(
+        "<h2>{}</h2><table id=\"history\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        T::History.text(lang),
+        T::Date.text(lang),
+        T::Event.text(lang),
+        T::Reason.text(lang),
+        T::Proof.text(lang)
+    ));
+    let proof_link = |entry: u64| {
+        format!(
+            "<a href=\"/api/v1/proofs/inclusion?index={entry}\">{}</a>",
+            T::Entry.text(lang)
+        )
+    };
+    body.push_str(&format!(
+        "<tr><td>{}</td><td>{}</td><td>—</td><td>{} {}</td></tr>",
+        esc(&d.issued),
+        T::Logged.text(lang),
+        proof_link(entry),
+        entry
+    ));
+    for h in &history {
+        let event = match h.action.as_str() {
+            "suspend" => T::ActSuspend.text(lang),
+            "reinstate" => T::ActReinstate.text(lang),
+            "revoke" => T::ActRevoke.text(lang),
+            other => other,
+        };
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
+            esc(&h.date),
+            esc(event),
+            esc(&h.reason),
+            proof_link(h.entry),
+            h.entry
+        ));
+    }
+    body.push_str("</tbody></table>");
     let n = enc(&d.number);
     let url = format!(
         "{}/certificates/{n}",
@@ -626,15 +937,78 @@ async fn certificate_page(
     response
 }
 
+/// One logged status change.
+struct Change {
+    entry: u64,
+    action: String,
+    reason: String,
+    date: String,
+}
+
+/// Every logged status change of a certificate, in order.
+async fn history(app: &Shared, number: &str) -> Result<Vec<Change>, ApiError> {
+    use sqlx::Row as _;
+    let size = app.ledger.read().size();
+    let rows = sqlx::query(
+        "SELECT entry, action, reason, date FROM status_changes WHERE number = $1 ORDER BY seq",
+    )
+    .bind(number.to_owned())
+    .fetch_all(&app.db.pool)
+    .await
+    .map_err(crate::db::ctx("reading a certificate's status changes"))?;
+    let mut out = Vec::new();
+    for r in rows {
+        let get = |c: &str| {
+            r.try_get::<String, _>(c)
+                .map_err(|e| ApiError::Internal(format!("status_changes.{c}: {e}")))
+        };
+        let entry: i64 = r
+            .try_get("entry")
+            .map_err(|e| ApiError::Internal(format!("status_changes.entry: {e}")))?;
+        let entry = u64::try_from(entry).unwrap_or(u64::MAX);
+        // Only what the signed checkpoint covers.
+        if entry < size {
+            out.push(Change {
+                entry,
+                action: get("action")?,
+                reason: get("reason")?,
+                date: get("date")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
 fn verify_form_body(lang: Lang) -> String {
     format!(
         "<p>{}</p><form method=\"post\" action=\"/verify?lang={}\" enctype=\"multipart/form-data\">\
          <input type=\"file\" name=\"certificate\" accept=\".json,application/json\" required>\
-         <button type=\"submit\">{}</button></form>",
+         <label>{} <input type=\"text\" name=\"model_sha256\" size=\"66\" maxlength=\"80\" \
+         pattern=\"\\s*[0-9A-Fa-f]{{64}}\\s*\" spellcheck=\"false\" autocomplete=\"off\"></label>\
+         <button type=\"submit\">{}</button></form><p class=\"hint\">{}</p>",
         T::VerifyIntro.text(lang),
         lang.code(),
-        T::Check.text(lang)
+        T::ModelSha.text(lang),
+        T::Check.text(lang),
+        T::ModelShaHint.text(lang)
     )
+}
+
+/// A check's name in plain words.
+fn check_words(check: &str) -> Option<T> {
+    Some(match check {
+        "envelope" => T::CkEnvelope,
+        "payload-type" => T::CkPayload,
+        "signature" => T::CkSignature,
+        "statement" => T::CkStatement,
+        "issuer" => T::CkIssuer,
+        "validity" => T::CkValidity,
+        "model" => T::CkModel,
+        "assessment" => T::CkAssessment,
+        "log" => T::CkLog,
+        "status" => T::CkStatus,
+        _ => return None,
+    })
 }
 
 async fn verify_form(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -655,9 +1029,18 @@ async fn verify_upload(
 ) -> Response {
     let lang = lang_of(&q, &headers);
     let mut file: Option<Vec<u8>> = None;
+    let mut model_sha: Option<String> = None;
     if let Ok(mut m) = multipart {
         loop {
             match m.next_field().await {
+                Ok(Some(field)) if field.name() == Some("model_sha256") => match field.text().await
+                {
+                    Ok(t) if !t.trim().is_empty() => {
+                        model_sha = Some(t.trim().to_ascii_lowercase())
+                    }
+                    Ok(_) => {}
+                    Err(e) => return error_page(lang, ApiError::BadRequest(e.body_text())),
+                },
                 Ok(Some(field)) if field.name() == Some("certificate") => {
                     match field.bytes().await {
                         Ok(b) if !b.is_empty() => file = Some(b.to_vec()),
@@ -691,7 +1074,19 @@ async fn verify_upload(
         *r.status_mut() = StatusCode::BAD_REQUEST;
         return r;
     };
-    let (valid, out) = match crate::api::verify_bytes(&app, &bytes).await {
+    if let Some(m) = &model_sha
+        && crate::ledger::Digest::from_hex(m).is_none()
+    {
+        let body = format!(
+            "<p class=\"fail\">{}</p>{}",
+            T::NotSha.text(lang),
+            verify_form_body(lang)
+        );
+        let mut r = page(lang, T::Verify.text(lang), "/verify", &body);
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+        return r;
+    }
+    let (valid, out) = match crate::api::verify_bytes(&app, &bytes, model_sha.as_deref()).await {
         Ok(x) => x,
         Err(e) => return error_page(lang, e),
     };
@@ -714,21 +1109,24 @@ async fn verify_upload(
         ));
     }
     body.push_str(&format!(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        "<table id=\"checks\"><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>",
         T::CheckName.text(lang),
         T::Outcome.text(lang),
-        T::Detail.text(lang)
     ));
     for c in &out.checks {
-        let st = match c.status {
-            assay_cert::Status::Pass => "pass",
-            assay_cert::Status::Fail => "fail",
-            assay_cert::Status::Skip => "skip",
+        let (class, word) = match c.status {
+            assay_cert::Status::Pass => ("pass", T::Passed),
+            assay_cert::Status::Fail => ("fail", T::Failed),
+            assay_cert::Status::Skip => ("skip", T::NotChecked),
         };
+        let name = check_words(c.check).map_or_else(|| esc(c.check), |t| t.text(lang).to_owned());
         body.push_str(&format!(
-            "<tr><td>{}</td><td class=\"{st}\">{st}</td><td>{}</td></tr>",
+            "<tr data-check=\"{}\"><td>{name}<details><summary>{}</summary>{}</details></td>\
+             <td class=\"{class}\">{}</td></tr>",
             esc(c.check),
-            esc(&c.detail)
+            T::TechDetail.text(lang),
+            esc(&c.detail),
+            word.text(lang)
         ));
     }
     body.push_str("</tbody></table>");
@@ -762,5 +1160,129 @@ async fn log_page(
         T::LogKey.text(lang),
         esc(&app.ledger.verifier.key_string()),
     );
+    let page_no: u64 = match q.get("page").map(|p| p.parse::<u64>()) {
+        None => 0,
+        Some(Ok(n)) if n <= crate::api::MAX_OFFSET / LOG_PAGE => n,
+        Some(_) => {
+            return error_page(lang, ApiError::BadRequest("page is a whole number".into()));
+        }
+    };
+    let entries = match latest(&app, size, page_no).await {
+        Ok(e) => e,
+        Err(e) => return error_page(lang, e),
+    };
+    let mut body = body;
+    body.push_str(&format!(
+        "<h2>{}</h2><table id=\"entries\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        T::Latest.text(lang),
+        T::Entry.text(lang),
+        T::Event.text(lang),
+        T::Proof.text(lang)
+    ));
+    for (idx, what) in &entries {
+        let described = match what {
+            Logged::Certificate(n) => format!(
+                "{} <a href=\"/certificates/{}?lang={}\">{}</a>",
+                T::Certificate.text(lang),
+                enc(n),
+                lang.code(),
+                esc(n)
+            ),
+            Logged::Status(n, action) => format!(
+                "{} <a href=\"/certificates/{}?lang={}\">{}</a>: {}",
+                T::StatusChangeOf.text(lang),
+                enc(n),
+                lang.code(),
+                esc(n),
+                esc(match action.as_str() {
+                    "suspend" => T::ActSuspend.text(lang),
+                    "reinstate" => T::ActReinstate.text(lang),
+                    "revoke" => T::ActRevoke.text(lang),
+                    other => other,
+                })
+            ),
+            Logged::Other => "—".to_owned(),
+        };
+        body.push_str(&format!(
+            "<tr><td><a href=\"/api/v1/entries/{idx}\">{idx}</a></td><td>{described}</td>\
+             <td><a href=\"/api/v1/proofs/inclusion?index={idx}\">{}</a></td></tr>",
+            T::Proof.text(lang)
+        ));
+    }
+    body.push_str("</tbody></table><p>");
+    if page_no > 0 {
+        body.push_str(&format!(
+            "<a href=\"/log?lang={}&amp;page={}\">{}</a> ",
+            lang.code(),
+            page_no - 1,
+            T::Newer.text(lang)
+        ));
+    }
+    if (page_no + 1) * LOG_PAGE < size && page_no < crate::api::MAX_OFFSET / LOG_PAGE {
+        body.push_str(&format!(
+            "<a href=\"/log?lang={}&amp;page={}\" rel=\"next\">{}</a>",
+            lang.code(),
+            page_no + 1,
+            T::Older.text(lang)
+        ));
+    }
+    body.push_str("</p>");
     page(lang, T::Log.text(lang), "/log", &body)
+}
+
+/// Entries a page of the log page lists.
+const LOG_PAGE: u64 = 50;
+
+/// What an entry of the log is.
+enum Logged {
+    Certificate(String),
+    Status(String, String),
+    Other,
+}
+
+/// The entries of page `page` of the log, newest first, within the signed
+/// `size`.
+async fn latest(app: &Shared, size: u64, page: u64) -> Result<Vec<(u64, Logged)>, ApiError> {
+    use sqlx::Row as _;
+    let top = size.saturating_sub(page * LOG_PAGE);
+    let bottom = top.saturating_sub(LOG_PAGE);
+    let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let certs =
+        sqlx::query("SELECT entry, number FROM certificates WHERE entry >= $1 AND entry < $2")
+            .bind(to_i64(bottom))
+            .bind(to_i64(top))
+            .fetch_all(&app.db.pool)
+            .await
+            .map_err(crate::db::ctx("listing the log's entries"))?;
+    let changes = sqlx::query(
+        "SELECT entry, number, action FROM status_changes WHERE entry >= $1 AND entry < $2",
+    )
+    .bind(to_i64(bottom))
+    .bind(to_i64(top))
+    .fetch_all(&app.db.pool)
+    .await
+    .map_err(crate::db::ctx("listing the log's entries"))?;
+    let mut found: HashMap<u64, Logged> = HashMap::new();
+    let col = |r: &sqlx::any::AnyRow, c: &str| {
+        r.try_get::<String, _>(c)
+            .map_err(|e| ApiError::Internal(format!("{c}: {e}")))
+    };
+    let entry = |r: &sqlx::any::AnyRow| {
+        r.try_get::<i64, _>("entry")
+            .map(|e| u64::try_from(e).unwrap_or(u64::MAX))
+            .map_err(|e| ApiError::Internal(format!("entry: {e}")))
+    };
+    for r in &certs {
+        found.insert(entry(r)?, Logged::Certificate(col(r, "number")?));
+    }
+    for r in &changes {
+        found.insert(
+            entry(r)?,
+            Logged::Status(col(r, "number")?, col(r, "action")?),
+        );
+    }
+    Ok((bottom..top)
+        .rev()
+        .map(|i| (i, found.remove(&i).unwrap_or(Logged::Other)))
+        .collect())
 }

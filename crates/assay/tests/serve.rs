@@ -1184,6 +1184,227 @@ fn the_web_pages_work_in_a_browser_without_javascript() {
         "{cp}"
     );
     assert!(cp.contains("\n3\n"), "three entries: {cp}");
+    // The log page lists the entries, newest first, with links.
+    let entries = browser.text("#entries");
+    assert!(
+        entries.contains(&beta_number) && entries.contains(&acme_number),
+        "{entries}"
+    );
+    assert!(
+        browser
+            .source()
+            .contains("/api/v1/proofs/inclusion?index=2")
+    );
+    the_directory_answers_a_client(&browser, &server, &lab, dir.path(), &acme, &beta_number);
+}
+
+/// A client's questions, each in both languages: search by every field,
+/// a valid, a suspended and a revoked certificate's page, a 404, the
+/// verify page with a matching and another model's digest; every page
+/// rendered (screenshots not blank) in the registry's own font.
+fn the_directory_answers_a_client(
+    browser: &Driver,
+    server: &Server,
+    lab: &Lab,
+    dir: &Path,
+    acme: &Path,
+    beta_number: &str,
+) {
+    let url = &server.url;
+    let (gamma, gamma_number) = write_cert(dir, &lab.key, 3, "Gamma Under_Score 100% Ltd.");
+    ok(&[
+        "publish",
+        s(&gamma),
+        "--log",
+        url,
+        "--token-file",
+        s(&lab.token_file),
+    ]);
+    ok(&[
+        "revoke",
+        s(&gamma),
+        "--key",
+        s(&dir.join("keys/KTL.key")),
+        "--reason",
+        "the model was retrained",
+        "--log",
+        url,
+        "--token-file",
+        s(&lab.token_file),
+    ]);
+    let acme_bytes = std::fs::read(acme).expect("acme");
+    let acme_sha = assay_base::digest::sha256_hex(&acme_bytes);
+    let statement: Value = serde_json::from_slice(
+        &base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            serde_json::from_slice::<Value>(&acme_bytes).expect("json")["payload"]
+                .as_str()
+                .expect("payload"),
+        )
+        .expect("b64"),
+    )
+    .expect("statement");
+    let acme_number = statement["predicate"]["certificate"]["number"]
+        .as_str()
+        .expect("n")
+        .to_owned();
+    let model_sha = statement["subject"][0]["digest"]["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_owned();
+    let model_name = statement["predicate"]["model"]["name"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    // Search by each field, through the search box.
+    for (lang, query, want) in [
+        ("en", acme_number.as_str(), acme_number.as_str()),
+        ("ko", "acme vision", acme_number.as_str()),
+        ("en", model_name.as_str(), acme_number.as_str()),
+        ("ko", model_sha.as_str(), acme_number.as_str()),
+        ("en", acme_sha.as_str(), acme_number.as_str()),
+        ("ko", "Under_Score 100%", gamma_number.as_str()),
+    ] {
+        browser.go(&format!("{url}/?lang={lang}"));
+        browser.type_into("input[name=q]", query);
+        browser.click("button[type=submit]");
+        // The results page, not the one the query was typed on.
+        let typed = format!("value=\"{query}\"");
+        let page = browser.wait(|p| p.contains(&typed));
+        assert!(page.contains(want), "{lang} search {query:?} finds {want}");
+        let others = [acme_number.as_str(), beta_number, gamma_number.as_str()];
+        for other in others.iter().filter(|o| **o != want) {
+            assert!(
+                !page.contains(&format!(">{other}<")),
+                "{lang} search {query:?} finds only {want}, not {other}"
+            );
+        }
+        screenshot_not_blank(browser, &format!("search {query}"));
+    }
+    // The certificate's page of each status, in both languages.
+    for (number, en, ko, reason) in [
+        (acme_number.as_str(), "valid", "유효", None),
+        (beta_number, "suspended", "일시 정지", Some("under review")),
+        (
+            gamma_number.as_str(),
+            "revoked",
+            "취소",
+            Some("the model was retrained"),
+        ),
+    ] {
+        for (lang, word) in [("en", en), ("ko", ko)] {
+            browser.go(&format!("{url}/certificates/{number}?lang={lang}"));
+            assert_eq!(browser.text("#status"), word, "{number} in {lang}");
+            let results = browser.text("#history");
+            if let Some(r) = reason {
+                assert!(
+                    results.contains(r),
+                    "{number}: the history has {r:?}: {results}"
+                );
+            }
+            let page = browser.source();
+            assert!(
+                page.contains("/api/v1/proofs/inclusion?index="),
+                "a proof link"
+            );
+            assert!(page.contains(&format!("/api/v1/certificates/{number}/envelope")));
+            assert!(page.contains("data:image/svg+xml;base64,"), "QR code");
+            screenshot_not_blank(browser, &format!("{number} {lang}"));
+        }
+    }
+    browser.go(&format!("{url}/certificates/{acme_number}?lang=ko"));
+    let page = browser.source();
+    for field in [
+        "사용 목적",
+        "클래스",
+        "인정",
+        "유효 시작일",
+        "상태 이력",
+        "visual inspection",
+    ] {
+        assert!(page.contains(field), "the Korean page shows {field}");
+    }
+    // A page that is not there.
+    for (lang, says) in [("en", "Not found."), ("ko", "찾을 수 없습니다.")] {
+        browser.go(&format!("{url}/certificates/NOPE-2026-000001?lang={lang}"));
+        assert!(browser.source().contains(says), "404 in {lang}");
+        screenshot_not_blank(browser, &format!("404 {lang}"));
+    }
+    // Verify with the model's digest: the one certified, another.
+    let other_model = "0".repeat(64);
+    for (lang, valid, invalid, yes, no) in [
+        (
+            "en",
+            "The certificate is valid.",
+            "The certificate is NOT valid.",
+            "yes",
+            "NO",
+        ),
+        (
+            "ko",
+            "유효한 인증서입니다.",
+            "유효하지 않은 인증서입니다.",
+            "예",
+            "아니요",
+        ),
+    ] {
+        for (digest, verdict, model_says) in [
+            (model_sha.as_str(), valid, yes),
+            (other_model.as_str(), invalid, no),
+        ] {
+            browser.go(&format!("{url}/verify?lang={lang}"));
+            browser.type_into("input[type=file]", s(acme));
+            browser.type_into("input[name=model_sha256]", digest);
+            browser.click("button[type=submit]");
+            browser.wait(|p| p.contains("id=\"verdict\""));
+            assert_eq!(browser.text("#verdict"), verdict, "{lang}, model {digest}");
+            let row = browser.text("tr[data-check=model]");
+            assert!(
+                row.ends_with(model_says),
+                "{lang}: the model row says {model_says}: {row}"
+            );
+            let page = browser.source();
+            assert!(
+                !page.contains(">pass<") && !page.contains(">skip<"),
+                "plain words, not pass/skip"
+            );
+            screenshot_not_blank(browser, &format!("verify {lang}"));
+        }
+    }
+    // The font the pages name is the registry's own.
+    let mut r = agent()
+        .get(&format!("{url}/assets/assay-gothic.ttf"))
+        .call()
+        .expect("font");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "font/ttf");
+    let font = r
+        .body_mut()
+        .with_config()
+        .limit(8 << 20)
+        .read_to_vec()
+        .expect("font bytes");
+    assert!(
+        font.len() > 100_000 && font.starts_with(&[0, 1, 0, 0]),
+        "a TrueType font"
+    );
+}
+
+/// The page as the browser drew it is not blank: some pixels are dark.
+fn screenshot_not_blank(browser: &Driver, what: &str) {
+    let b64 = browser.cmd("GET", "/screenshot", Value::Null);
+    let png = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        b64.as_str().expect("screenshot"),
+    )
+    .expect("base64");
+    let img = image::load_from_memory(&png).expect("a PNG").to_luma8();
+    let dark = img.pixels().filter(|p| p.0[0] < 128).count();
+    let share = dark as f64 / f64::from(img.width() * img.height());
+    assert!(
+        share > 0.002,
+        "{what}: the screenshot is blank ({dark} dark pixels)"
+    );
 }
 
 // ---------------------------------------------------------------------------
