@@ -3,8 +3,6 @@
 //! passes: the rate limit per client address and the access log (method,
 //! path without query, status, time: never a header, so never a token).
 
-use std::net::SocketAddr;
-
 use crate::wire::ErrorReply;
 use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
@@ -152,8 +150,8 @@ pub fn remote(req: &Request, trust_proxy: bool) -> String {
         return last.to_owned();
     }
     req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string())
+        .get::<ConnectInfo<crate::framing::Peer>>()
+        .map_or_else(|| "-".to_owned(), |c| c.0.0.ip().to_string())
 }
 
 /// The most bytes of header fields (names and values) a request may

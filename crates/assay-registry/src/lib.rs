@@ -11,7 +11,6 @@
 //! - [`client`]: what a verifier checks in a log's answers (proof files,
 //!   status snapshots), shared by the server and `assay verify`.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -23,6 +22,7 @@ pub mod auth;
 pub mod client;
 pub mod db;
 pub mod error;
+pub mod framing;
 pub mod ledger;
 pub mod testkit;
 pub mod web;
@@ -319,8 +319,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        framing::Listener(listener),
+        router(app).into_make_service_with_connect_info::<framing::Peer>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

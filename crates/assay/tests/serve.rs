@@ -918,6 +918,58 @@ fn get_text(url: &str) -> (u16, String) {
     (code, r.body_mut().read_to_string().unwrap_or_default())
 }
 
+/// What the server answers to raw bytes on one connection: every status
+/// line it sent, in order.
+fn raw_exchange(url: &str, bytes: &[u8]) -> Vec<String> {
+    use std::io::{Read as _, Write as _};
+    let addr = url.trim_start_matches("http://");
+    let mut c = std::net::TcpStream::connect(addr).expect("connects");
+    c.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    c.write_all(bytes).expect("writes");
+    let mut answer = Vec::new();
+    let _ = c.read_to_end(&mut answer);
+    // A status line follows the previous body directly.
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    text.match_indices("HTTP/1.1 ")
+        .map(|(i, _)| text[i..].lines().next().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[test]
+fn a_request_with_two_body_lengths_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("registry");
+    std::fs::create_dir_all(&data).expect("dir");
+    let server = Server::start(&data, &[]);
+    // Two plain requests on one connection: both answered.
+    let plain = b"GET /api/v1/log HTTP/1.1\r\nHost: x\r\n\r\nPOST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n[]GET /api/v1/log HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let lines = raw_exchange(&server.url, plain);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines.iter().all(|l| l.starts_with("HTTP/1.1 200")),
+        "{lines:?}"
+    );
+    // Content-Length and Transfer-Encoding together: 400, in either order,
+    // first on a connection or after a request that kept it alive.
+    for smuggle in [
+        &b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"[..],
+        &b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"[..],
+    ] {
+        let lines = raw_exchange(&server.url, smuggle);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("HTTP/1.1 400"), "{lines:?}");
+        let after = [&b"GET /api/v1/log HTTP/1.1\r\nHost: x\r\n\r\n"[..], smuggle].concat();
+        let lines = raw_exchange(&server.url, &after);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("HTTP/1.1 200") && lines[1].starts_with("HTTP/1.1 400"), "{lines:?}");
+    }
+    // A chunked body alone is read as such.
+    let chunked = b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n[]\r\n0\r\n\r\n";
+    let lines = raw_exchange(&server.url, chunked);
+    assert_eq!(lines, vec!["HTTP/1.1 200 OK".to_owned()]);
+}
+
 #[test]
 fn bad_admin_input_is_exit_2_with_the_reason() {
     let dir = tempfile::tempdir().expect("tmp");
