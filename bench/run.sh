@@ -5,7 +5,7 @@
 #   bench/run.sh                 # everything (about 40 minutes on 2 cores; serve-scale
 #                                # fills a million certificates: 10 of them, 20 with PostgreSQL)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
-#   (sections: binary, multiclass, binned, intervals, record, model, cert, log, serve,
+#   (sections: binary, multiclass, binned, intervals, record, model, cert, rederive, log, serve,
 #    serve-scale; SCALE_N sets its registry's size, default 1,000,000)
 #   serve and serve-scale also run on PostgreSQL when ASSAY_BENCH_POSTGRES names a server
 #   (e.g. postgres://assay:assay@127.0.0.1:5432/postgres; a database is made and dropped)
@@ -153,6 +153,37 @@ if [[ $WHICH == all || $WHICH == cert ]]; then
     -- $ASSAY verify "$CERT" --trust "$C/keys/DEMO.pub.toml" --model "$C/digits.onnx" --assessment "$C/results/assessment.json" \
     -- python3 tests/interop/verify.py "$CERT" "$C/keys/DEMO.pub.toml" --model "$C/digits.onnx" --assessment "$C/results/assessment.json" | sed 's/^/  /'
   target/release/bench-cert "$CERT" "$C/keys/DEMO.pub.toml" | sed 's/^/  /'
+fi
+
+if [[ $WHICH == all || $WHICH == rederive ]]; then
+  echo "re-derivation: assay certify makes the record again from its inputs before it signs (the bundled model plan:"
+  echo "  899 images, 15 robustness conditions); against the assessment itself, and a refused edited record"
+  R=$OUT/rederive
+  rm -rf "$R" && mkdir -p "$R"
+  $ASSAY init "$R" --model > /dev/null
+  $ASSAY keygen --unencrypted --issuer DEMO --out "$R/keys" > /dev/null 2>&1
+  measure assessment-run $ASSAY run "$R/assay.toml" --out "$R/results" --quiet
+  # Each certify signs a new certificate (the sequence advances).
+  measure certify-from-predictions $ASSAY certify "$R/results/assessment.json" --key "$R/keys/DEMO.key" --out "$R/certs"
+  measure certify-rerun-model $ASSAY certify "$R/results/assessment.json" --key "$R/keys/DEMO.key" --out "$R/certs" --rerun-model
+  CERT=$(ls "$R"/certs/*.cert.json | head -1)
+  measure verify-recompute $ASSAY verify "$CERT" --trust "$R/keys/DEMO.pub.toml" --model "$R/digits.onnx" \
+    --assessment "$R/results/assessment.json" --recompute
+  # An edited record (one value changed) is refused: how soon.
+  mkdir -p "$R/edited"
+  cp -r "$R/results/." "$R/edited/"
+  python3 - "$R/edited/assessment.json" <<'PYEOF'
+import json, sys
+p = sys.argv[1]
+r = json.load(open(p))
+r["evaluation"]["metrics"]["accuracy"]["value"] = 0.999
+json.dump(r, open(p, "w"))
+PYEOF
+  measure certify-refuses-edited sh -c "! $ASSAY certify $R/edited/assessment.json --key $R/keys/DEMO.key --out $R/refused 2>/dev/null"
+  for l in assessment-run certify-from-predictions certify-rerun-model verify-recompute certify-refuses-edited; do
+    read -r s m <<< "$(median $l)"
+    printf '  median %-26s %6ss %6s MiB\n' "$l" "$s" "$m"
+  done
 fi
 
 if [[ $WHICH == all || $WHICH == log ]]; then
