@@ -763,6 +763,9 @@ fn model_plan_errors() {
         e.contains("the model file 'digits2.onnx' does not exist"),
         "{e}"
     );
+    // What only a lab has is refused under [client], not ignored.
+    let e = model_plan_error("[client]\n", "[client]\nrole = \"certification body\"\n");
+    assert!(e.contains("[client] role: only the lab has a role"), "{e}");
     // An absolute path would put the lab machine's folders into the record.
     let abs = std::env::temp_dir().join("digits.onnx");
     let e = model_plan_error(

@@ -329,6 +329,26 @@ impl Checker<'_> {
         if let Some(logo) = &f.lab.logo {
             self.logo(logo)?;
         }
+        // [lab] and [client] share a shape; what only a lab has is refused
+        // under [client] rather than ignored.
+        for (field, given) in [
+            ("role", f.client.role.is_some()),
+            ("logo", f.client.logo.is_some()),
+        ] {
+            if given {
+                let at = self
+                    .src
+                    .text
+                    .find("[client]")
+                    .map_or(0..0, |i| i..i + "[client]".len());
+                return Err(self.src.error(
+                    at,
+                    &format!(
+                        "[client] {field}: only the lab has a {field} (it names and marks the certificate); move it to [lab]"
+                    ),
+                ));
+            }
+        }
         if let Some(received) = &f.report.received
             && !assay_base::date::is_date(received.get_ref())
         {
