@@ -216,7 +216,13 @@ impl IssuerKey {
                 if passphrase.is_empty() {
                     return Err(CertError::Key("the passphrase is empty".into()));
                 }
-                let pem = SigningKey::from_bytes(&seed()?)
+                // PKCS#8 v1 (RFC 8410, no public key inside): what every
+                // reader takes, OpenSSL 3.0 included (it refuses v2).
+                let v1 = ed25519_dalek::pkcs8::KeypairBytes {
+                    secret_key: seed()?,
+                    public_key: None,
+                };
+                let pem = v1
                     .to_pkcs8_encrypted_pem(passphrase.as_bytes(), pkcs8::LineEnding::LF)
                     .map_err(|e| CertError::Key(format!("encrypting the key: {e}")))?;
                 (
