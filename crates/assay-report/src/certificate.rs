@@ -192,7 +192,7 @@ fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
 const LOGO_HEIGHT: u32 = 64;
 
 /// A PNG or JPEG logo as an SVG figure that embeds it (so the HTML and the
-/// PDF draw the same bytes), at most [`LOGO_HEIGHT`] high. Refuses bytes
+/// PDF draw the same bytes), at most 64 units high. Refuses bytes
 /// that do not decode as such an image.
 pub fn logo_svg(bytes: &[u8], media_type: &str) -> Result<String, ReportError> {
     use base64::Engine as _;
