@@ -61,14 +61,7 @@ async fn lifecycle(backend: &str) {
     let digest = sha(&cert);
 
     // Submit: 201, a receipt whose proof leads to the signed checkpoint.
-    let a = call(
-        &app,
-        "POST",
-        "/api/v1/certificates",
-        Some(&lab.token),
-        cert.clone(),
-    )
-    .await;
+    let a = submit(&app, &lab.token, cert.clone()).await;
     assert_eq!(a.status, StatusCode::CREATED, "{backend}: {}", a.text());
     let r = a.json();
     let number = r["number"].as_str().expect("number").to_owned();
@@ -95,14 +88,7 @@ async fn lifecycle(backend: &str) {
     );
 
     // The same bytes again: 200, the same entry, nothing new.
-    let again = call(
-        &app,
-        "POST",
-        "/api/v1/certificates",
-        Some(&lab.token),
-        cert.clone(),
-    )
-    .await;
+    let again = submit(&app, &lab.token, cert.clone()).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.json()["index"], json!(index));
     assert_eq!(again.json()["existing"], json!(true));
@@ -110,7 +96,7 @@ async fn lifecycle(backend: &str) {
     // Two more certificates, for search.
     for (seq, holder) in [(2, "Beta Robotics"), (3, "Acme Vision")] {
         let c = testkit::certificate(&lab.key, seq, holder, &day);
-        let a = call(&app, "POST", "/api/v1/certificates", Some(&lab.token), c).await;
+        let a = submit(&app, &lab.token, c).await;
         assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
     }
 
@@ -397,9 +383,7 @@ async fn lifecycle(backend: &str) {
     assert_eq!(log2["checkpoint"], log["checkpoint"]);
     let c4 = testkit::certificate(&lab.key, 4, "Delta", &day);
     assert_eq!(
-        call(&app, "POST", "/api/v1/certificates", Some(&lab.token), c4)
-            .await
-            .status,
+        submit(&app, &lab.token, c4).await.status,
         StatusCode::CREATED
     );
     let after = checkpoint_of(
@@ -791,14 +775,7 @@ async fn malformed_requests_get_a_clear_4xx_never_a_5xx() {
         assert_eq!(r.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
         assert_eq!(r.headers()["content-type"], "application/json");
         // A status statement for another certificate than the URL's.
-        let r = call(
-            &app,
-            "POST",
-            "/api/v1/certificates",
-            Some(&a.token),
-            cert.clone(),
-        )
-        .await;
+        let r = submit(&app, &a.token, cert.clone()).await;
         let number = r.json()["number"].as_str().expect("number").to_owned();
         let other = change("KTL-2026-000009", &sha(&cert), "LABA", Action::Revoke, 0);
         let r = call(
@@ -824,14 +801,7 @@ async fn malformed_requests_get_a_clear_4xx_never_a_5xx() {
         let mut v: Value = serde_json::from_slice(&cert).expect("json");
         v["signatures"][0]["keyid"] = json!(a.key.keyid());
         let respelled = serde_json::to_vec(&v).expect("json");
-        let r = call(
-            &app,
-            "POST",
-            "/api/v1/certificates",
-            Some(&a.token),
-            respelled,
-        )
-        .await;
+        let r = submit(&app, &a.token, respelled).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     }
 }
@@ -1051,14 +1021,7 @@ async fn a_lab_cannot_take_another_labs_numbers() {
             format!("DEMO-{year}-1"),
         ] {
             let forged = renumbered(&cert, &number, &demo.key);
-            let a = call(
-                &app,
-                "POST",
-                "/api/v1/certificates",
-                Some(&demo.token),
-                forged,
-            )
-            .await;
+            let a = submit(&app, &demo.token, forged).await;
             assert_eq!(
                 a.status,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -1076,14 +1039,7 @@ async fn a_lab_cannot_take_another_labs_numbers() {
         }
         // LAB2's own certificate with that number is still taken.
         let real = testkit::certificate(&lab2.key, 1, "Holder", &day);
-        let a = call(
-            &app,
-            "POST",
-            "/api/v1/certificates",
-            Some(&lab2.token),
-            real,
-        )
-        .await;
+        let a = submit(&app, &lab2.token, real).await;
         assert_eq!(a.status, StatusCode::CREATED, "{backend}: {}", a.text());
         assert_eq!(a.json()["number"], json!(format!("LAB2-{year}-000001")));
     }
@@ -1097,14 +1053,7 @@ async fn status_changes_are_dated_within_the_certificates_life() {
         let lab = lab(&app, "KTL").await;
         let day = today();
         let cert = testkit::certificate(&lab.key, 1, "Holder", &day);
-        let a = call(
-            &app,
-            "POST",
-            "/api/v1/certificates",
-            Some(&lab.token),
-            cert.clone(),
-        )
-        .await;
+        let a = submit(&app, &lab.token, cert.clone()).await;
         assert_eq!(a.status, StatusCode::CREATED);
         let number = a.json()["number"].as_str().expect("number").to_owned();
         let url = format!("/api/v1/certificates/{number}/status");
@@ -1166,7 +1115,7 @@ async fn search_matches_the_literal_text_on_every_backend() {
             (3, "TÜV Prüfstelle", "Sehtest\\v2"),
         ] {
             let c = testkit::certificate_of(&lab.key, seq, holder, model, &day);
-            let a = call(&app, "POST", "/api/v1/certificates", Some(&lab.token), c).await;
+            let a = submit(&app, &lab.token, c).await;
             assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
         }
         let found = |query: &str| {
@@ -1231,7 +1180,7 @@ async fn a_check_while_the_server_writes_reads_one_snapshot() {
                 .collect();
             tokio::spawn(async move {
                 for c in certs {
-                    let a = call(&app, "POST", "/api/v1/certificates", Some(&token), c).await;
+                    let a = submit(&app, &token, c).await;
                     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
                 }
             })

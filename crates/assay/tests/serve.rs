@@ -107,6 +107,23 @@ fn post(url: &str, token: &str, body: &[u8]) -> Result<(u16, Value), ureq::Error
     Ok((status, r.body_mut().read_json().unwrap_or(Value::Null)))
 }
 
+/// Register the lab of trust-store entry `entry` in the registry at `data`
+/// and write a token for it to `token` (assay admin).
+fn register(data: &Path, entry: &Path, id: &str, token: &Path) -> PathBuf {
+    ok(&["admin", "--data", s(data), "key-add", "--trust", s(entry)]);
+    ok(&[
+        "admin",
+        "--data",
+        s(data),
+        "token-create",
+        "--lab",
+        id,
+        "--out",
+        s(token),
+    ]);
+    token.to_path_buf()
+}
+
 /// A lab: key files (assay keygen), registered with a token (assay admin).
 struct Lab {
     key: IssuerKey,
@@ -408,18 +425,7 @@ fn certify_with_log_publishes_and_the_proof_verifies_offline() {
     ]);
     let data = root.join("registry");
     let entry = keys.join("DEMO.pub.toml");
-    ok(&["admin", "--data", s(&data), "key-add", "--trust", s(&entry)]);
-    let token = root.join("DEMO.token");
-    ok(&[
-        "admin",
-        "--data",
-        s(&data),
-        "token-create",
-        "--lab",
-        "DEMO",
-        "--out",
-        s(&token),
-    ]);
+    let token = register(&data, &entry, "DEMO", &root.join("DEMO.token"));
     let server = Server::start(&data, &[]);
     let out = ok(&[
         "certify",
@@ -618,25 +624,12 @@ fn keys_in_a_pkcs11_token_sign_certificates_status_changes_and_the_log() {
 
     // The registry signs its checkpoints with the log key in the token.
     let data = root.join("registry-hsm");
-    ok(&[
-        "admin",
-        "--data",
-        s(&data),
-        "key-add",
-        "--trust",
-        s(&keys.join("DEMO.pub.toml")),
-    ]);
-    let token = root.join("hsm.token");
-    ok(&[
-        "admin",
-        "--data",
-        s(&data),
-        "token-create",
-        "--lab",
+    let token = register(
+        &data,
+        &keys.join("DEMO.pub.toml"),
         "DEMO",
-        "--out",
-        s(&token),
-    ]);
+        &root.join("hsm.token"),
+    );
     let server = Server::spawn(
         &data,
         "127.0.0.1:0",

@@ -154,6 +154,11 @@ pub async fn call(
     }
 }
 
+/// Submit a certificate with a lab's token.
+pub async fn submit(app: &Shared, token: &str, cert: Vec<u8>) -> Answer {
+    call(app, "POST", "/api/v1/certificates", Some(token), cert).await
+}
+
 pub async fn get(app: &Shared, uri: &str) -> Answer {
     call(app, "GET", uri, None, Vec::new()).await
 }
