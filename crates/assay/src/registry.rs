@@ -93,7 +93,17 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 let key = crate::cert::open_key(path)?;
                 (None, Some(assay_registry::KeyRef(key.signer())))
             }
-            other => (other.clone(), None),
+            other => {
+                let path = other
+                    .clone()
+                    .unwrap_or_else(|| args.db.data.join("log.key"));
+                eprintln!(
+                    "warning: the log key {} is a plain signed-note key file: for a public log, \
+                     make one with assay keygen (encrypted, or --pkcs11 in a token) and give it with --log-key",
+                    path.display()
+                );
+                (other.clone(), None)
+            }
         };
         let config = assay_registry::Config {
             data: args.db.data.clone(),
