@@ -54,6 +54,18 @@ fn percent_decode(s: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| format!("{s:?} is not UTF-8 once decoded"))
 }
 
+/// The `name=value` pairs of `list`, separated by `sep` (`text`: the whole
+/// URI, for errors).
+fn pairs<'a>(text: &str, list: &'a str, sep: char) -> Result<Vec<(&'a str, &'a str)>, String> {
+    list.split(sep)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            part.split_once('=')
+                .ok_or_else(|| format!("{text:?}: {part:?} is not name=value"))
+        })
+        .collect()
+}
+
 impl Uri {
     /// Parse `pkcs11:token=…;object=…[?module-path=…]`.
     pub fn parse(text: &str) -> Result<Uri, String> {
@@ -62,10 +74,7 @@ impl Uri {
             .ok_or_else(|| format!("{text:?} is not a pkcs11: URI (RFC 7512)"))?;
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let (mut token, mut object, mut module) = (None, None, None);
-        for part in path.split(';').filter(|p| !p.is_empty()) {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| format!("{text:?}: {part:?} is not name=value"))?;
+        for (k, v) in pairs(text, path, ';')? {
             match k {
                 "token" => token = Some(percent_decode(v)?),
                 "object" => object = Some(percent_decode(v)?),
@@ -75,10 +84,7 @@ impl Uri {
                 other => return Err(format!("{text:?}: unknown attribute {other:?}")),
             }
         }
-        for part in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| format!("{text:?}: {part:?} is not name=value"))?;
+        for (k, v) in pairs(text, query, '&')? {
             match k {
                 "module-path" => module = Some(percent_decode(v)?),
                 "pin-value" | "pin-source" => {

@@ -112,6 +112,16 @@ fn head(bytes: &mut [u8]) -> At {
     }
 }
 
+/// Pass on up to `n` body bytes from `input[*i..]`; whether all `n` have
+/// now passed.
+fn pass(n: &mut u64, input: &[u8], i: &mut usize, out: &mut Vec<u8>) -> bool {
+    let take = (*n).min((input.len() - *i) as u64) as usize;
+    out.extend_from_slice(&input[*i..*i + take]);
+    *n -= take as u64;
+    *i += take;
+    *n == 0
+}
+
 impl Framing {
     /// Follow `input` (bytes just read) and append to `out` what may pass
     /// on now: a request head is held back until it is whole, so that it
@@ -143,11 +153,7 @@ impl Framing {
                     }
                 }
                 At::Fixed(n) => {
-                    let take = (*n).min((input.len() - i) as u64) as usize;
-                    out.extend_from_slice(&input[i..i + take]);
-                    *n -= take as u64;
-                    i += take;
-                    if *n == 0 {
+                    if pass(n, input, &mut i, out) {
                         self.at = At::Head(Vec::new());
                     }
                 }
@@ -168,11 +174,7 @@ impl Framing {
                     }
                 }
                 At::ChunkData(n) => {
-                    let take = (*n).min((input.len() - i) as u64) as usize;
-                    out.extend_from_slice(&input[i..i + take]);
-                    *n -= take as u64;
-                    i += take;
-                    if *n == 0 {
+                    if pass(n, input, &mut i, out) {
                         self.at = At::ChunkEnd(2);
                     }
                 }

@@ -429,10 +429,12 @@ pub fn machine_path(path: &str) -> bool {
 /// of an extractor that says nothing) gets the registry's own: the API's
 /// JSON error on machine paths, a page in the reader's language elsewhere.
 pub async fn fill_empty(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    // Kept cheaply for the rare error page: the query and the language
+    // header are read only if one is needed.
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
-    let q: HashMap<String, String> = req.uri().query().and_then(query_pairs).unwrap_or_default();
-    let headers = req.headers().clone();
+    let query = req.uri().query().map(str::to_owned);
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
     let r = next.run(req).await;
     let status = r.status();
     if !(status.is_client_error() || status.is_server_error())
@@ -457,6 +459,11 @@ pub async fn fill_empty(req: axum::extract::Request, next: axum::middleware::Nex
     let mut out = if machine_path(&path) {
         e.into_response()
     } else {
+        let q: HashMap<String, String> = query.as_deref().and_then(query_pairs).unwrap_or_default();
+        let mut headers = HeaderMap::new();
+        if let Some(a) = accept {
+            headers.insert(header::ACCEPT_LANGUAGE, a);
+        }
         error_page(lang_of(&q, &headers), e)
     };
     for name in [header::ALLOW, header::RETRY_AFTER] {

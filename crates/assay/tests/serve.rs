@@ -287,13 +287,16 @@ fn publish_then_verify_online_and_offline_then_revoke() {
 
     // The registry's answer to a submission, saved as it came, is a
     // receipt verify reads (one format).
-    let bytes = std::fs::read(&cert).expect("cert");
-    let (code, answer) = post(
-        &format!("{}/api/v1/certificates", server.url),
-        &lab.token,
-        &bytes,
-    )
-    .expect("POST");
+    let submit = |file: &Path| {
+        let bytes = std::fs::read(file).expect("cert");
+        post(
+            &format!("{}/api/v1/certificates", server.url),
+            &lab.token,
+            &bytes,
+        )
+        .expect("POST")
+    };
+    let (code, answer) = submit(&cert);
     assert_eq!(code, 200, "{answer}");
     assert_eq!(answer["existing"], json!(true));
     std::fs::write(&proof, serde_json::to_vec_pretty(&answer).expect("json")).expect("write");
@@ -302,13 +305,7 @@ fn publish_then_verify_online_and_offline_then_revoke() {
     assert_eq!(status_of(&v, "log").0, "pass", "{v}");
     // Another certificate's receipt is named as such.
     let (other_cert, _) = write_cert(dir.path(), &lab.key, 7, "Other");
-    let other = std::fs::read(&other_cert).expect("cert");
-    let (code, other_receipt) = post(
-        &format!("{}/api/v1/certificates", server.url),
-        &lab.token,
-        &other,
-    )
-    .expect("POST");
+    let (code, other_receipt) = submit(&other_cert);
     assert_eq!(code, 201, "{other_receipt}");
     std::fs::write(&proof, serde_json::to_vec(&other_receipt).expect("json")).expect("write");
     let (code, v) = verify(None);
