@@ -144,7 +144,7 @@ if [[ $WHICH == all || $WHICH == cert ]]; then
   echo "certificates: assay verify (process start included) against the Python verifier of tests/interop, and the library's rate"
   C=$OUT/cert
   rm -rf "$C" && mkdir -p "$C"
-  $ASSAY init "$C" --model > /dev/null
+  $ASSAY init "$C" --demo model > /dev/null
   $ASSAY run "$C/assay.toml" --out "$C/results" --quiet
   $ASSAY keygen --unencrypted --issuer DEMO --out "$C/keys" > /dev/null
   $ASSAY certify "$C/results/assessment.json" --key "$C/keys/DEMO.key" > /dev/null
@@ -160,7 +160,7 @@ if [[ $WHICH == all || $WHICH == rederive ]]; then
   echo "  899 images, 15 robustness conditions); against the assessment itself, and a refused edited record"
   R=$OUT/rederive
   rm -rf "$R" && mkdir -p "$R"
-  $ASSAY init "$R" --model > /dev/null
+  $ASSAY init "$R" --demo model > /dev/null
   $ASSAY keygen --unencrypted --issuer DEMO --out "$R/keys" > /dev/null 2>&1
   measure assessment-run $ASSAY run "$R/assay.toml" --out "$R/results" --quiet
   # Each certify signs a new certificate (the sequence advances).

@@ -20,7 +20,8 @@ to ONNX with standard operators, its test images, and onnxruntime's outputs.
   breast_cancer_onnxruntime.json: a tabular model (logistic regression on the
   30 breast-cancer features, standardization inside the graph; classes
   malignant, benign), its test half as a feature table, onnxruntime's outputs.
-- crates/assay-model/tests/data: fixtures for the bad-input tests and a model
+- crates/assay-model/tests/data: fixtures for the bad-input tests, the
+  digits model with a flat [N, 64] input (digits_flat.onnx), and a model
   directory with its manifest as the OpenSSF model-signing library (1.1.1)
   computes it.
 
@@ -112,6 +113,28 @@ def broken_models(folder):
     model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, folder / "rgb32.onnx")
+
+
+def flat_model(folder):
+    """The digits model as scikit-learn-style exports give it: input
+    `features` float32 [N, 64] (the pixels in one row), no Flatten node; the
+    same weights, so its outputs equal digits.onnx's on the same images."""
+    source = onnx.load(OUT / "digits.onnx")
+    graph = source.graph
+    nodes = [n for n in graph.node if n.op_type != "Flatten"]
+    for n in nodes:
+        n.input[:] = ["features" if i == "flat" else i for i in n.input]
+    flat = helper.make_graph(
+        nodes,
+        "digits_mlp_flat",
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", 64])],
+        list(graph.output),
+        list(graph.initializer),
+    )
+    model = helper.make_model(flat, opset_imports=[helper.make_opsetid("", 17)], producer_name="assay-tools")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, folder / "digits_flat.onnx")
 
 
 def model_directory_fixture(folder):
@@ -234,6 +257,7 @@ def main():
     (OUT / "digits_onnxruntime.json").write_text(json.dumps(reference) + "\n")
     tabular_model()
     broken_models(ROOT / "crates" / "assay-model" / "tests" / "data")
+    flat_model(ROOT / "crates" / "assay-model" / "tests" / "data")
     model_directory_fixture(ROOT / "crates" / "assay-model" / "tests" / "data")
     print(f"wrote {model_path.relative_to(ROOT)}, {len(rows)} test images, onnxruntime reference")
 

@@ -161,6 +161,7 @@ impl Runs<'_> {
         Ok(RunOutput {
             items: m.test_set.items,
             skipped: m.test_set.skipped_items.clone(),
+            ignored: m.test_set.ignored.clone(),
             classes: m.classes.clone(),
             input: m.input.clone(),
             output: m.output.clone(),
@@ -402,6 +403,7 @@ fn model_stage(
             items: output.items,
             skipped: output.skipped.len() as u64,
             skipped_items: output.skipped.clone(),
+            ignored: output.ignored.clone(),
         },
     };
     Ok(ModelStage {

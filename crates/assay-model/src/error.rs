@@ -38,7 +38,7 @@ pub enum ModelError {
     },
     /// The preprocessing makes tensors of another shape than the model takes.
     #[error(
-        "{}: the model's input '{input}' has shape {model}, but the preprocessing makes {preprocessing}; change resize, center_crop, color or layout",
+        "{}: the model's input '{input}' has shape {model}, but the preprocessing makes {preprocessing}; {hint}",
         path.display()
     )]
     InputShape {
@@ -50,6 +50,10 @@ pub enum ModelError {
         model: String,
         /// The shape the preprocessing produces.
         preprocessing: String,
+        /// The declared dimensions (`None` open), when the rank is known.
+        declared: Option<Vec<Option<i64>>>,
+        /// Which setting would make the shapes agree.
+        hint: String,
     },
     /// A named input or output does not exist, or the model has no usable one.
     #[error("{}: {message}", path.display())]

@@ -63,7 +63,7 @@ impl Preprocess {
                 for ch in 0..c {
                     let v = norm(ch, pixels[(y * w + x) * c + ch]);
                     let at = match self.layout {
-                        Layout::Nchw => ch * h * w + y * w + x,
+                        Layout::Nchw | Layout::Flat => ch * h * w + y * w + x,
                         Layout::Nhwc => (y * w + x) * c + ch,
                     };
                     dst[at] = v;

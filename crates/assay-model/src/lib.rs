@@ -62,5 +62,5 @@ pub use settings::{
     Color, Interpolation, Layout, OnError, Perturb, Perturbation, Preprocess, ScoreOutput,
 };
 #[cfg(feature = "run")]
-pub use testset::{Item, TestSet};
+pub use testset::{IMAGE_EXTENSIONS, Item, Listing, TestSet};
 pub use timing::{Histogram, Percentiles, Skipped, Timing};

@@ -86,16 +86,27 @@ fn declared_dims(declared: &InferenceFact) -> Vec<String> {
         .collect()
 }
 
-/// Whether a declared input takes `[N, item_shape…]`.
-fn fits(declared: &InferenceFact, item_shape: &[usize]) -> bool {
-    let dims: Vec<Option<i64>> = declared
-        .shape
-        .dims()
-        .map(|d| d.concretize().and_then(|d| d.to_i64().ok()))
-        .collect();
-    let rank_fits =
-        !declared.shape.is_open() && dims.len() == item_shape.len() + 1 || declared.shape.is_open();
-    rank_fits
+/// A declared shape's dimensions (`None` for an open one), or `None`
+/// when even its rank is open.
+fn declared_shape(declared: &InferenceFact) -> Option<Vec<Option<i64>>> {
+    if declared.shape.is_open() {
+        return None;
+    }
+    Some(
+        declared
+            .shape
+            .dims()
+            .map(|d| d.concretize().and_then(|d| d.to_i64().ok()))
+            .collect(),
+    )
+}
+
+/// Whether a declared input (`None`: any rank) takes `[N, item_shape…]`.
+pub(crate) fn fits(declared: Option<&[Option<i64>]>, item_shape: &[usize]) -> bool {
+    let Some(dims) = declared else {
+        return true;
+    };
+    dims.len() == item_shape.len() + 1
         && dims
             .iter()
             .skip(1)
@@ -179,12 +190,15 @@ impl Model {
         let ours: Vec<String> = std::iter::once("N".to_owned())
             .chain(item_shape.iter().map(|d| d.to_string()))
             .collect();
-        if !fits(declared, item_shape) {
+        let declared_dims_known = declared_shape(declared);
+        if !fits(declared_dims_known.as_deref(), item_shape) {
             return Err(ModelError::InputShape {
                 path,
                 input: inputs[input_index].clone(),
                 model: shown(&declared_dims(declared)),
                 preprocessing: shown(&ours),
+                declared: declared_dims_known,
+                hint: "change resize, center_crop, color or layout".into(),
             });
         }
         let n = model.sym("N");

@@ -46,6 +46,9 @@ pub struct RunOutput {
     pub items: u64,
     /// Items left out (`on_error = "skip"`).
     pub skipped: Vec<Skipped>,
+    /// Files of an image folder left out for not being images by their
+    /// extension.
+    pub ignored: Vec<String>,
     /// The classes, in model output order.
     pub classes: Vec<String>,
     /// The model input fed.
@@ -146,10 +149,11 @@ pub fn run(
     })?;
     let table = test_set.table()?;
     let tabular = matches!(test_set, TestSet::Table { .. });
-    let items = if tabular {
-        table.items.clone()
+    let (items, ignored) = if tabular {
+        (table.items.clone(), Vec::new())
     } else {
-        test_set.items()?
+        let l = test_set.list()?;
+        (l.items, l.ignored)
     };
     let classes = classes(test_set, settings, &items)?;
     let (height, width) = if tabular {
@@ -160,11 +164,30 @@ pub fn run(
     let item_shape: Vec<usize> = if tabular {
         vec![table.features]
     } else {
-        preprocess.item_shape(height, width).to_vec()
+        preprocess.item_shape(height, width)
     };
     // Feature noise is scaled by each feature's spread over the test set.
     let sds = feature_sds(&table);
-    let model = Model::load(spec, &item_shape)?;
+    let model = Model::load(spec, &item_shape).map_err(|e| match e {
+        ModelError::InputShape {
+            path,
+            input,
+            model,
+            preprocessing,
+            declared: Some(declared),
+            hint,
+        } if !tabular => ModelError::InputShape {
+            hint: preprocess
+                .shape_hint(&declared, height, width)
+                .unwrap_or(hint),
+            path,
+            input,
+            model,
+            preprocessing,
+            declared: Some(declared),
+        },
+        e => e,
+    })?;
     if model.classes != classes.len() {
         return Err(ModelError::Model {
             path: spec.path.clone(),
@@ -226,6 +249,7 @@ pub fn run(
     Ok(RunOutput {
         items: scored,
         skipped,
+        ignored,
         classes,
         input: model.input_name.clone(),
         output: model.output_name.clone(),

@@ -48,6 +48,21 @@ pub enum Layout {
     Nchw,
     /// Batch, height, width, channel.
     Nhwc,
+    /// Batch and one axis of every value, channel-major (the NCHW values
+    /// in one row): models exported from scikit-learn take `[N, 64]` for
+    /// an 8×8 grey image.
+    Flat,
+}
+
+impl Layout {
+    /// The name a plan writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Nchw => "nchw",
+            Layout::Nhwc => "nhwc",
+            Layout::Flat => "flat",
+        }
+    }
 }
 
 /// The preprocessing of every image.
@@ -133,12 +148,64 @@ impl Preprocess {
     }
 
     /// The per-item shape in the model's layout (without the batch axis).
-    pub fn item_shape(&self, height: u32, width: u32) -> [usize; 3] {
+    pub fn item_shape(&self, height: u32, width: u32) -> Vec<usize> {
         let c = self.color.channels();
         let (h, w) = (height as usize, width as usize);
         match self.layout {
-            Layout::Nchw => [c, h, w],
-            Layout::Nhwc => [h, w, c],
+            Layout::Nchw => vec![c, h, w],
+            Layout::Nhwc => vec![h, w, c],
+            Layout::Flat => vec![c * h * w],
+        }
+    }
+
+    /// When a model declares `declared` and this preprocessing makes
+    /// another shape: the setting that would make them agree, as the plan
+    /// writes it (the layout, the colour, or the size), if one does.
+    pub fn shape_hint(&self, declared: &[Option<i64>], height: u32, width: u32) -> Option<String> {
+        let fits = |p: &Preprocess| crate::onnx::fits(Some(declared), &p.item_shape(height, width));
+        for layout in [Layout::Nchw, Layout::Nhwc, Layout::Flat] {
+            for color in [self.color, Color::Gray, Color::Rgb] {
+                let p = Preprocess {
+                    layout,
+                    color,
+                    ..self.clone()
+                };
+                if fits(&p) {
+                    let mut changes = Vec::new();
+                    if layout != self.layout {
+                        changes.push(format!("layout = \"{}\"", layout.name()));
+                    }
+                    if color != self.color {
+                        changes.push(format!(
+                            "color = \"{}\"",
+                            if color == Color::Gray { "gray" } else { "rgb" }
+                        ));
+                    }
+                    return Some(format!(
+                        "set {} under [preprocessing]",
+                        changes.join(" and ")
+                    ));
+                }
+            }
+        }
+        // The same rank, other spatial dimensions: the size to resize to
+        // (and the colour, when the channels differ too).
+        let (c_at, h_at, w_at) = match (self.layout, declared.len()) {
+            (Layout::Nchw, 4) => (1, 2, 3),
+            (Layout::Nhwc, 4) => (3, 1, 2),
+            _ => return None,
+        };
+        let color = match declared[c_at] {
+            Some(c) if c as usize != self.color.channels() && (c == 1 || c == 3) => {
+                format!(" and color = \"{}\"", if c == 1 { "gray" } else { "rgb" })
+            }
+            _ => String::new(),
+        };
+        match (declared[h_at], declared[w_at]) {
+            (Some(h), Some(w)) if h > 0 && w > 0 => Some(format!(
+                "the model takes {w}×{h} images: set resize = [{w}, {h}] (or center_crop){color} under [preprocessing]"
+            )),
+            _ => None,
         }
     }
 }

@@ -46,6 +46,47 @@ pub(crate) struct TableRows {
     pub features: usize,
 }
 
+/// A test set's items and the files of its folder that are not images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    /// The items, in order.
+    pub items: Vec<Item>,
+    /// Files left out for their extension, relative to the folder, sorted.
+    pub ignored: Vec<String>,
+}
+
+/// The extensions of the image files an image folder's items are read
+/// from (compared without case).
+pub const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "bmp"];
+
+/// Image formats that cannot be read: a file of one of these is an error,
+/// not a file to leave out, since leaving test images out would change
+/// the test set.
+const UNREAD_IMAGE_EXTENSIONS: [&str; 9] = [
+    "tif", "tiff", "webp", "gif", "ppm", "pgm", "pbm", "heic", "avif",
+];
+
+/// What a file of an image folder is, by its extension.
+enum FileKind {
+    Image,
+    Unreadable(String),
+    Other,
+}
+
+fn file_kind(path: &Path) -> FileKind {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if IMAGE_EXTENSIONS.contains(&ext.as_str()) {
+        FileKind::Image
+    } else if UNREAD_IMAGE_EXTENSIONS.contains(&ext.as_str()) {
+        FileKind::Unreadable(ext)
+    } else {
+        FileKind::Other
+    }
+}
+
 /// One test item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
@@ -94,16 +135,27 @@ impl TestSet {
     /// Every item, in a stable order (folder: class folders and files by name;
     /// manifest: its rows).
     pub fn items(&self) -> Result<Vec<Item>, ModelError> {
-        match self {
-            TestSet::Folder(root) => folder_items(root),
+        self.list().map(|l| l.items)
+    }
+
+    /// Every item, and the files of an image folder that are not images
+    /// by their extension (`notes.txt`, `Thumbs.db`), which are left out as
+    /// torchvision's ImageFolder leaves them out, and listed.
+    pub fn list(&self) -> Result<Listing, ModelError> {
+        let items = match self {
+            TestSet::Folder(root) => return folder_items(root),
             TestSet::Manifest {
                 path,
                 path_column,
                 label_column,
                 slices,
-            } => manifest_items(path, path_column, label_column, slices),
-            TestSet::Table { .. } => self.table().map(|t| t.items),
-        }
+            } => manifest_items(path, path_column, label_column, slices)?,
+            TestSet::Table { .. } => self.table()?.items,
+        };
+        Ok(Listing {
+            items,
+            ignored: Vec::new(),
+        })
     }
 
     /// A feature table's rows (an empty table for image test sets).
@@ -204,14 +256,19 @@ fn sorted_entries(dir: &Path) -> Result<Vec<std::fs::DirEntry>, ModelError> {
     Ok(entries)
 }
 
-fn folder_items(root: &Path) -> Result<Vec<Item>, ModelError> {
+fn folder_items(root: &Path) -> Result<Listing, ModelError> {
     let mut items = Vec::new();
+    let mut ignored = Vec::new();
     let mut stray = Vec::new();
+    let mut unreadable = Vec::new();
     for class_dir in sorted_entries(root)? {
         let class = class_dir.file_name().to_string_lossy().into_owned();
         let kind = class_dir.file_type().map_err(io(root))?;
         if !kind.is_dir() {
-            stray.push(class);
+            match file_kind(&class_dir.path()) {
+                FileKind::Other => ignored.push(class),
+                _ => stray.push(class),
+            }
             continue;
         }
         let mut stack = vec![class_dir.path()];
@@ -228,30 +285,54 @@ fn folder_items(root: &Path) -> Result<Vec<Item>, ModelError> {
         files.sort();
         for path in files {
             let id = crate::identity::relative_name(root, &path);
-            items.push(Item {
-                id,
-                path,
-                label: class.clone(),
-                slices: Vec::new(),
-            });
+            match file_kind(&path) {
+                FileKind::Image => items.push(Item {
+                    id,
+                    path,
+                    label: class.clone(),
+                    slices: Vec::new(),
+                }),
+                FileKind::Unreadable(ext) => unreadable.push(format!("{id} (.{ext})")),
+                FileKind::Other => ignored.push(id),
+            }
         }
     }
     if !stray.is_empty() {
         return Err(ModelError::TestSet {
             path: root.into(),
             message: format!(
-                "an image folder test set holds one sub-folder per class and nothing else; found files at its top: {}",
+                "an image folder test set holds one sub-folder per class; found images at its top, which belong to no class: {}",
                 stray.join(", ")
+            ),
+        });
+    }
+    if !unreadable.is_empty() {
+        return Err(ModelError::TestSet {
+            path: root.into(),
+            message: format!(
+                "{} image(s) in a format assay does not read (it reads {}): {}; convert them (e.g. to PNG) so that no test image is left out",
+                unreadable.len(),
+                IMAGE_EXTENSIONS.join(", "),
+                unreadable
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }
     if items.is_empty() {
         return Err(ModelError::TestSet {
             path: root.into(),
-            message: "no images: the folder needs one sub-folder per class, each holding that class's images".into(),
+            message: format!(
+                "no images: the folder needs one sub-folder per class, each holding that class's images ({})",
+                IMAGE_EXTENSIONS.join(", ")
+            ),
         });
     }
-    Ok(items)
+    ignored.sort();
+    Ok(Listing { items, ignored })
 }
 
 fn manifest_items(

@@ -443,3 +443,116 @@ fn tract_matches_onnxruntime_on_a_tabular_model() {
         std::fs::read(dir.path().join("p.parquet")).unwrap()
     );
 }
+
+#[test]
+fn files_that_are_not_images_are_left_out_and_listed() {
+    let (dir, ts) = with_corrupt_image();
+    std::fs::remove_file(dir.path().join("1/broken.png")).unwrap();
+    for (name, bytes) in [
+        ("notes.txt", &b"scanned on line 3"[..]),
+        ("0/Thumbs.db", b"\xd0\xcf\x11\xe0"),
+        (".DS_Store", b"\0\0\0\x01Bud1"),
+        ("1/.DS_Store", b"\0\0\0\x01Bud1"),
+        ("1/README", b"class one"),
+    ] {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let settings = RunSettings {
+        classes: Some((0..10).map(|c| c.to_string()).collect()),
+        ..RunSettings::default()
+    };
+    let out = tempfile::tempdir().unwrap();
+    let r = assay_model::run(
+        &digits_model(),
+        &ts,
+        &digits_preprocess(),
+        &settings,
+        &out.path().join("p.parquet"),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(r.items, 10);
+    assert!(r.skipped.is_empty());
+    assert_eq!(r.ignored, ["0/Thumbs.db", "1/README", "notes.txt"]);
+
+    // An image in a format that cannot be read is an error, not left out.
+    std::fs::write(dir.path().join("0/scan.TIF"), b"II*\0").unwrap();
+    let e = run_err(&digits_model(), &ts, &digits_preprocess(), &settings);
+    assert!(
+        e.contains("0/scan.TIF (.tif)") && e.contains("convert them"),
+        "{e}"
+    );
+    // An image at the top belongs to no class.
+    std::fs::remove_file(dir.path().join("0/scan.TIF")).unwrap();
+    std::fs::copy(
+        dir.path()
+            .join("1")
+            .read_dir()
+            .unwrap()
+            .flatten()
+            .find(|e| e.path().extension().is_some_and(|x| x == "png"))
+            .unwrap()
+            .path(),
+        dir.path().join("top.png"),
+    )
+    .unwrap();
+    let e = run_err(&digits_model(), &ts, &digits_preprocess(), &settings);
+    assert!(e.contains("belong to no class: top.png"), "{e}");
+}
+
+#[test]
+fn a_flat_model_takes_layout_flat_and_the_error_says_so() {
+    let flat = ModelSpec {
+        output: Some("probabilities".into()),
+        ..ModelSpec::new(root().join("crates/assay-model/tests/data/digits_flat.onnx"))
+    };
+    // The default layout: the error names the setting that fits.
+    let e = run_err(
+        &flat,
+        &folder(),
+        &digits_preprocess(),
+        &RunSettings::default(),
+    );
+    assert!(
+        e.contains("[N, 64]") && e.contains("[N, 1, 8, 8]") && e.contains("set layout = \"flat\""),
+        "{e}"
+    );
+    // With it, the same probabilities as the [N, 1, 8, 8] model.
+    let dir = tempfile::tempdir().unwrap();
+    let pre = Preprocess {
+        layout: assay_model::Layout::Flat,
+        ..digits_preprocess()
+    };
+    let out = dir.path().join("flat.parquet");
+    let r = assay_model::run(
+        &flat,
+        &folder(),
+        &pre,
+        &RunSettings::default(),
+        &out,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(r.item_shape, [64]);
+    let got = read_predictions(&out, 10);
+    let mut worst = 0.0f64;
+    for (id, probs, _) in &reference() {
+        for (a, b) in got[id].iter().zip(probs) {
+            worst = worst.max((a - b).abs());
+        }
+    }
+    assert!(
+        worst <= 1e-5,
+        "largest difference from onnxruntime {worst:e}"
+    );
+    // The other way round, and a colour and size the model does not take.
+    let e = run_err(&digits_model(), &folder(), &pre, &RunSettings::default());
+    assert!(e.contains("set layout = \"nchw\""), "{e}");
+    let e = digits_err(ModelSpec::new(
+        root().join("crates/assay-model/tests/data/rgb32.onnx"),
+    ));
+    assert!(
+        e.contains("32×32") && e.contains("resize = [32, 32]") && e.contains("color = \"rgb\""),
+        "{e}"
+    );
+}

@@ -324,6 +324,11 @@ pub struct TestSetRecord {
     pub skipped: u64,
     /// Every skipped item and why.
     pub skipped_items: Vec<Skipped>,
+    /// Files of an image folder that are not images by their extension
+    /// (`notes.txt`, `Thumbs.db`), left out of the test set; relative to
+    /// the folder. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<String>,
 }
 
 /// How a plan names its test set.

@@ -483,6 +483,25 @@ fn data(b: &mut Builder<'_>) {
                 field(T::Skipped, lang.count(run.test_set.skipped), lang),
             ],
         });
+        let ignored = &run.test_set.ignored;
+        if !ignored.is_empty() {
+            let mut names = ignored
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if ignored.len() > 20 {
+                names.push_str(&format!(" … (+{})", lang.count(ignored.len() as u64 - 20)));
+            }
+            blocks.push(Block::Fields {
+                fields: vec![field(
+                    T::IgnoredFiles,
+                    format!("{}: {names}", lang.count(ignored.len() as u64)),
+                    lang,
+                )],
+            });
+        }
     }
     b.push("data", T::SecData, blocks);
 }

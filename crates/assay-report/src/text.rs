@@ -179,6 +179,7 @@ texts! {
     Size => "Size", "크기";
     Items => "Items", "항목 수";
     Skipped => "Skipped", "제외";
+    IgnoredFiles => "Files in the test-set folder that are not images (by extension), left out", "시험 세트 폴더에서 이미지가 아니어서(확장자 기준) 제외한 파일";
     RolePredictions => "predictions", "예측값";
     RoleRobustnessPredictions => "robustness predictions", "강건성 시험 예측값";
     RoleModel => "model", "모델";

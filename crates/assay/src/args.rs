@@ -43,7 +43,7 @@ pub enum Command {
     PlanSize(PlanSizeArgs),
     /// Compare a candidate model with a baseline on the same items (binary and multi-class tasks)
     Compare(Box<CompareArgs>),
-    /// Write a fully commented test plan (assay.toml) for the bundled demo data
+    /// Write a commented test-plan template (assay.toml) to fill in, or a bundled demo plan
     Init(InitArgs),
     /// Carry out a test plan and write the assessment record (assessment.json)
     Run(RunArgs),
@@ -70,16 +70,28 @@ pub enum Command {
 }
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  assay init my-assessment              a template: fill in every <value>, then assay run
+  assay init my-assessment --lang ko    the template with Korean comments
+  assay init my-assessment --model      a template that runs an ONNX model on test images
+  assay init demo --demo                the bundled breast-cancer plan with its data
+  assay init demo --demo model          the bundled digits plan, model and images")]
 pub struct InitArgs {
-    /// Folder for assay.toml and its data
+    /// Folder for assay.toml (and, with --demo, its data)
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     /// Overwrite an existing assay.toml
     #[arg(long)]
     pub force: bool,
-    /// Write the plan that runs the bundled ONNX model on its test images instead
-    #[arg(long)]
+    /// A template for a model the lab runs on its test set (instead of a predictions file)
+    #[arg(long, conflicts_with = "demo")]
     pub model: bool,
+    /// Write a bundled demonstration plan and its data instead of the template
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "predictions")]
+    pub demo: Option<crate::plan::Demo>,
+    /// Language of the template's comments and placeholders
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: report::LangArg,
 }
 
 #[derive(Args)]

@@ -18,7 +18,17 @@ fn run_plan(
 ) -> anyhow::Result<(ExitCode, std::path::PathBuf)> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    let plan = crate::plan::init(dir, true, model)?;
+    let plan = crate::plan::init(&crate::plan::InitOptions {
+        dir,
+        force: true,
+        model: false,
+        demo: Some(if model {
+            crate::plan::Demo::Model
+        } else {
+            crate::plan::Demo::Predictions
+        }),
+        lang: assay_report::Lang::En,
+    })?;
     let results = dir.join("results");
     println!("== {title}: test plan {}\n", plan.display());
     let code = crate::plan::run(&crate::plan::RunOptions {

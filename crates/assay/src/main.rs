@@ -70,13 +70,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::PlanSize(args) => plan_size(&args),
         Command::Compare(args) => compare(&args),
         Command::Init(args) => {
-            let plan = plan::init(&args.dir, args.force, args.model)?;
-            println!(
-                "wrote {} and its data; run it with: assay run {} --out {}",
-                plan.display(),
-                plan.display(),
-                args.dir.join("assay-out").display()
-            );
+            let plan = plan::init(&plan::InitOptions {
+                dir: &args.dir,
+                force: args.force,
+                model: args.model,
+                demo: args.demo,
+                lang: args.lang.into(),
+            })?;
+            if args.demo.is_some() {
+                println!(
+                    "wrote {} and its data; run it with: assay run {} --out {}",
+                    plan.display(),
+                    plan.display(),
+                    args.dir.join("assay-out").display()
+                );
+            } else {
+                println!(
+                    "wrote {}: fill in every value written <like this>, then check it with: assay run {} --check",
+                    plan.display(),
+                    plan.display()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => report::run(&args),

@@ -34,26 +34,89 @@ pub const PLAN_FILES: [(&str, &[u8]); 4] = [
 
 include!(concat!(env!("OUT_DIR"), "/model_files.rs"));
 
-/// Write the bundled plan as `dir/assay.toml` and its data under `dir/data`;
-/// with `model`, the plan that runs the bundled ONNX model on its test
-/// images, with the model and the images.
-pub fn init(dir: &Path, force: bool, model: bool) -> anyhow::Result<PathBuf> {
-    let plan = dir.join("assay.toml");
-    if plan.exists() && !force {
+/// What `assay init` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Demo {
+    /// The breast-cancer plan over bundled predictions, with its data.
+    Predictions,
+    /// The digits plan that runs the bundled ONNX model on its test images.
+    Model,
+}
+
+/// The template's pieces: the head, the predictions or model-run part, the
+/// tail; each in English and Korean.
+const TEMPLATE: [(&str, [&str; 4]); 2] = [
+    (
+        "en",
+        [
+            include_str!("../../../data/templates/head.en.toml"),
+            include_str!("../../../data/templates/predictions.en.toml"),
+            include_str!("../../../data/templates/model.en.toml"),
+            include_str!("../../../data/templates/tail.en.toml"),
+        ],
+    ),
+    (
+        "ko",
+        [
+            include_str!("../../../data/templates/head.ko.toml"),
+            include_str!("../../../data/templates/predictions.ko.toml"),
+            include_str!("../../../data/templates/model.ko.toml"),
+            include_str!("../../../data/templates/tail.ko.toml"),
+        ],
+    ),
+];
+
+/// The plan template in `lang` (`en` or `ko`): every value the lab must
+/// give written `<like this>`, which `assay run` refuses until filled in.
+pub fn template(lang: assay_report::Lang, model: bool) -> String {
+    let code = lang.tag();
+    let [head, predictions, run, tail] = TEMPLATE
+        .iter()
+        .find(|(l, _)| *l == code)
+        .map_or(TEMPLATE[0].1, |(_, t)| *t);
+    let middle = if model { run } else { predictions };
+    format!("{head}{middle}{tail}")
+}
+
+/// What `assay init` writes and where.
+pub struct InitOptions<'a> {
+    /// The folder.
+    pub dir: &'a Path,
+    /// Overwrite an existing plan.
+    pub force: bool,
+    /// A template for a model run instead of a predictions file.
+    pub model: bool,
+    /// The bundled demonstration plan (with its data) instead of a template.
+    pub demo: Option<Demo>,
+    /// The template's language.
+    pub lang: assay_report::Lang,
+}
+
+/// Write `dir/assay.toml`: the template, or with `demo` a bundled plan and
+/// the files it names.
+pub fn init(o: &InitOptions) -> anyhow::Result<PathBuf> {
+    let plan = o.dir.join("assay.toml");
+    if plan.exists() && !o.force {
         anyhow::bail!(
             "{} exists; pass --force to overwrite it, or name another folder",
             plan.display()
         );
     }
-    let files: Vec<(&str, &[u8])> = if model {
-        MODEL_FILES.to_vec()
-    } else {
-        let mut f = PLAN_FILES.to_vec();
-        f.push(("assay.toml", PLAN.as_bytes()));
-        f
+    let template;
+    let files: Vec<(&str, &[u8])> = match o.demo {
+        Some(Demo::Model) => MODEL_FILES.to_vec(),
+        Some(Demo::Predictions) => {
+            let mut f = PLAN_FILES.to_vec();
+            f.push(("assay.toml", PLAN.as_bytes()));
+            f
+        }
+        None => {
+            template = self::template(o.lang, o.model);
+            vec![("assay.toml", template.as_bytes())]
+        }
     };
     for (name, bytes) in files {
-        let path = dir.join(name);
+        let path = o.dir.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create the folder {}", parent.display()))?;
@@ -263,6 +326,20 @@ fn model_summary(
     );
     for s in m.test_set.skipped_items.iter().take(10) {
         let _ = writeln!(out, "  skipped {}: {}", s.id, s.reason);
+    }
+    if !m.test_set.ignored.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {} files left out, not images by their extension: {}",
+            m.test_set.ignored.len(),
+            m.test_set
+                .ignored
+                .iter()
+                .take(10)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let _ = writeln!(
         out,

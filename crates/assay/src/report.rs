@@ -26,6 +26,15 @@ pub enum LangArg {
     Ko,
 }
 
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::En => Lang::En,
+            LangArg::Ko => Lang::Ko,
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct ReportArgs {
     /// The assessment record (assessment.json) that `assay run` wrote
@@ -160,10 +169,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         }
         (None, _) => Format::Html,
     };
-    let lang = match args.lang {
-        LangArg::En => Lang::En,
-        LangArg::Ko => Lang::Ko,
-    };
+    let lang = Lang::from(args.lang);
     let out = args.out.clone().unwrap_or_else(|| {
         args.assessment
             .parent()

@@ -22,7 +22,7 @@ fn stderr(out: &Output) -> String {
 /// A folder with the bundled plan and its data.
 fn planned() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let out = assay_in(dir.path(), &["init", "."]);
+    let out = assay_in(dir.path(), &["init", ".", "--demo"]);
     assert!(out.status.success(), "{}", stderr(&out));
     dir
 }
@@ -542,10 +542,10 @@ fn data_errors_name_file_row_and_column() {
 #[test]
 fn init_does_not_overwrite_a_plan() {
     let dir = planned();
-    let out = assay_in(dir.path(), &["init", "."]);
+    let out = assay_in(dir.path(), &["init", ".", "--demo"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
-    let out = assay_in(dir.path(), &["init", ".", "--force"]);
+    let out = assay_in(dir.path(), &["init", ".", "--demo", "--force"]);
     assert!(out.status.success());
 }
 
@@ -887,4 +887,83 @@ fn edit_file(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).expect("a readable file");
     assert!(text.contains(from), "{} has no {from:?}", path.display());
     std::fs::write(path, text.replacen(from, to, 1)).expect("a writable folder");
+}
+
+/// Fill a template's placeholders as a lab would.
+fn fill_in(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let Some(start) = line.find("\"<") else {
+                return line.to_owned();
+            };
+            let end = line[start..]
+                .find(">\"")
+                .map_or(line.len(), |e| start + e + 2);
+            let key = line.split('=').next().unwrap_or("").trim();
+            let value = match key {
+                "predictions" => "data/predictions.csv",
+                "received" => "2026-12-01",
+                "id" => "LAB-2027-0001",
+                _ if line.trim_start().starts_with('"') => "accuracy >= 0.5",
+                _ => "Filled in",
+            };
+            format!("{}\"{value}\"{}", &line[..start], &line[end..])
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn init_writes_a_template_that_run_refuses_until_it_is_filled_in() {
+    for lang in ["en", "ko"] {
+        for model in [false, true] {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let mut args = vec!["init", ".", "--lang", lang];
+            if model {
+                args.push("--model");
+            }
+            let out = assay_in(dir.path(), &args);
+            assert!(out.status.success(), "{}", stderr(&out));
+            assert_eq!(
+                std::fs::read_dir(dir.path()).expect("a folder").count(),
+                1,
+                "the template comes without the demo's data"
+            );
+            let text = std::fs::read_to_string(dir.path().join("assay.toml")).expect("the plan");
+            assert!(
+                !text.contains("Example") && !text.contains("Jane Roe"),
+                "no demo words in the template"
+            );
+            for out in [run(dir.path(), &["--check"]), run(dir.path(), &[])] {
+                assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+                let e = stderr(&out);
+                assert!(e.contains("still written <like this>"), "{e}");
+                for key in [
+                    "client.name",
+                    "lab.address",
+                    "model.intended_use",
+                    "criteria.require[0]",
+                ] {
+                    assert!(e.contains(key), "{key} is named: {e}");
+                }
+                assert!(e.contains("assay.toml:"), "placed in the plan: {e}");
+                assert!(!dir.path().join("out/assessment.json").exists());
+            }
+            if !model {
+                std::fs::create_dir(dir.path().join("data")).expect("a folder");
+                std::fs::write(
+                    dir.path().join("data/predictions.csv"),
+                    "label,score\n1,0.9\n0,0.2\n1,0.7\n0,0.4\n",
+                )
+                .expect("a writable folder");
+                std::fs::write(dir.path().join("assay.toml"), fill_in(&text)).expect("writable");
+                let out = run(dir.path(), &["--check"]);
+                assert!(out.status.success(), "{lang}: {}", stderr(&out));
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = assay_in(dir.path(), &["init", ".", "--demo", "model"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("digits.onnx").exists());
 }

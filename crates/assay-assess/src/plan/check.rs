@@ -284,8 +284,33 @@ impl Checker<'_> {
         Ok(())
     }
 
+    /// Refuse a plan that still holds a template's placeholders, naming
+    /// each one.
+    fn filled_in(&self) -> Result<(), PlanError> {
+        let found = super::placeholder::find(&self.src.text);
+        let Some(first) = found.first() else {
+            return Ok(());
+        };
+        let mut message = format!(
+            "{} {} still written <like this>: fill {} in before the plan is run (no record, report or certificate is made from a template)",
+            found.len(),
+            if found.len() == 1 {
+                "value is"
+            } else {
+                "values are"
+            },
+            if found.len() == 1 { "it" } else { "each" },
+        );
+        for p in &found {
+            let (line, column) = super::error::line_column(&self.src.text, p.span.start);
+            message.push_str(&format!("\n  {line}:{column} {} = {}", p.key, p.text));
+        }
+        Err(self.src.error(first.span.clone(), &message))
+    }
+
     pub(super) fn check(&self) -> Result<Vec<(Criterion, Range<usize>)>, PlanError> {
         let f = self.f;
+        self.filled_in()?;
         if let Some(schema) = &f.schema
             && schema.get_ref() != PLAN_SCHEMA
         {

@@ -50,6 +50,12 @@ fn locate(source: &str, offset: usize) -> (usize, usize, Range<usize>) {
     (line, column, start..end)
 }
 
+/// The 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let (line, column, _) = locate(source, offset);
+    (line, column)
+}
+
 /// The span of `inner` (a byte range of the string's value) inside the plan,
 /// when the string is written without escapes; else the whole string.
 pub(crate) fn inner_span(

@@ -174,8 +174,9 @@ impl<'de> Deserialize<'de> for Files {
     }
 }
 
-/// The predictions under assessment.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+/// The predictions under assessment (a model-run plan may leave the
+/// section out).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
     /// The predictions file, or its shards in order, relative to the plan
@@ -463,6 +464,7 @@ pub struct PlanFile {
     #[serde(default)]
     pub report: ReportSection,
     /// The predictions.
+    #[serde(default)]
     pub data: DataSection,
     /// The test set a model runs on.
     pub test_set: Option<TestSetSection>,

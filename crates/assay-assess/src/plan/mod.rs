@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod file;
+pub mod placeholder;
 
 mod check;
 mod resolve;

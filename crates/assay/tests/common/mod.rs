@@ -38,7 +38,7 @@ pub fn p(path: &Path) -> &str {
 pub fn assessed() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().to_path_buf();
-    let o = assay(&["init", p(&root), "--model"]);
+    let o = assay(&["init", p(&root), "--demo", "model"]);
     assert!(o.status.success(), "{}", text(&o));
     // The certificate flow does not need the robustness runs (35 perturbed
     // copies of the test set): leave them out to keep the test quick.
