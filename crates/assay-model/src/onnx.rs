@@ -101,19 +101,6 @@ fn declared_shape(declared: &InferenceFact) -> Option<Vec<Option<i64>>> {
     )
 }
 
-/// Whether a declared input (`None`: any rank) takes `[N, item_shape…]`.
-pub(crate) fn fits(declared: Option<&[Option<i64>]>, item_shape: &[usize]) -> bool {
-    let Some(dims) = declared else {
-        return true;
-    };
-    dims.len() == item_shape.len() + 1
-        && dims
-            .iter()
-            .skip(1)
-            .zip(item_shape)
-            .all(|(d, ours)| d.is_none_or(|d| d == *ours as i64))
-}
-
 /// The number of class scores of an output `[N, classes]`.
 fn class_count(out_fact: &TypedFact) -> Option<usize> {
     match out_fact.shape.as_concrete() {
@@ -191,7 +178,7 @@ impl Model {
             .chain(item_shape.iter().map(|d| d.to_string()))
             .collect();
         let declared_dims_known = declared_shape(declared);
-        if !fits(declared_dims_known.as_deref(), item_shape) {
+        if !crate::settings::fits(declared_dims_known.as_deref(), item_shape) {
             return Err(ModelError::InputShape {
                 path,
                 input: inputs[input_index].clone(),

@@ -162,7 +162,7 @@ impl Preprocess {
     /// another shape: the setting that would make them agree, as the plan
     /// writes it (the layout, the colour, or the size), if one does.
     pub fn shape_hint(&self, declared: &[Option<i64>], height: u32, width: u32) -> Option<String> {
-        let fits = |p: &Preprocess| crate::onnx::fits(Some(declared), &p.item_shape(height, width));
+        let fits = |p: &Preprocess| fits(Some(declared), &p.item_shape(height, width));
         for layout in [Layout::Nchw, Layout::Nhwc, Layout::Flat] {
             for color in [self.color, Color::Gray, Color::Rgb] {
                 let p = Preprocess {
@@ -343,4 +343,18 @@ pub struct Perturb {
     pub severity: u8,
     /// Seed of the random streams.
     pub seed: u64,
+}
+
+/// Whether a declared input (`None`: any rank) takes `[N, item_shape…]`
+/// (`None` dimensions are open).
+pub(crate) fn fits(declared: Option<&[Option<i64>]>, item_shape: &[usize]) -> bool {
+    let Some(dims) = declared else {
+        return true;
+    };
+    dims.len() == item_shape.len() + 1
+        && dims
+            .iter()
+            .skip(1)
+            .zip(item_shape)
+            .all(|(d, ours)| d.is_none_or(|d| d == *ours as i64))
 }

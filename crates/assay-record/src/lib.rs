@@ -24,9 +24,11 @@ pub mod canonical;
 pub mod certificate;
 pub mod eval;
 pub mod report;
+pub mod text;
 
 pub use assessment::{ASSESSMENT_SCHEMA, Assessment};
 pub use eval::{EvalResult, Outcome};
+pub use text::{Lang, Text};
 
 /// A record that cannot be read.
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,29 @@ use serde::{Deserialize, Serialize};
 /// The schema id of a report's digest file.
 pub const REPORT_DIGEST_SCHEMA: &str = "assay/report-digest/v1";
 
+/// A report's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// One self-contained HTML file.
+    Html,
+    /// PDF.
+    Pdf,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 2] = [Format::Html, Format::Pdf];
+
+    /// The file extension, which is also its name in a plan.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Pdf => "pdf",
+        }
+    }
+}
+
 /// A report's digest file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportDigest {

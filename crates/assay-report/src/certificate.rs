@@ -8,7 +8,7 @@ use qrcode::render::svg;
 
 use crate::ReportError;
 use crate::document::{Block, Document, Field, Section};
-use crate::text::{Lang, T, metric_name, word};
+use crate::text::{Lang, T, Words as _, metric_name, word};
 
 fn field(label: T, value: impl Into<String>, lang: Lang, mono: bool) -> Field {
     Field {

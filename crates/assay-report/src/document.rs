@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::svg;
-use crate::text::{Lang, T, method_name, metric_name, word};
+use crate::text::{Lang, T, Words as _, method_name, metric_name, word};
 use crate::{Options, ReportError};
 
 /// A label and its value.

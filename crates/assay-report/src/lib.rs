@@ -19,7 +19,8 @@ pub mod svg;
 pub mod text;
 
 pub use document::{Block, Document, Field, Section};
-pub use text::Lang;
+pub use assay_record::report::Format;
+pub use text::{Lang, Words};
 
 /// What cannot be reported.
 #[derive(Debug, thiserror::Error)]
@@ -38,25 +39,6 @@ pub enum ReportError {
     /// The PDF layout failed.
     #[error("laying out the PDF failed: {0}")]
     Layout(String),
-}
-
-/// The output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// One self-contained HTML file.
-    Html,
-    /// PDF.
-    Pdf,
-}
-
-impl Format {
-    /// The file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Html => "html",
-            Format::Pdf => "pdf",
-        }
-    }
 }
 
 /// How to write a report.

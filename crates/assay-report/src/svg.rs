@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use crate::text::{Lang, T};
+use crate::text::{Lang, T, Words as _};
 
 const W: f64 = 620.0;
 const H: f64 = 400.0;

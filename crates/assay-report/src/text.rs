@@ -6,36 +6,36 @@
 
 use std::fmt::Write as _;
 
-/// A report language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Korean.
-    Ko,
-}
+pub use assay_record::text::Lang;
 
-impl Lang {
-    /// The BCP 47 tag (`en`, `ko`).
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ko => "ko",
-        }
-    }
-
-    /// From a tag.
-    pub fn parse(tag: &str) -> Option<Lang> {
-        match tag {
-            "en" => Some(Lang::En),
-            "ko" => Some(Lang::Ko),
-            _ => None,
-        }
-    }
-
+/// Numbers, dates and sizes written as each language writes them.
+pub trait Words: Copy {
     /// A date `YYYY-MM-DD` written for the language ("29 November 2026",
     /// "2026년 11월 29일"); other text comes back as it is.
-    pub fn date(self, iso: &str) -> String {
+    fn date(self, iso: &str) -> String;
+
+    /// A date and time from an RFC 3339 UTC stamp, to the minute.
+    fn date_time(self, stamp: &str) -> String;
+
+    /// An integer with thousands separators (both languages group by three
+    /// with commas).
+    fn count(self, n: u64) -> String;
+
+    /// A number with `decimals` places, `-0` shown as `0`.
+    fn fixed(self, x: f64, decimals: usize) -> String;
+
+    /// A p-value: 4 decimals, or "< 0.0001".
+    fn p_value(self, p: f64) -> String;
+
+    /// A byte size ("13,153 bytes", "13,153 바이트").
+    fn bytes(self, n: u64) -> String;
+
+    /// "page {page} of {pages}" for the footers.
+    fn page_of(self) -> &'static str;
+}
+
+impl Words for Lang {
+    fn date(self, iso: &str) -> String {
         let parts: Vec<&str> = iso.get(..10).unwrap_or(iso).split('-').collect();
         let [y, m, d] = parts.as_slice() else {
             return iso.to_owned();
@@ -64,8 +64,7 @@ impl Lang {
         }
     }
 
-    /// A date and time from an RFC 3339 UTC stamp, to the minute.
-    pub fn date_time(self, stamp: &str) -> String {
+    fn date_time(self, stamp: &str) -> String {
         let time = stamp.get(11..16).unwrap_or("");
         if time.is_empty() {
             return self.date(stamp);
@@ -73,9 +72,7 @@ impl Lang {
         format!("{} {time} UTC", self.date(stamp))
     }
 
-    /// An integer with thousands separators (both languages group by three
-    /// with commas).
-    pub fn count(self, n: u64) -> String {
+    fn count(self, n: u64) -> String {
         let digits = n.to_string();
         let mut out = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, c) in digits.chars().enumerate() {
@@ -87,8 +84,7 @@ impl Lang {
         out
     }
 
-    /// A number with `decimals` places, `-0` shown as `0`.
-    pub fn fixed(self, x: f64, decimals: usize) -> String {
+    fn fixed(self, x: f64, decimals: usize) -> String {
         let s = format!("{x:.decimals$}");
         if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
             s[1..].to_owned()
@@ -97,8 +93,7 @@ impl Lang {
         }
     }
 
-    /// A p-value: 4 decimals, or "< 0.0001".
-    pub fn p_value(self, p: f64) -> String {
+    fn p_value(self, p: f64) -> String {
         if p < 1e-4 {
             "< 0.0001".to_owned()
         } else {
@@ -106,15 +101,13 @@ impl Lang {
         }
     }
 
-    /// A byte size ("13,153 bytes", "13,153 바이트").
-    pub fn bytes(self, n: u64) -> String {
+    fn bytes(self, n: u64) -> String {
         let mut s = self.count(n);
         let _ = write!(s, " {}", T::Bytes.get(self));
         s
     }
 
-    /// "page {page} of {pages}" for the footers.
-    pub fn page_of(self) -> &'static str {
+    fn page_of(self) -> &'static str {
         T::PageOf.get(self)
     }
 }

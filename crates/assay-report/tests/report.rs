@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assay_report::text::{Lang, T, metric_name};
+use assay_report::text::{Lang, T, Words as _, metric_name};
 use assay_report::{Block, Document, Format, Options};
 use serde_json::Value;
 

@@ -175,17 +175,59 @@ pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
     let canonical = assessment.to_canonical();
     std::fs::write(&record, &canonical)
         .with_context(|| format!("cannot write {}", record.display()))?;
+    let reports = write_reports(&plan, &record, options)?;
     if options.json {
         println!("{canonical}");
     } else if !options.quiet {
         print!("{}", summary(&assessment));
         println!("\nrecord: {}", record.display());
+        for r in &reports {
+            println!("report: {}", r.display());
+        }
     }
     Ok(if assessment.passed() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(crate::EXIT_FAILED)
     })
+}
+
+/// The reports the plan's `[report]` asks for, beside the record.
+fn write_reports(
+    plan: &Plan,
+    record: &Path,
+    options: &RunOptions,
+) -> anyhow::Result<Vec<PathBuf>> {
+    if plan.reports.is_empty() {
+        return Ok(Vec::new());
+    }
+    let issued = crate::report::default_issue_date()?;
+    let bar = progress_bar(options.quiet);
+    bar.set_style(step_style());
+    let mut written = Vec::new();
+    for (i, &(lang, format)) in plan.reports.iter().enumerate() {
+        bar.set_prefix(format!(
+            "report {}/{} ({}, {})",
+            i + 1,
+            plan.reports.len(),
+            lang.tag(),
+            format.extension()
+        ));
+        let out = options
+            .out
+            .join(format!("report.{}.{}", lang.tag(), format.extension()));
+        crate::report::write(&crate::report::Request {
+            assessment: record,
+            format,
+            lang,
+            out: &out,
+            number: None,
+            issued: issued.clone(),
+        })?;
+        written.push(out);
+    }
+    bar.finish_and_clear();
+    Ok(written)
 }
 
 fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
@@ -205,6 +247,12 @@ fn spinner_style() -> indicatif::ProgressStyle {
     )
     .map(with_rate)
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+}
+
+/// A step without rows: what runs, for how long.
+fn step_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{spinner} {prefix}, {elapsed}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
 }
 
 /// With a known row count: a bar with rows per second and the time left.

@@ -967,3 +967,36 @@ fn init_writes_a_template_that_run_refuses_until_it_is_filled_in() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(dir.path().join("digits.onnx").exists());
 }
+
+#[test]
+fn run_writes_the_reports_the_plan_asks_for() {
+    let dir = planned();
+    edit(
+        dir.path(),
+        "deviations = []",
+        "deviations = []\nlanguages = [\"ko\", \"en\"]\nformats = [\"html\", \"pdf\"]",
+    );
+    let out = run(dir.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "report.ko.html",
+        "report.ko.pdf",
+        "report.en.html",
+        "report.en.pdf",
+    ] {
+        let path = dir.path().join("out").join(name);
+        assert!(path.exists(), "{name} is written");
+        let digest: Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join("out").join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(digest["report"]["file"], name);
+        assert!(stdout.contains(name), "{stdout}");
+    }
+    let html = std::fs::read_to_string(dir.path().join("out/report.ko.html")).unwrap();
+    assert!(html.contains("lang=\"ko\""));
+
+    let e = plan_error("deviations = []", "deviations = []\nlanguages = [\"de\"]");
+    assert!(e.contains("unknown value `de`") && e.contains("`en` or `ko`"), "{e}");
+}

@@ -47,6 +47,10 @@ pub struct ReportSection {
     /// Deviations from the plan or the method, as the lab records them.
     #[serde(default)]
     pub deviations: Vec<String>,
+    /// The languages of the reports `assay run` writes.
+    pub languages: Option<Vec<assay_record::Lang>>,
+    /// Their formats.
+    pub formats: Option<Vec<assay_record::report::Format>>,
 }
 
 /// The model under test.

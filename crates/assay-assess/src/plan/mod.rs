@@ -61,6 +61,9 @@ pub struct Plan {
     pub leakage: Option<Leakage>,
     /// The files to digest besides the model run's own, in record order.
     pub digests: Vec<ToDigest>,
+    /// The reports `assay run` writes beside the record (`[report]
+    /// languages` × `formats`; none when the plan names neither).
+    pub reports: Vec<(assay_record::Lang, assay_record::report::Format)>,
     /// Every criterion with its place in the plan.
     criteria: Vec<(Criterion, Range<usize>)>,
 }

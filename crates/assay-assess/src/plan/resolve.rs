@@ -62,6 +62,7 @@ pub(super) fn resolve(
             test: (l.test.get_ref().clone(), source.resolve(l.test.get_ref())),
         }),
         digests: digests(f),
+        reports: reports(&f.report),
         model_run,
         robustness,
         criteria,
@@ -449,4 +450,27 @@ fn slices(f: &PlanFile, intervals: Option<&IntervalSettings>) -> Option<SliceSet
     let level = intervals.map_or(IntervalSettings::default().level, |i| i.level);
     settings.alpha = SliceSettings::alpha_of(level);
     Some(settings)
+}
+
+/// Every language × format the plan asks for; naming only one of the two
+/// keys takes every value of the other.
+fn reports(
+    r: &super::file::ReportSection,
+) -> Vec<(assay_record::Lang, assay_record::report::Format)> {
+    if r.languages.is_none() && r.formats.is_none() {
+        return Vec::new();
+    }
+    let mut languages = r.languages.clone().unwrap_or(assay_record::Lang::ALL.to_vec());
+    let mut formats = r
+        .formats
+        .clone()
+        .unwrap_or(assay_record::report::Format::ALL.to_vec());
+    let mut seen = std::collections::HashSet::new();
+    languages.retain(|l| seen.insert(*l));
+    let mut seen = std::collections::HashSet::new();
+    formats.retain(|f| seen.insert(*f));
+    languages
+        .iter()
+        .flat_map(|&l| formats.iter().map(move |&f| (l, f)))
+        .collect()
 }
