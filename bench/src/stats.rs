@@ -60,7 +60,13 @@ fn main() -> anyhow::Result<()> {
                 let t_auc = start.elapsed().as_secs_f64();
                 let (pos, neg) = state.sorted_scores().context("exact mode keeps scores")?;
                 let (_, var) = delong::auc_variance(&pos, &neg).context("two classes")?;
-                let ci = delong::interval(auc.unwrap_or(0.0), var.unwrap_or(0.0), 0.95);
+                let ci = delong::interval(
+                    auc.unwrap_or(0.0),
+                    var.unwrap_or(0.0),
+                    pos.len() as f64,
+                    neg.len() as f64,
+                    0.95,
+                );
                 let t_all = start.elapsed().as_secs_f64();
                 alone.push(t_auc);
                 with.push(t_all);

@@ -503,3 +503,65 @@ fn verdict(
         baseline,
     }
 }
+
+/// What `assay run --check` checks beyond the plan's own text: every column
+/// the plan names exists in the predictions' header (for a model run, in
+/// the predictions the run will write: the classes come from the plan or
+/// the test set's listing), and every metric a criterion or the report
+/// names is one of the task's. Only headers and listings are read, no
+/// data; each error is placed at the plan's line and column where it can
+/// be, and names the closest valid name.
+pub fn check(plan: &Plan) -> Result<(), AssessError> {
+    let scratch = tempfile::tempdir().map_err(|source| AssessError::Io {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let spec = match &plan.model_run {
+        None => plan.evaluation.clone(),
+        Some(run) => {
+            let classes = match &run.settings.classes {
+                Some(c) => c.clone(),
+                None => {
+                    let items = run
+                        .test_set
+                        .items()
+                        .map_err(|e| AssessError::Model(Box::new(e)))?;
+                    assay_model::TestSet::class_names(&items)
+                }
+            };
+            let predictions = scratch.path().join("predictions.parquet");
+            assay_model::write_empty_predictions(
+                &predictions,
+                &classes,
+                run.test_set.slice_names(),
+            )
+            .map_err(|e| AssessError::Model(Box::new(e)))?;
+            run.evaluation(&plan.evaluation, &predictions, &classes)
+        }
+    };
+    let result = assay_eval::dry_run(&spec).map_err(|e| plan.column_error(e))?;
+    // Classes learned from the data (labels) are unknown before it is
+    // read: a criterion's class is then checked at run time.
+    let classes_known = result
+        .per_class
+        .as_ref()
+        .or(result.per_label.as_ref())
+        .is_some_and(|t| !t.0.is_empty());
+    for c in plan.criteria() {
+        if crate::plan::is_robustness_criterion(&c.expression)
+            || (c.class.is_some() && !classes_known)
+        {
+            continue;
+        }
+        assay_eval::criteria::check(c, &result).map_err(|e| {
+            plan.criterion_error(&e)
+                .map_or(AssessError::Eval(e.into()), AssessError::Plan)
+        })?;
+    }
+    if classes_known {
+        plan.reported_metrics(&result)?;
+    } else {
+        plan.reported_metrics_named(&result)?;
+    }
+    Ok(())
+}

@@ -52,7 +52,8 @@ pub enum DataError {
         path: PathBuf,
         /// The column asked for.
         column: String,
-        /// What the column is needed for, e.g. " (the truth column; set it with --truth)".
+        /// What the column is needed for, e.g. " (the truth column; set it
+        /// with --truth)", and the closest column's name when one is close.
         hint: String,
         /// The columns present (shortened when there are many).
         available: String,

@@ -409,12 +409,31 @@ impl Reader {
         DataError::MissingColumn {
             path: self.path.clone(),
             column: r.name.clone(),
-            hint: r
-                .role
-                .as_ref()
-                .map(|h| format!(" ({h})"))
-                .unwrap_or_default(),
+            hint: format!(
+                "{}{}",
+                r.role
+                    .as_ref()
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default(),
+                assay_base::text::did_you_mean(&r.name, self.columns.iter().map(String::as_str))
+            ),
             available: error::list_columns(&self.columns),
+        }
+    }
+
+    /// Check that every requested column exists (in every shard), without
+    /// reading a row: the error `read` would give for a missing one.
+    pub fn check(&self, requests: &Requests) -> Result<(), DataError> {
+        if let Opened::Many(readers) = &self.opened {
+            return readers.iter().try_for_each(|r| r.check(requests));
+        }
+        match requests
+            .as_slice()
+            .iter()
+            .find(|r| !self.has_column(&r.name))
+        {
+            Some(r) => Err(self.missing(r)),
+            None => Ok(()),
         }
     }
 

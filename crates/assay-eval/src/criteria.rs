@@ -60,6 +60,19 @@ pub fn parse(expression: &str) -> Result<Criterion, CriterionError> {
         ));
     };
     let left = &expression[..at];
+    // `=>` and `=<` are not comparisons: say so at the `=`.
+    if let Some(eq) = left.rfind('=')
+        && left[eq + 1..].trim().is_empty()
+    {
+        let written = &expression[eq..at + op.len()];
+        let meant = if op.starts_with('>') { ">=" } else { "<=" };
+        return Err(error(
+            expression,
+            eq,
+            at + op.len() - eq,
+            format!("'{written}' is not a comparison; write '{meant}'"),
+        ));
+    }
     let right = &expression[at + op.len()..];
     let right_start = at + op.len() + (right.len() - right.trim_start().len());
     let threshold: f64 = right.trim().parse().map_err(|_| {
@@ -102,6 +115,20 @@ pub fn parse(expression: &str) -> Result<Criterion, CriterionError> {
         }
         None => (name.to_owned(), None),
     };
+    if let Some(bad) = metric
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
+    {
+        return Err(error(
+            expression,
+            name_start + bad.0,
+            bad.1.len_utf8(),
+            format!(
+                "a metric id has letters, digits, '_' and '.' only, not '{}': expected METRIC >= NUMBER (or >, <=, <), e.g. recall[defect] >= 0.95",
+                bad.1
+            ),
+        ));
+    }
     Ok(Criterion {
         expression: expression.into(),
         metric,
@@ -134,8 +161,9 @@ pub fn check(c: &Criterion, result: &EvalResult) -> Result<(), CriterionError> {
                     s,
                     l,
                     format!(
-                        "unknown metric '{}'; this result has: {}",
+                        "unknown metric '{}'{}; this result has: {}",
                         c.metric,
+                        assay_base::text::did_you_mean(&c.metric, known.iter().copied()),
                         known.join(", ")
                     ),
                 ));
@@ -160,7 +188,8 @@ pub fn check(c: &Criterion, result: &EvalResult) -> Result<(), CriterionError> {
                     s,
                     l,
                     format!(
-                        "unknown class '{class}'; the classes are: {}",
+                        "unknown class '{class}'{}; the classes are: {}",
+                        assay_base::text::did_you_mean(class, names.iter().copied()),
                         names.join(", ")
                     ),
                 ));
@@ -173,8 +202,9 @@ pub fn check(c: &Criterion, result: &EvalResult) -> Result<(), CriterionError> {
                     s,
                     l,
                     format!(
-                        "unknown per-class metric '{}'; per class there are: {}",
+                        "unknown per-class metric '{}'{}; per class there are: {}",
                         c.metric,
+                        assay_base::text::did_you_mean(&c.metric, ids.iter().copied()),
                         ids.join(", ")
                     ),
                 ));

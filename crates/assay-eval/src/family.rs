@@ -107,12 +107,23 @@ pub(crate) struct Finished<'a, F: Family> {
     pub rows: u64,
 }
 
-/// Give a defined metric its interval.
+/// Give a defined metric its interval. A zero-width interval (every
+/// resample at the same, boundary, value) is not one: it would claim a
+/// certainty the data do not give, so the metric records why it has none.
 pub(crate) fn attach(set: &mut MetricSet, id: &str, ci: &Interval) {
     if let Some(m) = set.get_mut(id)
-        && m.value.is_some()
+        && let Some(value) = m.value
     {
-        m.ci = Some(ci.clone());
+        if ci.high > ci.low {
+            m.ci = Some(ci.clone());
+            m.interval_note = None;
+        } else {
+            m.ci = None;
+            m.interval_note = Some(format!(
+                "no interval: every {} resample gives {value} (a boundary value), and a zero-width interval would claim a certainty the data do not give",
+                ci.method.name()
+            ));
+        }
     }
 }
 

@@ -31,5 +31,5 @@ pub mod spec;
 
 pub use error::EvalError;
 pub use result::{EvalResult, SCHEMA_ID};
-pub use run::{detect_task, evaluate};
-pub use spec::{Columns, EvalSpec, Input, ScoreKind, Task};
+pub use run::{detect_task, dry_run, evaluate};
+pub use spec::{Columns, EvalSpec, Input, ScoreKind, Setting, Task, Voice};

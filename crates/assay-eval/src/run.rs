@@ -27,9 +27,9 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
         .collect::<Result<Vec<_>, _>>()?;
     let reader = spec.input.open()?;
     let mut result = match detect_task(spec, &reader)? {
-        Task::Binary => stream::<BinaryFamily>(spec, reader, progress),
-        Task::Multiclass => stream::<MulticlassFamily>(spec, reader, progress),
-        Task::Multilabel => stream::<MultilabelFamily>(spec, reader, progress),
+        Task::Binary => stream::<BinaryFamily>(spec, reader, Some(progress)),
+        Task::Multiclass => stream::<MulticlassFamily>(spec, reader, Some(progress)),
+        Task::Multilabel => stream::<MultilabelFamily>(spec, reader, Some(progress)),
     }?;
     if !criteria.is_empty() {
         for c in &criteria {
@@ -47,12 +47,37 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
     Ok(result)
 }
 
+/// What an evaluation of `spec` will hold, from the input's header alone:
+/// the task, every column the spec names checked against the file's, and
+/// the result's metric ids (per class too where the header tells the
+/// classes). No data row is read and nothing is computed: the values are
+/// those of no rows. A test plan's `--check` uses it to check metric names
+/// and columns before a run.
+pub fn dry_run(spec: &EvalSpec) -> Result<EvalResult, EvalError> {
+    spec.validate()?;
+    for c in &spec.criteria {
+        crate::criteria::parse(c)?;
+    }
+    let reader = spec.input.open()?;
+    let spec = &EvalSpec {
+        intervals: None,
+        criteria: Vec::new(),
+        ..spec.clone()
+    };
+    match detect_task(spec, &reader)? {
+        Task::Binary => stream::<BinaryFamily>(spec, reader, None),
+        Task::Multiclass => stream::<MulticlassFamily>(spec, reader, None),
+        Task::Multilabel => stream::<MultilabelFamily>(spec, reader, None),
+    }
+}
+
 /// The one streaming loop: plan the family's columns, read every batch
 /// into its state and its slices' states, and let the family finish.
+/// Without `progress` no batch is read (a dry run).
 fn stream<F: Family>(
     spec: &EvalSpec,
     reader: Reader,
-    progress: &mut dyn FnMut(u64),
+    progress: Option<&mut dyn FnMut(u64)>,
 ) -> Result<EvalResult, EvalError> {
     let mut ctx = Context::new(spec, &reader);
     let mut requests = Requests::new();
@@ -64,16 +89,18 @@ fn stream<F: Family>(
             requests: &mut requests,
         },
     )?;
-    ctx.weight_column = ctx
-        .weight
-        .as_deref()
-        .map(|w| requests.numbers(w, Some("the weight column; set it with --weight")));
+    ctx.weight_column = ctx.weight.as_deref().map(|w| {
+        requests.numbers(
+            w,
+            Some(&spec.voice.role("the weight column", crate::Setting::Weight)),
+        )
+    });
     let slicing = spec
         .slices
         .as_ref()
         .map(|s| {
             family.check_slices(spec)?;
-            Ok::<_, EvalError>(SliceColumns::request(s, &mut requests))
+            Ok::<_, EvalError>(SliceColumns::request(s, &mut requests, spec.voice))
         })
         .transpose()?;
     let (config, inputs) = family.state_config();
@@ -83,16 +110,26 @@ fn stream<F: Family>(
         .as_ref()
         .map(|_| Sliced::<F::State>::new(config, inputs));
     let mut decoder = family.decoder();
-    let batches = reader.read(&requests, spec.batch_rows)?;
-    let rows = read_all(batches, progress, |batch| {
-        let b = family.decode(&mut decoder, batch, &ctx)?;
-        let located = |e| ctx.batch_error(batch, e, &|f| family.column_of(f, &ctx));
-        state.update(&b).map_err(located)?;
-        if let (Some(slices), Some(columns)) = (slices.as_mut(), slicing.as_ref()) {
-            slices.route(columns, batch, &b).map_err(located)?;
+    let rows = match progress {
+        None => {
+            // A dry run: the columns are checked (the request fails on a
+            // missing one), no row is read.
+            reader.check(&requests)?;
+            0
         }
-        Ok(())
-    })?;
+        Some(progress) => {
+            let batches = reader.read(&requests, spec.batch_rows)?;
+            read_all(batches, progress, |batch| {
+                let b = family.decode(&mut decoder, batch, &ctx)?;
+                let located = |e| ctx.batch_error(batch, e, &|f| family.column_of(f, &ctx));
+                state.update(&b).map_err(located)?;
+                if let (Some(slices), Some(columns)) = (slices.as_mut(), slicing.as_ref()) {
+                    slices.route(columns, batch, &b).map_err(located)?;
+                }
+                Ok(())
+            })?
+        }
+    };
     family.finish(Finished {
         spec,
         ctx,
@@ -134,14 +171,18 @@ pub fn detect_task(spec: &EvalSpec, reader: &Reader) -> Result<Task, EvalError> 
     if reader.has_column(c.prediction()) {
         return Err(EvalError::Input {
             path,
-            problem: "only hard predictions were found: pass --task binary (and --positive) or --task multiclass".into(),
+            problem: format!(
+                "only hard predictions were found: set the task with {} (binary, with the positive class, or multiclass)",
+                spec.voice.say(crate::Setting::Task)
+            ),
         });
     }
     Err(EvalError::Input {
         path,
         problem: format!(
-            "cannot tell the task from the columns ({}); expected 'score' (binary), 'prob_<CLASS>' (multi-class) or 'true_<LABEL>' (multi-label) columns, or pass --task",
-            reader.columns().join(", ")
+            "cannot tell the task from the columns ({}); expected 'score' (binary), 'prob_<CLASS>' (multi-class) or 'true_<LABEL>' (multi-label) columns, or set it with {}",
+            reader.columns().join(", "),
+            spec.voice.say(crate::Setting::Task)
         ),
     })
 }
@@ -157,6 +198,8 @@ pub(crate) struct Context {
     /// Its handle in the batches.
     pub(crate) weight_column: Option<Numbers>,
     columns: OrderedMap<Vec<String>>,
+    /// How the user names the settings.
+    pub(crate) voice: crate::Voice,
 }
 
 impl Context {
@@ -178,6 +221,7 @@ impl Context {
             weight: spec.columns.weight_in(reader),
             weight_column: None,
             columns: OrderedMap::default(),
+            voice: spec.voice,
         }
     }
 
@@ -243,7 +287,10 @@ impl Context {
             BatchError::NotProbability { row: r, field, value } => self.value_error(
                 row(r),
                 &column_of(field),
-                format!("{value} is not a probability (outside [0, 1]); if the scores are not probabilities, pass --score-kind score"),
+                format!(
+                    "{value} is not a probability (outside [0, 1]); if the scores are not probabilities, set {}",
+                    self.voice.say(crate::Setting::ScoreKind)
+                ),
             ),
             BatchError::RowSum { row: r, sum, tolerance } => self.value_error(
                 row(r),

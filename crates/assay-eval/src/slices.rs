@@ -66,7 +66,11 @@ pub(crate) struct SliceColumns(Vec<Vec<Labels>>);
 
 impl SliceColumns {
     /// Ask for each distinct slice column once.
-    pub(crate) fn request(settings: &SliceSettings, requests: &mut Requests) -> Self {
+    pub(crate) fn request(
+        settings: &SliceSettings,
+        requests: &mut Requests,
+        voice: crate::Voice,
+    ) -> Self {
         let mut asked: Vec<(String, Labels)> = Vec::new();
         let mut slicings = Vec::new();
         for cols in &settings.slicings {
@@ -75,7 +79,10 @@ impl SliceColumns {
                 let handle = match asked.iter().find(|(name, _)| name == c) {
                     Some((_, h)) => *h,
                     None => {
-                        let h = requests.labels(c, Some("a slice column; set it with --slice"));
+                        let h = requests.labels(
+                            c,
+                            Some(&voice.role("a slice column", crate::Setting::Slice)),
+                        );
                         asked.push((c.clone(), h));
                         h
                     }

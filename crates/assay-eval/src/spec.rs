@@ -206,6 +206,71 @@ pub struct EvalSpec {
     pub decision_rule: crate::criteria::DecisionRule,
     /// Confidence intervals; `None` computes point estimates only.
     pub intervals: Option<assay_stats::binary::IntervalSettings>,
+    /// How the user names the settings, so that an error says what to
+    /// change where the user writes it (a flag, or a key of the plan).
+    pub voice: Voice,
+}
+
+/// Where the settings come from: `assay eval`'s flags, or a test plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Voice {
+    /// Command-line flags.
+    #[default]
+    Flags,
+    /// A test plan's keys.
+    Plan,
+}
+
+/// A setting an error may tell the user to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// The truth column.
+    Truth,
+    /// The score column.
+    Score,
+    /// The hard-prediction column.
+    Prediction,
+    /// The weight column.
+    Weight,
+    /// The slice columns.
+    Slice,
+    /// The id column.
+    Id,
+    /// Whether scores are probabilities.
+    ScoreKind,
+    /// The task.
+    Task,
+}
+
+impl Voice {
+    /// How to change `setting`, in the user's words: `--truth`, or
+    /// `truth = "…" under [data.columns]`.
+    pub fn say(self, setting: Setting) -> &'static str {
+        match (self, setting) {
+            (Voice::Flags, Setting::Truth) => "--truth",
+            (Voice::Flags, Setting::Score) => "--score",
+            (Voice::Flags, Setting::Prediction) => "--pred",
+            (Voice::Flags, Setting::Weight) => "--weight",
+            (Voice::Flags, Setting::Slice) => "--slice",
+            (Voice::Flags, Setting::Id) => "--id",
+            (Voice::Flags, Setting::ScoreKind) => "--score-kind score",
+            (Voice::Flags, Setting::Task) => "--task",
+            (Voice::Plan, Setting::Truth) => "truth = \"…\" under [data.columns]",
+            (Voice::Plan, Setting::Score) => "score = \"…\" under [data.columns]",
+            (Voice::Plan, Setting::Prediction) => "prediction = \"…\" under [data.columns]",
+            (Voice::Plan, Setting::Weight) => "weight = \"…\" under [data.columns]",
+            (Voice::Plan, Setting::Slice) => "by = [\"…\"] under [slices]",
+            (Voice::Plan, Setting::Id) => "id_column = \"…\" under [data]",
+            (Voice::Plan, Setting::ScoreKind) => "score_kind = \"score\" under [data]",
+            (Voice::Plan, Setting::Task) => "task = \"…\" under [data]",
+        }
+    }
+
+    /// A column's role for its "missing column" error: `the truth column;
+    /// set it with --truth`.
+    pub fn role(self, what: &str, setting: Setting) -> String {
+        format!("{what}; set it with {}", self.say(setting))
+    }
 }
 
 impl EvalSpec {
@@ -230,6 +295,7 @@ impl EvalSpec {
             criteria: Vec::new(),
             slices: None,
             decision_rule: crate::criteria::DecisionRule::Guarded,
+            voice: Voice::Flags,
         }
     }
 

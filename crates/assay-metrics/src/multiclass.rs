@@ -501,8 +501,11 @@ impl MulticlassState {
         // The class travels with the key, so the walk below reads the sorted
         // buffer alone (no random access into the truth).
         order.clear();
+        // An empty state has no columns yet: no rows to rank.
         order.extend(
-            self.columns[j]
+            self.columns
+                .get(j)
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
                 .zip(&self.truth)
                 .enumerate()
@@ -711,6 +714,25 @@ impl MulticlassState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_state_computes_without_rows() {
+        // A partition with no rows (or a dry run) must merge and compute.
+        let inputs = MulticlassInputs {
+            probabilities: true,
+            prediction: false,
+            weight: false,
+        };
+        let mut state = MulticlassState::new(MulticlassConfig::new(3), inputs).unwrap();
+        let report = state.compute();
+        assert!(
+            report
+                .metrics
+                .get("accuracy")
+                .is_some_and(|m| m.value.is_none())
+        );
+        assert!(report.metrics.get("roc_auc_ovr_macro").is_some());
+    }
 
     #[test]
     fn top_k_ties_follow_reversed_stable_argsort() {

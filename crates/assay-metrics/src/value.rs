@@ -23,6 +23,11 @@ pub struct MetricValue {
     /// Confidence interval, when one was asked for and can be computed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ci: Option<Interval>,
+    /// Why a defined value has no interval although intervals were asked
+    /// for (e.g. every bootstrap replicate equals a boundary value: a
+    /// zero-width interval would claim a certainty the data do not give).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_note: Option<String>,
 }
 
 /// A two-sided confidence interval around a metric.
@@ -60,6 +65,10 @@ pub enum IntervalMethod {
     Logit,
     /// Jackknife variance, normal or Student's t interval.
     Jackknife,
+    /// An AUC at a boundary (0 or 1, where DeLong's variance is 0): the
+    /// score interval of the largest variance any distributions allow,
+    /// θ(1 − θ) / min(m, n) (Birnbaum and Klose, 1957).
+    MaxVariance,
 }
 
 impl IntervalMethod {
@@ -75,6 +84,7 @@ impl IntervalMethod {
             IntervalMethod::Normal => "normal",
             IntervalMethod::Logit => "logit",
             IntervalMethod::Jackknife => "jackknife",
+            IntervalMethod::MaxVariance => "max-variance",
         }
     }
 }
@@ -101,6 +111,7 @@ impl MetricValue {
                 note: None,
                 error_bound: None,
                 ci: None,
+                interval_note: None,
             }
         } else {
             Self::undefined("the value is not a finite number")
@@ -115,6 +126,7 @@ impl MetricValue {
             note: None,
             error_bound: None,
             ci: None,
+            interval_note: None,
         }
     }
 

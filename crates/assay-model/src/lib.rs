@@ -57,6 +57,8 @@ pub use identity::{ModelIdentity, ModelKind, Resource, identity, relative_name};
 #[cfg(feature = "run")]
 pub use onnx::{Model, ModelSpec};
 #[cfg(feature = "run")]
+pub use predictions::write_empty as write_empty_predictions;
+#[cfg(feature = "run")]
 pub use run::{RunOutput, RunSettings, run};
 pub use settings::{
     Color, Interpolation, Layout, OnError, Perturb, Perturbation, Preprocess, ScoreOutput,

@@ -19,6 +19,17 @@ pub(crate) struct Row<'a> {
     pub slices: &'a [String],
 }
 
+/// A predictions file with the columns a run of `classes` and
+/// `slice_names` writes and no row: what a plan's check reads to know the
+/// columns before the model runs.
+pub fn write_empty(
+    path: &Path,
+    classes: &[String],
+    slice_names: &[String],
+) -> Result<(), ModelError> {
+    write(path, classes, slice_names, &[])
+}
+
 /// Write the rows; `classes` name the score columns in model output order.
 pub(crate) fn write(
     path: &Path,

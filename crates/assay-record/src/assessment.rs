@@ -9,6 +9,8 @@ use assay_stats::compare::McNemar;
 use assay_stats::decision::DecisionRule;
 use serde::{Deserialize, Serialize};
 
+use crate::text::Text;
+
 use crate::eval::{CompareResult, EvalResult, Judgement, Outcome};
 
 /// The schema id of the record.
@@ -38,7 +40,7 @@ pub struct Identification {
     /// The plan's version.
     pub plan_version: String,
     /// A title for reports.
-    pub title: Option<String>,
+    pub title: Option<Text>,
     /// Standard and edition.
     pub standard: String,
     /// The testing laboratory.
@@ -59,11 +61,11 @@ pub struct ModelInfo {
     /// Version.
     pub version: String,
     /// Intended use, as the client states it.
-    pub intended_use: String,
+    pub intended_use: Text,
     /// Who made it.
-    pub developer: Option<String>,
+    pub developer: Option<Text>,
     /// Anything else that identifies it.
-    pub description: Option<String>,
+    pub description: Option<Text>,
 }
 
 /// What the test report says of itself (ISO/IEC 17025 clause 7.8.2.1).
@@ -73,14 +75,14 @@ pub struct ReportInfo {
     /// digits of the assessment record's SHA-256).
     pub number: Option<String>,
     /// Who authorises the report.
-    pub authoriser: Option<String>,
+    pub authoriser: Option<Text>,
     /// The authoriser's function, e.g. "Technical manager".
-    pub authoriser_role: Option<String>,
+    pub authoriser_role: Option<Text>,
     /// The date the test items were received (YYYY-MM-DD).
     pub received: Option<String>,
     /// Deviations from the plan or the method, as the lab records them.
     #[serde(default)]
-    pub deviations: Vec<String>,
+    pub deviations: Vec<Text>,
 }
 
 /// One input file or folder.
@@ -198,7 +200,7 @@ pub struct Disclosure {
     /// Whether the plan states it.
     pub status: DisclosureStatus,
     /// The lab's statement.
-    pub statement: Option<String>,
+    pub statement: Option<Text>,
 }
 
 /// Whether a control criterion is disclosed.
@@ -584,11 +586,11 @@ pub struct Party {
     /// Short identifier (the lab's certificate prefix, for a lab).
     pub id: Option<String>,
     /// Name.
-    pub name: String,
+    pub name: Text,
     /// Postal address.
-    pub address: Option<String>,
+    pub address: Option<Text>,
     /// Accreditation and its scope (labs).
-    pub accreditation: Option<String>,
+    pub accreditation: Option<Text>,
     /// What the lab is when it issues a certificate (labs; default a
     /// test lab): it names the certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -21,6 +21,7 @@ use crate::RecordError;
 pub use crate::assessment::IssuerRole;
 use crate::assessment::{InputRole, ToolRecord};
 use crate::report::ReportFile;
+use crate::text::Text;
 
 /// The in-toto statement type.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
@@ -146,10 +147,10 @@ impl CitedReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Signatory {
     /// Name.
-    pub name: String,
+    pub name: Text,
     /// Function, e.g. "Technical manager".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<Text>,
 }
 
 /// The assessment record a certificate names.
@@ -229,10 +230,10 @@ pub struct Validity {
 pub struct Holder {
     /// Postal address.
     #[serde(default)]
-    pub address: Option<String>,
+    pub address: Option<Text>,
     /// Name.
     #[serde(default)]
-    pub name: String,
+    pub name: Text,
 }
 
 /// The issuer.
@@ -240,10 +241,10 @@ pub struct Holder {
 pub struct IssuerRef {
     /// Accreditation and its scope.
     #[serde(default)]
-    pub accreditation: Option<String>,
+    pub accreditation: Option<Text>,
     /// Postal address.
     #[serde(default)]
-    pub address: Option<String>,
+    pub address: Option<Text>,
     /// Short identifier (the certificate numbers' prefix).
     pub id: String,
     /// The signing key's id.
@@ -251,7 +252,7 @@ pub struct IssuerRef {
     pub keyid: String,
     /// Name.
     #[serde(default)]
-    pub name: String,
+    pub name: Text,
     /// A test lab or a certification body (absent: a test lab).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<IssuerRole>,
@@ -275,7 +276,7 @@ pub struct Logo {
 pub struct ModelRef {
     /// Who made it.
     #[serde(default)]
-    pub developer: Option<String>,
+    pub developer: Option<Text>,
     /// Its digest (the subject's).
     pub digest: Sha256,
     /// A file or a directory.
@@ -297,7 +298,7 @@ pub struct Scope {
     pub classes: Vec<String>,
     /// As the client states it.
     #[serde(default)]
-    pub intended_use: String,
+    pub intended_use: Text,
     /// The task.
     #[serde(default)]
     pub task: Option<Task>,

@@ -180,10 +180,11 @@ mod tests {
 
     #[test]
     fn a_bad_member_is_named_with_the_type_it_must_have() {
+        let text = "/name: expected a string, or one per language: { en = \"…\", ko = \"…\" }";
         let e = from_value::<assessment::Party>(serde_json::json!({"id": "L"})).unwrap_err();
-        assert_eq!(e.to_string(), "/name: expected a string");
+        assert_eq!(e.to_string(), text);
         let e = from_value::<assessment::Party>(serde_json::json!({"name": 42})).unwrap_err();
-        assert_eq!(e.to_string(), "/name: expected a string");
+        assert_eq!(e.to_string(), text);
         let e = from_value::<assay_metrics::value::Interval>(
             serde_json::json!({"low": "x", "high": 1, "level": 0.95, "method": "wilson"}),
         )

@@ -34,7 +34,7 @@ impl Lang {
 /// A text the lab writes: one string for every language, or one per
 /// language. Written as a plain string it is recorded as one, so a plan
 /// without translations gives the same record as before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Text {
     /// The same words in every language.
@@ -122,6 +122,41 @@ impl Translations {
             Lang::En => self.en.as_deref(),
             Lang::Ko => self.ko.as_deref(),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, or one per language: { en = \"…\", ko = \"…\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text, E> {
+                Ok(Text::Plain(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text, E> {
+                Ok(Text::Plain(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Text, A::Error> {
+                let t =
+                    Translations::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                if t.en.is_none() && t.ko.is_none() {
+                    return Err(serde::de::Error::custom(
+                        "give the text in at least one language: { en = \"…\", ko = \"…\" }",
+                    ));
+                }
+                Ok(Text::Both(t))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text::Plain(String::new())
     }
 }
 

@@ -172,7 +172,7 @@ impl NewCertificate {
             bytes,
             number: p.certificate.number.clone(),
             issuer: p.issuer.id.clone(),
-            holder: p.holder.name.clone(),
+            holder: p.holder.name.all().join(" · "),
             model_name: p.model.name.clone(),
             model_sha256: statement.model_sha256().to_owned(),
             standard: p.standard.clone(),

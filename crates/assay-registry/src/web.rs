@@ -14,23 +14,8 @@ use axum::routing::get;
 use crate::Shared;
 use crate::error::ApiError;
 
-/// A page's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Korean.
-    Ko,
-}
-
-impl Lang {
-    fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ko => "ko",
-        }
-    }
-}
+/// A page's language: the record's.
+pub use assay_record::Lang;
 
 /// Every text a page shows, in both languages (the match makes both
 /// required).
@@ -558,7 +543,7 @@ fn page(lang: Lang, title: &str, here: &str, body: &str) -> Response {
         Lang::Ko => Lang::En,
     };
     let sep = if here.contains('?') { '&' } else { '?' };
-    let l = lang.code();
+    let l = lang.tag();
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"{l}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -572,7 +557,7 @@ fn page(lang: Lang, title: &str, here: &str, body: &str) -> Response {
         search = T::Search.text(lang),
         verify = T::Verify.text(lang),
         log = T::Log.text(lang),
-        o = other.code(),
+        o = other.tag(),
         switch = T::OtherLanguage.text(lang),
     );
     (
@@ -638,7 +623,7 @@ async fn home(
         "<form method=\"get\" action=\"/\" role=\"search\"><input type=\"hidden\" name=\"lang\" value=\"{l}\">\
          <input type=\"search\" name=\"q\" value=\"{qv}\" placeholder=\"{ph}\" aria-label=\"{ph}\">\
          <select name=\"status\" aria-label=\"{st}\"><option value=\"\">{any}</option>",
-        l = lang.code(),
+        l = lang.tag(),
         qv = esc(query),
         ph = T::Query.text(lang),
         st = T::Status.text(lang),
@@ -676,7 +661,7 @@ async fn home(
             body.push_str(&format!(
                 "<tr><td><a href=\"/certificates/{}?lang={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 enc(n),
-                lang.code(),
+                lang.tag(),
                 esc(n),
                 esc(&c.holder),
                 esc(&c.model.name),
@@ -793,7 +778,7 @@ async fn certificate_page(
     body.push_str(&row(T::ModelDigest, hash(&d.model.sha256)));
     if let Some(st) = &statement {
         let scope = &st.predicate.scope;
-        body.push_str(&row(T::IntendedUse, esc(&scope.intended_use)));
+        body.push_str(&row(T::IntendedUse, esc(scope.intended_use.get(lang).text)));
         if let Some(task) = scope.task {
             body.push_str(&row(T::Task, esc(task.name())));
         }
@@ -808,7 +793,8 @@ async fn certificate_page(
     body.push_str(&row(T::Issuer, issuer));
     if let Some(acc) = statement
         .as_ref()
-        .and_then(|st| st.predicate.issuer.accreditation.as_deref())
+        .and_then(|st| st.predicate.issuer.accreditation.as_ref())
+        .map(|a| a.get(lang).text)
     {
         body.push_str(&row(T::Accreditation, esc(acc)));
     }
@@ -994,7 +980,7 @@ fn verify_form_body(lang: Lang) -> String {
          pattern=\"\\s*[0-9A-Fa-f]{{64}}\\s*\" spellcheck=\"false\" autocomplete=\"off\"></label>\
          <button type=\"submit\">{}</button></form><p class=\"hint\">{}</p>",
         T::VerifyIntro.text(lang),
-        lang.code(),
+        lang.tag(),
         T::ModelSha.text(lang),
         T::Check.text(lang),
         T::ModelShaHint.text(lang)
@@ -1111,7 +1097,7 @@ async fn verify_upload(
         body.push_str(&format!(
             "<p><a href=\"/certificates/{}?lang={}\">{}</a></p>",
             enc(number),
-            lang.code(),
+            lang.tag(),
             esc(number)
         ));
     }
@@ -1192,14 +1178,14 @@ async fn log_page(
                 "{} <a href=\"/certificates/{}?lang={}\">{}</a>",
                 T::Certificate.text(lang),
                 enc(n),
-                lang.code(),
+                lang.tag(),
                 esc(n)
             ),
             Logged::Status(n, action) => format!(
                 "{} <a href=\"/certificates/{}?lang={}\">{}</a>: {}",
                 T::StatusChangeOf.text(lang),
                 enc(n),
-                lang.code(),
+                lang.tag(),
                 esc(n),
                 esc(match action.as_str() {
                     "suspend" => T::ActSuspend.text(lang),
@@ -1220,7 +1206,7 @@ async fn log_page(
     if page_no > 0 {
         body.push_str(&format!(
             "<a href=\"/log?lang={}&amp;page={}\">{}</a> ",
-            lang.code(),
+            lang.tag(),
             page_no - 1,
             T::Newer.text(lang)
         ));
@@ -1228,7 +1214,7 @@ async fn log_page(
     if (page_no + 1) * LOG_PAGE < size && page_no < crate::api::MAX_OFFSET / LOG_PAGE {
         body.push_str(&format!(
             "<a href=\"/log?lang={}&amp;page={}\" rel=\"next\">{}</a>",
-            lang.code(),
+            lang.tag(),
             page_no + 1,
             T::Older.text(lang)
         ));

@@ -8,7 +8,7 @@ use qrcode::render::svg;
 
 use crate::ReportError;
 use crate::document::{Block, Document, Field, Section};
-use crate::text::{Lang, T, Words as _, metric_name, word};
+use crate::text::{Lang, T, Words as _, metric_name, said, word};
 
 fn field(label: T, value: impl Into<String>, lang: Lang, mono: bool) -> Field {
     Field {
@@ -117,7 +117,7 @@ fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
     let p = &statement.predicate;
     vec![
         field(T::CertNumber, p.certificate.number.as_str(), lang, true),
-        field(T::CertHolder, p.holder.name.as_str(), lang, false),
+        field(T::CertHolder, said(&p.holder.name, lang), lang, false),
         field(
             T::SecItem,
             format!("{} {}", p.model.name, p.model.version),
@@ -125,7 +125,12 @@ fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
             false,
         ),
         field(T::ModelDigest, p.model.digest.sha256.as_str(), lang, true),
-        field(T::IntendedUse, p.scope.intended_use.as_str(), lang, false),
+        field(
+            T::IntendedUse,
+            said(&p.scope.intended_use, lang),
+            lang,
+            false,
+        ),
         field(T::Standard, p.standard.as_str(), lang, false),
         field(
             T::SecLab,
@@ -135,7 +140,10 @@ fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
         ),
         field(
             T::Accreditation,
-            p.issuer.accreditation.as_deref().unwrap_or("—"),
+            p.issuer
+                .accreditation
+                .as_ref()
+                .map_or_else(|| "—".to_owned(), |a| said(a, lang)),
             lang,
             false,
         ),
@@ -144,8 +152,8 @@ fn fields(statement: &Statement, cert_sha256: &str, lang: Lang) -> Vec<Field> {
             p.signatory.as_ref().map_or_else(
                 || "—".to_owned(),
                 |s| match &s.role {
-                    Some(role) => format!("{} ({role})", s.name),
-                    None => s.name.clone(),
+                    Some(role) => format!("{} ({})", said(&s.name, lang), said(role, lang)),
+                    None => said(&s.name, lang),
                 },
             ),
             lang,
@@ -287,7 +295,7 @@ pub fn document(
         subtitle: None,
         number: p.certificate.number.clone(),
         number_label: T::CertNumber.get(lang).to_owned(),
-        lab: p.issuer.name.clone(),
+        lab: said(&p.issuer.name, lang),
         page_of: lang.page_of().to_owned(),
         end_mark: String::new(),
         issued: p.certificate.issued.clone(),

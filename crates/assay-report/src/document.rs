@@ -9,8 +9,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::svg;
-use crate::text::{Lang, T, Words as _, method_name, metric_name, word};
+use crate::text::{Lang, T, Words as _, method_name, metric_name, said, word};
 use crate::{Options, ReportError};
+use assay_record::Text;
 
 /// A label and its value.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -133,7 +134,12 @@ fn mono(label: T, value: impl Into<String>, lang: Lang) -> Field {
     }
 }
 
-fn or_not_stated(value: Option<&str>, lang: Lang) -> String {
+fn or_not_stated(value: Option<&Text>, lang: Lang) -> String {
+    value.map_or_else(|| T::NotStated.get(lang).to_owned(), |t| said(t, lang))
+}
+
+/// A plain value (an id, a date), or "not stated".
+fn plain_or_not_stated(value: Option<&str>, lang: Lang) -> String {
     value.map_or_else(|| T::NotStated.get(lang).to_owned(), str::to_owned)
 }
 
@@ -166,6 +172,9 @@ fn interval(m: &MetricValue, lang: Lang) -> (String, String) {
                 lang.fixed(ci.level * 100.0, 0)
             ),
         ),
+        None if m.interval_note.is_some() => {
+            ("—".to_owned(), T::NoIntervalAtBoundary.get(lang).to_owned())
+        }
         None => ("—".to_owned(), note(m).unwrap_or("—").to_owned()),
     }
 }
@@ -337,7 +346,7 @@ pub fn build(record: &Value, opts: &Options) -> Result<Document, ReportError> {
     closing(&mut b, id, opts);
     let summary = vec![
         mono(T::ReportNumber, number.clone(), lang),
-        field(T::SecClient, id.client.name.clone(), lang),
+        field(T::SecClient, said(&id.client.name, lang), lang),
         field(
             T::SecItem,
             format!("{} {}", id.model.name, id.model.version),
@@ -349,10 +358,10 @@ pub fn build(record: &Value, opts: &Options) -> Result<Document, ReportError> {
     Ok(Document {
         lang: lang.tag(),
         title: T::ReportTitle.get(lang).to_owned(),
-        subtitle: id.title.clone(),
+        subtitle: id.title.as_ref().map(|t| said(t, lang)),
         number,
         number_label: T::ReportNumber.get(lang).to_owned(),
-        lab: id.lab.name.clone(),
+        lab: said(&id.lab.name, lang),
         page_of: lang.page_of().to_owned(),
         end_mark: T::EndOfReport.get(lang).to_owned(),
         issued: opts.issued.clone(),
@@ -371,18 +380,14 @@ fn parties(b: &mut Builder<'_>, id: &Identification) {
         T::SecLab,
         vec![Block::Fields {
             fields: vec![
-                field(T::Name, lab.name.clone(), lang),
-                field(
-                    T::Address,
-                    or_not_stated(lab.address.as_deref(), lang),
-                    lang,
-                ),
+                field(T::Name, said(&lab.name, lang), lang),
+                field(T::Address, or_not_stated(lab.address.as_ref(), lang), lang),
                 field(
                     T::Accreditation,
-                    or_not_stated(lab.accreditation.as_deref(), lang),
+                    or_not_stated(lab.accreditation.as_ref(), lang),
                     lang,
                 ),
-                mono(T::LabId, or_not_stated(lab.id.as_deref(), lang), lang),
+                mono(T::LabId, plain_or_not_stated(lab.id.as_deref(), lang), lang),
             ],
         }],
     );
@@ -391,10 +396,10 @@ fn parties(b: &mut Builder<'_>, id: &Identification) {
         T::SecClient,
         vec![Block::Fields {
             fields: vec![
-                field(T::Name, client.name.clone(), lang),
+                field(T::Name, said(&client.name, lang), lang),
                 field(
                     T::Address,
-                    or_not_stated(client.address.as_deref(), lang),
+                    or_not_stated(client.address.as_ref(), lang),
                     lang,
                 ),
             ],
@@ -411,13 +416,13 @@ fn item(b: &mut Builder<'_>, id: &Identification) {
         field(T::ModelVersion, m.version.clone(), lang),
         field(
             T::Developer,
-            or_not_stated(m.developer.as_deref(), lang),
+            or_not_stated(m.developer.as_ref(), lang),
             lang,
         ),
-        field(T::IntendedUse, m.intended_use.clone(), lang),
+        field(T::IntendedUse, said(&m.intended_use, lang), lang),
     ];
     if let Some(d) = &m.description {
-        item.push(field(T::Description, d.clone(), lang));
+        item.push(field(T::Description, said(d, lang), lang));
     }
     let mut blocks = Vec::new();
     match &b.rec.model_run {
@@ -581,7 +586,7 @@ fn dates(b: &mut Builder<'_>, id: &Identification, opts: &Options) {
             fields: vec![
                 field(
                     T::DateReceived,
-                    or_not_stated(received.as_deref(), lang),
+                    plain_or_not_stated(received.as_deref(), lang),
                     lang,
                 ),
                 field(
@@ -629,13 +634,13 @@ fn closing(b: &mut Builder<'_>, id: &Identification, opts: &Options) {
                     T::Authoriser,
                     id.report
                         .authoriser
-                        .clone()
-                        .unwrap_or_else(|| T::NotNamed.get(lang).to_owned()),
+                        .as_ref()
+                        .map_or_else(|| T::NotNamed.get(lang).to_owned(), |a| said(a, lang)),
                     lang,
                 ),
                 field(
                     T::Function,
-                    or_not_stated(id.report.authoriser_role.as_deref(), lang),
+                    or_not_stated(id.report.authoriser_role.as_ref(), lang),
                     lang,
                 ),
                 field(T::DateIssued, lang.date(&opts.issued), lang),
@@ -1323,7 +1328,9 @@ fn disclosures(b: &mut Builder<'_>) {
                 }
                 .get(lang)
                 .to_owned(),
-                d.statement.clone().unwrap_or_else(|| "—".to_owned()),
+                d.statement
+                    .as_ref()
+                    .map_or_else(|| "—".to_owned(), |t| said(t, lang)),
             ]
         })
         .collect();
@@ -1346,7 +1353,7 @@ fn disclosures(b: &mut Builder<'_>) {
 
 fn deviations(b: &mut Builder<'_>, id: &Identification) {
     let lang = b.lang;
-    let mut items = id.report.deviations.clone();
+    let mut items: Vec<String> = id.report.deviations.iter().map(|d| said(d, lang)).collect();
     if let Some(run) = &b.rec.model_run
         && run.test_set.skipped > 0
     {

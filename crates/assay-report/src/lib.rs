@@ -18,8 +18,8 @@ mod pdf;
 pub mod svg;
 pub mod text;
 
-pub use document::{Block, Document, Field, Section};
 pub use assay_record::report::Format;
+pub use document::{Block, Document, Field, Section};
 pub use text::{Lang, Words};
 
 /// What cannot be reported.

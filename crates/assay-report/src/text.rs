@@ -8,6 +8,23 @@ use std::fmt::Write as _;
 
 pub use assay_record::text::Lang;
 
+/// The lab's own words (a plan's text) in `lang`; words the plan gives
+/// only in another language are shown with a mark that says so.
+pub fn said(text: &assay_record::Text, lang: Lang) -> String {
+    let got = text.get(lang);
+    match got.fallback {
+        None => got.text.to_owned(),
+        Some(other) => format!(
+            "{} {}",
+            got.text,
+            match other {
+                Lang::En => T::OnlyInEnglish.get(lang),
+                Lang::Ko => T::OnlyInKorean.get(lang),
+            }
+        ),
+    }
+}
+
 /// Numbers, dates and sizes written as each language writes them.
 pub trait Words: Copy {
     /// A date `YYYY-MM-DD` written for the language ("29 November 2026",
@@ -172,6 +189,9 @@ texts! {
     Size => "Size", "크기";
     Items => "Items", "항목 수";
     Skipped => "Skipped", "제외";
+    NoIntervalAtBoundary => "no interval: every resample gives the same boundary value, and a zero-width interval would claim a certainty the data do not give", "구간 없음: 모든 재표본이 같은 경계값을 주며, 폭이 0인 구간은 데이터가 주지 않는 확실성을 주장하게 됨";
+    OnlyInEnglish => "(given in English only)", "(영어로만 제공됨)";
+    OnlyInKorean => "(given in Korean only)", "(한국어로만 제공됨)";
     IgnoredFiles => "Files in the test-set folder that are not images (by extension), left out", "시험 세트 폴더에서 이미지가 아니어서(확장자 기준) 제외한 파일";
     RolePredictions => "predictions", "예측값";
     RoleRobustnessPredictions => "robustness predictions", "강건성 시험 예측값";
@@ -430,6 +450,11 @@ pub fn method_name(method: &str, lang: Lang) -> String {
         "bootstrap-bca" => ("bootstrap, BCa", "부트스트랩, BCa"),
         "jackknife" => ("jackknife", "잭나이프"),
         "logit" => ("logit", "로짓"),
+        "normal" => ("normal approximation", "정규 근사"),
+        "max-variance" => (
+            "largest variance (Birnbaum–Klose), at a boundary",
+            "최대 분산(Birnbaum–Klose), 경계값",
+        ),
         "newcombe" => ("Newcombe", "뉴컴"),
         "bootstrap-percentile-stratified" => (
             "stratified bootstrap, percentile",

@@ -355,7 +355,10 @@ fn a_missing_field_is_named_by_its_pointer() {
         .expect("lab")
         .remove("name");
     let e = assay_report::document(&record, &options).expect_err("no lab name");
-    assert_eq!(e.to_string(), "/identification/lab/name: expected a string");
+    assert_eq!(
+        e.to_string(),
+        "/identification/lab/name: expected a string, or one per language: { en = \"…\", ko = \"…\" }"
+    );
     let (mut record, options) = load(RECORDS[0]);
     record["schema"] = Value::from("assay/eval-result/v1");
     let e = assay_report::document(&record, &options).expect_err("not a record");

@@ -285,10 +285,19 @@ pub fn intervals(
             let note = "binned curves keep no rows: log loss and Brier take the normal interval of a mean; roc_auc, average precision, PR AUC, ECE and MCE have no interval";
             return (out, Some(note.into()));
         };
-        if let Some((auc, Some(variance))) = delong::auc_variance(&pos, &neg) {
+        // Too few items of a class for DeLong's variance: the largest
+        // variance any distributions allow (see `delong::interval`).
+        if let Some((auc, variance)) = delong::auc_variance(&pos, &neg) {
+            let variance = variance.unwrap_or(0.0);
             push(
                 "roc_auc",
-                Some(delong::interval(auc, variance, settings.level)),
+                Some(delong::interval(
+                    auc,
+                    variance,
+                    pos.len() as f64,
+                    neg.len() as f64,
+                    settings.level,
+                )),
             );
         }
         let probabilities = state.config().probabilities;

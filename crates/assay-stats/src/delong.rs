@@ -63,9 +63,27 @@ pub fn auc_variance(positives: &[f64], negatives: &[f64]) -> Option<(f64, Option
     Some((auc, variance))
 }
 
-/// The normal-approximation interval `auc ± z·sqrt(var)`, clipped to [0, 1].
-pub fn interval(auc: f64, variance: f64, level: f64) -> Interval {
+/// The normal-approximation interval `auc ± z·sqrt(var)`, clipped to
+/// [0, 1], for an AUC of `m` positives and `n` negatives (counts or
+/// weights). Where DeLong's variance is 0 (every positive above every
+/// negative, or below, or all scores tied; callers pass 0 where it is
+/// undefined, with fewer than two items of a class) that interval would be a point,
+/// a certainty the data do not give: the interval is then the score
+/// interval of the largest variance any pair of distributions with this AUC
+/// allows, θ(1 − θ) / min(m, n) (Birnbaum and Klose, 1957), which is
+/// distribution-free and conservative — e.g. AUC = 1 with 20 positives
+/// gives the lower bound 20 / (20 + z²) ≈ 0.839 at 95 %.
+pub fn interval(auc: f64, variance: f64, m: f64, n: f64, level: f64) -> Interval {
     let z = normal_quantile(1.0 - (1.0 - level) / 2.0);
+    if variance <= 0.0 && m.min(n) > 0.0 {
+        let effective = m.min(n);
+        if let Some(ci) = crate::proportion::wilson(auc * effective, effective, level) {
+            return Interval {
+                method: assay_metrics::value::IntervalMethod::MaxVariance,
+                ..ci
+            };
+        }
+    }
     let half = z * variance.max(0.0).sqrt();
     Interval {
         low: (auc - half).max(0.0),

@@ -7,7 +7,8 @@
 //! | balanced_accuracy, macro and weighted precision / recall / F1, specificity_macro, mcc, cohen_kappa, kl_divergence, per-class F1 | bootstrap over the confusion cells (multinomial), percentile or BCa |
 //!
 //! | per-class roc_auc | DeLong (one class against the rest) |
-//! | roc_auc_ovr_macro / _weighted, roc_auc_ovo_macro, log_loss, brier_score, top-k accuracy, ece, mce | bootstrap over rows (Poisson weights; each column's sort is done once), percentile, within the row budget; past it the AUC averages by the jackknife (`jackknife.rs`) and the others by large-sample methods |
+//! | top-k accuracy | Wilson (or Clopper–Pearson): a proportion of items |
+//! | roc_auc_ovr_macro / _weighted, roc_auc_ovo_macro, log_loss, brier_score, ece, mce | bootstrap over rows (Poisson weights; each column's sort is done once), percentile, within the row budget; past it the AUC averages by the jackknife (`jackknife.rs`) and the others by large-sample methods |
 //!
 //! Weighted data: every interval by the row bootstrap through the metric
 //! state itself (weights × Poisson draws).
@@ -185,30 +186,53 @@ fn row_intervals(
     let per_class_auc = report.curves.iter().flatten().map(|c| {
         let [s10, q10, s01, q01] = c.placement_moments?;
         let (m, n) = (c.positive_weight, c.negative_weight);
-        if m < 2.0 || n < 2.0 {
-            return None;
-        }
-        let var = (q10 - s10 * s10 / m) / (m - 1.0) / m + (q01 - s01 * s01 / n) / (n - 1.0) / n;
-        Some(crate::delong::interval(c.roc_auc?, var, settings.level))
+        // Too few items of a class for DeLong's variance: the largest
+        // variance any distributions allow (see `delong::interval`).
+        let var = if m < 2.0 || n < 2.0 {
+            0.0
+        } else {
+            (q10 - s10 * s10 / m) / (m - 1.0) / m + (q01 - s01 * s01 / n) / (n - 1.0) / n
+        };
+        Some(crate::delong::interval(
+            c.roc_auc?,
+            var,
+            m,
+            n,
+            settings.level,
+        ))
     });
     for (slot, ci) in per_class.iter_mut().zip(per_class_auc) {
         slot.extend(ci.map(|ci| ("roc_auc", ci)));
     }
     let config = state.config();
+    let q = row_quantities(truth, columns, config.top_k);
+    // Top-k accuracy is a proportion of items: its interval is the
+    // proportion's (a bootstrap of a proportion at 1 would be a point).
+    if let Some(tk) = config.top_k {
+        let hits = q.hit.iter().filter(|h| **h).count() as f64;
+        global.extend(
+            settings
+                .proportion(hits, n as f64)
+                .map(|ci| (format!("top_{tk}_accuracy"), ci)),
+        );
+    }
     if n * k * settings.replicates as u64 <= settings.row_budget {
         global.extend(row_bootstrap(
             truth,
             columns,
-            config.top_k,
             config.calibration_bins,
             settings,
+        ));
+        global.extend(boundary_auc_averages(
+            truth,
+            k as usize,
+            report,
+            settings.level,
         ));
         return None;
     }
     // Large samples: log loss and Brier by the normal interval of a
-    // mean, top-k accuracy as a proportion, ECE / MCE by the Poisson
-    // bootstrap of the bin sums.
-    let q = row_quantities(truth, columns, config.top_k);
+    // mean, ECE / MCE by the Poisson bootstrap of the bin sums.
     let level = settings.level;
     global.extend(
         crate::binary::mean_interval(q.loss.iter().copied(), level)
@@ -218,14 +242,6 @@ fn row_intervals(
         crate::binary::mean_interval(q.brier.iter().copied(), level)
             .map(|ci| ("brier_score".to_owned(), ci)),
     );
-    if let Some(tk) = config.top_k {
-        let hits = q.hit.iter().filter(|h| **h).count() as f64;
-        global.extend(
-            settings
-                .proportion(hits, n as f64)
-                .map(|ci| (format!("top_{tk}_accuracy"), ci)),
-        );
-    }
     let (ece, mce) = crate::binary::calibration_bootstrap(
         q.top.iter().copied(),
         config.calibration_bins,
@@ -239,6 +255,7 @@ fn row_intervals(
         global.push(("roc_auc_ovr_weighted".to_owned(), ovr_weighted));
         global.push(("roc_auc_ovo_macro".to_owned(), ovo_macro));
     }
+    global.extend(boundary_auc_averages(truth, k as usize, report, level));
     Some(format!(
         "large sample ({n} rows × {k} classes × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, top-k accuracy by the proportion interval, ECE and MCE by a Poisson bootstrap of the bin sums, {}",
         settings.replicates,
@@ -249,6 +266,75 @@ fn row_intervals(
             "no interval for the AUC averages (a class has fewer than two items)"
         }
     ))
+}
+
+/// The AUC averages at a boundary (every class separated perfectly, or
+/// inverted), where every resample gives the same value and the bootstrap
+/// or jackknife interval is a point: each class's (or pair's) AUC takes
+/// the interval of the largest variance (see `delong::interval`) at the
+/// Bonferroni-adjusted level, and the average of the bounds bounds the
+/// average — conservative, and never a point.
+fn boundary_auc_averages(
+    truth: &[u32],
+    k: usize,
+    report: &MulticlassReport,
+    level: f64,
+) -> Vec<(String, Interval)> {
+    let n = truth.len() as f64;
+    let mut counts = vec![0.0f64; k];
+    for &t in truth {
+        counts[t as usize] += 1.0;
+    }
+    let value = |id: &str| report.metrics.get(id).and_then(|m| m.value);
+    let bound = |v: f64, effective: f64, level: f64| {
+        crate::proportion::wilson(v * effective, effective, level).map(|ci| (ci.low, ci.high))
+    };
+    let mut out = Vec::new();
+    let mut push = |id: &str, bounds: Option<Vec<(f64, f64, f64)>>| {
+        let Some(b) = bounds else { return };
+        let total: f64 = b.iter().map(|(w, _, _)| w).sum();
+        if total <= 0.0 {
+            return;
+        }
+        let low = b.iter().map(|(w, l, _)| w * l).sum::<f64>() / total;
+        let high = b.iter().map(|(w, _, h)| w * h).sum::<f64>() / total;
+        out.push((
+            id.to_owned(),
+            Interval {
+                low,
+                high,
+                level,
+                method: assay_metrics::value::IntervalMethod::MaxVariance,
+            },
+        ));
+    };
+    let classes_level = 1.0 - (1.0 - level) / k as f64;
+    for (id, weighted) in [("roc_auc_ovr_macro", false), ("roc_auc_ovr_weighted", true)] {
+        let Some(v) = value(id).filter(|v| *v == 0.0 || *v == 1.0) else {
+            continue;
+        };
+        let bounds = counts
+            .iter()
+            .map(|&m| {
+                let (l, h) = bound(v, m.min(n - m), classes_level)?;
+                Some((if weighted { m } else { 1.0 }, l, h))
+            })
+            .collect();
+        push(id, bounds);
+    }
+    if let Some(v) = value("roc_auc_ovo_macro").filter(|v| *v == 0.0 || *v == 1.0) {
+        let pairs = k * (k - 1) / 2;
+        let pairs_level = 1.0 - (1.0 - level) / pairs.max(1) as f64;
+        let bounds = (0..k)
+            .flat_map(|i| (i + 1..k).map(move |j| (i, j)))
+            .map(|(i, j)| {
+                let (l, h) = bound(v, counts[i].min(counts[j]), pairs_level)?;
+                Some((1.0, l, h))
+            })
+            .collect();
+        push("roc_auc_ovo_macro", bounds);
+    }
+    out
 }
 
 /// Weighted data: every interval from the row bootstrap through the metric
@@ -374,23 +460,16 @@ fn row_quantities(truth: &[u32], columns: &[Vec<f64>], top_k: Option<usize>) -> 
 fn row_bootstrap(
     truth: &[u32],
     columns: &[Vec<f64>],
-    top_k: Option<usize>,
     bins: usize,
     settings: &IntervalSettings,
 ) -> Vec<(String, Interval)> {
     let k = columns.len();
     let n = truth.len();
     let RowQuantities {
-        loss,
-        brier,
-        hit,
-        top,
-    } = row_quantities(truth, columns, top_k);
+        loss, brier, top, ..
+    } = row_quantities(truth, columns, None);
     let orders = descending_orders(columns);
     let mut ids: Vec<String> = vec!["log_loss".into(), "brier_score".into()];
-    if let Some(tk) = top_k {
-        ids.push(format!("top_{tk}_accuracy"));
-    }
     ids.extend(
         [
             "ece",
@@ -414,15 +493,6 @@ fn row_bootstrap(
             Some(loss.iter().zip(w).map(|(l, w)| l * w).sum::<f64>() / total),
             Some(brier.iter().zip(w).map(|(b, w)| b * w).sum::<f64>() / total),
         ];
-        if top_k.is_some() {
-            out.push(Some(
-                hit.iter()
-                    .zip(w)
-                    .map(|(h, w)| if *h { *w } else { 0.0 })
-                    .sum::<f64>()
-                    / total,
-            ));
-        }
         let mut cal = CalibrationBins::new(bins);
         for (i, &(conf, correct)) in top.iter().enumerate() {
             if w[i] > 0.0 {

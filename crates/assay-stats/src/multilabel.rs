@@ -146,10 +146,17 @@ fn closed_forms(
             }
             pos.sort_by(f64::total_cmp);
             neg.sort_by(f64::total_cmp);
-            if let Some((auc, Some(var))) = crate::delong::auc_variance(&pos, &neg) {
+            if let Some((auc, var)) = crate::delong::auc_variance(&pos, &neg) {
+                let var = var.unwrap_or(0.0);
                 slot.push((
                     "roc_auc".to_owned(),
-                    crate::delong::interval(auc, var, settings.level),
+                    crate::delong::interval(
+                        auc,
+                        var,
+                        pos.len() as f64,
+                        neg.len() as f64,
+                        settings.level,
+                    ),
                 ));
             }
         }

@@ -16,9 +16,18 @@ pub fn wilson(x: f64, n: f64, level: f64) -> Option<Interval> {
     let denom = 1.0 + z2 / n;
     let center = (p + z2 / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    // At 0 of n (n of n) the bound is 0 (1) exactly, not a rounding away.
     Some(Interval {
-        low: (center - half).max(0.0),
-        high: (center + half).min(1.0),
+        low: if x <= 0.0 {
+            0.0
+        } else {
+            (center - half).max(0.0)
+        },
+        high: if x >= n {
+            1.0
+        } else {
+            (center + half).min(1.0)
+        },
         level,
         method: assay_metrics::value::IntervalMethod::Wilson,
     })

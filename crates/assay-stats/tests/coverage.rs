@@ -89,7 +89,7 @@ fn delong_covers_auc() {
         pos.sort_by(f64::total_cmp);
         neg.sort_by(f64::total_cmp);
         let (auc, var) = delong::auc_variance(&pos, &neg).unwrap();
-        let ci = delong::interval(auc, var.unwrap(), 0.95);
+        let ci = delong::interval(auc, var.unwrap(), 100.0, 100.0, 0.95);
         covered += u64::from(ci.low <= truth && truth <= ci.high);
     }
     assert_coverage("roc_auc (DeLong)", covered);
@@ -248,4 +248,40 @@ fn grouped_jackknife_covers_multilabel_metrics() {
     eprintln!("grouped jackknife coverage: {covered:?} of {REPETITIONS}");
     assert_coverage("hamming loss (grouped jackknife)", covered[0]);
     assert_coverage("micro recall (grouped jackknife)", covered[1]);
+}
+
+/// Near the boundary (AUC ≈ 0.998, 12 items per class), where most samples
+/// separate perfectly: DeLong alone would give the point [1, 1] there. The
+/// interval of the largest variance (Birnbaum–Klose) then takes over; it is
+/// conservative, so the whole procedure must cover at least 95 %, and the
+/// share of perfect samples shows the boundary is where it is tested.
+#[test]
+fn the_boundary_auc_interval_is_not_a_point_and_covers() {
+    let shift = 4.1;
+    let truth = assay_stats::normal_cdf(shift / 2f64.sqrt());
+    let (mut covered, mut perfect) = (0, 0);
+    for r in 0..REPETITIONS {
+        let mut rng = replicate_rng(17, r);
+        let mut pos: Vec<f64> = (0..12)
+            .map(|_| shift + Distribution::<f64>::sample(&StandardNormal, &mut rng))
+            .collect();
+        let mut neg: Vec<f64> = (0..12).map(|_| StandardNormal.sample(&mut rng)).collect();
+        pos.sort_by(f64::total_cmp);
+        neg.sort_by(f64::total_cmp);
+        let (auc, var) = delong::auc_variance(&pos, &neg).unwrap();
+        let ci = delong::interval(auc, var.unwrap(), 12.0, 12.0, 0.95);
+        assert!(ci.high > ci.low, "a point interval at AUC {auc}");
+        if auc == 1.0 {
+            perfect += 1;
+            assert_eq!(ci.method, assay_metrics::value::IntervalMethod::MaxVariance);
+        }
+        covered += u64::from(ci.low <= truth && truth <= ci.high);
+    }
+    let rate = covered as f64 / REPETITIONS as f64;
+    assert!(perfect > REPETITIONS / 2, "{perfect} perfect samples");
+    assert!(
+        rate >= 0.95,
+        "covered the truth in {:.1}% of runs",
+        rate * 100.0
+    );
 }

@@ -143,10 +143,12 @@ pub struct RunOptions<'a> {
 /// Carry out a plan; write `out/assessment.json`.
 pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
     let plan = Plan::load(options.plan)?;
+    // Columns and metric names from the headers, before anything runs.
+    assay_assess::assessment::check(&plan)?;
     if options.check_only {
         if !options.quiet {
             println!(
-                "{}: the plan is well formed and every file it names exists",
+                "{}: the plan is well formed, every file it names exists, and every column and metric it names is in the data",
                 options.plan.display()
             );
         }
@@ -193,11 +195,7 @@ pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
 }
 
 /// The reports the plan's `[report]` asks for, beside the record.
-fn write_reports(
-    plan: &Plan,
-    record: &Path,
-    options: &RunOptions,
-) -> anyhow::Result<Vec<PathBuf>> {
+fn write_reports(plan: &Plan, record: &Path, options: &RunOptions) -> anyhow::Result<Vec<PathBuf>> {
     if plan.reports.is_empty() {
         return Ok(Vec::new());
     }

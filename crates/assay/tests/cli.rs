@@ -1454,3 +1454,134 @@ fn a_missing_file_is_said_once() {
         );
     }
 }
+
+/// Every metric set of a result, with a name for messages: the metrics,
+/// per class or label, and each slice's.
+fn metric_sets(r: &Value) -> Vec<(String, &serde_json::Map<String, Value>)> {
+    let mut out = vec![(
+        "metrics".to_owned(),
+        r["metrics"].as_object().expect("metrics"),
+    )];
+    for table in ["per_class", "per_label"] {
+        if let Some(t) = r[table].as_object() {
+            for (name, set) in t {
+                out.push((format!("{table}.{name}"), set.as_object().expect("a set")));
+            }
+        }
+    }
+    for g in r["slices"]["groups"].as_array().into_iter().flatten() {
+        if let Some(set) = g["metrics"].as_object() {
+            out.push((format!("slice {}", g["key"]), set));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_interval_has_zero_width_at_the_boundaries_without_a_reason() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut cases: Vec<(String, String, Vec<&str>)> = Vec::new();
+    for n in [6u32, 20, 89] {
+        for (name, right) in [("perfect", true), ("all wrong", false)] {
+            let mut text = String::from("label,score,part\n");
+            for i in 0..n {
+                let y = i % 2 == 0;
+                let high = 0.9 - f64::from(i) * 0.001;
+                let s = if y == right { high } else { 1.0 - high };
+                text.push_str(&format!(
+                    "{},{s},{}\n",
+                    u8::from(y),
+                    ["A", "B"][(i % 4 / 2) as usize]
+                ));
+            }
+            cases.push((
+                format!("binary {name} n={n}"),
+                text,
+                vec!["--slice", "part"],
+            ));
+        }
+    }
+    let mut text = String::from("label,prob_a,prob_b,prob_c\n");
+    for i in 0..89u32 {
+        let c = i % 3;
+        let p: Vec<f64> = (0..3).map(|j| if j == c { 0.8 } else { 0.1 }).collect();
+        text.push_str(&format!(
+            "{},{},{},{}\n",
+            ["a", "b", "c"][c as usize],
+            p[0],
+            p[1],
+            p[2]
+        ));
+    }
+    cases.push(("multiclass perfect n=89".into(), text, vec![]));
+    let mut text = String::from("true_x,true_y,score_x,score_y\n");
+    for i in 0..40u32 {
+        let (x, y) = (i % 2 == 0, i % 3 == 0);
+        let s = |t: bool| if t { 0.9 } else { 0.1 };
+        text.push_str(&format!(
+            "{},{},{},{}\n",
+            u8::from(x),
+            u8::from(y),
+            s(x),
+            s(y)
+        ));
+    }
+    cases.push(("multilabel perfect n=40".into(), text, vec![]));
+
+    for (name, text, extra) in &cases {
+        let file = temp_file(&dir, "boundary.csv", text);
+        let mut args = vec![file.as_str()];
+        args.extend(extra.iter().copied());
+        let r = json_result(&args);
+        assert_valid(&r);
+        let sets = metric_sets(&r);
+        assert!(
+            sets.len() > 2 || !name.starts_with("binary"),
+            "{name}: the slices are walked"
+        );
+        for (set_name, set) in sets {
+            for (id, m) in set {
+                if let Some(ci) = m["ci"].as_object() {
+                    let (lo, hi) = (ci["low"].as_f64().unwrap(), ci["high"].as_f64().unwrap());
+                    assert!(
+                        hi > lo,
+                        "{name}: {set_name}.{id} has the zero-width interval [{lo}, {hi}] ({})",
+                        ci["method"]
+                    );
+                } else if m["value"].is_number() {
+                    assert!(
+                        m["interval_note"].is_string()
+                            || r["intervals_note"].is_string()
+                            || !intervals_expected(id),
+                        "{name}: {set_name}.{id} = {} has no interval and no reason",
+                        m["value"]
+                    );
+                }
+            }
+        }
+        if name.starts_with("binary perfect") {
+            let auc = &r["metrics"]["roc_auc"];
+            assert_eq!(auc["value"], 1.0, "{name}");
+            assert_eq!(auc["ci"]["method"], "max-variance", "{name}");
+            assert!(auc["ci"]["low"].as_f64().unwrap() < 1.0, "{name}");
+        }
+        if name.starts_with("multiclass") {
+            let top = &r["metrics"]["top_2_accuracy"];
+            assert_eq!(top["value"], 1.0);
+            assert_eq!(top["ci"]["method"], "wilson");
+            // Wilson at 89 of 89: 89 / (89 + z²).
+            let z = 1.959_963_984_540_054_f64;
+            let low = 89.0 / (89.0 + z * z);
+            assert!(
+                (top["ci"]["low"].as_f64().unwrap() - low).abs() < 1e-9,
+                "{top}"
+            );
+        }
+    }
+}
+
+/// Metrics that carry no interval by design (counts, prevalence), which
+/// need no reason for having none.
+fn intervals_expected(id: &str) -> bool {
+    !["support", "n", "prevalence", "positives", "negatives"].contains(&id)
+}

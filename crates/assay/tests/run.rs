@@ -998,5 +998,223 @@ fn run_writes_the_reports_the_plan_asks_for() {
     assert!(html.contains("lang=\"ko\""));
 
     let e = plan_error("deviations = []", "deviations = []\nlanguages = [\"de\"]");
-    assert!(e.contains("unknown value `de`") && e.contains("`en` or `ko`"), "{e}");
+    assert!(
+        e.contains("unknown value `de`") && e.contains("`en` or `ko`"),
+        "{e}"
+    );
+}
+
+/// Text of an HTML page: tags dropped, the common entities read.
+fn page_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}
+
+#[test]
+fn a_bilingual_plan_gives_a_korean_report_without_the_plans_english() {
+    let dir = planned();
+    let path = dir.path().join("assay.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let keys = [
+        "title",
+        "name",
+        "address",
+        "accreditation",
+        "intended_use",
+        "developer",
+        "authoriser",
+        "authoriser_role",
+        "data_representativeness",
+        "preprocessing",
+        "training_data",
+        "test_data",
+        "cross_validation",
+        "leakage",
+        "ground_truth",
+        "algorithms",
+        "evaluation_environment",
+        "acceleration",
+        "baselines",
+        "performance_context",
+    ];
+    let mut english = Vec::new();
+    let mut korean = Vec::new();
+    let mut section = String::new();
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('[') {
+            section = line.to_owned();
+        }
+        let key = line.split('=').next().unwrap_or("").trim();
+        let value = line
+            .split_once("= \"")
+            .and_then(|(_, v)| v.rsplit_once('"'))
+            .map(|(v, _)| v.to_owned());
+        match value {
+            // Names of the model and the baseline stay as they are: they are ids.
+            Some(v)
+                if keys.contains(&key)
+                    && !(key == "name" && (section == "[model]" || section == "[baseline]")) =>
+            {
+                let ko = format!("한국어 문장 {}번", korean.len() + 1);
+                lines.push(format!("{key} = {{ en = \"{v}\", ko = \"{ko}\" }}"));
+                english.push(v);
+                korean.push(ko);
+            }
+            _ => lines.push(line.to_owned()),
+        }
+    }
+    let mut plan = lines.join("\n");
+    plan = plan.replacen(
+        "deviations = []",
+        "deviations = [{ en = \"One test item was received damaged.\", ko = \"시험 항목 하나가 손상된 채 접수되었다.\" }]\nlanguages = [\"ko\", \"en\"]\nformats = [\"html\"]",
+        1,
+    );
+    english.push("One test item was received damaged.".into());
+    korean.push("시험 항목 하나가 손상된 채 접수되었다.".into());
+    plan = plan.replacen(
+        "# description = \"...\"",
+        "description = { en = \"Given in one language only.\" }",
+        1,
+    );
+    std::fs::write(&path, plan).unwrap();
+    assert!(english.len() >= 20, "{english:?}");
+
+    let out = run(dir.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (_, record) = record(dir.path());
+    assert_valid(&record);
+    let client = &record["identification"]["client"]["name"];
+    assert!(
+        client["en"] == "Example Diagnostics Ltd."
+            && client["ko"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("한국어 문장")),
+        "the record keeps both languages: {client}"
+    );
+    let ko = page_text(&std::fs::read_to_string(dir.path().join("out/report.ko.html")).unwrap());
+    let en = page_text(&std::fs::read_to_string(dir.path().join("out/report.en.html")).unwrap());
+    for (e, k) in english.iter().zip(&korean) {
+        assert!(
+            !ko.contains(e.as_str()),
+            "the Korean report holds the plan's English {e:?}"
+        );
+        assert!(ko.contains(k.as_str()), "the Korean report lacks {k:?}");
+        assert!(en.contains(e.as_str()), "the English report lacks {e:?}");
+        assert!(
+            !en.contains(k.as_str()),
+            "the English report holds the plan's Korean {k:?}"
+        );
+    }
+    assert!(
+        ko.contains("Given in one language only. (영어로만 제공됨)"),
+        "a text in one language is marked where it falls back"
+    );
+    assert!(en.contains("Given in one language only.") && !en.contains("(given in English only)"));
+}
+
+/// The message of `assay run --check` on the demo plan with one edit.
+fn check_error(from: &str, to: &str) -> String {
+    let dir = planned();
+    edit(dir.path(), from, to);
+    let out = run(dir.path(), &["--check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    stderr(&out)
+}
+
+#[test]
+fn check_finds_wrong_metric_names_operators_and_columns_from_the_headers() {
+    let e = check_error("\"roc_auc >= 0.95\"", "\"roc_aux >= 0.95\"");
+    assert!(
+        e.contains("assay.toml:")
+            && e.contains("unknown metric 'roc_aux'; did you mean 'roc_auc'?"),
+        "{e}"
+    );
+    assert!(e.contains("^^^^^^^"), "a caret under the name: {e}");
+
+    let e = check_error("\"roc_auc >= 0.95\"", "\"roc_auc => 0.95\"");
+    assert!(e.contains("'=>' is not a comparison; write '>='"), "{e}");
+
+    let e = check_error("metrics = [\"accuracy\",", "metrics = [\"acuracy\",");
+    assert!(
+        e.contains("unknown metric 'acuracy'") && e.contains("did you mean 'accuracy'?"),
+        "{e}"
+    );
+
+    let e = check_error("truth = \"label\"", "truth = \"lable\"");
+    assert!(
+        e.contains("truth = \"lable\"")
+            && e.contains("breast_cancer.csv")
+            && e.contains("did you mean 'label'?")
+            && e.contains("under [data.columns]")
+            && !e.contains("--truth"),
+        "{e}"
+    );
+
+    let e = check_error(
+        "\"recall[malignant] >= 0.85\"",
+        "\"recal[malignant] >= 0.85\"",
+    );
+    assert!(
+        e.contains("unknown per-class metric 'recal'") && e.contains("did you mean 'recall'?"),
+        "{e}"
+    );
+    let e = check_error(
+        "\"recall[malignant] >= 0.85\"",
+        "\"recall[malignat] >= 0.85\"",
+    );
+    assert!(
+        e.contains("unknown class 'malignat'") && e.contains("did you mean 'malignant'?"),
+        "{e}"
+    );
+}
+
+#[test]
+fn check_knows_a_model_runs_columns_and_metrics_before_it_runs() {
+    let dir = model_planned();
+    let plan = dir.path().join("assay.toml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(
+        &plan,
+        text.replacen("\"recall[8] >= 0.85\"", "\"recall[eight] >= 0.85\"", 1),
+    )
+    .unwrap();
+    let out = run(dir.path(), &["--check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown class 'eight'"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(
+        &plan,
+        text.replacen("\"accuracy >= 0.95\"", "\"acc >= 0.95\"", 1),
+    )
+    .unwrap();
+    let out = run(dir.path(), &["--check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown metric 'acc'"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&plan, &text).unwrap();
+    let out = run(dir.path(), &["--check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }

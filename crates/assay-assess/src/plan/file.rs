@@ -8,6 +8,7 @@ use assay_eval::Columns;
 use assay_metrics::ranking::Curves;
 use assay_metrics::{ScoreKind, Task};
 use assay_model::{Color, Interpolation, Layout, OnError, ScoreOutput};
+use assay_record::Text;
 use assay_record::assessment::Party;
 use assay_stats::binary::ProportionMethod;
 use assay_stats::bootstrap::Method;
@@ -26,7 +27,7 @@ pub struct PlanSection {
     /// The plan's version.
     pub version: String,
     /// A title for reports.
-    pub title: Option<String>,
+    pub title: Option<Text>,
     /// Standard and edition (default `ISO/IEC TS 4213:2022`).
     pub standard: Option<String>,
 }
@@ -39,14 +40,14 @@ pub struct ReportSection {
     /// digits of the assessment record's SHA-256).
     pub number: Option<String>,
     /// Who authorises the report.
-    pub authoriser: Option<String>,
+    pub authoriser: Option<Text>,
     /// The authoriser's function, e.g. "Technical manager".
-    pub authoriser_role: Option<String>,
+    pub authoriser_role: Option<Text>,
     /// The date the test items were received (YYYY-MM-DD).
     pub received: Option<Spanned<String>>,
     /// Deviations from the plan or the method, as the lab records them.
     #[serde(default)]
-    pub deviations: Vec<String>,
+    pub deviations: Vec<Text>,
     /// The languages of the reports `assay run` writes.
     pub languages: Option<Vec<assay_record::Lang>>,
     /// Their formats.
@@ -62,11 +63,11 @@ pub struct ModelSection {
     /// Version.
     pub version: String,
     /// Intended use, as the client states it.
-    pub intended_use: String,
+    pub intended_use: Text,
     /// Who made it.
-    pub developer: Option<String>,
+    pub developer: Option<Text>,
     /// Anything else that identifies it.
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// The ONNX file to run on the test set (instead of `[data]` predictions).
     pub file: Option<Spanned<String>>,
     /// The model's directory, when it ships as several files: its identity
@@ -337,114 +338,114 @@ pub struct RobustnessSection {
 #[serde(deny_unknown_fields)]
 pub struct Disclosures {
     /// 5.3.2 Data representativeness and bias.
-    pub data_representativeness: Option<String>,
+    pub data_representativeness: Option<Text>,
     /// 5.3.3 Preprocessing.
-    pub preprocessing: Option<String>,
+    pub preprocessing: Option<Text>,
     /// 5.3.4 Training data.
-    pub training_data: Option<String>,
+    pub training_data: Option<Text>,
     /// 5.3.5 Test and validation data.
-    pub test_data: Option<String>,
+    pub test_data: Option<Text>,
     /// 5.3.6 Cross-validation.
-    pub cross_validation: Option<String>,
+    pub cross_validation: Option<Text>,
     /// 5.3.7 Limiting information leakage.
-    pub leakage: Option<String>,
+    pub leakage: Option<Text>,
     /// 5.3.8 Limiting channel effects.
-    pub channel_effects: Option<String>,
+    pub channel_effects: Option<Text>,
     /// 5.3.9 Ground truth.
-    pub ground_truth: Option<String>,
+    pub ground_truth: Option<Text>,
     /// 5.3.10 Machine learning algorithms, hyperparameters and parameters.
-    pub algorithms: Option<String>,
+    pub algorithms: Option<Text>,
     /// 5.3.11 Evaluation environment.
-    pub evaluation_environment: Option<String>,
+    pub evaluation_environment: Option<Text>,
     /// 5.3.12 Acceleration.
-    pub acceleration: Option<String>,
+    pub acceleration: Option<Text>,
     /// 5.3.13 Appropriate baselines.
-    pub baselines: Option<String>,
+    pub baselines: Option<Text>,
     /// 5.3.14 Machine learning classification performance context.
-    pub performance_context: Option<String>,
+    pub performance_context: Option<Text>,
 }
 
 impl Disclosures {
     /// (key, clause, title, statement) for every control criterion, in clause order.
-    pub fn entries(&self) -> [(&'static str, &'static str, &'static str, Option<&str>); 13] {
+    pub fn entries(&self) -> [(&'static str, &'static str, &'static str, Option<&Text>); 13] {
         [
             (
                 "data_representativeness",
                 "5.3.2",
                 "Data representativeness and bias",
-                self.data_representativeness.as_deref(),
+                self.data_representativeness.as_ref(),
             ),
             (
                 "preprocessing",
                 "5.3.3",
                 "Preprocessing",
-                self.preprocessing.as_deref(),
+                self.preprocessing.as_ref(),
             ),
             (
                 "training_data",
                 "5.3.4",
                 "Training data",
-                self.training_data.as_deref(),
+                self.training_data.as_ref(),
             ),
             (
                 "test_data",
                 "5.3.5",
                 "Test and validation data",
-                self.test_data.as_deref(),
+                self.test_data.as_ref(),
             ),
             (
                 "cross_validation",
                 "5.3.6",
                 "Cross-validation",
-                self.cross_validation.as_deref(),
+                self.cross_validation.as_ref(),
             ),
             (
                 "leakage",
                 "5.3.7",
                 "Limiting information leakage",
-                self.leakage.as_deref(),
+                self.leakage.as_ref(),
             ),
             (
                 "channel_effects",
                 "5.3.8",
                 "Limiting channel effects",
-                self.channel_effects.as_deref(),
+                self.channel_effects.as_ref(),
             ),
             (
                 "ground_truth",
                 "5.3.9",
                 "Ground truth",
-                self.ground_truth.as_deref(),
+                self.ground_truth.as_ref(),
             ),
             (
                 "algorithms",
                 "5.3.10",
                 "Machine learning algorithms, hyperparameters and parameters",
-                self.algorithms.as_deref(),
+                self.algorithms.as_ref(),
             ),
             (
                 "evaluation_environment",
                 "5.3.11",
                 "Evaluation environment",
-                self.evaluation_environment.as_deref(),
+                self.evaluation_environment.as_ref(),
             ),
             (
                 "acceleration",
                 "5.3.12",
                 "Acceleration",
-                self.acceleration.as_deref(),
+                self.acceleration.as_ref(),
             ),
             (
                 "baselines",
                 "5.3.13",
                 "Appropriate baselines",
-                self.baselines.as_deref(),
+                self.baselines.as_ref(),
             ),
             (
                 "performance_context",
                 "5.3.14",
                 "Machine learning classification performance context",
-                self.performance_context.as_deref(),
+                self.performance_context.as_ref(),
             ),
         ]
     }

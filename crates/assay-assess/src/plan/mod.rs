@@ -179,6 +179,27 @@ impl Plan {
         &self.identification.standard
     }
 
+    /// Every criterion of the plan, as parsed.
+    pub fn criteria(&self) -> impl Iterator<Item = &Criterion> {
+        self.criteria.iter().map(|(c, _)| c)
+    }
+
+    /// An evaluation's error, placed at the plan's line where the column it
+    /// names is written (`truth = "lable"`); other errors as they are.
+    pub fn column_error(&self, e: assay_eval::EvalError) -> crate::assessment::AssessError {
+        if let assay_eval::EvalError::Data(assay_data::DataError::MissingColumn { column, .. }) = &e
+            && let Some(span) = ["\"", "'"].iter().find_map(|q| {
+                self.source
+                    .text
+                    .find(&format!("{q}{column}{q}"))
+                    .map(|at| at..at + column.len() + 2)
+            })
+        {
+            return self.source.error(span, &e.to_string()).into();
+        }
+        e.into()
+    }
+
     /// A criterion's error, placed in the plan where that criterion is written.
     pub fn criterion_error(&self, e: &CriterionError) -> Option<PlanError> {
         let (_, span) = self
@@ -196,6 +217,21 @@ impl Plan {
     /// The metrics reports present, checked against the result: each one
     /// the plan names must be a metric (or `METRIC[CLASS]`) of the result.
     pub fn reported_metrics(&self, result: &EvalResult) -> Result<Vec<String>, PlanError> {
+        self.reported_in(result, true)
+    }
+
+    /// As [`Plan::reported_metrics`], but a `METRIC[CLASS]` is taken as
+    /// it is: the classes are not known yet (a dry run, before labels are
+    /// read).
+    pub fn reported_metrics_named(&self, result: &EvalResult) -> Result<Vec<String>, PlanError> {
+        self.reported_in(result, false)
+    }
+
+    fn reported_in(
+        &self,
+        result: &EvalResult,
+        classes_known: bool,
+    ) -> Result<Vec<String>, PlanError> {
         let Some(list) = &self.reported else {
             return Ok(result.metrics.iter().map(|(k, _)| k.to_owned()).collect());
         };
@@ -204,6 +240,7 @@ impl Plan {
             let name = m.get_ref();
             let found = match name.split_once('[') {
                 None => result.metrics.get(name).is_some(),
+                Some(_) if !classes_known => true,
                 Some((metric, rest)) => {
                     let class = rest.trim_end_matches(']');
                     result
@@ -219,8 +256,9 @@ impl Plan {
                 return Err(self.source.error(
                     m.span(),
                     &format!(
-                        "unknown metric '{name}' for this {} result; it has: {} (per class: METRIC[CLASS])",
+                        "unknown metric '{name}' for this {} result{}; it has: {} (per class: METRIC[CLASS])",
                         result.task.name(),
+                        assay_base::text::did_you_mean(name, known.iter().copied()),
                         known.join(", ")
                     ),
                 ));

@@ -109,12 +109,12 @@ fn disclosures(f: &PlanFile) -> Vec<Disclosure> {
             clause: clause.into(),
             key: key.into(),
             title: title.into(),
-            status: if statement.is_some_and(|s| !s.trim().is_empty()) {
+            status: if statement.is_some_and(|s| !s.is_empty()) {
                 DisclosureStatus::Disclosed
             } else {
                 DisclosureStatus::NotDisclosed
             },
-            statement: statement.map(str::to_owned),
+            statement: statement.cloned(),
         })
         .collect()
 }
@@ -350,6 +350,7 @@ fn evaluation(source: &Source, f: &PlanFile) -> EvalSpec {
         },
     };
     let mut spec = EvalSpec::new(input);
+    spec.voice = assay_eval::Voice::Plan;
     spec.task = d.task;
     spec.columns = d.columns.clone();
     spec.positive = d.positive.clone();
@@ -460,7 +461,10 @@ fn reports(
     if r.languages.is_none() && r.formats.is_none() {
         return Vec::new();
     }
-    let mut languages = r.languages.clone().unwrap_or(assay_record::Lang::ALL.to_vec());
+    let mut languages = r
+        .languages
+        .clone()
+        .unwrap_or(assay_record::Lang::ALL.to_vec());
     let mut formats = r
         .formats
         .clone()

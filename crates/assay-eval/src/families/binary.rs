@@ -9,6 +9,7 @@ use assay_stats::binary::IntervalSettings;
 use assay_stats::slices::independent_auc_test;
 
 use crate::EvalError;
+use crate::Setting;
 use crate::family::{
     Family, Finished, Planning, StateBatch, attach, column_name, parameters, tool,
 };
@@ -126,13 +127,26 @@ impl Family for BinaryFamily {
                 reader.columns().join(", ")
             )));
         }
-        let truth_col = requests.labels(&truth, Some("the truth column; set it with --truth"));
+        let truth_col = requests.labels(
+            &truth,
+            Some(&spec.voice.role("the truth column", Setting::Truth)),
+        );
         let score = score.map(|s| {
-            let h = requests.numbers(&s, Some("the score column; set it with --score"));
+            let h = requests.numbers(
+                &s,
+                Some(&spec.voice.role("the score column", Setting::Score)),
+            );
             (s, h)
         });
         let prediction = pred.map(|p| {
-            let h = requests.labels(&p, Some("the prediction column; set it with --pred"));
+            let h = requests.labels(
+                &p,
+                Some(
+                    &spec
+                        .voice
+                        .role("the prediction column", Setting::Prediction),
+                ),
+            );
             (p, h)
         });
         ctx.role("truth", vec![truth.clone()]);

@@ -12,6 +12,7 @@ use assay_metrics::multiclass::{
 use assay_stats::binary::IntervalSettings;
 
 use crate::EvalError;
+use crate::Setting;
 use crate::family::{
     Family, Finished, Planning, StateBatch, attach, attach_all, column_name, parameters, tool,
 };
@@ -91,7 +92,10 @@ impl Family for MulticlassFamily {
                 reader.columns().join(", ")
             )));
         }
-        let truth_col = requests.labels(&truth, Some("the truth column; set it with --truth"));
+        let truth_col = requests.labels(
+            &truth,
+            Some(&spec.voice.role("the truth column", Setting::Truth)),
+        );
         let probabilities: Vec<(String, Numbers)> = prob_cols
             .iter()
             .map(|p| {
@@ -100,7 +104,14 @@ impl Family for MulticlassFamily {
             })
             .collect();
         let prediction = pred.map(|p| {
-            let h = requests.labels(&p, Some("the prediction column; set it with --pred"));
+            let h = requests.labels(
+                &p,
+                Some(
+                    &spec
+                        .voice
+                        .role("the prediction column", Setting::Prediction),
+                ),
+            );
             (p, h)
         });
         ctx.role("truth", vec![truth.clone()]);
