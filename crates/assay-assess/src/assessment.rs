@@ -540,20 +540,24 @@ pub fn check(plan: &Plan) -> Result<(), AssessError> {
         }
     };
     let result = assay_eval::dry_run(&spec).map_err(|e| plan.column_error(e))?;
-    // Classes learned from the data (labels) are unknown before it is
-    // read: a criterion's class is then checked at run time.
-    let classes_known = result
-        .per_class
-        .as_ref()
-        .or(result.per_label.as_ref())
-        .is_some_and(|t| !t.0.is_empty());
+    // Classes learned from the data (a binary task's labels) are unknown
+    // before it is read: a criterion's class is then checked at run time.
+    let classes_known = result.task != assay_eval::Task::Binary
+        && result
+            .per_class
+            .as_ref()
+            .or(result.per_label.as_ref())
+            .is_some_and(|t| !t.0.is_empty());
     for c in plan.criteria() {
-        if crate::plan::is_robustness_criterion(&c.expression)
-            || (c.class.is_some() && !classes_known)
-        {
+        if crate::plan::is_robustness_criterion(&c.expression) {
             continue;
         }
-        assay_eval::criteria::check(c, &result).map_err(|e| {
+        let checked = if classes_known {
+            assay_eval::criteria::check(c, &result)
+        } else {
+            assay_eval::criteria::check_metric(c, &result)
+        };
+        checked.map_err(|e| {
             plan.criterion_error(&e)
                 .map_or(AssessError::Eval(e.into()), AssessError::Plan)
         })?;

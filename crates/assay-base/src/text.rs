@@ -33,9 +33,9 @@ pub fn closest<'a, I: IntoIterator<Item = &'a str>>(name: &str, candidates: I) -
         .map(|(_, c)| c)
 }
 
-/// `; did you mean 'X'?` for the closest candidate, or nothing.
+/// ` (did you mean 'X'?)` for the closest candidate, or nothing.
 pub fn did_you_mean<'a, I: IntoIterator<Item = &'a str>>(name: &str, candidates: I) -> String {
-    closest(name, candidates).map_or_else(String::new, |c| format!("; did you mean '{c}'?"))
+    closest(name, candidates).map_or_else(String::new, |c| format!(" (did you mean '{c}'?)"))
 }
 
 #[cfg(test)]

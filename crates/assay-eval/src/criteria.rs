@@ -214,6 +214,26 @@ pub fn check(c: &Criterion, result: &EvalResult) -> Result<(), CriterionError> {
     Ok(())
 }
 
+/// Check the metric of criterion `c` against a result whose classes are
+/// not known yet (a dry run, before the labels are read): a per-class
+/// criterion's metric must be a per-class metric; its class is checked
+/// when the data are read.
+pub fn check_metric(c: &Criterion, result: &EvalResult) -> Result<(), CriterionError> {
+    let Some(table) = result.per_class.as_ref().or(result.per_label.as_ref()) else {
+        return check(c, result);
+    };
+    match (&c.class, table.0.first()) {
+        (Some(_), Some((class, _))) => check(
+            &Criterion {
+                class: Some(class.clone()),
+                ..c.clone()
+            },
+            result,
+        ),
+        _ => check(c, result),
+    }
+}
+
 /// Judge a checked criterion against a result.
 pub fn judge(criterion: &Criterion, result: &EvalResult, rule: DecisionRule) -> Judgement {
     judge_metric(criterion, result.criterion_metric(criterion), rule)
