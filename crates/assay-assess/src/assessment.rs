@@ -37,7 +37,7 @@ pub use assay_record::assessment::RobustnessRecord;
 pub const MODEL_PREDICTIONS: &str = assay_model::columns::PREDICTIONS_FILE;
 
 /// What the run is doing, for a progress display.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A stage begins: `model`, `digests`, `evaluation`, `comparison`,
     /// `leakage`, `robustness`.
@@ -46,6 +46,9 @@ pub enum Event {
     Total(u64),
     /// Rows read so far in the current stage.
     Rows(u64),
+    /// What the current stage is doing now (a robustness condition:
+    /// `noise, severity 3 (4 of 21)`), for the display beside the stage.
+    Step(String),
 }
 
 /// Why an assessment could not be made (exit code 2).

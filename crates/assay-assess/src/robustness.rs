@@ -39,6 +39,12 @@ pub(crate) fn assess(
     // Read once: every condition's flips are counted against it.
     let clean_predictions = predicted(clean_path)?;
     let mut conditions = Vec::new();
+    // One bar over every condition: items done of the items of all
+    // conditions, so that the rate and the time left hold; the condition
+    // running is shown beside it.
+    let count = robustness.perturbations.len() * robustness.severities.len();
+    let mut offset = 0u64;
+    let mut index = 0;
     for &kind in &robustness.perturbations {
         for &severity in &robustness.severities {
             let perturb = Perturb {
@@ -46,9 +52,26 @@ pub(crate) fn assess(
                 severity,
                 seed,
             };
+            index += 1;
+            progress(Event::Step(format!(
+                "{}, severity {severity} ({index} of {count})",
+                kind.name()
+            )));
             let name = format!("{}-{severity}.parquet", kind.name());
             let out = dir.join(&name);
-            let ran = runs.perturbed(run, perturb, &out, progress)?;
+            let mut per_condition = 0u64;
+            let mut whole = |e: Event| match e {
+                Event::Total(items) => {
+                    per_condition = items;
+                    if index == 1 {
+                        progress(Event::Total(items * count as u64));
+                    }
+                }
+                Event::Rows(done) => progress(Event::Rows(offset + done)),
+                other => progress(other),
+            };
+            let ran = runs.perturbed(run, perturb, &out, &mut whole)?;
+            offset += per_condition.max(ran.0 + ran.1);
             inputs.digest_written(
                 InputRole::RobustnessPredictions,
                 &out,

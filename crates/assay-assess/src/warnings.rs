@@ -8,6 +8,19 @@ use assay_record::EvalResult;
 use assay_record::assessment::{
     Disclosure, DisclosureStatus, LeakageReport, RobustnessRecord, Warning, WarningCode,
 };
+use serde_json::{Value, json};
+
+/// A warning with the values its message is made of.
+fn warning(code: WarningCode, message: String, params: Value) -> Warning {
+    Warning {
+        code,
+        message,
+        params: match params {
+            Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        },
+    }
+}
 
 /// Warnings a reader of the record must see.
 pub(crate) fn warnings(
@@ -42,48 +55,65 @@ pub(crate) fn warnings(
             let share = support / total;
             // A fifth of the even share: 10 % of two classes, 2 % of ten.
             if share < 0.2 / classes {
-                out.push(Warning {
-                    code: WarningCode::ClassImbalance,
-                    message: format!(
+                out.push(warning(
+                    WarningCode::ClassImbalance,
+                    format!(
                         "class '{class}' is {:.1} % of the items; metrics that average over items say little about it — read its per-class results and intervals",
                         share * 100.0
                     ),
-                });
+                    json!({ "class": class, "percent": share * 100.0 }),
+                ));
             }
             if *support < 30.0 {
-                out.push(Warning {
-                    code: WarningCode::FewItems,
-                    message: format!(
+                out.push(warning(
+                    WarningCode::FewItems,
+                    format!(
                         "class '{class}' has {support} items; its per-class intervals are wide"
                     ),
-                });
+                    json!({ "class": class, "items": support }),
+                ));
             }
         }
     }
     if let Some(slices) = &result.slices {
+        // Which it is: too few items for the test, or enough items but too
+        // little power to see the stated difference (with the power).
         let small: Vec<String> = slices
             .groups
             .iter()
-            .filter(|g| {
-                g.tests
+            .filter_map(|g| {
+                let weakest = g
+                    .tests
                     .0
                     .iter()
-                    .any(|(_, t)| t.status == SliceStatus::InsufficientEvidence)
-            })
-            .map(|g| {
+                    .filter(|(_, t)| t.status == SliceStatus::InsufficientEvidence)
+                    .map(|(_, t)| t.power)
+                    .min_by(|a, b| a.unwrap_or(0.0).total_cmp(&b.unwrap_or(0.0)))?;
                 let key: Vec<String> = g.key.0.iter().map(|(c, v)| format!("{c}={v}")).collect();
-                format!("{} (n = {})", key.join(", "), g.n)
+                let why = if g.n < slices.min_size {
+                    format!("too small, n = {} < {}", g.n, slices.min_size)
+                } else {
+                    match weakest {
+                        Some(p) => format!(
+                            "n = {}, under-powered: power {p:.2} < {} to see a difference of {}",
+                            g.n, slices.min_power, slices.effect
+                        ),
+                        None => format!("n = {}", g.n),
+                    }
+                };
+                Some(format!("{} ({why})", key.join(", ")))
             })
             .collect();
         if !small.is_empty() {
-            out.push(Warning {
-                code: WarningCode::SmallSlices,
-                message: format!(
+            out.push(warning(
+                WarningCode::SmallSlices,
+                format!(
                     "{} slice(s) too small or too weakly powered to support a conclusion (marked \"insufficient evidence\"): {}",
                     small.len(),
                     small.join("; ")
                 ),
-            });
+                json!({ "count": small.len(), "slices": small }),
+            ));
         }
     }
     if let Some(note) = result
@@ -92,37 +122,40 @@ pub(crate) fn warnings(
         .as_ref()
         .and_then(|i| i.note.clone())
     {
-        out.push(Warning {
-            code: WarningCode::Intervals,
-            message: note,
-        });
+        out.push(warning(WarningCode::Intervals, note, Value::Null));
     }
     not_judged(result.criteria.as_deref().unwrap_or(&[]), &mut out);
     if let Some(l) = leakage
         && l.leaked > 0
     {
-        out.push(Warning {
-            code: WarningCode::Leakage,
-            message: format!(
+        out.push(warning(
+            WarningCode::Leakage,
+            format!(
                 "{} of {} test items have the same content as a training item (ISO/IEC TS 4213 clause 5.3.7); results on them overstate performance",
                 l.leaked, l.test.items
             ),
-        });
+            json!({ "leaked": l.leaked, "items": l.test.items }),
+        ));
     }
-    let missing: Vec<String> = disclosures
+    let missing: Vec<&Disclosure> = disclosures
         .iter()
         .filter(|d| d.status == DisclosureStatus::NotDisclosed)
-        .map(|d| format!("{} {}", d.clause, d.title))
         .collect();
     if !missing.is_empty() {
-        out.push(Warning {
-            code: WarningCode::NotDisclosed,
-            message: format!(
+        let named: Vec<String> = missing
+            .iter()
+            .map(|d| format!("{} {}", d.clause, d.title))
+            .collect();
+        let clauses: Vec<&str> = missing.iter().map(|d| d.clause.as_str()).collect();
+        out.push(warning(
+            WarningCode::NotDisclosed,
+            format!(
                 "{} control criteria of ISO/IEC TS 4213 clause 5.3 are not disclosed: {}",
                 missing.len(),
-                missing.join("; ")
+                named.join("; ")
             ),
-        });
+            json!({ "count": missing.len(), "clauses": clauses }),
+        ));
     }
     // Robustness criteria come last: they are judged after the rest.
     not_judged(robustness.map_or(&[][..], |r| &r.criteria[..]), &mut out);
@@ -133,10 +166,11 @@ pub(crate) fn warnings(
 fn not_judged(judgements: &[assay_record::eval::Judgement], out: &mut Vec<Warning>) {
     for j in judgements {
         if let Some(reason) = &j.reason {
-            out.push(Warning {
-                code: WarningCode::CriterionNotJudged,
-                message: format!("criterion \"{}\": {reason}", j.criterion.expression),
-            });
+            out.push(warning(
+                WarningCode::CriterionNotJudged,
+                format!("criterion \"{}\": {reason}", j.criterion.expression),
+                json!({ "criterion": j.criterion.expression }),
+            ));
         }
     }
 }

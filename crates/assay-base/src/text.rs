@@ -49,7 +49,7 @@ mod tests {
         assert_eq!(super::closest("zebra", ids), None);
         assert_eq!(
             super::did_you_mean("lable", ["label", "score"]),
-            "; did you mean 'label'?"
+            " (did you mean 'label'?)"
         );
     }
 

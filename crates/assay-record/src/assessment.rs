@@ -219,8 +219,13 @@ pub enum DisclosureStatus {
 pub struct Warning {
     /// A stable code.
     pub code: WarningCode,
-    /// What it means.
+    /// What it means, in English.
     pub message: String,
+    /// The values the message is made of (class, counts, slices, …), so
+    /// that a report writes the warning in its own language. Absent in
+    /// records written before warnings carried them.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a warning is about.

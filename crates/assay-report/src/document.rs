@@ -823,10 +823,19 @@ fn curve_figures(eval: &EvalResult, lang: Lang, blocks: &mut Vec<Block>) {
         return;
     };
     let first = || per_class.iter().take(10);
+    // Each class's AUC, with its interval, in the legend.
+    let class_auc = |class: &str| {
+        eval.per_class
+            .as_ref()
+            .and_then(|t| t.get(class))
+            .and_then(|set| set.get("roc_auc"))
+            .filter(|m| m.value.is_some())
+            .map_or_else(String::new, |m| format!(" (AUC {})", with_ci(m, lang)))
+    };
     let roc: Vec<svg::Curve<'_>> = first()
         .filter_map(|(class, c)| {
             c.roc.as_ref().map(|r| svg::Curve {
-                label: class.to_owned(),
+                label: format!("{class}{}", class_auc(class)),
                 x: &r.fpr,
                 y: &r.tpr,
             })
@@ -912,10 +921,13 @@ fn slices(b: &mut Builder<'_>, eval: &EvalResult) {
             });
         }
         let test_text = match g.tests.get(&metric) {
-            Some(test) => match test.adjusted_p {
-                Some(p) => format!("{} (p = {})", test.status.name(), lang.p_value(p)),
-                None => test.status.name().to_owned(),
-            },
+            Some(test) => {
+                let status = crate::text::slice_status(test, g.n, slices, lang);
+                match test.adjusted_p {
+                    Some(p) => format!("{status} (p = {})", lang.p_value(p)),
+                    None => status,
+                }
+            }
             None => "—".to_owned(),
         };
         table.push(vec![label, lang.count(g.n), with_ci(&m, lang), test_text]);
@@ -1100,9 +1112,13 @@ fn robustness(b: &mut Builder<'_>) {
             ));
         }
         rows.push(vec![
-            name.to_owned(),
+            crate::text::perturbation_name(c.perturbation, lang).to_owned(),
             c.severity.to_string(),
-            format!("{} ({})", lang.fixed(c.parameter, 3), c.unit),
+            format!(
+                "{} ({})",
+                lang.fixed(c.parameter, 3),
+                crate::text::perturbation_unit(c.perturbation, lang)
+            ),
             with_ci(&m, lang),
             with_ci(&drop, lang),
             with_ci(&flip, lang),
@@ -1390,7 +1406,13 @@ fn warnings(b: &mut Builder<'_>) {
         .rec
         .warnings
         .iter()
-        .map(|w| format!("{}: {}", warning_title(w.code.name(), lang), w.message))
+        .map(|w| {
+            format!(
+                "{}: {}",
+                warning_title(w.code.name(), lang),
+                crate::text::warning_text(w, lang)
+            )
+        })
         .collect();
     let block = if items.is_empty() {
         Block::Paragraph {

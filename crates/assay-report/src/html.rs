@@ -194,9 +194,21 @@ pub fn render(doc: &Document) -> String {
         Some(s) => format!("{} {} — {s}", doc.title, doc.number),
         None => format!("{} {}", doc.title, doc.number),
     };
+    // A Korean report carries its font (1.4 MB, inlined once): a reader's
+    // machine without Korean fonts still shows every syllable. English
+    // needs none beyond the reader's own.
+    let font = if doc.lang == "ko" {
+        use base64::Engine as _;
+        format!(
+            "@font-face {{ font-family: \"Assay Gothic\"; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
+            base64::engine::general_purpose::STANDARD.encode(crate::pdf::REGULAR)
+        )
+    } else {
+        String::new()
+    };
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n<title>{}</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n<main>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:\">\n<title>{}</title>\n<style>{font}{STYLE}{}</style>\n</head>\n<body>\n<main>\n",
         doc.lang,
         esc(&title),
         page_css(doc)

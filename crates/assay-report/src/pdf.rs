@@ -17,7 +17,9 @@ use crate::ReportError;
 use crate::document::Document;
 
 const TEMPLATE: &str = include_str!("report.typ");
-const REGULAR: &[u8] = include_bytes!("../fonts/AssayGothic-Regular.ttf");
+/// The report font (a subset of Nanum Gothic: Latin, symbols, every
+/// Hangul syllable), regular; the HTML of a Korean report inlines it too.
+pub(crate) const REGULAR: &[u8] = include_bytes!("../fonts/AssayGothic-Regular.ttf");
 const BOLD: &[u8] = include_bytes!("../fonts/AssayGothic-Bold.ttf");
 
 struct Fonts {

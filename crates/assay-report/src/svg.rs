@@ -23,10 +23,52 @@ const GRID: &str = "#e3e3e3";
 
 pub use assay_base::text::escape_markup as esc;
 
+/// The report font's metrics, for fitting text into its room.
+fn face() -> &'static ttf_parser::Face<'static> {
+    static FACE: std::sync::OnceLock<Option<ttf_parser::Face<'static>>> =
+        std::sync::OnceLock::new();
+    FACE.get_or_init(|| ttf_parser::Face::parse(crate::pdf::REGULAR, 0).ok())
+        .as_ref()
+        .expect("the embedded report font parses")
+}
+
+/// The width of `text` at `size` pixels in the report font.
+pub fn text_width(text: &str, size: f64) -> f64 {
+    let face = face();
+    let units = f64::from(face.units_per_em());
+    text.chars()
+        .map(|c| {
+            face.glyph_index(c)
+                .and_then(|g| face.glyph_hor_advance(g))
+                .map_or(units / 2.0, f64::from)
+        })
+        .sum::<f64>()
+        * size
+        / units
+}
+
+/// `text` cut to fit `room` pixels at `size`, with "…" where it is cut.
+fn fit(text: &str, size: f64, room: f64) -> String {
+    if text_width(text, size) <= room {
+        return text.to_owned();
+    }
+    let mut out: String = text.to_owned();
+    while !out.is_empty() && text_width(&format!("{out}…"), size) > room {
+        out.pop();
+    }
+    format!("{}…", out.trim_end())
+}
+
 struct Canvas {
     width: f64,
     height: f64,
     body: String,
+    /// The plot areas (left, top, width, height), declared in the figure
+    /// (`data-plot`) so that a layout check can hold the data marks to them.
+    plots: Vec<(f64, f64, f64, f64)>,
+    /// Whether what is drawn now is data (`class="mark"`), which must lie
+    /// inside a plot area.
+    marking: bool,
 }
 
 impl Canvas {
@@ -35,12 +77,22 @@ impl Canvas {
             width,
             height,
             body: String::new(),
+            plots: Vec::new(),
+            marking: false,
         }
     }
 
+    fn class(&self) -> &'static str {
+        if self.marking { " class=\"mark\"" } else { "" }
+    }
+
     fn finish(self, title: &str) -> String {
+        let mut areas = String::new();
+        for (l, t, w, h) in &self.plots {
+            let _ = write!(areas, "<g data-plot=\"{l:.2} {t:.2} {w:.2} {h:.2}\"/>");
+        }
         format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\" role=\"img\" font-family=\"{FONT}\" font-size=\"12\"><title>{}</title><rect width=\"{w:.0}\" height=\"{h:.0}\" fill=\"#ffffff\"/>{}</svg>",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\" role=\"img\" font-family=\"{FONT}\" font-size=\"12\"><title>{}</title><rect width=\"{w:.0}\" height=\"{h:.0}\" fill=\"#ffffff\"/>{areas}{}</svg>",
             esc(title),
             self.body,
             w = self.width,
@@ -61,9 +113,10 @@ impl Canvas {
         } else {
             ""
         };
+        let class = self.class();
         let _ = write!(
             self.body,
-            "<line x1=\"{x1:.2}\" y1=\"{y1:.2}\" x2=\"{x2:.2}\" y2=\"{y2:.2}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash}/>"
+            "<line{class} x1=\"{x1:.2}\" y1=\"{y1:.2}\" x2=\"{x2:.2}\" y2=\"{y2:.2}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash}/>"
         );
     }
 
@@ -80,9 +133,10 @@ impl Canvas {
         if points.is_empty() {
             return;
         }
+        let class = self.class();
         let _ = write!(
             self.body,
-            "<path d=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{width}\" stroke-linejoin=\"round\"/>",
+            "<path{class} d=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{width}\" stroke-linejoin=\"round\"/>",
             Self::path(points)
         );
     }
@@ -91,9 +145,10 @@ impl Canvas {
         if points.is_empty() {
             return;
         }
+        let class = self.class();
         let _ = write!(
             self.body,
-            "<path d=\"{} Z\" fill=\"{fill}\" fill-opacity=\"{opacity}\" stroke=\"none\"/>",
+            "<path{class} d=\"{} Z\" fill=\"{fill}\" fill-opacity=\"{opacity}\" stroke=\"none\"/>",
             Self::path(points)
         );
     }
@@ -102,16 +157,18 @@ impl Canvas {
         let stroke = stroke.map_or_else(String::new, |s| {
             format!(" stroke=\"{s}\" stroke-width=\"0.5\"")
         });
+        let class = self.class();
         let _ = write!(
             self.body,
-            "<rect x=\"{x:.2}\" y=\"{y:.2}\" width=\"{w:.2}\" height=\"{h:.2}\" fill=\"{fill}\"{stroke}/>"
+            "<rect{class} x=\"{x:.2}\" y=\"{y:.2}\" width=\"{w:.2}\" height=\"{h:.2}\" fill=\"{fill}\"{stroke}/>"
         );
     }
 
     fn circle(&mut self, (x, y): (f64, f64), r: f64, fill: &str) {
+        let class = self.class();
         let _ = write!(
             self.body,
-            "<circle cx=\"{x:.2}\" cy=\"{y:.2}\" r=\"{r}\" fill=\"{fill}\"/>"
+            "<circle{class} cx=\"{x:.2}\" cy=\"{y:.2}\" r=\"{r}\" fill=\"{fill}\"/>"
         );
     }
 
@@ -180,6 +237,7 @@ impl Axes {
         x_ticks: &[(f64, String)],
         y_ticks: &[(f64, String)],
     ) {
+        c.plots.push((self.left, self.top, self.width, self.height));
         for (v, label) in x_ticks {
             let x = self.px(*v);
             c.line((x, self.top), (x, self.top + self.height), GRID, 1.0, false);
@@ -211,7 +269,7 @@ impl Axes {
         );
         c.text(
             (self.left + self.width / 2.0, self.top + self.height + 36.0),
-            x_title,
+            &fit(x_title, 12.0, self.width + 40.0),
             "middle",
             12.0,
             INK,
@@ -219,7 +277,7 @@ impl Axes {
         );
         c.text(
             (self.left - 44.0, self.top + self.height / 2.0),
-            y_title,
+            &fit(y_title, 12.0, self.height + self.top),
             "middle",
             12.0,
             INK,
@@ -306,7 +364,15 @@ fn legend(c: &mut Canvas, x: f64, y: f64, entries: &[(String, &str, Key)]) {
                 *key == Key::Dashed,
             );
         }
-        c.text((x + 26.0, yy), label, "start", 11.0, INK, false);
+        let room = c.width - x - 30.0;
+        c.text(
+            (x + 26.0, yy),
+            &fit(label, 11.0, room),
+            "start",
+            11.0,
+            INK,
+            false,
+        );
     }
 }
 
@@ -344,7 +410,9 @@ pub fn roc(lang: Lang, curves: &[Curve<'_>], band: Option<&Band<'_>>) -> String 
             .map(|(&x, &y)| a.p(x, y))
             .collect();
         pts.extend(b.fpr.iter().zip(b.lower).rev().map(|(&x, &y)| a.p(x, y)));
+        c.marking = true;
         c.polygon(&pts, PALETTE[0], 0.22);
+        c.marking = false;
     }
     a.draw(
         &mut c,
@@ -360,7 +428,9 @@ pub fn roc(lang: Lang, curves: &[Curve<'_>], band: Option<&Band<'_>>) -> String 
         let pts: Vec<(f64, f64)> = std::iter::once(a.p(0.0, 0.0))
             .chain(curve.x.iter().zip(curve.y).map(|(&x, &y)| a.p(x, y)))
             .collect();
+        c.marking = true;
         c.polyline(&pts, colour, 2.0);
+        c.marking = false;
         entries.push((curve.label.clone(), colour, Key::Line));
     }
     if let Some(b) = band {
@@ -372,7 +442,102 @@ pub fn roc(lang: Lang, curves: &[Curve<'_>], band: Option<&Band<'_>>) -> String 
     }
     entries.push((T::Chance.get(lang).to_owned(), "#999999", Key::Dashed));
     legend(&mut c, 386.0, 30.0, &entries);
+    corner_inset(&mut c, &a, curves, band, lang);
     c.finish(T::FigRoc.get(lang))
+}
+
+/// Where the curve sits in the top-left corner (AUC near 1) the band is a
+/// hair's width at full scale: an inset shows false-positive rates 0–0.1
+/// against true-positive rates 0.9–1, where it can be read.
+fn corner_inset(
+    c: &mut Canvas,
+    a: &Axes,
+    curves: &[Curve<'_>],
+    band: Option<&Band<'_>>,
+    lang: Lang,
+) {
+    let Some(first) = curves.first() else { return };
+    let reaches = first
+        .x
+        .iter()
+        .zip(first.y)
+        .filter(|(x, _)| **x <= 0.1)
+        .any(|(_, y)| *y >= 0.9);
+    if !reaches {
+        return;
+    }
+    let inset = Axes {
+        left: a.left + a.width * 0.42,
+        top: a.top + a.height * 0.36,
+        width: a.width * 0.5,
+        height: a.height * 0.44,
+        x: (0.0, 0.1),
+        y: (0.9, 1.0),
+        log_x: false,
+    };
+    let clamp = |x: f64, y: f64| inset.p(x.clamp(0.0, 0.1), y.clamp(0.9, 1.0));
+    c.rect(
+        (inset.left, inset.top),
+        (inset.width, inset.height),
+        "#ffffff",
+        Some(INK),
+    );
+    c.plots
+        .push((inset.left, inset.top, inset.width, inset.height));
+    c.marking = true;
+    if let Some(b) = band {
+        let inside = |x: &f64| *x <= 0.1;
+        let mut pts: Vec<(f64, f64)> = b
+            .fpr
+            .iter()
+            .zip(b.upper)
+            .filter(|(x, _)| inside(x))
+            .map(|(&x, &y)| clamp(x, y))
+            .collect();
+        pts.extend(
+            b.fpr
+                .iter()
+                .zip(b.lower)
+                .filter(|(x, _)| inside(x))
+                .rev()
+                .map(|(&x, &y)| clamp(x, y)),
+        );
+        c.polygon(&pts, PALETTE[0], 0.22);
+    }
+    for (i, curve) in curves.iter().enumerate() {
+        let pts: Vec<(f64, f64)> = std::iter::once(clamp(0.0, 0.0))
+            .chain(
+                curve
+                    .x
+                    .iter()
+                    .zip(curve.y)
+                    .take_while(|(x, _)| **x <= 0.1 + 1e-12)
+                    .map(|(&x, &y)| clamp(x, y)),
+            )
+            .collect();
+        c.polyline(&pts, PALETTE[i % PALETTE.len()], 1.5);
+    }
+    c.marking = false;
+    for (v, label) in label_ticks(&[0.0, 0.05, 0.1], lang) {
+        c.text(
+            (inset.px(v), inset.top + inset.height + 11.0),
+            &label,
+            "middle",
+            9.0,
+            INK,
+            false,
+        );
+    }
+    for (v, label) in label_ticks(&[0.9, 0.95, 1.0], lang) {
+        c.text(
+            (inset.left - 3.0, inset.py(v) + 3.0),
+            &label,
+            "end",
+            9.0,
+            INK,
+            false,
+        );
+    }
 }
 
 /// Precision–recall curve(s); the positive share as the chance line.
@@ -395,7 +560,9 @@ pub fn pr(lang: Lang, curves: &[Curve<'_>], prevalence: Option<f64>) -> String {
             .zip(curve.y)
             .map(|(&x, &y)| a.p(x, y))
             .collect();
+        c.marking = true;
         c.polyline(&pts, colour, 2.0);
+        c.marking = false;
         entries.push((curve.label.clone(), colour, Key::Line));
     }
     if let Some(p) = prevalence {
@@ -434,6 +601,7 @@ pub fn confusion(lang: Lang, labels: &[String], counts: &[Vec<f64>]) -> String {
     let row_sums: Vec<f64> = counts.iter().map(|r| r.iter().sum()).collect();
     for (p, left) in [(0usize, 60.0), (1, 350.0)] {
         let top = 30.0;
+        c.plots.push((left, top, panel, panel));
         for (i, row) in counts.iter().enumerate() {
             for (j, &v) in row.iter().enumerate() {
                 let share = if row_sums[i] > 0.0 {
@@ -442,7 +610,9 @@ pub fn confusion(lang: Lang, labels: &[String], counts: &[Vec<f64>]) -> String {
                     0.0
                 };
                 let (x, y) = (left + j as f64 * cell, top + i as f64 * cell);
+                c.marking = true;
                 c.rect((x, y), (cell, cell), &heat(share), Some("#ffffff"));
+                c.marking = false;
                 if show_text {
                     let text = if p == 0 {
                         lang.count(v.round() as u64)
@@ -462,21 +632,25 @@ pub fn confusion(lang: Lang, labels: &[String], counts: &[Vec<f64>]) -> String {
             }
         }
         if k <= 20 {
+            let size = 10.0f64.min(cell * 0.8);
             for (i, l) in labels.iter().enumerate() {
-                let short: String = l.chars().take(10).collect();
-                c.text(
-                    (left - 4.0, top + (i as f64 + 0.5) * cell + 4.0),
-                    &short,
-                    "end",
-                    10.0,
-                    INK,
-                    false,
-                );
+                // Row labels once, left of the counts; the shares' panel
+                // has the same rows.
+                if p == 0 {
+                    c.text(
+                        (left - 4.0, top + (i as f64 + 0.5) * cell + size * 0.4),
+                        &fit(l, size, left - 26.0),
+                        "end",
+                        size,
+                        INK,
+                        false,
+                    );
+                }
                 c.text(
                     (left + (i as f64 + 0.5) * cell, top + panel + 14.0),
-                    &short,
+                    &fit(l, size, cell - 1.0),
                     "middle",
-                    10.0,
+                    size,
                     INK,
                     false,
                 );
@@ -538,6 +712,8 @@ pub fn reliability(lang: Lang, bins: &[Bin]) -> String {
     c.line(a.p(0.0, 0.0), a.p(1.0, 1.0), "#999999", 1.0, true);
     let max_w = bins.iter().map(|b| b.weight).fold(0.0, f64::max);
     let bar_top = a.top + a.height + 46.0;
+    c.plots.push((a.left, bar_top, a.width, 40.0));
+    c.marking = true;
     for b in bins {
         if max_w > 0.0 {
             let h = 40.0 * b.weight / max_w;
@@ -554,13 +730,18 @@ pub fn reliability(lang: Lang, bins: &[Bin]) -> String {
     for p in &pts {
         c.circle(*p, 3.5, PALETTE[0]);
     }
+    c.marking = false;
     legend(
         &mut c,
         386.0,
         30.0,
         &[
             (T::AxisObserved.get(lang).to_owned(), PALETTE[0], Key::Line),
-            (T::Chance.get(lang).to_owned(), "#999999", Key::Dashed),
+            (
+                T::PerfectCalibration.get(lang).to_owned(),
+                "#999999",
+                Key::Dashed,
+            ),
         ],
     );
     c.text(
@@ -613,10 +794,17 @@ pub fn forest(
     }
     let pad = ((hi - lo) * 0.08).max(1e-3);
     let ticks = nice_ticks(lo - pad, hi + pad, 5);
+    // Room on the left for the longest label (within limits: a very long
+    // one is cut with "…").
+    let widest = rows
+        .iter()
+        .map(|r| text_width(&r.label, 11.0))
+        .fold(0.0, f64::max);
+    let left = (widest + 16.0).clamp(120.0, 300.0);
     let axes = Axes {
-        left: 190.0,
+        left,
         top,
-        width: 340.0,
+        width: W - left - 90.0,
         height: rows.len() as f64 * row_h,
         x: (lo - pad, hi + pad),
         y: (0.0, rows.len() as f64),
@@ -632,10 +820,18 @@ pub fn forest(
             1.0,
             true,
         );
+        // Beside its line, on the side with room (never over the frame).
+        let right = axes.left + axes.width;
+        let w = text_width(label, 10.0);
+        let (tx, anchor) = if x + 3.0 + w <= right - 2.0 {
+            (x + 3.0, "start")
+        } else {
+            (x - 3.0, "end")
+        };
         c.text(
-            (x + 3.0, axes.top + 10.0 + i as f64 * 12.0),
-            label,
-            "start",
+            (tx, axes.top + 10.0 + i as f64 * 12.0),
+            &fit(label, 10.0, axes.width - 6.0),
+            anchor,
             10.0,
             "#666666",
             false,
@@ -643,8 +839,9 @@ pub fn forest(
     }
     for (i, r) in rows.iter().enumerate() {
         let y = axes.top + (i as f64 + 0.5) * row_h;
-        let short: String = r.label.chars().take(28).collect();
+        let short = fit(&r.label, 11.0, axes.left - 12.0);
         c.text((axes.left - 8.0, y + 4.0), &short, "end", 11.0, INK, false);
+        c.marking = true;
         if let Some((a, b)) = r.ci {
             c.line((axes.px(a), y), (axes.px(b), y), INK, 1.5, false);
             c.line(
@@ -668,6 +865,7 @@ pub fn forest(
             PALETTE[0],
             None,
         );
+        c.marking = false;
     }
     c.finish(title)
 }
@@ -743,6 +941,7 @@ pub fn degradation(lang: Lang, y_title: &str, series: &[Series]) -> String {
             .iter()
             .map(|&(sev, v, _)| axes.p(sev + dx, v))
             .collect();
+        c.marking = true;
         c.polyline(&pts, colour, 1.8);
         for &(sev, v, ci) in &s.points {
             if let Some((a, b)) = ci {
@@ -750,6 +949,7 @@ pub fn degradation(lang: Lang, y_title: &str, series: &[Series]) -> String {
             }
             c.circle(axes.p(sev + dx, v), 3.0, colour);
         }
+        c.marking = false;
         entries.push((s.label.clone(), colour, Key::Line));
     }
     legend(&mut c, 386.0, 30.0, &entries);
@@ -763,14 +963,15 @@ pub fn latency(lang: Lang, edges: &[f64], counts: &[u64], markers: &[(&str, f64)
         return c.finish(T::FigLatency.get(lang));
     };
     let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
-    let y_ticks = nice_ticks(0.0, max, 4);
+    // Headroom above the tallest bar for the percentile labels.
+    let y_ticks = nice_ticks(0.0, max * 1.35, 4);
     let axes = Axes {
         left: 70.0,
         top: 20.0,
         width: 440.0,
         height: 260.0,
         x: (first, last),
-        y: (0.0, y_ticks.last().copied().unwrap_or(max).max(max)),
+        y: (0.0, y_ticks.last().copied().unwrap_or(max).max(max * 1.35)),
         log_x: true,
     };
     let decade_ticks: Vec<(f64, String)> = {
@@ -808,12 +1009,14 @@ pub fn latency(lang: Lang, edges: &[f64], counts: &[u64], markers: &[(&str, f64)
         }
         let (x0, x1) = (axes.px(edges[i]), axes.px(edges[i + 1]));
         let y = axes.py(n as f64);
+        c.marking = true;
         c.rect(
             (x0 + 0.5, y),
             (x1 - x0 - 1.0, axes.top + axes.height - y),
             PALETTE[0],
             None,
         );
+        c.marking = false;
     }
     for (i, (name, v)) in markers.iter().enumerate() {
         if *v <= 0.0 {
@@ -827,10 +1030,17 @@ pub fn latency(lang: Lang, edges: &[f64], counts: &[u64], markers: &[(&str, f64)
             1.2,
             true,
         );
+        let label = format!("{name} {} ms", lang.fixed(*v, 3));
+        let right = axes.left + axes.width;
+        let (tx, anchor) = if x + 3.0 + text_width(&label, 10.0) <= right - 2.0 {
+            (x + 3.0, "start")
+        } else {
+            (x - 3.0, "end")
+        };
         c.text(
-            (x + 3.0, axes.top + 12.0 + i as f64 * 13.0),
-            &format!("{name} {} ms", lang.fixed(*v, 3)),
-            "start",
+            (tx, axes.top + 12.0 + i as f64 * 13.0),
+            &label,
+            anchor,
             10.0,
             PALETTE[2],
             false,

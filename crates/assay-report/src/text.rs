@@ -190,6 +190,14 @@ texts! {
     Items => "Items", "항목 수";
     Skipped => "Skipped", "제외";
     NoIntervalAtBoundary => "no interval: every resample gives the same boundary value, and a zero-width interval would claim a certainty the data do not give", "구간 없음: 모든 재표본이 같은 경계값을 주며, 폭이 0인 구간은 데이터가 주지 않는 확실성을 주장하게 됨";
+    SliceDiffers => "differs from the rest", "나머지와 다름";
+    SliceNoDifference => "no difference shown", "차이가 보이지 않음";
+    SliceTooSmall => "too small to tell", "판단하기에 너무 작음";
+    SliceUnderpowered => "under-powered", "검정력 부족";
+    SliceInsufficient => "insufficient evidence", "증거 불충분";
+    Power => "power", "검정력";
+    ToSee => "to see a difference of", "감지할 차이";
+    PerfectCalibration => "perfect calibration", "완전 보정";
     OnlyInEnglish => "(given in English only)", "(영어로만 제공됨)";
     OnlyInKorean => "(given in Korean only)", "(한국어로만 제공됨)";
     IgnoredFiles => "Files in the test-set folder that are not images (by extension), left out", "시험 세트 폴더에서 이미지가 아니어서(확장자 기준) 제외한 파일";
@@ -463,6 +471,130 @@ pub fn method_name(method: &str, lang: Lang) -> String {
         _ => return method.to_owned(),
     };
     (if lang == Lang::En { en } else { ko }).to_owned()
+}
+
+/// A slice's test against the rest, in words: whether it differs, shows
+/// no difference, or cannot tell — and then whether the slice is too small
+/// or has too little power, with the power.
+pub fn slice_status(
+    test: &assay_record::eval::SliceTest,
+    n: u64,
+    slices: &assay_record::eval::SlicesOut,
+    lang: Lang,
+) -> String {
+    use assay_record::eval::SliceStatus;
+    match test.status {
+        SliceStatus::Differs => T::SliceDiffers.get(lang).to_owned(),
+        SliceStatus::NoDifferenceShown => T::SliceNoDifference.get(lang).to_owned(),
+        SliceStatus::InsufficientEvidence if n < slices.min_size => format!(
+            "{} (n < {})",
+            T::SliceTooSmall.get(lang),
+            lang.count(slices.min_size)
+        ),
+        SliceStatus::InsufficientEvidence => match test.power {
+            Some(power) => format!(
+                "{} ({} {} < {}, {} {})",
+                T::SliceUnderpowered.get(lang),
+                T::Power.get(lang),
+                lang.fixed(power, 2),
+                lang.fixed(slices.min_power, 2),
+                T::ToSee.get(lang),
+                lang.fixed(slices.effect, 2)
+            ),
+            None => T::SliceInsufficient.get(lang).to_owned(),
+        },
+    }
+}
+
+/// A perturbation's name in `lang`.
+pub fn perturbation_name(p: assay_model::Perturbation, lang: Lang) -> &'static str {
+    use assay_model::Perturbation as P;
+    let (en, ko) = match p {
+        P::Noise => ("noise", "잡음"),
+        P::Blur => ("blur", "흐림"),
+        P::Brightness => ("brightness", "밝기"),
+        P::Contrast => ("contrast", "대비"),
+        P::Jpeg => ("JPEG", "JPEG 압축"),
+        P::Occlusion => ("occlusion", "가림"),
+        P::Rotation => ("rotation", "회전"),
+        P::FeatureNoise => ("feature noise", "특징 잡음"),
+    };
+    if lang == Lang::En { en } else { ko }
+}
+
+/// What a perturbation's parameter means, in `lang`.
+pub fn perturbation_unit(p: assay_model::Perturbation, lang: Lang) -> &'static str {
+    use assay_model::Perturbation as P;
+    let (en, ko) = match p {
+        P::Noise => (p.unit(), "[0, 1] 화소값에 대한 표준편차"),
+        P::Blur => (p.unit(), "짧은 변 224화소 기준 가우스 시그마(화소)"),
+        P::Brightness => (p.unit(), "[0, 1] 화소값에 더하는 값"),
+        P::Contrast => (p.unit(), "영상 평균으로부터의 거리에 곱하는 배율"),
+        P::Jpeg => (p.unit(), "JPEG 품질"),
+        P::Occlusion => (p.unit(), "회색 정사각형 한 변, 짧은 변에 대한 비율"),
+        P::Rotation => (p.unit(), "최대 각도(도), 방향과 크기는 영상마다 추출"),
+        P::FeatureNoise => (
+            p.unit(),
+            "잡음 표준편차, 시험 세트에서 각 특징의 표준편차에 대한 비율",
+        ),
+    };
+    if lang == Lang::En { en } else { ko }
+}
+
+/// A warning of the record in `lang`: from its code and parameters where
+/// the record has them, else its recorded (English) message.
+pub fn warning_text(w: &assay_record::assessment::Warning, lang: Lang) -> String {
+    use assay_record::assessment::WarningCode as C;
+    if lang == Lang::En || w.params.is_empty() {
+        return w.message.clone();
+    }
+    let text = |k: &str| w.params.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let number = |k: &str| w.params.get(k).and_then(serde_json::Value::as_f64);
+    let list = |k: &str| {
+        w.params
+            .get(k)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default()
+    };
+    match w.code {
+        C::ClassImbalance => format!(
+            "클래스 '{}'는 전체 항목의 {} %이다. 항목 평균 지표로는 이 클래스에 대해 알 수 있는 것이 적으므로, 클래스별 결과와 구간을 볼 것.",
+            text("class"),
+            lang.fixed(number("percent").unwrap_or(0.0), 1)
+        ),
+        C::FewItems => format!(
+            "클래스 '{}'의 항목은 {}개이다. 클래스별 구간이 넓다.",
+            text("class"),
+            lang.count(number("items").unwrap_or(0.0) as u64)
+        ),
+        C::SmallSlices => format!(
+            "조각 {}개는 결론을 뒷받침하기에 너무 작거나 검정력이 부족하다(\"증거 불충분\"으로 표시): {}",
+            lang.count(number("count").unwrap_or(0.0) as u64),
+            list("slices")
+        ),
+        C::Leakage => format!(
+            "시험 항목 {}개 중 {}개가 학습 항목과 내용이 같다(ISO/IEC TS 4213 5.3.7). 이 항목들의 결과는 성능을 과대평가한다.",
+            lang.count(number("items").unwrap_or(0.0) as u64),
+            lang.count(number("leaked").unwrap_or(0.0) as u64)
+        ),
+        C::NotDisclosed => format!(
+            "ISO/IEC TS 4213 5.3의 통제 기준 {}개가 밝혀지지 않았다: {}",
+            lang.count(number("count").unwrap_or(0.0) as u64),
+            list("clauses")
+        ),
+        C::CriterionNotJudged => format!(
+            "기준 \"{}\"을(를) 판정할 수 없다 (평가 기록의 사유: {})",
+            text("criterion"),
+            w.message
+        ),
+        C::Intervals => w.message.clone(),
+    }
 }
 
 /// The words of a record value that a report shows (`pass`, `superior`,

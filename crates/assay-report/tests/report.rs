@@ -291,6 +291,25 @@ fn the_html_fetches_nothing_and_is_deterministic() {
         }
         assert!(a.contains("<meta name=\"viewport\""), "readable on a phone");
         assert!(a.contains("@media print"), "printable");
+        // Korean renders without Korean fonts on the reader's machine:
+        // the report font is inlined, and it has the Hangul syllables.
+        let b64 = a
+            .split("url(data:font/ttf;base64,")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .expect("a Korean report inlines its font");
+        use base64::Engine as _;
+        let font = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64");
+        let face = ttf_parser::Face::parse(&font, 0).expect("a font");
+        assert!(face.glyph_index('한').is_some() && face.glyph_index('성').is_some());
+        assert!(a.contains("font-src data:"));
+        let (d, _, _) = doc(name, Lang::En);
+        assert!(
+            !html(&d).contains("@font-face"),
+            "English needs no inlined font"
+        );
     }
 }
 
@@ -454,6 +473,28 @@ fn the_pdf_text_holds_every_required_field_and_the_page_numbers() {
                 missing.is_empty(),
                 "{name} ({lang:?}) PDF lacks:\n{}",
                 missing.join("\n")
+            );
+            // The end mark never stands alone on the last page: its page
+            // holds the last block too (here the signature block), not
+            // just the running header (about seven words) and the mark.
+            let last_page = text
+                .split('\u{c}')
+                .filter(|p| !p.trim().is_empty())
+                .last()
+                .unwrap_or("");
+            let end = T::EndOfReport.get(lang);
+            assert!(
+                last_page.contains(end),
+                "{name} ({lang:?}): the end mark is on the last page"
+            );
+            let words = last_page
+                .replace(end, "")
+                .replace(&last, "")
+                .split_whitespace()
+                .count();
+            assert!(
+                words > 12,
+                "{name} ({lang:?}): the last page holds little but the end mark:\n{last_page}"
             );
         }
     }

@@ -36,36 +36,96 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Compute every metric of a predictions file and print the report table
+    #[command(after_help = "Examples:
+  assay eval predictions.csv                         task and columns from the header
+  assay eval scores.parquet --positive defect        name the positive class of string labels
+  assay eval preds.csv --require \"recall[defect] >= 0.95\"   exit code 1 when it is not met
+  assay eval preds.csv --slice line --json result.json       per line, and the result as JSON
+  assay eval --npy label=y_true.npy --npy prob=y_prob.npy")]
     Eval(Box<EvalArgs>),
     /// Evaluate the bundled demo predictions (real models on real data)
+    #[command(after_help = "Examples:
+  assay demo                    the whole pipeline on bundled real data, into ./assay-demo
+  assay demo --out /tmp/demo")]
     Demo(DemoArgs),
     /// How many test items are needed to show a metric clears a target (or the interval a size delivers)
+    #[command(after_help = "Examples:
+  assay plan-size --expected 0.97 --target 0.95              items needed to show a proportion (recall, …) >= 0.95
+  assay plan-size --metric auc --expected 0.99 --margin 0.02  the same for ROC AUC
+  assay plan-size --expected 0.9 --items 500                  the interval 500 items deliver")]
     PlanSize(PlanSizeArgs),
     /// Compare a candidate model with a baseline on the same items (binary and multi-class tasks)
+    #[command(after_help = "Examples:
+  assay compare candidate.csv baseline.csv --id id --metric recall --margin 0.02
+  assay compare new.parquet old.parquet --id item --hypothesis superiority --json")]
     Compare(Box<CompareArgs>),
     /// Write a commented test-plan template (assay.toml) to fill in, or a bundled demo plan
     Init(InitArgs),
     /// Carry out a test plan and write the assessment record (assessment.json)
+    #[command(after_help = "Examples:
+  assay run assay.toml --check            the plan, its files, columns and metric names; nothing runs
+  assay run assay.toml --out results      results/assessment.json (and the reports [report] asks for)
+  assay run assay.toml --json --quiet     the record on standard output")]
     Run(RunArgs),
     /// Write the test report of an assessment record: HTML or PDF, English or Korean
+    #[command(after_help = "Examples:
+  assay report results/assessment.json                        results/report.en.html
+  assay report results/assessment.json --lang ko --format pdf results/report.ko.pdf
+  assay report results/assessment.json --out 성적서.pdf --number KTL-2027-0042")]
     Report(report::ReportArgs),
     /// Make a lab's Ed25519 signing key and the trust-store entry to publish
+    #[command(after_help = "Examples:
+  assay keygen --issuer KTL --name \"Korea Testing Laboratory\" --out keys   passphrase from ASSAY_KEY_PASSPHRASE or asked
+  assay keygen --issuer KTL --pkcs11 \"pkcs11:token=lab;object=KTL\" --out keys   the secret stays on the token")]
     Keygen(cert::KeygenArgs),
     /// Sign a certificate (DSSE envelope, in-toto statement) for a passing assessment
+    #[command(after_help = "Examples:
+  assay certify results/assessment.json --key keys/KTL.key
+  assay certify results/assessment.json --key keys/KTL.key --rerun-model --log https://registry.example.org")]
     Certify(Box<cert::CertifyArgs>),
     /// Check a certificate: signature, issuer trust, validity, model and record digests, and its log inclusion and status
+    #[command(after_help = "Examples:
+  assay verify KTL-2027-000001.cert.json --trust KTL.pub.toml
+  assay verify KTL-2027-000001.cert.json --trust KTL.pub.toml --model model.onnx --log https://registry.example.org
+  assay verify KTL-2027-000001.cert.json --trust KTL.pub.toml --assessment assessment.json --recompute --json")]
     Verify(cert::VerifyArgs),
     /// Submit a certificate to a registry and store its inclusion proof beside it
+    #[command(after_help = "Examples:
+  assay publish KTL-2027-000001.cert.json --log https://registry.example.org --token-file ktl.token")]
     Publish(registry::PublishArgs),
     /// Run the public registry: transparency log, REST API, C2SP tiles, web pages
+    #[command(after_help = "Examples:
+  assay serve --data registry --listen 0.0.0.0:8080 --public-url https://registry.example.org --log-key log.key
+  assay serve --database postgres://assay@db/registry --log-key log.key")]
     Serve(Box<registry::ServeArgs>),
     /// Administer a registry: labs, keys, API tokens, the audit trail, a full log check
+    #[command(after_help = "Examples:
+  assay admin key-add --trust KTL.pub.toml          register a lab's key
+  assay admin token-create --lab KTL --out ktl.token
+  assay admin labs --json
+  assay admin check                                 re-check the whole log")]
     Admin(registry::AdminArgs),
     /// Revoke a certificate for good: a statement signed with the issuer's key, logged in the registry
+    #[command(after_help = "Examples:
+  assay revoke KTL-2027-000001.cert.json --key keys/KTL.key --reason \"model withdrawn by the client\" --log https://registry.example.org")]
     Revoke(registry::StatusArgs),
     /// Suspend a certificate until it is reinstated (signed, logged)
+    #[command(after_help = "Examples:
+  assay suspend KTL-2027-000001.cert.json --key keys/KTL.key --reason \"surveillance audit pending\" --log https://registry.example.org")]
     Suspend(registry::StatusArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = "Examples:
+  assay completions bash > ~/.local/share/bash-completion/completions/assay
+  assay completions zsh > ~/.zfunc/_assay            (with fpath+=~/.zfunc before compinit)
+  assay completions fish > ~/.config/fish/completions/assay.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Lift a suspension (signed, logged)
+    #[command(after_help = "Examples:
+  assay reinstate KTL-2027-000001.cert.json --key keys/KTL.key --reason \"audit passed\" --log https://registry.example.org")]
     Reinstate(registry::StatusArgs),
 }
 
@@ -394,7 +454,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub no_intervals: bool,
 
-    /// Write the result as JSON to PATH, or to standard output with '-'
+    /// Write the result as JSON to PATH, or to standard output with '-' (then instead of the table)
     #[arg(long, value_name = "PATH|-")]
     pub json: Option<String>,
 

@@ -43,6 +43,9 @@ pub struct KeygenArgs {
     /// or a prompt (PKCS#8, scrypt + AES-256-CBC)
     #[arg(long)]
     pub unencrypted: bool,
+    /// Print the result as JSON (the key files and the key id) instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The environment variable a key file's passphrase may come from.
@@ -77,8 +80,9 @@ pub fn open_key(path: &Path) -> anyhow::Result<IssuerKey> {
     let key = IssuerKey::open(path, &ask)?;
     if key.protection == assay_cert::keys::Protection::Plain {
         eprintln!(
-            "warning: {} holds its secret unencrypted: fit for a demonstration, not for a lab's key \
+            "{} {} holds its secret unencrypted: fit for a demonstration, not for a lab's key \
              (make one with assay keygen, encrypted, or --pkcs11 in a token)",
+            crate::style::warning_prefix(),
             path.display()
         );
     }
@@ -149,6 +153,9 @@ pub struct CertifyArgs {
     /// Folder for the certificate [default: the record's folder]
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Print the result as JSON (number, certificate, SHA-256, pages, receipt) instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]
@@ -232,7 +239,8 @@ pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
             let key = IssuerKey::generate(id)?;
             key.write(&secret, &assay_cert::keys::Store::Plain)?;
             eprintln!(
-                "warning: {} holds its secret unencrypted (--unencrypted): fit for a demonstration only",
+                "{} {} holds its secret unencrypted (--unencrypted): fit for a demonstration only",
+                crate::style::warning_prefix(),
                 secret.display()
             );
             key
@@ -267,20 +275,28 @@ pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
         assay_cert::keys::Protection::Encrypted => "secret, encrypted, owner-only",
         assay_cert::keys::Protection::Token => "names the key in the token; no secret",
     };
-    println!(
-        "wrote {} ({how}) and {} (publish it; it is a trust-store entry)",
-        secret.display(),
-        public.display()
-    );
-    println!("key id {}", key.keyid());
+    if crate::style::text() {
+        println!(
+            "wrote {} ({how}) and {} (publish it; it is a trust-store entry)",
+            secret.display(),
+            public.display()
+        );
+        println!("key id {}", key.keyid());
+    }
+    crate::style::result(&serde_json::json!({
+        "secret": secret.display().to_string(),
+        "public": public.display().to_string(),
+        "keyid": key.keyid().to_string(),
+        "protection": how,
+    }))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `assay certify`.
 pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
-    let path = issue(args)?;
+    let (path, mut summary) = issue(args)?;
     if let Some(url) = &args.log {
-        crate::registry::publish(
+        let receipt = crate::registry::publish(
             &path,
             &crate::registry::LogArgs {
                 url: url.clone(),
@@ -293,7 +309,9 @@ pub fn certify(args: &CertifyArgs) -> anyhow::Result<ExitCode> {
                 path.display()
             )
         })?;
+        summary["receipt"] = receipt.display().to_string().into();
     }
+    crate::style::result(&summary)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -325,7 +343,8 @@ fn read_logo(
 }
 
 /// Certify; the certificate's path.
-pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
+/// The certificate's file and its summary for `--json`.
+pub fn issue(args: &CertifyArgs) -> anyhow::Result<(PathBuf, serde_json::Value)> {
     let key = open_key(&args.key)?;
     let issued = match &args.issued {
         Some(d) => check_date(d, "--issued")?,
@@ -380,15 +399,19 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
     let number = &issued_cert.number;
     if !issued_cert.earlier.is_empty() {
         eprintln!(
-            "warning: this record already has certificate {} in this folder; {number} is a second certificate for the same assessment",
+            "{} this record already has certificate {} in this folder; {number} is a second certificate for the same assessment",
+            crate::style::warning_prefix(),
             issued_cert.earlier.join(", ")
         );
     }
-    println!(
-        "certificate {number}: {} (SHA-256 {})",
-        issued_cert.path.display(),
-        issued_cert.sha256
-    );
+    if crate::style::text() {
+        println!(
+            "certificate {number}: {} (SHA-256 {})",
+            issued_cert.path.display(),
+            issued_cert.sha256
+        );
+    }
+    let mut pages = Vec::new();
     let out_dir = issued_cert.path.parent().unwrap_or(Path::new("."));
     for lang in [assay_report::Lang::En, assay_report::Lang::Ko] {
         let doc = assay_report::certificate::document(
@@ -405,10 +428,19 @@ pub fn issue(args: &CertifyArgs) -> anyhow::Result<PathBuf> {
             ));
             std::fs::write(&path, assay_report::render(&doc, format)?)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            println!("  {}", path.display());
+            if crate::style::text() {
+                println!("  {}", path.display());
+            }
+            pages.push(path.display().to_string());
         }
     }
-    Ok(issued_cert.path)
+    let summary = serde_json::json!({
+        "number": number,
+        "certificate": issued_cert.path.display().to_string(),
+        "sha256": issued_cert.sha256,
+        "pages": pages,
+    });
+    Ok((issued_cert.path, summary))
 }
 
 /// Re-derive the record at `record_path` (read as `bytes`, `record`): from
@@ -548,9 +580,9 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("{}: certificate {number}", args.cert.display());
         for c in &result.checks {
             let mark = match c.status {
-                assay_cert::Status::Pass => "PASS",
-                assay_cert::Status::Fail => "FAIL",
-                assay_cert::Status::Skip => "skip",
+                assay_cert::Status::Pass => crate::style::verdict("PASS", true),
+                assay_cert::Status::Fail => crate::style::verdict("FAIL", false),
+                assay_cert::Status::Skip => "skip".to_owned(),
             };
             println!("  {mark}  {:<12} {}", c.check, c.detail);
         }

@@ -120,6 +120,7 @@ fn certify(out: &Path, record: &Path, issued: &str) -> anyhow::Result<(PathBuf, 
             out: keys.clone(),
             pkcs11: None,
             unencrypted: true,
+            json: false,
         })?;
     }
     let cert = crate::cert::issue(&crate::cert::CertifyArgs {
@@ -135,7 +136,9 @@ fn certify(out: &Path, record: &Path, issued: &str) -> anyhow::Result<(PathBuf, 
         log: None,
         token_file: None,
         out: None,
-    })?;
+        json: false,
+    })?
+    .0;
     println!(
         "\n$ assay verify {} --model {} --assessment {} --recompute --trust {}",
         cert.display(),

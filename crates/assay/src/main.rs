@@ -11,6 +11,7 @@ mod demo;
 mod plan;
 mod registry;
 mod report;
+mod style;
 mod table;
 
 use std::io::Write;
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {}", message(&e));
+            let _ = writeln!(stderr, "{} {}", style::error_prefix(), message(&e));
             ExitCode::from(EXIT_INPUT)
         }
     }
@@ -93,11 +94,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report(args) => report::run(&args),
-        Command::Keygen(args) => cert::keygen(&args),
-        Command::Certify(args) => cert::certify(&args),
+        Command::Report(args) => {
+            style::set_json(args.json);
+            report::run(&args)
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "assay", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keygen(args) => {
+            style::set_json(args.json);
+            cert::keygen(&args)
+        }
+        Command::Certify(args) => {
+            style::set_json(args.json);
+            cert::certify(&args)
+        }
         Command::Verify(args) => cert::verify(&args),
-        Command::Publish(args) => registry::publish_cmd(&args),
+        Command::Publish(args) => {
+            style::set_json(args.json);
+            registry::publish_cmd(&args)
+        }
         Command::Serve(args) => registry::serve(&args),
         Command::Admin(args) => registry::admin(&args),
         Command::Revoke(args) => registry::change_status(&args, assay_cert::status::Action::Revoke),

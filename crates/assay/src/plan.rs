@@ -155,6 +155,7 @@ pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let bar = progress_bar(options.quiet);
+    let mut current = "plan";
     let assessment =
         assay_assess::assessment::assess(&plan, options.out, &mut |event| match event {
             Event::Stage(stage) => {
@@ -162,7 +163,9 @@ pub fn run(options: &RunOptions) -> anyhow::Result<ExitCode> {
                 bar.set_length(0);
                 bar.set_style(spinner_style());
                 bar.set_prefix(stage);
+                current = stage;
             }
+            Event::Step(step) => bar.set_prefix(format!("{current}: {step}")),
             Event::Total(rows) => {
                 bar.set_length(rows);
                 bar.set_style(bar_style());
@@ -339,7 +342,10 @@ pub fn summary(a: &Assessment) -> String {
     let _ = writeln!(
         out,
         "\nVerdict: {} ({} of {} criteria met under the {} decision rule{baseline})",
-        v.overall.name().to_uppercase(),
+        crate::style::verdict(
+            &v.overall.name().to_uppercase(),
+            v.overall == assay_record::Outcome::Pass
+        ),
         v.criteria_met,
         v.criteria_total,
         v.decision_rule.name()
@@ -445,7 +451,7 @@ fn robustness_summary(out: &mut String, r: &assay_record::assessment::Robustness
         let _ = writeln!(
             out,
             "  {}  {}",
-            if j.passed { "PASS" } else { "FAIL" },
+            crate::style::verdict(if j.passed { "PASS" } else { "FAIL" }, j.passed),
             j.criterion.expression
         );
     }

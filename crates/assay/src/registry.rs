@@ -98,8 +98,9 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                     .clone()
                     .unwrap_or_else(|| args.db.data.join("log.key"));
                 eprintln!(
-                    "warning: the log key {} is a plain signed-note key file: for a public log, \
+            "{} the log key {} is a plain signed-note key file: for a public log, \
                      make one with assay keygen (encrypted, or --pkcs11 in a token) and give it with --log-key",
+                    crate::style::warning_prefix(),
                     path.display()
                 );
                 (other.clone(), None)
@@ -372,6 +373,9 @@ impl Transport for Http {
 pub struct PublishArgs {
     /// The certificate (*.cert.json)
     pub cert: PathBuf,
+    /// Print the result as JSON (the certificate and its receipt) instead of text
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -414,20 +418,27 @@ pub fn publish(cert: &Path, args: &LogArgs) -> anyhow::Result<PathBuf> {
     let path = client::proof_path(cert);
     std::fs::write(&path, serde_json::to_vec_pretty(&proof)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!(
-        "logged {} as entry {} of {} ({}); proof: {}",
-        cert.display(),
-        proof.index,
-        proof.log,
-        if new { "new" } else { "already logged" },
-        path.display()
-    );
+    if crate::style::text() {
+        println!(
+            "logged {} as entry {} of {} ({}); proof: {}",
+            cert.display(),
+            proof.index,
+            proof.log,
+            if new { "new" } else { "already logged" },
+            path.display()
+        );
+    }
     Ok(path)
 }
 
 /// `assay publish`.
 pub fn publish_cmd(args: &PublishArgs) -> anyhow::Result<ExitCode> {
-    publish(&args.cert, &args.log).map(|_| ExitCode::SUCCESS)
+    let receipt = publish(&args.cert, &args.log)?;
+    crate::style::result(&serde_json::json!({
+        "certificate": args.cert.display().to_string(),
+        "receipt": receipt.display().to_string(),
+    }))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The log's checks for `assay verify`: online with `url`; otherwise from

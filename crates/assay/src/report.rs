@@ -54,6 +54,9 @@ pub struct ReportArgs {
     /// Issue date, YYYY-MM-DD [default: $SOURCE_DATE_EPOCH's date if set, else today (UTC)]
     #[arg(long, value_parser = parse_date)]
     pub issued: Option<String>,
+    /// Print the result as JSON (the report, its SHA-256 and digest file) instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_date(text: &str) -> Result<String, String> {
@@ -188,10 +191,19 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         number: args.number.clone(),
         issued,
     })?;
-    println!(
-        "wrote {} (SHA-256 {sha256}, in {})",
-        out.display(),
-        digest_path(&out).display()
-    );
+    if crate::style::text() {
+        println!(
+            "wrote {} (SHA-256 {sha256}, in {})",
+            out.display(),
+            digest_path(&out).display()
+        );
+    }
+    crate::style::result(&serde_json::json!({
+        "report": out.display().to_string(),
+        "sha256": sha256,
+        "digest": digest_path(&out).display().to_string(),
+        "lang": lang.tag(),
+        "format": format.extension(),
+    }))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -240,7 +240,7 @@ fn criteria_list(
     });
     let _ = writeln!(out, "criteria (decision rule {rule})");
     for j in criteria {
-        let mark = if j.passed { "PASS" } else { "FAIL" };
+        let mark = crate::style::verdict(if j.passed { "PASS" } else { "FAIL" }, j.passed);
         let compared = j.compared.map_or("—".into(), |v| format!("{v:.4}"));
         let risk = j
             .false_accept_risk

@@ -1585,3 +1585,87 @@ fn no_interval_has_zero_width_at_the_boundaries_without_a_reason() {
 fn intervals_expected(id: &str) -> bool {
     !["support", "n", "prevalence", "positives", "negatives"].contains(&id)
 }
+
+#[test]
+fn every_command_has_examples_and_completions_are_printed() {
+    for command in [
+        "eval",
+        "demo",
+        "plan-size",
+        "compare",
+        "init",
+        "run",
+        "report",
+        "keygen",
+        "certify",
+        "verify",
+        "publish",
+        "serve",
+        "admin",
+        "revoke",
+        "suspend",
+        "reinstate",
+        "completions",
+    ] {
+        let o = assay(&[command, "--help"]);
+        assert!(o.status.success(), "{command}");
+        let help = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            help.contains("Examples:\n  assay "),
+            "{command} --help has no examples:\n{help}"
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let o = assay(&["completions", shell]);
+        assert!(o.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            script.contains("assay") && script.contains("plan-size"),
+            "{shell}"
+        );
+    }
+    // Not a terminal: no colour codes, whatever NO_COLOR says.
+    let o = assay(&[
+        "eval",
+        data("binary.csv").to_str().unwrap(),
+        "--positive",
+        "defect",
+        "--require",
+        "accuracy >= 0.5",
+    ]);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains('\x1b'));
+}
+
+#[test]
+fn json_means_the_result_as_json_on_standard_output() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let record = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../assay-report/tests/data/breast_cancer.assessment.json");
+    let out = dir.path().join("r.html");
+    let o = assay(&[
+        "report",
+        record.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--issued",
+        "2026-12-01",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON only");
+    assert_eq!(v["format"], "html");
+    assert_eq!(v["sha256"].as_str().map(str::len), Some(64));
+    let o = assay(&[
+        "keygen",
+        "--issuer",
+        "JSONLAB",
+        "--unencrypted",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON only");
+    assert_eq!(v["keyid"].as_str().map(str::len), Some(64));
+    assert!(v["public"].as_str().unwrap().ends_with("JSONLAB.pub.toml"));
+}
