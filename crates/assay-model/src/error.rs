@@ -38,23 +38,10 @@ pub enum ModelError {
     },
     /// The preprocessing makes tensors of another shape than the model takes.
     #[error(
-        "{}: the model's input '{input}' has shape {model}, but the preprocessing makes {preprocessing}; {hint}",
-        path.display()
+        "{}: the model's input '{}' has shape {}, but the preprocessing makes {}; {}",
+        .0.path.display(), .0.input, .0.model, .0.preprocessing, .0.hint
     )]
-    InputShape {
-        /// The model file.
-        path: PathBuf,
-        /// The input's name.
-        input: String,
-        /// The model's declared shape.
-        model: String,
-        /// The shape the preprocessing produces.
-        preprocessing: String,
-        /// The declared dimensions (`None` open), when the rank is known.
-        declared: Option<Vec<Option<i64>>>,
-        /// Which setting would make the shapes agree.
-        hint: String,
-    },
+    InputShape(Box<ShapeMismatch>),
     /// A named input or output does not exist, or the model has no usable one.
     #[error("{}: {message}", path.display())]
     Model {
@@ -97,4 +84,21 @@ pub enum ModelError {
         /// Why.
         message: String,
     },
+}
+
+/// A model's declared input against the preprocessing's tensors.
+#[derive(Debug)]
+pub struct ShapeMismatch {
+    /// The model file.
+    pub path: PathBuf,
+    /// The input's name.
+    pub input: String,
+    /// The model's declared shape.
+    pub model: String,
+    /// The shape the preprocessing produces.
+    pub preprocessing: String,
+    /// The declared dimensions (`None` open), when the rank is known.
+    pub declared: Option<Vec<Option<i64>>>,
+    /// Which setting would make the shapes agree.
+    pub hint: String,
 }

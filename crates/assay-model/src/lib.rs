@@ -52,7 +52,7 @@ mod settings;
 mod testset;
 mod timing;
 
-pub use error::ModelError;
+pub use error::{ModelError, ShapeMismatch};
 pub use identity::{ModelIdentity, ModelKind, Resource, identity, relative_name};
 #[cfg(feature = "run")]
 pub use onnx::{Model, ModelSpec};

@@ -169,23 +169,16 @@ pub fn run(
     // Feature noise is scaled by each feature's spread over the test set.
     let sds = feature_sds(&table);
     let model = Model::load(spec, &item_shape).map_err(|e| match e {
-        ModelError::InputShape {
-            path,
-            input,
-            model,
-            preprocessing,
-            declared: Some(declared),
-            hint,
-        } if !tabular => ModelError::InputShape {
-            hint: preprocess
-                .shape_hint(&declared, height, width)
-                .unwrap_or(hint),
-            path,
-            input,
-            model,
-            preprocessing,
-            declared: Some(declared),
-        },
+        ModelError::InputShape(mut m) if !tabular => {
+            if let Some(hint) = m
+                .declared
+                .as_deref()
+                .and_then(|d| preprocess.shape_hint(d, height, width))
+            {
+                m.hint = hint;
+            }
+            ModelError::InputShape(m)
+        }
         e => e,
     })?;
     if model.classes != classes.len() {

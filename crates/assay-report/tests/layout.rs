@@ -63,6 +63,11 @@ fn number(node: &roxmltree::Node, name: &str) -> Option<f64> {
     node.attribute(name).and_then(|v| v.parse().ok())
 }
 
+/// A coordinate a mark must have.
+fn coord(node: &roxmltree::Node, name: &str) -> f64 {
+    number(node, name).unwrap_or_else(|| panic!("a mark without {name}"))
+}
+
 /// Every text of a figure as a box, and the figure's size.
 fn text_boxes(svg: &str, font: &Font) -> (Vec<TextBox>, (f64, f64)) {
     let tree = roxmltree::Document::parse(svg).expect("well-formed SVG");
@@ -148,16 +153,16 @@ fn mark_points(svg: &str) -> Vec<(f64, f64)> {
         .filter(|n| n.attribute("class") == Some("mark"))
     {
         match n.tag_name().name() {
-            "circle" => out.push((number(&n, "cx").unwrap(), number(&n, "cy").unwrap())),
+            "circle" => out.push((coord(&n, "cx"), coord(&n, "cy"))),
             "rect" => {
-                let (x, y) = (number(&n, "x").unwrap(), number(&n, "y").unwrap());
-                let (w, h) = (number(&n, "width").unwrap(), number(&n, "height").unwrap());
+                let (x, y) = (coord(&n, "x"), coord(&n, "y"));
+                let (w, h) = (coord(&n, "width"), coord(&n, "height"));
                 out.push((x, y));
                 out.push((x + w, y + h));
             }
             "line" => {
-                out.push((number(&n, "x1").unwrap(), number(&n, "y1").unwrap()));
-                out.push((number(&n, "x2").unwrap(), number(&n, "y2").unwrap()));
+                out.push((coord(&n, "x1"), coord(&n, "y1")));
+                out.push((coord(&n, "x2"), coord(&n, "y2")));
             }
             "path" => {
                 let d = n.attribute("d").unwrap_or("");
@@ -167,7 +172,8 @@ fn mark_points(svg: &str) -> Vec<(f64, f64)> {
                     .filter(|s| !s.is_empty())
                 {
                     if let Some((x, y)) = pair.split_once(',') {
-                        out.push((x.trim().parse().unwrap(), y.trim().parse().unwrap()));
+                        let parse = |v: &str| v.trim().parse::<f64>().expect("a path coordinate");
+                        out.push((parse(x), parse(y)));
                     }
                 }
             }

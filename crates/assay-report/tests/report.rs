@@ -479,8 +479,7 @@ fn the_pdf_text_holds_every_required_field_and_the_page_numbers() {
             // just the running header (about seven words) and the mark.
             let last_page = text
                 .split('\u{c}')
-                .filter(|p| !p.trim().is_empty())
-                .last()
+                .rfind(|p| !p.trim().is_empty())
                 .unwrap_or("");
             let end = T::EndOfReport.get(lang);
             assert!(
