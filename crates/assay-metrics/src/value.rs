@@ -69,6 +69,9 @@ pub enum IntervalMethod {
     /// score interval of the largest variance any distributions allow,
     /// θ(1 − θ) / min(m, n) (Birnbaum and Klose, 1957).
     MaxVariance,
+    /// A maximum over bins (MCE): each bin's Wilson interval at the
+    /// Bonferroni level, the maximum's bounds taken over them.
+    WilsonBonferroni,
 }
 
 impl IntervalMethod {
@@ -85,6 +88,7 @@ impl IntervalMethod {
             IntervalMethod::Logit => "logit",
             IntervalMethod::Jackknife => "jackknife",
             IntervalMethod::MaxVariance => "max-variance",
+            IntervalMethod::WilsonBonferroni => "wilson-bonferroni",
         }
     }
 }

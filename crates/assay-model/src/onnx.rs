@@ -179,14 +179,16 @@ impl Model {
             .collect();
         let declared_dims_known = declared_shape(declared);
         if !crate::settings::fits(declared_dims_known.as_deref(), item_shape) {
-            return Err(ModelError::InputShape(Box::new(crate::error::ShapeMismatch {
-                path,
-                input: inputs[input_index].clone(),
-                model: shown(&declared_dims(declared)),
-                preprocessing: shown(&ours),
-                declared: declared_dims_known,
-                hint: "change resize, center_crop, color or layout".into(),
-            })));
+            return Err(ModelError::InputShape(Box::new(
+                crate::error::ShapeMismatch {
+                    path,
+                    input: inputs[input_index].clone(),
+                    model: shown(&declared_dims(declared)),
+                    preprocessing: shown(&ours),
+                    declared: declared_dims_known,
+                    hint: "change resize, center_crop, color or layout".into(),
+                },
+            )));
         }
         let n = model.sym("N");
         let mut shape: TVec<TDim> = tvec![n.into()];

@@ -463,6 +463,7 @@ pub fn method_name(method: &str, lang: Lang) -> String {
             "largest variance (Birnbaum–Klose), at a boundary",
             "최대 분산(Birnbaum–Klose), 경계값",
         ),
+        "wilson-bonferroni" => ("Wilson per bin, Bonferroni", "구간별 윌슨, 본페로니"),
         "newcombe" => ("Newcombe", "뉴컴"),
         "bootstrap-percentile-stratified" => (
             "stratified bootstrap, percentile",

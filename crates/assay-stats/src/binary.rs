@@ -5,7 +5,8 @@
 //! | accuracy, precision, recall, specificity, npv, fpr, fnr | Wilson (or Clopper–Pearson) on the counts |
 //! | roc_auc | DeLong |
 //! | balanced_accuracy, f1, fbeta, mcc, cohen_kappa, kl_divergence | bootstrap over the confusion cells (multinomial: the same as resampling rows), percentile or BCa |
-//! | average_precision, pr_auc, log_loss, brier_score, ece, mce | bootstrap over rows (Poisson weights on the sorted scores), percentile |
+//! | average_precision, pr_auc, log_loss, brier_score, ece | bootstrap over rows (Poisson weights on the sorted scores), percentile |
+//! | mce | each calibration bin's Wilson interval at the Bonferroni level (`proportion::mce_interval`) |
 //!
 //! Intervals need unweighted data: with sample weights the counts are not
 //! counts, and the functions here return nothing.
@@ -303,6 +304,12 @@ pub fn intervals(
         let probabilities = state.config().probabilities;
         let bins = state.config().calibration_bins;
         let cost = (pos.len() + neg.len()) as u64 * settings.replicates as u64;
+        // MCE, a maximum over bins: from the bins' own intervals, whatever
+        // the sample size (pushed last, it is the one kept).
+        let mce = report
+            .calibration
+            .as_deref()
+            .and_then(|b| crate::proportion::mce_interval(b, settings.level));
         if cost <= settings.row_budget {
             for (id, ci) in row_bootstrap(&pos, &neg, probabilities, bins, settings) {
                 push(id, ci);
@@ -335,11 +342,14 @@ pub fn intervals(
                 push("mce", mce);
             }
             note = Some(format!(
-                "large sample ({} rows × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, average precision and PR AUC by the logit interval (Boyd et al. 2013), ECE and MCE by a Poisson bootstrap of the bin sums (exact in bins under {SMALL_BIN} items, normal approximation above)",
+                "large sample ({} rows × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, average precision and PR AUC by the logit interval (Boyd et al. 2013), ECE by a Poisson bootstrap of the bin sums (exact in bins under {SMALL_BIN} items, normal approximation above)",
                 pos.len() + neg.len(),
                 settings.replicates,
                 settings.row_budget
             ));
+        }
+        if probabilities && mce.is_some() {
+            push("mce", mce);
         }
     }
     (out, note)

@@ -8,7 +8,8 @@
 //!
 //! | per-class roc_auc | DeLong (one class against the rest) |
 //! | top-k accuracy | Wilson (or Clopper–Pearson): a proportion of items |
-//! | roc_auc_ovr_macro / _weighted, roc_auc_ovo_macro, log_loss, brier_score, ece, mce | bootstrap over rows (Poisson weights; each column's sort is done once), percentile, within the row budget; past it the AUC averages by the jackknife (`jackknife.rs`) and the others by large-sample methods |
+//! | mce | each top-label bin's Wilson interval at the Bonferroni level (`proportion::mce_interval`) |
+//! | roc_auc_ovr_macro / _weighted, roc_auc_ovo_macro, log_loss, brier_score, ece | bootstrap over rows (Poisson weights; each column's sort is done once), percentile, within the row budget; past it the AUC averages by the jackknife (`jackknife.rs`) and the others by large-sample methods |
 //!
 //! Weighted data: every interval by the row bootstrap through the metric
 //! state itself (weights × Poisson draws).
@@ -229,10 +230,12 @@ fn row_intervals(
             report,
             settings.level,
         ));
+        global.extend(mce_from_bins(report, settings.level));
         return None;
     }
     // Large samples: log loss and Brier by the normal interval of a
-    // mean, ECE / MCE by the Poisson bootstrap of the bin sums.
+    // mean, ECE by the Poisson bootstrap of the bin sums (MCE from its
+    // bins, below).
     let level = settings.level;
     global.extend(
         crate::binary::mean_interval(q.loss.iter().copied(), level)
@@ -256,8 +259,9 @@ fn row_intervals(
         global.push(("roc_auc_ovo_macro".to_owned(), ovo_macro));
     }
     global.extend(boundary_auc_averages(truth, k as usize, report, level));
+    global.extend(mce_from_bins(report, level));
     Some(format!(
-        "large sample ({n} rows × {k} classes × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, top-k accuracy by the proportion interval, ECE and MCE by a Poisson bootstrap of the bin sums, {}",
+        "large sample ({n} rows × {k} classes × {} replicates over the row budget of {}): log loss and Brier by the normal interval of a mean, top-k accuracy by the proportion interval, ECE by a Poisson bootstrap of the bin sums, {}",
         settings.replicates,
         settings.row_budget,
         if averages.is_some() {
@@ -266,6 +270,13 @@ fn row_intervals(
             "no interval for the AUC averages (a class has fewer than two items)"
         }
     ))
+}
+
+/// MCE, a maximum over the top-label bins: from the bins' own intervals
+/// (`proportion::mce_interval`), kept over the bootstrap's.
+fn mce_from_bins(report: &MulticlassReport, level: f64) -> Option<(String, Interval)> {
+    let bins = report.calibration.as_deref()?;
+    crate::proportion::mce_interval(bins, level).map(|ci| ("mce".to_owned(), ci))
 }
 
 /// The AUC averages at a boundary (every class separated perfectly, or

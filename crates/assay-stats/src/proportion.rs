@@ -57,6 +57,47 @@ pub fn clopper_pearson(x: f64, n: f64, level: f64) -> Option<Interval> {
     })
 }
 
+/// The maximum calibration error's interval from its bins: each bin's
+/// observed frequency gets the Wilson interval at the Bonferroni level
+/// (1 − (1 − level) / bins with items), and the MCE's bounds are the
+/// smallest and the largest "largest gap between a bin's mean confidence
+/// and its frequency" those intervals allow together. Conservative, holds
+/// the estimate, and never a point where a bin's frequency is uncertain —
+/// which a bootstrap of a maximum does not give (its replicates are biased
+/// below, its upper bound often equal to the estimate). Unweighted bins
+/// only (`weight` is the item count); `None` without items.
+pub fn mce_interval(
+    bins: &[assay_metrics::calibration::CalibrationBin],
+    level: f64,
+) -> Option<Interval> {
+    let filled: Vec<_> = bins.iter().filter(|b| b.weight > 0.0).collect();
+    if filled.is_empty() {
+        return None;
+    }
+    let each = 1.0 - (1.0 - level) / filled.len() as f64;
+    let (mut low, mut high) = (0.0f64, 0.0f64);
+    for b in filled {
+        let ci = wilson(b.observed * b.weight, b.weight, each)?;
+        let c = b.mean_confidence;
+        let nearest = if c < ci.low {
+            ci.low - c
+        } else if c > ci.high {
+            c - ci.high
+        } else {
+            0.0
+        };
+        let farthest = (c - ci.low).abs().max((ci.high - c).abs());
+        low = low.max(nearest);
+        high = high.max(farthest);
+    }
+    Some(Interval {
+        low,
+        high,
+        level,
+        method: assay_metrics::value::IntervalMethod::WilsonBonferroni,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -285,3 +285,40 @@ fn the_boundary_auc_interval_is_not_a_point_and_covers() {
         rate * 100.0
     );
 }
+
+/// MCE from its bins: a model whose frequencies run 0.9·p + 0.05 (the
+/// largest gap 0.045 in the outer bins, by the bins' midpoints); 500 items,
+/// 10 bins. The Bonferroni bound is conservative: at least 95 %.
+#[test]
+fn the_mce_interval_from_its_bins_covers() {
+    let bins = 10;
+    let mut covered = 0;
+    for r in 0..REPETITIONS {
+        let mut rng = replicate_rng(19, r);
+        let mut cal = assay_metrics::calibration::CalibrationBins::new(bins);
+        for _ in 0..500 {
+            let p: f64 = rng.random();
+            let y = rng.random::<f64>() < 0.9 * p + 0.05;
+            cal.push(p, y, 1.0);
+        }
+        let table = cal.table();
+        // The truth for these bins: each bin's own mean confidence against
+        // the frequency its confidences imply.
+        let truth = table
+            .iter()
+            .filter(|b| b.weight > 0.0)
+            .map(|b| (b.mean_confidence - (0.9 * b.mean_confidence + 0.05)).abs())
+            .fold(0.0, f64::max);
+        let ci = proportion::mce_interval(&table, 0.95).unwrap();
+        assert!(ci.high > ci.low);
+        let estimate = cal.mce().unwrap();
+        assert!(ci.low <= estimate && estimate <= ci.high);
+        covered += u64::from(ci.low <= truth && truth <= ci.high);
+    }
+    let rate = covered as f64 / REPETITIONS as f64;
+    assert!(
+        rate >= 0.95,
+        "covered the truth in {:.1}% of runs",
+        rate * 100.0
+    );
+}

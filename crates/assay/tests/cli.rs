@@ -89,7 +89,7 @@ fn assert_every_interval_contains(r: &Value) {
             ci["high"].as_f64().unwrap_or(f64::NAN),
         );
         assert!(
-            lo <= v + 1e-12 && v <= hi + 1e-12 || id == "mce",
+            lo <= v + 1e-12 && v <= hi + 1e-12,
             "{id}: {v} outside [{lo}, {hi}]"
         );
         assert_eq!(ci["level"], 0.95, "{id}");
