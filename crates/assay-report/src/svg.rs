@@ -505,16 +505,20 @@ fn corner_inset(
         c.polygon(&pts, PALETTE[0], 0.22);
     }
     for (i, curve) in curves.iter().enumerate() {
-        let pts: Vec<(f64, f64)> = std::iter::once(clamp(0.0, 0.0))
-            .chain(
-                curve
-                    .x
-                    .iter()
-                    .zip(curve.y)
-                    .take_while(|(x, _)| **x <= 0.1 + 1e-12)
-                    .map(|(&x, &y)| clamp(x, y)),
-            )
+        let shown: Vec<(f64, f64)> = curve
+            .x
+            .iter()
+            .zip(curve.y)
+            .take_while(|(x, _)| **x <= 0.1 + 1e-12)
+            .map(|(&x, &y)| (x, y))
             .collect();
+        let mut pts: Vec<(f64, f64)> = std::iter::once(clamp(0.0, 0.0))
+            .chain(shown.iter().map(|&(x, y)| clamp(x, y)))
+            .collect();
+        // The step continues to the inset's right edge.
+        if let Some(&(_, y)) = shown.last() {
+            pts.push(clamp(0.1, y));
+        }
         c.polyline(&pts, PALETTE[i % PALETTE.len()], 1.5);
     }
     c.marking = false;
@@ -597,9 +601,22 @@ pub fn confusion(lang: Lang, labels: &[String], counts: &[Vec<f64>]) -> String {
     let cell = panel / k as f64;
     let show_text = k <= 12;
     let font = (cell * 0.32).clamp(6.0, 12.0);
-    let mut c = Canvas::new(620.0, panel + 110.0);
+    // Room on the left for the row labels (up to 130 px; longer ones are
+    // cut), then the counts, a gap, the shares.
+    let label_size = 10.0f64.min(cell * 0.8);
+    let widest = if k <= 20 {
+        labels
+            .iter()
+            .map(|l| text_width(l, label_size))
+            .fold(0.0, f64::max)
+    } else {
+        0.0
+    };
+    let first = (widest.min(130.0) + 30.0).max(60.0);
+    let second = first + panel + 40.0;
+    let mut c = Canvas::new((second + panel + 20.0).max(620.0), panel + 110.0);
     let row_sums: Vec<f64> = counts.iter().map(|r| r.iter().sum()).collect();
-    for (p, left) in [(0usize, 60.0), (1, 350.0)] {
+    for (p, left) in [(0usize, first), (1, second)] {
         let top = 30.0;
         c.plots.push((left, top, panel, panel));
         for (i, row) in counts.iter().enumerate() {
@@ -632,7 +649,7 @@ pub fn confusion(lang: Lang, labels: &[String], counts: &[Vec<f64>]) -> String {
             }
         }
         if k <= 20 {
-            let size = 10.0f64.min(cell * 0.8);
+            let size = label_size;
             for (i, l) in labels.iter().enumerate() {
                 // Row labels once, left of the counts; the shares' panel
                 // has the same rows.
