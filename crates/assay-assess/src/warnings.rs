@@ -166,10 +166,17 @@ pub(crate) fn warnings(
 fn not_judged(judgements: &[assay_record::eval::Judgement], out: &mut Vec<Warning>) {
     for j in judgements {
         if let Some(reason) = &j.reason {
+            // Why, as a word a report can translate: the metric has no
+            // value, or the guarded rule found no interval.
+            let cause = if j.value.is_none() {
+                "undefined"
+            } else {
+                "no-interval"
+            };
             out.push(warning(
                 WarningCode::CriterionNotJudged,
                 format!("criterion \"{}\": {reason}", j.criterion.expression),
-                json!({ "criterion": j.criterion.expression }),
+                json!({ "criterion": j.criterion.expression, "cause": cause }),
             ));
         }
     }

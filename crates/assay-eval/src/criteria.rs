@@ -293,9 +293,12 @@ pub fn judge_metric(
                 out.false_accept_risk = out.passed.then_some((1.0 - ci.level) / 2.0);
             }
             None => {
-                out.reason = Some(
-                    "the guarded rule needs a confidence interval, and this metric has none".into(),
-                );
+                let why = metric
+                    .and_then(|m| m.interval_note.as_deref())
+                    .map_or_else(String::new, |n| format!(" ({n})"));
+                out.reason = Some(format!(
+                    "the guarded rule needs a confidence interval, and this metric has none{why}"
+                ));
             }
         },
     }

@@ -589,11 +589,21 @@ pub fn warning_text(w: &assay_record::assessment::Warning, lang: Lang) -> String
             lang.count(number("count").unwrap_or(0.0) as u64),
             list("clauses")
         ),
-        C::CriterionNotJudged => format!(
-            "기준 \"{}\"을(를) 판정할 수 없다 (평가 기록의 사유: {})",
-            text("criterion"),
-            w.message
-        ),
+        C::CriterionNotJudged => match text("cause") {
+            "undefined" => format!(
+                "기준 \"{}\"을(를) 판정할 수 없다: 이 데이터에서 지표 값이 정의되지 않는다(사유는 평가 기록에 있다).",
+                text("criterion")
+            ),
+            "no-interval" => format!(
+                "기준 \"{}\"을(를) 판정할 수 없다: 보호 판정 규칙에는 신뢰구간이 필요한데 이 지표에는 구간이 없다(사유는 평가 기록에 있다).",
+                text("criterion")
+            ),
+            _ => format!(
+                "기준 \"{}\"을(를) 판정할 수 없다 (평가 기록의 사유: {})",
+                text("criterion"),
+                w.message
+            ),
+        },
         C::Intervals => w.message.clone(),
     }
 }

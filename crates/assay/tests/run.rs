@@ -1122,6 +1122,21 @@ fn a_bilingual_plan_gives_a_korean_report_without_the_plans_english() {
             "the English report holds the plan's Korean {k:?}"
         );
     }
+    // Assay's own words are Korean too: the warnings (from their codes and
+    // values), the slices' conclusions.
+    for english in [
+        "are not disclosed",
+        "no difference shown",
+        "insufficient evidence",
+        "differs from the rest",
+        "too weakly powered",
+    ] {
+        assert!(!ko.contains(english), "the Korean report holds {english:?}");
+    }
+    assert!(
+        ko.contains("밝혀지지 않았다"),
+        "the undisclosed-criteria warning in Korean"
+    );
     assert!(
         ko.contains("Given in one language only. (영어로만 제공됨)"),
         "a text in one language is marked where it falls back"
