@@ -33,8 +33,34 @@ pub struct Check {
     pub check: &'static str,
     /// Outcome.
     pub status: Status,
-    /// What was found.
+    /// What was found, in English.
     pub detail: String,
+    /// The same in Korean, where this check's words have been translated
+    /// (a page in Korean shows the English one, marked, otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_ko: Option<String>,
+}
+
+impl Check {
+    /// A check whose words are in English only.
+    pub fn new(check: &'static str, status: Status, detail: impl Into<String>) -> Check {
+        Check {
+            check,
+            status,
+            detail: detail.into(),
+            detail_ko: None,
+        }
+    }
+
+    /// A check with its words in English and in Korean.
+    pub fn both(check: &'static str, status: Status, en: String, ko: String) -> Check {
+        Check {
+            check,
+            status,
+            detail: en,
+            detail_ko: Some(ko),
+        }
+    }
 }
 
 /// The outcome of a verification.
@@ -130,18 +156,32 @@ struct Out(Vec<Check>);
 
 impl Out {
     fn push(&mut self, check: &'static str, status: Status, detail: impl Into<String>) {
-        self.0.push(Check {
-            check,
-            status,
-            detail: detail.into(),
-        });
+        self.0.push(Check::new(check, status, detail));
+    }
+
+    /// A check with its words in English and in Korean.
+    fn both(&mut self, check: &'static str, status: Status, en: String, ko: String) {
+        self.0.push(Check::both(check, status, en, ko));
     }
 
     /// Mark every check not yet made as skipped.
     fn rest(mut self, why: &str, statement: Option<Statement>) -> Verification {
         for name in ORDER {
             if !self.0.iter().any(|c| c.check == name) {
-                self.push(name, Status::Skip, format!("not checked: {why}"));
+                let ko = match why {
+                    "the envelope cannot be read" => "봉투를 읽을 수 없음",
+                    "wrong payload type" => "페이로드 유형이 다름",
+                    "the signature does not hold" => "서명이 성립하지 않음",
+                    "the statement cannot be read" => "진술을 읽을 수 없음",
+                    "the statement is malformed" => "진술의 형식이 잘못됨",
+                    _ => why,
+                };
+                self.both(
+                    name,
+                    Status::Skip,
+                    format!("not checked: {why}"),
+                    format!("확인하지 않음: {ko}"),
+                );
             }
         }
         Verification {
@@ -182,10 +222,11 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
             return out.rest("the envelope cannot be read", None);
         }
     };
-    out.push(
+    out.both(
         "envelope",
         Status::Pass,
         format!("DSSE envelope, {} signature(s)", envelope.signatures.len()),
+        format!("DSSE 봉투, 서명 {}개", envelope.signatures.len()),
     );
     if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
         out.push(
@@ -198,7 +239,12 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
         );
         return out.rest("wrong payload type", None);
     }
-    out.push("payload-type", Status::Pass, IN_TOTO_PAYLOAD_TYPE);
+    out.both(
+        "payload-type",
+        Status::Pass,
+        IN_TOTO_PAYLOAD_TYPE.into(),
+        IN_TOTO_PAYLOAD_TYPE.into(),
+    );
     let Some(signer) = signature(&envelope, trust, &mut out) else {
         let mut v = out.rest("the signature does not hold", None);
         v.claimed_number = claimed(&envelope.payload).map(|(n, _)| n);
@@ -229,10 +275,11 @@ pub fn verify(bytes: &[u8], trust: &TrustStore, expect: &Expect) -> Verification
         }
     };
     let number = statement.number();
-    out.push(
+    out.both(
         "statement",
         Status::Pass,
         format!("in-toto Statement v1, certificate {number}"),
+        format!("in-toto Statement v1, 인증서 {number}"),
     );
     issuer(&statement, signer, &mut out);
     validity(&statement, &expect.today, &mut out);
@@ -287,11 +334,15 @@ fn signature<'t>(envelope: &Envelope, trust: &'t TrustStore, out: &mut Out) -> O
         out.push("signature", Status::Fail, detail);
         return None;
     };
-    out.push(
+    out.both(
         "signature",
         Status::Pass,
         format!(
             "Ed25519 signature by {} ({}), key {}",
+            signer.id, signer.name, signer.keyid
+        ),
+        format!(
+            "{} ({})의 Ed25519 서명, 키 {}",
             signer.id, signer.name, signer.keyid
         ),
     );
@@ -337,10 +388,11 @@ fn issuer(statement: &Statement, signer: &Issuer, out: &mut Out) {
             ),
         );
     } else {
-        out.push(
+        out.both(
             "issuer",
             Status::Pass,
             format!("{} trusted for {standard} on {issued}", signer.id),
+            format!("{}: {issued}에 {standard}에 대해 신뢰됨", signer.id),
         );
     }
 }
@@ -350,19 +402,26 @@ fn validity(statement: &Statement, today: &str, out: &mut Out) {
     let period = &statement.predicate.certificate.validity;
     let (from, until) = (period.not_before.as_str(), period.not_after.as_str());
     if today < from {
-        out.push(
+        out.both(
             "validity",
             Status::Fail,
             format!("not yet valid: valid from {from}, today is {today}"),
+            format!("아직 유효하지 않음: {from}부터 유효, 오늘은 {today}"),
         );
     } else if today > until {
-        out.push(
+        out.both(
             "validity",
             Status::Fail,
             format!("expired on {until}, today is {today}"),
+            format!("{until}에 만료됨, 오늘은 {today}"),
         );
     } else {
-        out.push("validity", Status::Pass, format!("valid {from} to {until}"));
+        out.both(
+            "validity",
+            Status::Pass,
+            format!("valid {from} to {until}"),
+            format!("{from}부터 {until}까지 유효"),
+        );
     }
 }
 
@@ -370,32 +429,44 @@ fn validity(statement: &Statement, today: &str, out: &mut Out) {
 fn digests(statement: &Statement, expect: &Expect, out: &mut Out) {
     let subject = statement.model_sha256();
     match &expect.model_sha256 {
-        None => out.push("model", Status::Skip, "no model given (--model)"),
-        Some(d) if d == subject => {
-            out.push("model", Status::Pass, format!("the model's SHA-256 is {d}"))
-        }
-        Some(d) => out.push(
+        None => out.both(
+            "model",
+            Status::Skip,
+            "no model given (--model)".into(),
+            "모델이 주어지지 않음 (--model)".into(),
+        ),
+        Some(d) if d == subject => out.both(
+            "model",
+            Status::Pass,
+            format!("the model's SHA-256 is {d}"),
+            format!("모델의 SHA-256은 {d}"),
+        ),
+        Some(d) => out.both(
             "model",
             Status::Fail,
             format!("the model given has SHA-256 {d}; the certificate is for {subject}"),
+            format!("주어진 모델의 SHA-256은 {d}, 인증서의 모델은 {subject}"),
         ),
     }
     let recorded = &statement.predicate.assessment.sha256;
     match &expect.assessment_sha256 {
-        None => out.push(
+        None => out.both(
             "assessment",
             Status::Skip,
-            "no assessment record given (--assessment)",
+            "no assessment record given (--assessment)".into(),
+            "평가 기록이 주어지지 않음 (--assessment)".into(),
         ),
-        Some(d) if d == recorded => out.push(
+        Some(d) if d == recorded => out.both(
             "assessment",
             Status::Pass,
             format!("the record's SHA-256 is {d}"),
+            format!("평가 기록의 SHA-256은 {d}"),
         ),
-        Some(d) => out.push(
+        Some(d) => out.both(
             "assessment",
             Status::Fail,
             format!("the record given has SHA-256 {d}; the certificate rests on {recorded}"),
+            format!("주어진 평가 기록의 SHA-256은 {d}, 인증서가 근거한 기록은 {recorded}"),
         ),
     }
 }

@@ -664,57 +664,74 @@ pub async fn verify_bytes(
                     .is_ok()
                 });
                 let log = if proven {
-                    Check {
-                        check: "log",
-                        status: Status::Pass,
-                        detail: format!(
+                    Check::both(
+                        "log",
+                        Status::Pass,
+                        format!(
                             "entry {index} of the log; its inclusion proof leads to the signed root of size {size}"
                         ),
-                    }
+                        format!(
+                            "로그의 항목 {index}: 포함 증명이 크기 {size}의 서명된 루트에 이른다"
+                        ),
+                    )
                 } else {
-                    Check {
-                        check: "log",
-                        status: Status::Fail,
-                        detail: format!("entry {index}: the inclusion proof does not verify"),
-                    }
+                    Check::both(
+                        "log",
+                        Status::Fail,
+                        format!("entry {index}: the inclusion proof does not verify"),
+                        format!("항목 {index}: 포함 증명이 검증되지 않는다"),
+                    )
                 };
                 let status = match st.certs.get(number.as_str()).filter(|c| c.sha256 == sha256) {
-                    Some(c) if c.status == "valid" => Check {
-                        check: "status",
-                        status: Status::Pass,
-                        detail: "valid: not suspended or revoked".into(),
-                    },
-                    Some(c) => Check {
-                        check: "status",
-                        status: Status::Fail,
-                        detail: format!(
-                            "{} on {}: {}",
-                            c.status,
+                    Some(c) if c.status == "valid" => Check::both(
+                        "status",
+                        Status::Pass,
+                        "valid: not suspended or revoked".into(),
+                        "유효: 정지되거나 취소되지 않음".into(),
+                    ),
+                    Some(c) => {
+                        let (date, reason) = (
                             c.date.clone().unwrap_or_default(),
-                            c.reason.clone().unwrap_or_default()
-                        ),
-                    },
-                    None => Check {
-                        check: "status",
-                        status: Status::Fail,
-                        detail: "the entry is not a certificate".into(),
-                    },
+                            c.reason.clone().unwrap_or_default(),
+                        );
+                        let ko = match &*c.status {
+                            "revoked" => "취소됨",
+                            "suspended" => "정지됨",
+                            other => other,
+                        };
+                        Check::both(
+                            "status",
+                            Status::Fail,
+                            format!("{} on {date}: {reason}", c.status),
+                            format!("{date}에 {ko}: {reason}"),
+                        )
+                    }
+                    None => Check::both(
+                        "status",
+                        Status::Fail,
+                        "the entry is not a certificate".into(),
+                        "이 항목은 인증서가 아니다".into(),
+                    ),
                 };
                 (log, status)
             }
             None => (
-                Check {
-                    check: "log",
-                    status: Status::Fail,
-                    detail: format!(
+                Check::both(
+                    "log",
+                    Status::Fail,
+                    format!(
                         "no entry of the log has this envelope's SHA-256 ({sha256}): the certificate was never published, or was altered"
                     ),
-                },
-                Check {
-                    check: "status",
-                    status: Status::Skip,
-                    detail: "not checked: the certificate is not in the log".into(),
-                },
+                    format!(
+                        "로그의 어떤 항목에도 이 봉투의 SHA-256({sha256})이 없다: 인증서가 공개된 적이 없거나 변조되었다"
+                    ),
+                ),
+                Check::both(
+                    "status",
+                    Status::Skip,
+                    "not checked: the certificate is not in the log".into(),
+                    "확인하지 않음: 인증서가 로그에 없다".into(),
+                ),
             ),
         }
     };

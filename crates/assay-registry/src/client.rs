@@ -257,11 +257,7 @@ pub fn publish(
 
 /// A check of `assay verify`.
 fn check(check: &'static str, status: Status, detail: impl Into<String>) -> Check {
-    Check {
-        check,
-        status,
-        detail: detail.into(),
-    }
+    Check::new(check, status, detail)
 }
 
 /// The status the log signed for the certificate of SHA-256 `sha256`.

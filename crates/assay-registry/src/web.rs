@@ -213,6 +213,8 @@ pub enum T {
     NotChecked,
     /// The technical detail.
     TechDetail,
+    /// A detail shown in English in a Korean page.
+    InEnglish,
 }
 
 impl T {
@@ -366,6 +368,7 @@ impl T {
             T::Failed => ("NO", "아니요"),
             T::NotChecked => ("not checked", "확인하지 않음"),
             T::TechDetail => ("Technical detail", "기술 세부 정보"),
+            T::InEnglish => ("(in English)", "(영문)"),
         };
         match lang {
             Lang::En => en,
@@ -1113,12 +1116,18 @@ async fn verify_upload(
             assay_cert::Status::Skip => ("skip", T::NotChecked),
         };
         let name = check_words(c.check).map_or_else(|| esc(c.check), |t| t.text(lang).to_owned());
+        // The details in the page's language; English words in a Korean
+        // page are marked as such.
+        let detail = match (lang, &c.detail_ko) {
+            (Lang::Ko, Some(ko)) => esc(ko),
+            (Lang::Ko, None) => format!("{} {}", esc(&c.detail), T::InEnglish.text(lang)),
+            _ => esc(&c.detail),
+        };
         body.push_str(&format!(
-            "<tr data-check=\"{}\"><td>{name}<details><summary>{}</summary>{}</details></td>\
+            "<tr data-check=\"{}\"><td>{name}<details><summary>{}</summary>{detail}</details></td>\
              <td class=\"{class}\">{}</td></tr>",
             esc(c.check),
             T::TechDetail.text(lang),
-            esc(&c.detail),
             word.text(lang)
         ));
     }

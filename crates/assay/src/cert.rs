@@ -489,16 +489,12 @@ fn recompute_check(args: &VerifyArgs, record: &Path) -> anyhow::Result<assay_cer
         args.rerun_model,
     );
     Ok(match outcome {
-        Ok(()) => assay_cert::Check {
-            check: "recompute",
-            status: assay_cert::Status::Pass,
-            detail: format!("{}: every result is the recorded one", recheck.describe()),
-        },
-        Err(e) => assay_cert::Check {
-            check: "recompute",
-            status: assay_cert::Status::Fail,
-            detail: e.to_string(),
-        },
+        Ok(()) => assay_cert::Check::new(
+            "recompute",
+            assay_cert::Status::Pass,
+            format!("{}: every result is the recorded one", recheck.describe()),
+        ),
+        Err(e) => assay_cert::Check::new("recompute", assay_cert::Status::Fail, e.to_string()),
     })
 }
 

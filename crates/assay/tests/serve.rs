@@ -1212,6 +1212,20 @@ fn the_web_pages_work_in_a_browser_without_javascript() {
     browser.click("button[type=submit]");
     browser.wait(|p| p.contains("id=\"verdict\""));
     assert_eq!(browser.text("#verdict"), "유효한 인증서입니다.");
+    // The checks' details are Korean too (English ones would be marked).
+    let source = browser.source();
+    for english in [
+        "DSSE envelope",
+        "Ed25519 signature by",
+        "valid: not suspended",
+        "inclusion proof leads",
+    ] {
+        assert!(
+            !source.contains(english),
+            "the Korean verify page holds {english:?}"
+        );
+    }
+    assert!(source.contains("유효: 정지되거나 취소되지 않음") && source.contains("포함 증명"));
     browser.type_into("input[type=file]", s(&beta));
     browser.click("button[type=submit]");
     let page = browser.wait(|p| p.contains("under review"));
