@@ -694,7 +694,7 @@ pub async fn verify_bytes(
                             c.date.clone().unwrap_or_default(),
                             c.reason.clone().unwrap_or_default(),
                         );
-                        let ko = match &*c.status {
+                        let ko = match c.status {
                             "revoked" => "취소됨",
                             "suspended" => "정지됨",
                             other => other,
