@@ -356,11 +356,15 @@ fn issuer(statement: &Statement, signer: &Issuer, out: &mut Out) {
     let standard = &p.standard;
     let issued = p.certificate.issued.as_str();
     if *issuer_id != signer.id {
-        out.push(
+        out.both(
             "issuer",
             Status::Fail,
             format!(
                 "the certificate names issuer {issuer_id:?} but is signed by {:?}'s key",
+                signer.id
+            ),
+            format!(
+                "인증서는 발급 기관 {issuer_id:?}를 밝히지만 {:?}의 키로 서명되었다",
                 signer.id
             ),
         );
@@ -369,7 +373,7 @@ fn issuer(statement: &Statement, signer: &Issuer, out: &mut Out) {
     {
         out.push("issuer", Status::Fail, problem);
     } else if !signer.standards.iter().any(|s| s == standard) {
-        out.push(
+        out.both(
             "issuer",
             Status::Fail,
             format!(
@@ -377,13 +381,22 @@ fn issuer(statement: &Statement, signer: &Issuer, out: &mut Out) {
                 signer.id,
                 signer.standards.join(", ")
             ),
+            format!(
+                "{}는 {standard:?}에 대해 신뢰되지 않는다 (인정 범위: {})",
+                signer.id,
+                signer.standards.join(", ")
+            ),
         );
     } else if issued < signer.not_before.as_str() || issued > signer.not_after.as_str() {
-        out.push(
+        out.both(
             "issuer",
             Status::Fail,
             format!(
                 "issued {issued}, outside the window in which {} is trusted ({} to {})",
+                signer.id, signer.not_before, signer.not_after
+            ),
+            format!(
+                "{issued}에 발급되어, {}가 신뢰되는 기간({}부터 {}까지) 밖이다",
                 signer.id, signer.not_before, signer.not_after
             ),
         );
