@@ -4,15 +4,15 @@
 #   bench/compare_binaries.sh OLD/assay NEW/assay [RUNS]
 A=$1; B=$2; N=${3:-7}
 set -e
-rm -rf /tmp/bm && mkdir -p /tmp/bm && $A init /tmp/bm/model --demo model > /dev/null
+W=$(mktemp -d) && trap 'rm -rf "$W"' EXIT && $A init "$W/model" --demo model > /dev/null
 REC="$(cd "$(dirname "$0")/.." && pwd)/crates/assay-report/tests/data/digits.assessment.json"
 t() { local s=$(date +%s.%N); "$@" > /dev/null 2>&1; local e=$(date +%s.%N); echo "$e - $s" | bc; }
 declare -a ra rb pa pb
 for i in $(seq $N); do
   for X in A B; do
     BIN=${!X}
-    r=$(t $BIN run /tmp/bm/model/assay.toml --out /tmp/bm/out-$X --quiet)
-    p=$(t $BIN report $REC --format pdf --lang ko --out /tmp/bm/r-$X.pdf --issued 2026-12-01)
+    r=$(t $BIN run "$W/model/assay.toml" --out "$W/out-$X" --quiet)
+    p=$(t $BIN report $REC --format pdf --lang ko --out "$W/r-$X.pdf" --issued 2026-12-01)
     if [ $X = A ]; then ra+=($r); pa+=($p); else rb+=($r); pb+=($p); fi
   done
 done

@@ -515,13 +515,17 @@ fn verdict(
 /// data; each error is placed at the plan's line and column where it can
 /// be, and names the closest valid name.
 pub fn check(plan: &Plan) -> Result<(), AssessError> {
-    let scratch = tempfile::tempdir().map_err(|source| AssessError::Io {
-        path: std::env::temp_dir(),
-        source,
-    })?;
+    // A model run's predictions do not exist yet: an empty file with the
+    // columns the run will write stands in for them, in a scratch folder
+    // that lives until the dry run is done.
+    let scratch;
     let spec = match &plan.model_run {
         None => plan.evaluation.clone(),
         Some(run) => {
+            scratch = tempfile::tempdir().map_err(|source| AssessError::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
             let classes = match &run.settings.classes {
                 Some(c) => c.clone(),
                 None => {

@@ -86,6 +86,33 @@ pub(crate) struct Planning<'a> {
     pub requests: &'a mut Requests,
 }
 
+/// Ask for the truth column, its role said in the user's words.
+pub(crate) fn request_truth(
+    spec: &EvalSpec,
+    requests: &mut Requests,
+    truth: &str,
+) -> assay_data::Labels {
+    requests.labels(
+        truth,
+        Some(&spec.voice.role("the truth column", crate::Setting::Truth)),
+    )
+}
+
+/// Ask for the hard-prediction column, when there is one.
+pub(crate) fn request_prediction(
+    spec: &EvalSpec,
+    requests: &mut Requests,
+    prediction: Option<String>,
+) -> Option<(String, assay_data::Labels)> {
+    prediction.map(|p| {
+        let role = spec
+            .voice
+            .role("the prediction column", crate::Setting::Prediction);
+        let h = requests.labels(&p, Some(&role));
+        (p, h)
+    })
+}
+
 /// The name of an optional column (empty when absent), for errors.
 pub(crate) fn column_name<H>(column: &Option<(String, H)>) -> String {
     column.as_ref().map(|c| c.0.clone()).unwrap_or_default()

@@ -74,7 +74,6 @@ pub fn auc_variance(positives: &[f64], negatives: &[f64]) -> Option<(f64, Option
 /// distribution-free and conservative — e.g. AUC = 1 with 20 positives
 /// gives the lower bound 20 / (20 + z²) ≈ 0.839 at 95 %.
 pub fn interval(auc: f64, variance: f64, m: f64, n: f64, level: f64) -> Interval {
-    let z = normal_quantile(1.0 - (1.0 - level) / 2.0);
     if variance <= 0.0 && m.min(n) > 0.0 {
         let effective = m.min(n);
         if let Some(ci) = crate::proportion::wilson(auc * effective, effective, level) {
@@ -84,6 +83,7 @@ pub fn interval(auc: f64, variance: f64, m: f64, n: f64, level: f64) -> Interval
             };
         }
     }
+    let z = normal_quantile(1.0 - (1.0 - level) / 2.0);
     let half = z * variance.max(0.0).sqrt();
     Interval {
         low: (auc - half).max(0.0),

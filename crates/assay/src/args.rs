@@ -46,7 +46,7 @@ pub enum Command {
     /// Evaluate the bundled demo predictions (real models on real data)
     #[command(after_help = "Examples:
   assay demo                    the whole pipeline on bundled real data, into ./assay-demo
-  assay demo --out /tmp/demo")]
+  assay demo --out demo-run                into ./demo-run")]
     Demo(DemoArgs),
     /// How many test items are needed to show a metric clears a target (or the interval a size delivers)
     #[command(after_help = "Examples:

@@ -83,18 +83,9 @@ fn reports(records: &[&Path], issued: &str) -> anyhow::Result<()> {
     println!("\nThe test plans' assessment records and their test reports:");
     for record in records {
         println!("  {}", record.display());
-        let dir = record.parent().unwrap_or(Path::new("."));
-        for lang in [assay_report::Lang::En, assay_report::Lang::Ko] {
-            for format in [assay_report::Format::Html, assay_report::Format::Pdf] {
-                let out = dir.join(format!("report.{}.{}", lang.tag(), format.extension()));
-                crate::report::write(&crate::report::Request {
-                    assessment: record,
-                    format,
-                    lang,
-                    out: &out,
-                    number: None,
-                    issued: issued.to_owned(),
-                })?;
+        for lang in assay_report::Lang::ALL {
+            for format in assay_report::Format::ALL {
+                let out = crate::report::write_beside(record, lang, format, issued)?;
                 println!("    {}", out.display());
             }
         }

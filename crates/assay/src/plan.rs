@@ -43,37 +43,28 @@ pub enum Demo {
     Model,
 }
 
-/// The template's pieces: the head, the predictions or model-run part, the
-/// tail; each in English and Korean.
-const TEMPLATE: [(&str, [&str; 4]); 2] = [
-    (
-        "en",
-        [
-            include_str!("../../../data/templates/head.en.toml"),
-            include_str!("../../../data/templates/predictions.en.toml"),
-            include_str!("../../../data/templates/model.en.toml"),
-            include_str!("../../../data/templates/tail.en.toml"),
-        ],
-    ),
-    (
-        "ko",
-        [
-            include_str!("../../../data/templates/head.ko.toml"),
-            include_str!("../../../data/templates/predictions.ko.toml"),
-            include_str!("../../../data/templates/model.ko.toml"),
-            include_str!("../../../data/templates/tail.ko.toml"),
-        ],
-    ),
+/// The template's pieces, per language: the head, the predictions or
+/// model-run part, the tail.
+const TEMPLATE_EN: [&str; 4] = [
+    include_str!("../../../data/templates/head.en.toml"),
+    include_str!("../../../data/templates/predictions.en.toml"),
+    include_str!("../../../data/templates/model.en.toml"),
+    include_str!("../../../data/templates/tail.en.toml"),
+];
+const TEMPLATE_KO: [&str; 4] = [
+    include_str!("../../../data/templates/head.ko.toml"),
+    include_str!("../../../data/templates/predictions.ko.toml"),
+    include_str!("../../../data/templates/model.ko.toml"),
+    include_str!("../../../data/templates/tail.ko.toml"),
 ];
 
-/// The plan template in `lang` (`en` or `ko`): every value the lab must
-/// give written `<like this>`, which `assay run` refuses until filled in.
+/// The plan template in `lang`: every value the lab must give written
+/// `<like this>`, which `assay run` refuses until filled in.
 pub fn template(lang: assay_report::Lang, model: bool) -> String {
-    let code = lang.tag();
-    let [head, predictions, run, tail] = TEMPLATE
-        .iter()
-        .find(|(l, _)| *l == code)
-        .map_or(TEMPLATE[0].1, |(_, t)| *t);
+    let [head, predictions, run, tail] = match lang {
+        assay_report::Lang::En => TEMPLATE_EN,
+        assay_report::Lang::Ko => TEMPLATE_KO,
+    };
     let middle = if model { run } else { predictions };
     format!("{head}{middle}{tail}")
 }
@@ -214,18 +205,7 @@ fn write_reports(plan: &Plan, record: &Path, options: &RunOptions) -> anyhow::Re
             lang.tag(),
             format.extension()
         ));
-        let out = options
-            .out
-            .join(format!("report.{}.{}", lang.tag(), format.extension()));
-        crate::report::write(&crate::report::Request {
-            assessment: record,
-            format,
-            lang,
-            out: &out,
-            number: None,
-            issued: issued.clone(),
-        })?;
-        written.push(out);
+        written.push(crate::report::write_beside(record, lang, format, &issued)?);
     }
     bar.finish_and_clear();
     Ok(written)

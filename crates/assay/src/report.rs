@@ -151,6 +151,36 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<String> {
     Ok(sha256)
 }
 
+/// `report.LANG.FORMAT` beside the record: where a report goes unless
+/// told otherwise.
+pub fn default_path(record: &Path, lang: Lang, format: Format) -> PathBuf {
+    record.parent().unwrap_or(Path::new(".")).join(format!(
+        "report.{}.{}",
+        lang.tag(),
+        format.extension()
+    ))
+}
+
+/// Write the report of `record` in `lang` and `format` at its default
+/// place (with the default number); returns where.
+pub fn write_beside(
+    record: &Path,
+    lang: Lang,
+    format: Format,
+    issued: &str,
+) -> anyhow::Result<PathBuf> {
+    let out = default_path(record, lang, format);
+    write(&Request {
+        assessment: record,
+        format,
+        lang,
+        out: &out,
+        number: None,
+        issued: issued.to_owned(),
+    })?;
+    Ok(out)
+}
+
 /// `report.pdf` → `report.pdf.json`.
 pub fn digest_path(report: &Path) -> PathBuf {
     let mut name = report.as_os_str().to_owned();
@@ -173,12 +203,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         (None, _) => Format::Html,
     };
     let lang = Lang::from(args.lang);
-    let out = args.out.clone().unwrap_or_else(|| {
-        args.assessment
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(format!("report.{}.{}", lang.tag(), format.extension()))
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_path(&args.assessment, lang, format));
     let issued = match &args.issued {
         Some(d) => d.clone(),
         None => default_issue_date()?,

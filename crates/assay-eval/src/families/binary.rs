@@ -127,10 +127,7 @@ impl Family for BinaryFamily {
                 reader.columns().join(", ")
             )));
         }
-        let truth_col = requests.labels(
-            &truth,
-            Some(&spec.voice.role("the truth column", Setting::Truth)),
-        );
+        let truth_col = crate::family::request_truth(spec, requests, &truth);
         let score = score.map(|s| {
             let h = requests.numbers(
                 &s,
@@ -138,17 +135,7 @@ impl Family for BinaryFamily {
             );
             (s, h)
         });
-        let prediction = pred.map(|p| {
-            let h = requests.labels(
-                &p,
-                Some(
-                    &spec
-                        .voice
-                        .role("the prediction column", Setting::Prediction),
-                ),
-            );
-            (p, h)
-        });
+        let prediction = crate::family::request_prediction(spec, requests, pred);
         ctx.role("truth", vec![truth.clone()]);
         if let Some((s, _)) = &score {
             ctx.role("score", vec![s.clone()]);

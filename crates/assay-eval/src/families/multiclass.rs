@@ -12,7 +12,6 @@ use assay_metrics::multiclass::{
 use assay_stats::binary::IntervalSettings;
 
 use crate::EvalError;
-use crate::Setting;
 use crate::family::{
     Family, Finished, Planning, StateBatch, attach, attach_all, column_name, parameters, tool,
 };
@@ -92,10 +91,7 @@ impl Family for MulticlassFamily {
                 reader.columns().join(", ")
             )));
         }
-        let truth_col = requests.labels(
-            &truth,
-            Some(&spec.voice.role("the truth column", Setting::Truth)),
-        );
+        let truth_col = crate::family::request_truth(spec, requests, &truth);
         let probabilities: Vec<(String, Numbers)> = prob_cols
             .iter()
             .map(|p| {
@@ -103,17 +99,7 @@ impl Family for MulticlassFamily {
                 (p.clone(), h)
             })
             .collect();
-        let prediction = pred.map(|p| {
-            let h = requests.labels(
-                &p,
-                Some(
-                    &spec
-                        .voice
-                        .role("the prediction column", Setting::Prediction),
-                ),
-            );
-            (p, h)
-        });
+        let prediction = crate::family::request_prediction(spec, requests, pred);
         ctx.role("truth", vec![truth.clone()]);
         if !prob_cols.is_empty() {
             ctx.role("probabilities", prob_cols.clone());
