@@ -5,11 +5,34 @@
 use std::path::Path;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor as _};
 
-static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+/// The migrations of one backend, embedded: each file
+/// `migrations/BACKEND/VERSION_DESCRIPTION.sql` becomes the migration that
+/// `sqlx::migrate!` would make of it (the same version, description and
+/// checksum, so databases made before keep working), without building
+/// sqlx's compile-time macros and a second copy of its drivers for them.
+macro_rules! migrations {
+    ($backend:literal: $($version:literal $name:literal),+ $(,)?) => {
+        || Migrator::with_migrations(vec![$(Migration::new(
+            $version,
+            $name.replace('_', " ").into(),
+            MigrationType::Simple,
+            sqlx::SqlStr::from_static(include_str!(concat!(
+                "../migrations/", $backend, "/", stringify!($version), "_", $name, ".sql"
+            ))),
+            false,
+        )),+])
+    };
+}
+
+/// The file names' versions carry their leading zeros (`0001`), which
+/// `stringify!` keeps; a test compares this list with the folders.
+const SQLITE: fn() -> Migrator = migrations!("sqlite":
+    0001 "registry", 0002 "listing_index", 0003 "search_folds");
+const POSTGRES: fn() -> Migrator = migrations!("postgres":
+    0001 "registry", 0002 "listing_index", 0003 "search_folds");
 
 /// Which database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,8 +123,8 @@ impl Db {
             .await
             .map_err(ctx(format!("connecting to {}", redact(url))))?;
         let migrator = match backend {
-            Backend::Sqlite => &SQLITE,
-            Backend::Postgres => &POSTGRES,
+            Backend::Sqlite => SQLITE(),
+            Backend::Postgres => POSTGRES(),
         };
         migrator.run(&pool).await.map_err(|e| DbError {
             what: "applying the database migrations".into(),
@@ -164,6 +187,34 @@ pub fn contains_pattern(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_embedded_migrations_are_the_files_of_each_folder() {
+        for (backend, migrator) in [("sqlite", super::SQLITE()), ("postgres", super::POSTGRES())] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(backend);
+            let mut files: Vec<(i64, String, String)> = std::fs::read_dir(&dir)
+                .expect("the migrations folder")
+                .map(|e| {
+                    let name = e.expect("an entry").file_name().into_string().expect("UTF-8");
+                    let (version, rest) = name.split_once('_').expect("VERSION_NAME.sql");
+                    let sql = std::fs::read_to_string(dir.join(&name)).expect("the file");
+                    (
+                        version.parse().expect("a number"),
+                        rest.trim_end_matches(".sql").replace('_', " "),
+                        sql,
+                    )
+                })
+                .collect();
+            files.sort();
+            let embedded: Vec<(i64, String, String)> = migrator
+                .iter()
+                .map(|m| (m.version, m.description.to_string(), m.sql.as_str().to_owned()))
+                .collect();
+            assert_eq!(embedded, files, "{backend}");
+        }
+    }
+
     #[test]
     fn a_pattern_matches_the_literal_text() {
         assert_eq!(
