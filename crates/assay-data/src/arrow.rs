@@ -249,7 +249,8 @@ fn convert(
         Kind::Label => {
             let dt = array.data_type();
             let labels = if dt.is_integer() {
-                let values = integers(array.as_ref()).ok_or_else(|| unreadable(path, name, array))?;
+                let values =
+                    integers(array.as_ref()).ok_or_else(|| unreadable(path, name, array))?;
                 let mut out = Vec::with_capacity(values.len());
                 for (i, v) in values.into_iter().enumerate() {
                     out.push(Label::Int(v.ok_or_else(|| {
@@ -258,7 +259,8 @@ fn convert(
                 }
                 out
             } else if dt.is_numeric() {
-                let values = numbers(array.as_ref()).ok_or_else(|| unreadable(path, name, array))?;
+                let values =
+                    numbers(array.as_ref()).ok_or_else(|| unreadable(path, name, array))?;
                 if let Some(i) = values.iter().position(|v| !v.is_finite()) {
                     return Err(cell_error(
                         i,
@@ -290,7 +292,10 @@ fn convert(
 fn unreadable(path: &Path, name: &str, array: &ArrayRef) -> DataError {
     format_error(
         path,
-        format!("column '{name}': values of type {} cannot be read", array.data_type()),
+        format!(
+            "column '{name}': values of type {} cannot be read",
+            array.data_type()
+        ),
     )
 }
 
@@ -306,8 +311,16 @@ fn numbers(array: &dyn Array) -> Option<Vec<f64>> {
         };
     }
     widen!(
-        Float64Type, Float32Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
-        UInt16Type, UInt32Type, UInt64Type
+        Float64Type,
+        Float32Type,
+        Int8Type,
+        Int16Type,
+        Int32Type,
+        Int64Type,
+        UInt8Type,
+        UInt16Type,
+        UInt32Type,
+        UInt64Type
     );
     if let Some(a) = array.as_primitive_opt::<Float16Type>() {
         return Some(a.values().iter().map(|v| v.to_f64()).collect());
@@ -316,14 +329,26 @@ fn numbers(array: &dyn Array) -> Option<Vec<f64>> {
         // The digits and the exponent, parsed once: the nearest f64.
         values
             .iter()
-            .map(|v| format!("{v}e{}", -i32::from(scale)).parse().unwrap_or(f64::NAN))
+            .map(|v| {
+                format!("{v}e{}", -i32::from(scale))
+                    .parse()
+                    .unwrap_or(f64::NAN)
+            })
             .collect()
     }
     match array.data_type() {
-        DataType::Decimal32(_, s) => Some(decimal(array.as_primitive::<Decimal32Type>().values(), *s)),
-        DataType::Decimal64(_, s) => Some(decimal(array.as_primitive::<Decimal64Type>().values(), *s)),
-        DataType::Decimal128(_, s) => Some(decimal(array.as_primitive::<Decimal128Type>().values(), *s)),
-        DataType::Decimal256(_, s) => Some(decimal(array.as_primitive::<Decimal256Type>().values(), *s)),
+        DataType::Decimal32(_, s) => {
+            Some(decimal(array.as_primitive::<Decimal32Type>().values(), *s))
+        }
+        DataType::Decimal64(_, s) => {
+            Some(decimal(array.as_primitive::<Decimal64Type>().values(), *s))
+        }
+        DataType::Decimal128(_, s) => {
+            Some(decimal(array.as_primitive::<Decimal128Type>().values(), *s))
+        }
+        DataType::Decimal256(_, s) => {
+            Some(decimal(array.as_primitive::<Decimal256Type>().values(), *s))
+        }
         _ => None,
     }
 }
@@ -339,8 +364,7 @@ fn integers(array: &dyn Array) -> Option<Vec<Option<i64>>> {
         };
     }
     widen!(
-        Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type,
-        UInt64Type
+        Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type
     );
     None
 }
@@ -431,9 +455,18 @@ mod tests {
 
     #[test]
     fn every_numeric_type_reads_as_its_value() {
-        assert_eq!(numbers_of(Arc::new(UInt8Array::from(vec![0, 255]))), [0.0, 255.0]);
-        assert_eq!(numbers_of(Arc::new(Int16Array::from(vec![-3, 7]))), [-3.0, 7.0]);
-        assert_eq!(numbers_of(Arc::new(Float32Array::from(vec![0.25f32]))), [0.25]);
+        assert_eq!(
+            numbers_of(Arc::new(UInt8Array::from(vec![0, 255]))),
+            [0.0, 255.0]
+        );
+        assert_eq!(
+            numbers_of(Arc::new(Int16Array::from(vec![-3, 7]))),
+            [-3.0, 7.0]
+        );
+        assert_eq!(
+            numbers_of(Arc::new(Float32Array::from(vec![0.25f32]))),
+            [0.25]
+        );
         let half = Float16Array::from(vec![half::f16::from_f64(0.5)]);
         assert_eq!(numbers_of(Arc::new(half)), [0.5]);
         // 0.1 and 1.23 as decimals: the nearest f64, as parsing "0.1" gives.
@@ -461,8 +494,14 @@ mod tests {
     #[test]
     fn text_labels_read_from_every_string_layout() {
         let want = [Label::Text("cat".into()), Label::Text("dog".into())];
-        assert_eq!(labels_of(Arc::new(LargeStringArray::from(vec!["cat", "dog"]))), want);
-        assert_eq!(labels_of(Arc::new(StringViewArray::from(vec!["cat", "dog"]))), want);
+        assert_eq!(
+            labels_of(Arc::new(LargeStringArray::from(vec!["cat", "dog"]))),
+            want
+        );
+        assert_eq!(
+            labels_of(Arc::new(StringViewArray::from(vec!["cat", "dog"]))),
+            want
+        );
         let dict: DictionaryArray<Int8Type> = vec!["dog", "cat", "dog"].into_iter().collect();
         assert_eq!(
             labels_of(Arc::new(dict)),

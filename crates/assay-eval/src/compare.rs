@@ -518,10 +518,11 @@ fn check(spec: &CompareSpec) -> Result<bool, EvalError> {
     let multiclass = match spec.candidate.task {
         Some(crate::Task::Binary) => false,
         Some(crate::Task::Multiclass) => true,
-        Some(crate::Task::Multilabel) => {
-            return Err(EvalError::Settings(
-                "compare supports binary and multi-class tasks".into(),
-            ));
+        Some(task @ (crate::Task::Multilabel | crate::Task::Regression)) => {
+            return Err(EvalError::Settings(format!(
+                "compare supports binary and multi-class tasks, not {}",
+                task.name()
+            )));
         }
         None => {
             let prefix = spec.candidate.columns.probability_prefix();

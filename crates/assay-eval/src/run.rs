@@ -10,7 +10,7 @@ use assay_data::{Batch, Batches, Numbers, Reader, Requests};
 use assay_metrics::{BatchError, Field, State};
 
 use crate::EvalError;
-use crate::families::{BinaryFamily, MulticlassFamily, MultilabelFamily};
+use crate::families::{BinaryFamily, MulticlassFamily, MultilabelFamily, RegressionFamily};
 use crate::family::{Family, Finished};
 use crate::result::{EvalResult, InputInfo, OrderedMap};
 use crate::slices::{SliceColumns, Sliced};
@@ -26,11 +26,8 @@ pub fn evaluate(spec: &EvalSpec, progress: &mut dyn FnMut(u64)) -> Result<EvalRe
         .map(|c| crate::criteria::parse(c))
         .collect::<Result<Vec<_>, _>>()?;
     let reader = spec.input.open()?;
-    let mut result = match detect_task(spec, &reader)? {
-        Task::Binary => stream::<BinaryFamily>(spec, reader, Some(progress)),
-        Task::Multiclass => stream::<MulticlassFamily>(spec, reader, Some(progress)),
-        Task::Multilabel => stream::<MultilabelFamily>(spec, reader, Some(progress)),
-    }?;
+    let task = detect_task(spec, &reader)?;
+    let mut result = dispatch(task, spec, reader, Some(progress))?;
     if !criteria.is_empty() {
         for c in &criteria {
             crate::criteria::check(c, &result)?;
@@ -64,10 +61,22 @@ pub fn dry_run(spec: &EvalSpec) -> Result<EvalResult, EvalError> {
         criteria: Vec::new(),
         ..spec.clone()
     };
-    match detect_task(spec, &reader)? {
-        Task::Binary => stream::<BinaryFamily>(spec, reader, None),
-        Task::Multiclass => stream::<MulticlassFamily>(spec, reader, None),
-        Task::Multilabel => stream::<MultilabelFamily>(spec, reader, None),
+    let task = detect_task(spec, &reader)?;
+    dispatch(task, spec, reader, None)
+}
+
+/// The one place a task names its family.
+fn dispatch(
+    task: Task,
+    spec: &EvalSpec,
+    reader: Reader,
+    progress: Option<&mut dyn FnMut(u64)>,
+) -> Result<EvalResult, EvalError> {
+    match task {
+        Task::Binary => stream::<BinaryFamily>(spec, reader, progress),
+        Task::Multiclass => stream::<MulticlassFamily>(spec, reader, progress),
+        Task::Multilabel => stream::<MultilabelFamily>(spec, reader, progress),
+        Task::Regression => stream::<RegressionFamily>(spec, reader, progress),
     }
 }
 
@@ -167,6 +176,17 @@ pub fn detect_task(spec: &EvalSpec, reader: &Reader) -> Result<Task, EvalError> 
     if spec.positive.is_some() {
         return Ok(Task::Binary);
     }
+    let target = c
+        .truth
+        .as_deref()
+        .unwrap_or(crate::families::regression::TARGET);
+    let prediction = c
+        .prediction
+        .as_deref()
+        .unwrap_or(crate::families::regression::PREDICTION);
+    if reader.has_column(target) && reader.has_column(prediction) {
+        return Ok(Task::Regression);
+    }
     let path = reader.path().to_path_buf();
     if reader.has_column(c.prediction()) {
         return Err(EvalError::Input {
@@ -180,7 +200,7 @@ pub fn detect_task(spec: &EvalSpec, reader: &Reader) -> Result<Task, EvalError> 
     Err(EvalError::Input {
         path,
         problem: format!(
-            "cannot tell the task from the columns ({}); expected 'score' (binary), 'prob_<CLASS>' (multi-class) or 'true_<LABEL>' (multi-label) columns, or set it with {}",
+            "cannot tell the task from the columns ({}); expected 'score' (binary), 'prob_<CLASS>' (multi-class), 'true_<LABEL>' (multi-label) or 'target' and 'prediction' (regression) columns, or set it with {}",
             reader.columns().join(", "),
             spec.voice.say(crate::Setting::Task)
         ),
@@ -306,6 +326,11 @@ impl Context {
                 row(r),
                 &column_of(field),
                 format!("class index {index} is out of range ({classes} classes)"),
+            ),
+            BatchError::Bounds { row: r, lower, upper } => self.value_error(
+                row(r),
+                &column_of(Field::Lower),
+                format!("the lower bound {lower} is above the upper bound {upper} of the same row"),
             ),
             BatchError::Length { .. } | BatchError::Inputs(_) => self.input_error(e.to_string()),
         }

@@ -92,6 +92,12 @@ pub struct Columns {
     /// Prefix of multi-label prediction columns [default: pred_]
     #[cfg_attr(feature = "clap", arg(long = "pred-prefix", value_name = "PREFIX"))]
     pub prediction_prefix: Option<String>,
+    /// Regression: lower bound of the prediction interval [default: lower, when present]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "COLUMN"))]
+    pub lower: Option<String>,
+    /// Regression: upper bound of the prediction interval [default: upper, when present]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "COLUMN"))]
+    pub upper: Option<String>,
 }
 
 impl Columns {
@@ -108,6 +114,16 @@ impl Columns {
     /// The hard prediction column: the one named, or `pred` when the file has it.
     pub fn prediction_in(&self, reader: &assay_data::Reader) -> Option<String> {
         named_or_present(&self.prediction, "pred", reader)
+    }
+
+    /// The interval's lower-bound column: the one named, or `lower` when the file has it.
+    pub fn lower_in(&self, reader: &assay_data::Reader) -> Option<String> {
+        named_or_present(&self.lower, "lower", reader)
+    }
+
+    /// The interval's upper-bound column: the one named, or `upper` when the file has it.
+    pub fn upper_in(&self, reader: &assay_data::Reader) -> Option<String> {
+        named_or_present(&self.upper, "upper", reader)
     }
 
     /// The weight column: the one named, or `weight` when the file has it.
@@ -240,6 +256,10 @@ pub enum Setting {
     ScoreKind,
     /// The task.
     Task,
+    /// Regression: the prediction interval's lower-bound column.
+    Lower,
+    /// Regression: the prediction interval's upper-bound column.
+    Upper,
 }
 
 impl Voice {
@@ -255,6 +275,8 @@ impl Voice {
             (Voice::Flags, Setting::Id) => "--id",
             (Voice::Flags, Setting::ScoreKind) => "--score-kind score",
             (Voice::Flags, Setting::Task) => "--task",
+            (Voice::Flags, Setting::Lower) => "--lower",
+            (Voice::Flags, Setting::Upper) => "--upper",
             (Voice::Plan, Setting::Truth) => "truth = \"…\" under [data.columns]",
             (Voice::Plan, Setting::Score) => "score = \"…\" under [data.columns]",
             (Voice::Plan, Setting::Prediction) => "prediction = \"…\" under [data.columns]",
@@ -263,6 +285,8 @@ impl Voice {
             (Voice::Plan, Setting::Id) => "id_column = \"…\" under [data]",
             (Voice::Plan, Setting::ScoreKind) => "score_kind = \"score\" under [data]",
             (Voice::Plan, Setting::Task) => "task = \"…\" under [data]",
+            (Voice::Plan, Setting::Lower) => "lower = \"…\" under [data.columns]",
+            (Voice::Plan, Setting::Upper) => "upper = \"…\" under [data.columns]",
         }
     }
 

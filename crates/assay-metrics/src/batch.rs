@@ -14,6 +14,10 @@ pub enum Field {
     Prediction(Option<usize>),
     /// The sample-weight column.
     Weight,
+    /// Regression: the prediction interval's lower bound.
+    Lower,
+    /// Regression: the prediction interval's upper bound.
+    Upper,
 }
 
 impl fmt::Display for Field {
@@ -23,6 +27,8 @@ impl fmt::Display for Field {
             Field::Score(i) => ("score", i),
             Field::Prediction(i) => ("prediction", i),
             Field::Weight => ("weight", &None),
+            Field::Lower => ("lower bound", &None),
+            Field::Upper => ("upper bound", &None),
         };
         match idx {
             Some(i) => write!(f, "{name} #{i}"),
@@ -96,6 +102,16 @@ pub enum BatchError {
         /// Number of classes.
         classes: usize,
     },
+    /// A prediction interval whose lower bound is above its upper bound.
+    #[error("row {row}: the interval's lower bound {lower} is above its upper bound {upper}")]
+    Bounds {
+        /// Row within the batch.
+        row: usize,
+        /// The lower bound.
+        lower: f64,
+        /// The upper bound.
+        upper: f64,
+    },
     /// A required input is missing or an unexpected one is present.
     #[error("the batch {0}")]
     Inputs(&'static str),
@@ -109,7 +125,8 @@ impl BatchError {
             | BatchError::NotProbability { row, .. }
             | BatchError::RowSum { row, .. }
             | BatchError::Weight { row, .. }
-            | BatchError::ClassIndex { row, .. } => Some(*row),
+            | BatchError::ClassIndex { row, .. }
+            | BatchError::Bounds { row, .. } => Some(*row),
             BatchError::Length { .. } | BatchError::Inputs(_) => None,
         }
     }
@@ -122,7 +139,8 @@ impl BatchError {
             | BatchError::NotProbability { row, .. }
             | BatchError::RowSum { row, .. }
             | BatchError::Weight { row, .. }
-            | BatchError::ClassIndex { row, .. } => *row += offset,
+            | BatchError::ClassIndex { row, .. }
+            | BatchError::Bounds { row, .. } => *row += offset,
             BatchError::Length { .. } | BatchError::Inputs(_) => {}
         }
         self

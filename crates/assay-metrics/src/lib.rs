@@ -1,7 +1,7 @@
-//! Mergeable metric states for assessing classification models as
-//! ISO/IEC TS 4213 describes.
+//! Mergeable metric states for assessing classification and regression
+//! models as ISO/IEC 4213 describes.
 //!
-//! Every task (binary, multi-class, multi-label) has a state with
+//! Every task (binary, multi-class, multi-label, regression) has a state with
 //! `update(batch)`, `merge(other)` and `compute()`. A state stores sums and
 //! counts (and, for exact curves, the scores themselves), never means, so
 //! splitting the data, updating one state per part and merging gives the same
@@ -41,6 +41,7 @@ pub mod confusion;
 pub mod multiclass;
 pub mod multilabel;
 pub mod ranking;
+pub mod regression;
 pub mod state;
 pub mod task;
 pub mod value;

@@ -14,15 +14,18 @@ pub enum Task {
     Multiclass,
     /// Any subset of several labels per item.
     Multilabel,
+    /// A real value per item.
+    Regression,
 }
 
 impl Task {
-    /// Parse `binary`, `multiclass` or `multilabel` (also `multi-class`, `multi_label`).
+    /// Parse `binary`, `multiclass`, `multilabel` or `regression` (also `multi-class`, `multi_label`).
     pub fn from_name(s: &str) -> Option<Task> {
         match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
             "binary" => Some(Task::Binary),
             "multiclass" => Some(Task::Multiclass),
             "multilabel" => Some(Task::Multilabel),
+            "regression" => Some(Task::Regression),
             _ => None,
         }
     }
@@ -33,6 +36,7 @@ impl Task {
             Task::Binary => "binary",
             Task::Multiclass => "multiclass",
             Task::Multilabel => "multilabel",
+            Task::Regression => "regression",
         }
     }
 }

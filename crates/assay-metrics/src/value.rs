@@ -151,6 +151,20 @@ impl MetricValue {
         }
     }
 
+    /// The value changed by `f` (an undefined value stays undefined).
+    #[must_use]
+    pub fn map(mut self, f: impl FnOnce(f64) -> f64) -> Self {
+        if let Some(v) = self.value {
+            let mapped = f(v);
+            if mapped.is_finite() {
+                self.value = Some(mapped);
+            } else {
+                return Self::undefined("the value is not a finite number");
+            }
+        }
+        self
+    }
+
     /// Attach a caveat to a defined value.
     #[must_use]
     pub fn with_note(mut self, note: impl Into<String>) -> Self {

@@ -177,6 +177,17 @@ pub struct CurvesOut {
     /// Multi-label: curves per label.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub per_label: Option<OrderedMap<ScoreCurves>>,
+    /// Regression: points for the predicted-against-true and residual plots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression: Option<RegressionCurves>,
+}
+
+/// Regression: what the plots draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegressionCurves {
+    /// (target, prediction) of at most 2000 rows, taken evenly over the
+    /// rows in their order.
+    pub points: Vec<[f64; 2]>,
 }
 
 /// The result of one evaluation.

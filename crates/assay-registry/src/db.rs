@@ -14,25 +14,28 @@ use sqlx::{AnyPool, Executor as _};
 /// checksum, so databases made before keep working), without building
 /// sqlx's compile-time macros and a second copy of its drivers for them.
 macro_rules! migrations {
-    ($backend:literal: $($version:literal $name:literal),+ $(,)?) => {
+    ($backend:literal: $($version:literal => $file:literal),+ $(,)?) => {
         || Migrator::with_migrations(vec![$(Migration::new(
             $version,
-            $name.replace('_', " ").into(),
+            $file
+                .split_once('_')
+                .map_or($file, |(_, name)| name)
+                .replace('_', " ")
+                .into(),
             MigrationType::Simple,
             sqlx::SqlStr::from_static(include_str!(concat!(
-                "../migrations/", $backend, "/", stringify!($version), "_", $name, ".sql"
+                "../migrations/", $backend, "/", $file, ".sql"
             ))),
             false,
         )),+])
     };
 }
 
-/// The file names' versions carry their leading zeros (`0001`), which
-/// `stringify!` keeps; a test compares this list with the folders.
+/// A test compares these lists with the folders.
 const SQLITE: fn() -> Migrator = migrations!("sqlite":
-    0001 "registry", 0002 "listing_index", 0003 "search_folds");
+    1 => "0001_registry", 2 => "0002_listing_index", 3 => "0003_search_folds");
 const POSTGRES: fn() -> Migrator = migrations!("postgres":
-    0001 "registry", 0002 "listing_index", 0003 "search_folds");
+    1 => "0001_registry", 2 => "0002_listing_index", 3 => "0003_search_folds");
 
 /// Which database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +199,11 @@ mod tests {
             let mut files: Vec<(i64, String, String)> = std::fs::read_dir(&dir)
                 .expect("the migrations folder")
                 .map(|e| {
-                    let name = e.expect("an entry").file_name().into_string().expect("UTF-8");
+                    let name = e
+                        .expect("an entry")
+                        .file_name()
+                        .into_string()
+                        .expect("UTF-8");
                     let (version, rest) = name.split_once('_').expect("VERSION_NAME.sql");
                     let sql = std::fs::read_to_string(dir.join(&name)).expect("the file");
                     (
@@ -209,7 +216,13 @@ mod tests {
             files.sort();
             let embedded: Vec<(i64, String, String)> = migrator
                 .iter()
-                .map(|m| (m.version, m.description.to_string(), m.sql.as_str().to_owned()))
+                .map(|m| {
+                    (
+                        m.version,
+                        m.description.to_string(),
+                        m.sql.as_str().to_owned(),
+                    )
+                })
                 .collect();
             assert_eq!(embedded, files, "{backend}");
         }

@@ -670,12 +670,14 @@ fn results(b: &mut Builder<'_>, eval: &EvalResult) {
     let mut facts = vec![
         field(T::Task, word(eval.task.name(), lang), lang),
         field(T::ItemsEvaluated, lang.count(eval.n), lang),
-        field(
+    ];
+    if !eval.classes.is_empty() {
+        facts.push(field(
             T::Classes,
             format!("{} ({})", eval.classes.len(), eval.classes.join(", ")),
             lang,
-        ),
-    ];
+        ));
+    }
     if let Some(p) = &eval.positive {
         facts.push(field(T::PositiveClass, p.clone(), lang));
     }
@@ -683,6 +685,23 @@ fn results(b: &mut Builder<'_>, eval: &EvalResult) {
     metric_tables(b, eval, &mut blocks);
     per_class_table(eval, lang, &mut blocks);
     curve_figures(eval, lang, &mut blocks);
+    if let Some(r) = eval
+        .curves
+        .regression
+        .as_ref()
+        .filter(|r| !r.points.is_empty())
+    {
+        blocks.push(Block::Figure {
+            id: "predicted-true",
+            svg: svg::predicted_vs_true(lang, &r.points),
+            caption: T::FigPredictedTrue.get(lang).to_owned(),
+        });
+        blocks.push(Block::Figure {
+            id: "residuals",
+            svg: svg::residuals(lang, &r.points),
+            caption: T::FigResiduals.get(lang).to_owned(),
+        });
+    }
     if let Some((labels, counts)) = confusion_counts(eval) {
         blocks.push(Block::Figure {
             id: "confusion",

@@ -772,6 +772,111 @@ pub fn reliability(lang: Lang, bins: &[Bin]) -> String {
     c.finish(T::FigReliability.get(lang))
 }
 
+/// Axes over `lo..=hi` on both scales (the same range, so that the
+/// identity is the diagonal), padded by 4 %.
+fn shared_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.0);
+    }
+    if hi <= lo {
+        return (lo - 1.0, hi + 1.0);
+    }
+    let pad = 0.04 * (hi - lo);
+    (lo - pad, hi + pad)
+}
+
+/// Scatter of (x, y) points with the reference line `line` (two points in
+/// data units), its legend and the axis titles.
+#[allow(clippy::too_many_arguments)]
+fn scatter(
+    lang: Lang,
+    title: &str,
+    (x_title, y_title): (&str, &str),
+    points: &[(f64, f64)],
+    x: (f64, f64),
+    y: (f64, f64),
+    line: [(f64, f64); 2],
+    line_label: &str,
+) -> String {
+    let mut c = Canvas::new(W, H);
+    let a = Axes {
+        x,
+        y,
+        ..square_axes()
+    };
+    let ticks = |(lo, hi): (f64, f64)| {
+        let t: Vec<f64> = nice_ticks(lo, hi, 5)
+            .into_iter()
+            .filter(|v| (lo..=hi).contains(v))
+            .collect();
+        label_ticks(&t, lang)
+    };
+    a.draw(&mut c, x_title, y_title, &ticks(x), &ticks(y));
+    c.marking = true;
+    // Points at most 2000; small and translucent where they are many.
+    let r = if points.len() > 500 { 1.6 } else { 2.4 };
+    for &(px, py) in points {
+        c.circle(a.p(px, py), r, PALETTE[0]);
+    }
+    c.line(
+        a.p(line[0].0, line[0].1),
+        a.p(line[1].0, line[1].1),
+        "#999999",
+        1.0,
+        true,
+    );
+    c.marking = false;
+    legend(
+        &mut c,
+        386.0,
+        30.0,
+        &[(line_label.to_owned(), "#999999", Key::Dashed)],
+    );
+    c.finish(title)
+}
+
+/// Predicted against true values, the identity line drawn.
+pub fn predicted_vs_true(lang: Lang, points: &[[f64; 2]]) -> String {
+    let range = shared_range(points.iter().flat_map(|p| [p[0], p[1]]));
+    let pts: Vec<(f64, f64)> = points.iter().map(|p| (p[0], p[1])).collect();
+    scatter(
+        lang,
+        T::FigPredictedTrue.get(lang),
+        (T::AxisTrue.get(lang), T::AxisPredictedValue.get(lang)),
+        &pts,
+        range,
+        range,
+        [(range.0, range.0), (range.1, range.1)],
+        T::IdentityLine.get(lang),
+    )
+}
+
+/// Residuals (true − predicted) against predicted values, the zero line drawn.
+pub fn residuals(lang: Lang, points: &[[f64; 2]]) -> String {
+    let x = shared_range(points.iter().map(|p| p[1]));
+    let largest = points
+        .iter()
+        .map(|p| (p[0] - p[1]).abs())
+        .fold(0.0, f64::max);
+    let half = if largest > 0.0 { 1.04 * largest } else { 1.0 };
+    let pts: Vec<(f64, f64)> = points.iter().map(|p| (p[1], p[0] - p[1])).collect();
+    scatter(
+        lang,
+        T::FigResiduals.get(lang),
+        (T::AxisPredictedValue.get(lang), T::AxisResidual.get(lang)),
+        &pts,
+        x,
+        (-half, half),
+        [(x.0, 0.0), (x.1, 0.0)],
+        T::ZeroLine.get(lang),
+    )
+}
+
 /// One row of a forest plot.
 pub struct Row {
     /// Label on the left.

@@ -276,6 +276,8 @@ texts! {
     FigPrMulti => "Precision–recall curves, one class against the rest", "정밀도–재현율 곡선 (클래스별 일대다)";
     FigConfusion => "Confusion matrix: counts (left) and normalised by true class (right)", "혼동 행렬: 건수 (왼쪽), 실제 클래스 기준 정규화 (오른쪽)";
     FigReliability => "Reliability diagram", "신뢰도 다이어그램";
+    FigPredictedTrue => "Predicted against true values", "예측값 대 실제값";
+    FigResiduals => "Residuals against predicted values", "예측값에 대한 잔차";
     FigSlices => "Per-slice results with confidence intervals", "슬라이스별 결과와 신뢰구간";
     FigBaseline => "Differences from the baseline with confidence intervals", "기준 모델 대비 차이와 신뢰구간";
     FigRobustness => "Degradation under perturbation", "교란에 따른 성능 저하";
@@ -287,6 +289,11 @@ texts! {
     AxisPredicted => "Predicted", "예측";
     AxisTruth => "True", "실제";
     AxisConfidence => "Mean predicted probability", "평균 예측 확률";
+    AxisTrue => "True value", "실제값";
+    AxisPredictedValue => "Predicted value", "예측값";
+    AxisResidual => "Residual (true − predicted)", "잔차 (실제 − 예측)";
+    IdentityLine => "predicted = true", "예측 = 실제";
+    ZeroLine => "no error", "오차 없음";
     AxisObserved => "Observed frequency", "관측 빈도";
     AxisSeverity => "Severity", "강도";
     AxisLatency => "Latency (ms, log scale)", "지연 시간 (ms, 로그 척도)";
@@ -443,6 +450,30 @@ fn base_name(id: &str, lang: Lang) -> Option<&'static str> {
         "jaccard" => ("Jaccard index", "자카드 지수"),
         "flip_rate" => ("Prediction flip rate", "예측 변경률"),
         "support" => ("Support", "표본 수"),
+        "mae" => ("Mean absolute error", "평균 절대 오차"),
+        "mse" => ("Mean squared error", "평균 제곱 오차"),
+        "rmse" => ("Root mean squared error", "평균 제곱근 오차"),
+        "r2" => ("Coefficient of determination (R²)", "결정계수 (R²)"),
+        "explained_variance" => ("Explained variance", "설명된 분산"),
+        "max_error" => ("Maximum absolute error", "최대 절대 오차"),
+        "median_absolute_error" => ("Median absolute error", "중앙 절대 오차"),
+        "mape" => ("Mean absolute percentage error", "평균 절대 백분율 오차"),
+        "msle" => ("Mean squared logarithmic error", "평균 제곱 로그 오차"),
+        "rmsle" => (
+            "Root mean squared logarithmic error",
+            "평균 제곱근 로그 오차",
+        ),
+        "d2_absolute_error" => ("D² absolute error score", "D² 절대 오차 점수"),
+        "mean_poisson_deviance" => ("Mean Poisson deviance", "평균 포아송 이탈도"),
+        "mean_gamma_deviance" => ("Mean gamma deviance", "평균 감마 이탈도"),
+        "pearson_r" => ("Pearson correlation (r)", "피어슨 상관계수 (r)"),
+        "spearman_rho" => (
+            "Spearman rank correlation (ρ)",
+            "스피어먼 순위 상관계수 (ρ)",
+        ),
+        "kendall_tau" => ("Kendall rank correlation (τ-b)", "켄달 순위 상관계수 (τ-b)"),
+        "interval_coverage" => ("Prediction-interval coverage", "예측 구간 포함률"),
+        "mean_interval_width" => ("Mean prediction-interval width", "평균 예측 구간 폭"),
         _ => return None,
     };
     Some(if lang == Lang::En { en } else { ko })
@@ -627,6 +658,7 @@ pub fn word(value: &str, lang: Lang) -> String {
         "binary" => ("binary", "이진 분류"),
         "multiclass" => ("multi-class", "다중 클래스 분류"),
         "multilabel" => ("multi-label", "다중 레이블 분류"),
+        "regression" => ("regression", "회귀"),
         "guarded" => ("guarded", "보호 대역"),
         "simple" => ("simple", "단순"),
         "holm" => ("Holm", "홀름"),

@@ -25,6 +25,7 @@ pub mod jackknife;
 pub mod multiclass;
 pub mod multilabel;
 pub mod proportion;
+pub mod regression;
 pub mod roc_band;
 pub mod sample_size;
 pub mod slices;

@@ -46,6 +46,59 @@ pub fn power_two_proportions(p: f64, n1: f64, n2: f64, delta: f64, alpha: f64) -
     normal_cdf(shift - z) + normal_cdf(-shift - z)
 }
 
+/// A sample's mean, variance (n − 1 denominator) and size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moments {
+    /// The mean.
+    pub mean: f64,
+    /// The unbiased variance.
+    pub variance: f64,
+    /// The number of values.
+    pub n: f64,
+}
+
+impl Moments {
+    /// From the count, sum and sum of squares of the values; `None` for
+    /// fewer than two.
+    pub fn from_sums(n: f64, sum: f64, sum_sq: f64) -> Option<Self> {
+        if n < 2.0 {
+            return None;
+        }
+        let mean = sum / n;
+        let variance = ((sum_sq - n * mean * mean) / (n - 1.0)).max(0.0);
+        Some(Self { mean, variance, n })
+    }
+}
+
+/// Welch's two-sided t-test of two means with unequal variances, as
+/// `scipy.stats.ttest_ind(…, equal_var=False)`: the statistic and p-value
+/// (Student's t with the Welch–Satterthwaite degrees of freedom). `None`
+/// when both variances are zero.
+pub fn welch_test(a: Moments, b: Moments) -> Option<(f64, f64)> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let (va, vb) = (a.variance / a.n, b.variance / b.n);
+    let se = (va + vb).sqrt();
+    if se == 0.0 || !se.is_finite() {
+        return None;
+    }
+    let t = (a.mean - b.mean) / se;
+    let df = (va + vb).powi(2) / (va * va / (a.n - 1.0) + vb * vb / (b.n - 1.0));
+    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some((t, 2.0 * dist.sf(t.abs())))
+}
+
+/// Power of the two-sided test of two means at level `alpha` to detect a
+/// difference `delta`, normal approximation with each side's own variance.
+pub fn power_two_means(a: Moments, b: Moments, delta: f64, alpha: f64) -> f64 {
+    let se = (a.variance / a.n + b.variance / b.n).sqrt();
+    if se == 0.0 || !se.is_finite() {
+        return 0.0;
+    }
+    let shift = delta.abs() / se;
+    let z = normal_quantile(1.0 - alpha / 2.0);
+    normal_cdf(shift - z) + normal_cdf(-shift - z)
+}
+
 /// A multiple-comparison procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]

@@ -57,3 +57,20 @@ fn holm_and_bh_match_multipletests() {
         }
     }
 }
+
+#[test]
+fn welch_matches_scipy() {
+    use assay_stats::slices::{Moments, welch_test};
+    let docs = doc();
+    let cases = docs["welch"].as_array().unwrap();
+    assert_eq!(cases.len(), 30);
+    for c in cases {
+        let side = |k: &str| {
+            let v = floats(&c[k]);
+            Moments::from_sums(v[0], v[1], v[2]).unwrap()
+        };
+        let (t, p) = welch_test(side("a"), side("b")).unwrap();
+        let f = |k: &str| c[k].as_f64().unwrap();
+        assert!(close(t, f("t")) && close(p, f("p")), "{c}: t {t} p {p}");
+    }
+}

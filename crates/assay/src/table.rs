@@ -134,6 +134,7 @@ pub fn render(r: &EvalResult) -> String {
         }
         assay_eval::Task::Multiclass => format!("multi-class, {} classes", r.classes.len()),
         assay_eval::Task::Multilabel => format!("multi-label, {} labels", r.classes.len()),
+        assay_eval::Task::Regression => "regression".to_owned(),
     };
     let _ = writeln!(out, "{} — {what}, {} items", r.input.paths.join(" "), r.n);
     if let Some(w) = r.total_weight {

@@ -1669,3 +1669,92 @@ fn json_means_the_result_as_json_on_standard_output() {
     assert_eq!(v["keyid"].as_str().map(str::len), Some(64));
     assert!(v["public"].as_str().unwrap().ends_with("JSONLAB.pub.toml"));
 }
+
+#[test]
+fn regression_from_parquet_and_csv_gives_the_reference_numbers() {
+    let expected = expected();
+    // Parquet: Int64 targets, float32 predictions, a prediction interval;
+    // the task is detected from the `target` and `prediction` columns.
+    let r = json_result(&[data("regression.parquet").to_str().unwrap()]);
+    assert_valid(&r);
+    assert_eq!(r["task"], "regression");
+    assert_matches(&r, &expected["regression"], "regression parquet");
+    let coverage = &r["metrics"]["interval_coverage"];
+    assert_eq!(coverage["ci"]["method"], "wilson");
+    assert!(r["metrics"]["max_error"]["ci"].is_null());
+    assert!(
+        r["metrics"]["max_error"]["interval_note"]
+            .as_str()
+            .is_some_and(|n| n.contains("maximum"))
+    );
+    assert_eq!(
+        r["curves"]["regression"]["points"]
+            .as_array()
+            .unwrap()
+            .len(),
+        240
+    );
+    // CSV with weights: the weighted metrics; the correlations say why they have none.
+    let w = json_result(&[
+        data("regression.csv").to_str().unwrap(),
+        "--task",
+        "regression",
+        "--slice",
+        "site",
+    ]);
+    assert_valid(&w);
+    assert_matches(&w, &expected["regression_weighted"], "regression weighted");
+    assert!(w["metrics"]["kendall_tau"]["value"].is_null());
+    assert!(
+        w["metrics"]["kendall_tau"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("weight")
+    );
+    let groups = w["slices"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert!(groups[0]["tests"]["mae"]["power"].as_f64().is_some());
+}
+
+#[test]
+fn regression_criteria_judge_the_interval() {
+    let file = data("regression.parquet");
+    let out = assay(&["eval", file.to_str().unwrap(), "--require", "mae <= 100"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = assay(&["eval", file.to_str().unwrap(), "--require", "r2 >= 0.999"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_regression_input_names_file_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = temp_file(&dir, "text.csv", "target,prediction\n1.5,2\nhigh,3\n");
+    assert_input_error(
+        &assay(&["eval", &text, "--task", "regression"]),
+        &["text.csv", "row 2", "target"],
+    );
+    let inf = temp_file(&dir, "inf.csv", "target,prediction\n1.5,2\n2,inf\n");
+    assert_input_error(
+        &assay(&["eval", &inf, "--task", "regression"]),
+        &["inf.csv", "row 2", "prediction"],
+    );
+    let missing = temp_file(&dir, "missing.csv", "target,pred\n1.5,2\n2,3\n");
+    assert_input_error(
+        &assay(&["eval", &missing, "--task", "regression"]),
+        &["missing.csv", "'prediction'", "--pred"],
+    );
+    let one_bound = temp_file(&dir, "bound.csv", "target,prediction,lower\n1.5,2,1\n");
+    assert_input_error(
+        &assay(&["eval", &one_bound, "--task", "regression"]),
+        &["bound.csv", "both bounds", "--upper"],
+    );
+    let crossed = temp_file(
+        &dir,
+        "crossed.csv",
+        "target,prediction,lower,upper\n1.5,2,1,3\n2,3,4,2.5\n",
+    );
+    assert_input_error(
+        &assay(&["eval", &crossed, "--task", "regression"]),
+        &["crossed.csv", "row 2", "lower", "above the upper bound"],
+    );
+}

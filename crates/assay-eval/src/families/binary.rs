@@ -215,6 +215,7 @@ impl Family for BinaryFamily {
             Field::Score(_) => column_name(&self.score),
             Field::Prediction(_) => column_name(&self.prediction),
             Field::Weight => ctx.weight.clone().unwrap_or_default(),
+            Field::Lower | Field::Upper => String::new(),
         }
     }
 
@@ -292,6 +293,7 @@ impl Family for BinaryFamily {
                 calibration: report.calibration,
                 per_class: None,
                 per_label: None,
+                regression: None,
             },
         })
     }

@@ -5,7 +5,9 @@
 pub(crate) mod binary;
 pub(crate) mod multiclass;
 pub(crate) mod multilabel;
+pub(crate) mod regression;
 
 pub(crate) use binary::BinaryFamily;
 pub(crate) use multiclass::MulticlassFamily;
 pub(crate) use multilabel::MultilabelFamily;
+pub(crate) use regression::RegressionFamily;

@@ -233,6 +233,7 @@ impl Family for MulticlassFamily {
             Field::Score(None) => format!("{}*", self.prefix),
             Field::Prediction(_) => column_name(&self.prediction),
             Field::Weight => ctx.weight.clone().unwrap_or_default(),
+            Field::Lower | Field::Upper => String::new(),
         }
     }
 
@@ -318,6 +319,7 @@ impl Family for MulticlassFamily {
                     )
                 }),
                 per_label: None,
+                regression: None,
             },
         })
     }

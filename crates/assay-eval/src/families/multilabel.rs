@@ -188,6 +188,7 @@ impl Family for MultilabelFamily {
             Field::Score(j) => named(self.scores.iter().map(|c| &c.0).collect(), j, s),
             Field::Prediction(j) => named(self.predictions.iter().map(|c| &c.0).collect(), j, p),
             Field::Weight => ctx.weight.clone().unwrap_or_default(),
+            Field::Lower | Field::Upper => String::new(),
         }
     }
 
@@ -266,6 +267,7 @@ impl Family for MultilabelFamily {
                             .collect(),
                     )
                 }),
+                regression: None,
             },
         })
     }
