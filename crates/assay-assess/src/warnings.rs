@@ -96,7 +96,9 @@ pub(crate) fn warnings(
                     match weakest {
                         Some(p) => format!(
                             "n = {}, under-powered: power {p:.2} < {} to see a difference of {}",
-                            g.n, slices.min_power, slices.effect
+                            g.n,
+                            slices.min_power,
+                            three_digits(slices.effect)
                         ),
                         None => format!("n = {}", g.n),
                     }
@@ -180,4 +182,13 @@ fn not_judged(judgements: &[assay_record::eval::Judgement], out: &mut Vec<Warnin
             ));
         }
     }
+}
+
+/// `x` to three significant digits, written shortest (0.05, 0.0651).
+fn three_digits(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(2 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
 }

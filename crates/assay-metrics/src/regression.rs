@@ -328,8 +328,9 @@ pub fn metrics(rows: &RegressionRows) -> MetricSet {
         } else {
             "the weights sum to zero"
         };
-        for id in METRICS {
-            set.insert(id, MetricValue::undefined(reason));
+        let bounded = rows.lower.is_some().then_some(INTERVAL_METRICS);
+        for id in METRICS.iter().chain(bounded.iter().flatten()) {
+            set.insert(*id, MetricValue::undefined(reason));
         }
         return set;
     }
@@ -368,8 +369,8 @@ pub fn metrics(rows: &RegressionRows) -> MetricSet {
         MetricValue::defined(avg(&|i| err(i).abs() / t[i].abs().max(f64::EPSILON))),
     );
 
-    let log_bad = first_bad(t, |v| v <= -1.0, "target", "values above −1")
-        .or_else(|| first_bad(p, |v| v <= -1.0, "prediction", "values above −1"));
+    let log_bad = first_bad(t, |v| v <= -1.0, "target", "values above -1")
+        .or_else(|| first_bad(p, |v| v <= -1.0, "prediction", "values above -1"));
     match log_bad {
         Some(reason) => {
             set.insert("msle", MetricValue::undefined(reason.clone()));
@@ -708,6 +709,22 @@ mod tests {
             Some(3.0)
         );
         assert_eq!(weighted_median(&[1.0], Some(&[0.0])), None);
+    }
+
+    #[test]
+    fn no_rows_still_name_every_metric() {
+        let inputs = RegressionInputs {
+            weight: false,
+            bounds: true,
+        };
+        let set = metrics(&RegressionRows::empty(inputs));
+        let ids: Vec<&str> = set.iter().map(|(id, _)| id.as_str()).collect();
+        let want: Vec<&str> = METRICS.iter().chain(&INTERVAL_METRICS).copied().collect();
+        assert_eq!(ids, want);
+        assert!(
+            set.iter()
+                .all(|(_, m)| m.value.is_none() && m.reason.is_some())
+        );
     }
 
     #[test]

@@ -172,6 +172,9 @@ fn interval(m: &MetricValue, lang: Lang) -> (String, String) {
                 lang.fixed(ci.level * 100.0, 0)
             ),
         ),
+        None if m.interval_note.as_deref() == Some(assay_stats::regression::NO_BOOTSTRAP.1) => {
+            ("—".to_owned(), T::NoIntervalMaximum.get(lang).to_owned())
+        }
         None if m.interval_note.is_some() => {
             ("—".to_owned(), T::NoIntervalAtBoundary.get(lang).to_owned())
         }

@@ -190,6 +190,7 @@ texts! {
     Items => "Items", "항목 수";
     Skipped => "Skipped", "제외";
     NoIntervalAtBoundary => "no interval: every resample gives the same boundary value, and a zero-width interval would claim a certainty the data do not give", "구간 없음: 모든 재표본이 같은 경계값을 주며, 폭이 0인 구간은 데이터가 주지 않는 확실성을 주장하게 됨";
+    NoIntervalMaximum => "no interval: a bootstrap resample's maximum never exceeds the sample's, so its upper bound would be the value itself", "구간 없음: 부트스트랩 재표본의 최댓값은 표본의 최댓값을 넘지 못하므로 상한이 값 자체가 되어 데이터가 주지 않는 확실성을 주장하게 됨";
     SliceDiffers => "differs from the rest", "나머지와 다름";
     SliceNoDifference => "no difference shown", "차이가 보이지 않음";
     SliceTooSmall => "too small to tell", "판단하기에 너무 작음";
@@ -291,7 +292,7 @@ texts! {
     AxisConfidence => "Mean predicted probability", "평균 예측 확률";
     AxisTrue => "True value", "실제값";
     AxisPredictedValue => "Predicted value", "예측값";
-    AxisResidual => "Residual (true − predicted)", "잔차 (실제 − 예측)";
+    AxisResidual => "Residual (true - predicted)", "잔차 (실제 - 예측)";
     IdentityLine => "predicted = true", "예측 = 실제";
     ZeroLine => "no error", "오차 없음";
     AxisObserved => "Observed frequency", "관측 빈도";

@@ -274,7 +274,11 @@ fn the_checker_sees_each_fault() {
 #[test]
 fn the_bundled_reports_figures_are_laid_out_cleanly() {
     let mut figures = Vec::new();
-    for name in ["breast_cancer.assessment.json", "digits.assessment.json"] {
+    for name in [
+        "breast_cancer.assessment.json",
+        "digits.assessment.json",
+        "regression.assessment.json",
+    ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/data")
             .join(name);

@@ -18,7 +18,11 @@ fn data(name: &str) -> PathBuf {
 
 /// The records: a predictions plan (slices, baseline, criteria, leakage)
 /// and a model run (performance, robustness, multi-class).
-const RECORDS: [&str; 2] = ["breast_cancer.assessment.json", "digits.assessment.json"];
+const RECORDS: [&str; 3] = [
+    "breast_cancer.assessment.json",
+    "digits.assessment.json",
+    "regression.assessment.json",
+];
 
 fn load(name: &str) -> (Value, Options) {
     let bytes = std::fs::read(data(name)).expect("fixture");

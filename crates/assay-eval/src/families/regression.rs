@@ -214,7 +214,8 @@ fn error_sums(state: &RegressionState) -> (f64, f64, f64) {
 
 /// Every slice, its intervals, and its mean absolute error tested against
 /// the rest's (Welch's t-test on the absolute errors), with the power to
-/// see a difference of `effect` × the overall MAE.
+/// see a difference of `effect` × the overall MAE (the difference the
+/// result records as its `effect`).
 fn finish_slices(
     states: Sliced<RegressionState>,
     overall: &RegressionState,
@@ -265,5 +266,8 @@ fn finish_slices(
             tests: crate::result::OrderedMap(vec![("mae".to_owned(), test)]),
         });
     }
-    corrected(groups, &family, settings)
+    // The difference the power is about, on the MAE's own scale.
+    let mut out = corrected(groups, &family, settings);
+    out.effect = settings.effect * overall_mae;
+    out
 }
