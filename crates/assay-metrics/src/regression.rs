@@ -718,7 +718,7 @@ mod tests {
             bounds: true,
         };
         let set = metrics(&RegressionRows::empty(inputs));
-        let ids: Vec<&str> = set.iter().map(|(id, _)| id.as_str()).collect();
+        let ids: Vec<&str> = set.iter().map(|(id, _)| id).collect();
         let want: Vec<&str> = METRICS.iter().chain(&INTERVAL_METRICS).copied().collect();
         assert_eq!(ids, want);
         assert!(

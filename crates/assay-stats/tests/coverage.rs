@@ -322,3 +322,53 @@ fn the_mce_interval_from_its_bins_covers() {
         rate * 100.0
     );
 }
+
+/// Regression: the row bootstrap's percentile intervals of the MAE and of
+/// Pearson's r. y = x + e with x, e ~ N(0, 1), prediction x: the absolute
+/// error |e| has mean √(2/π), and r(y, x) = 1/√2.
+#[test]
+fn row_bootstrap_covers_regression_metrics() {
+    use assay_metrics::regression::{
+        RegressionBatch, RegressionConfig, RegressionInputs, RegressionState,
+    };
+    let truth_mae = (2.0 / std::f64::consts::PI).sqrt();
+    let truth_r = std::f64::consts::FRAC_1_SQRT_2;
+    let settings = IntervalSettings {
+        replicates: 400,
+        ..IntervalSettings::default()
+    };
+    let (mut mae, mut r) = (0, 0);
+    for rep in 0..REPETITIONS {
+        let mut rng = replicate_rng(31, rep);
+        let x: Vec<f64> = (0..300).map(|_| rng.sample(StandardNormal)).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .map(|v| v + rng.sample::<f64, _>(StandardNormal))
+            .collect();
+        let mut state =
+            RegressionState::new(RegressionConfig::default(), RegressionInputs::default())
+                .unwrap();
+        state
+            .update(&RegressionBatch {
+                target: &y,
+                prediction: &x,
+                weight: None,
+                lower: None,
+                upper: None,
+            })
+            .unwrap();
+        let report = state.compute();
+        let s = IntervalSettings {
+            seed: rep,
+            ..settings
+        };
+        let (cis, note) = assay_stats::regression::intervals(&state, &report, &s);
+        assert!(note.is_none());
+        let ci = |id: &str| cis.iter().find(|(i, _)| i == id).unwrap().1.clone();
+        let (m, c) = (ci("mae"), ci("pearson_r"));
+        mae += u64::from(m.low <= truth_mae && truth_mae <= m.high);
+        r += u64::from(c.low <= truth_r && truth_r <= c.high);
+    }
+    assert_coverage("regression mae (row bootstrap)", mae);
+    assert_coverage("regression pearson_r (row bootstrap)", r);
+}
