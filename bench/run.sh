@@ -5,7 +5,7 @@
 #   bench/run.sh                 # everything (about 40 minutes on 2 cores; serve-scale
 #                                # fills a million certificates: 10 of them, 20 with PostgreSQL)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
-#   (sections: binary, multiclass, binned, intervals, record, model, cert, rederive, log, serve,
+#   (sections: binary, multiclass, regression, binned, intervals, record, model, cert, rederive, log, serve,
 #    serve-scale; SCALE_N sets its registry's size, default 1,000,000)
 #   serve and serve-scale also run on PostgreSQL when ASSAY_BENCH_POSTGRES names a server
 #   (e.g. postgres://assay:assay@127.0.0.1:5432/postgres; a database is made and dropped)
@@ -69,6 +69,22 @@ if [[ $WHICH == all || $WHICH == multiclass ]]; then
   measure assay-multiclass-1m-100-intervals $ASSAY eval "$f" --json "$OUT/assay_multiclass_intervals.json" --quiet
   measure sklearn-multiclass-1m-100 $PY bench/sklearn_eval.py multiclass "$f"
   cp "$OUT/.stdout" "$OUT/sklearn_multiclass.json"
+fi
+
+if [[ $WHICH == all || $WHICH == regression ]]; then
+  f=$DATA/regression_10m.parquet
+  [[ -f $f ]] || $GEN regression 10000000 "$f"
+  echo "regression: 10 million rows, all 16 regression metrics"
+  measure assay-regression-10m $ASSAY eval "$f" --no-intervals --json "$OUT/assay_regression.json" --quiet
+  measure sklearn-regression-10m $PY bench/sklearn_eval.py regression "$f"
+  cp "$OUT/.stdout" "$OUT/sklearn_regression.json"
+  $PY - "$OUT/assay_regression.json" "$OUT/sklearn_regression.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))["metrics"]
+s = json.loads(open(sys.argv[2]).read())["metrics"]
+worst = max(abs(a[k]["value"] - v) / max(abs(v), 1e-300) for k, v in s.items())
+print(f"  largest relative difference over {len(s)} metrics: {worst:.1e}")
+PY
 fi
 
 if [[ $WHICH == all || $WHICH == binned ]]; then

@@ -6,6 +6,7 @@ included. Prints one JSON line: seconds and a few metric values to cross-check.
 
     python bench/sklearn_eval.py binary FILE
     python bench/sklearn_eval.py multiclass FILE
+    python bench/sklearn_eval.py regression FILE
 """
 
 import json
@@ -88,9 +89,33 @@ def multiclass(path):
     return r
 
 
+def regression(path):
+    t = pq.read_table(path, columns=["target", "prediction"])
+    y = t.column("target").to_numpy()
+    p = t.column("prediction").to_numpy()
+    r = {}
+    r["mae"] = M.mean_absolute_error(y, p)
+    r["mse"] = M.mean_squared_error(y, p)
+    r["rmse"] = M.root_mean_squared_error(y, p)
+    r["r2"] = M.r2_score(y, p)
+    r["explained_variance"] = M.explained_variance_score(y, p)
+    r["max_error"] = M.max_error(y, p)
+    r["median_absolute_error"] = M.median_absolute_error(y, p)
+    r["mape"] = M.mean_absolute_percentage_error(y, p)
+    r["msle"] = M.mean_squared_log_error(y, p)
+    r["rmsle"] = M.root_mean_squared_log_error(y, p)
+    r["d2_absolute_error"] = M.d2_absolute_error_score(y, p)
+    r["mean_poisson_deviance"] = M.mean_poisson_deviance(y, p)
+    r["mean_gamma_deviance"] = M.mean_gamma_deviance(y, p)
+    r["pearson_r"] = scipy.stats.pearsonr(y, p).statistic
+    r["spearman_rho"] = scipy.stats.spearmanr(y, p).statistic
+    r["kendall_tau"] = scipy.stats.kendalltau(y, p).statistic
+    return r
+
+
 if __name__ == "__main__":
     task, path = sys.argv[1], sys.argv[2]
     start = time.perf_counter()
-    result = {"binary": binary, "multiclass": multiclass}[task](path)
+    result = {"binary": binary, "multiclass": multiclass, "regression": regression}[task](path)
     seconds = time.perf_counter() - start
     print(json.dumps({"task": task, "seconds": seconds, "metrics": {k: float(v) for k, v in result.items()}}))

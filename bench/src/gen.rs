@@ -4,6 +4,7 @@
 //! ```text
 //! gen-bench-data binary     ROWS OUT.parquet   # label (int64), score (f64)
 //! gen-bench-data multiclass ROWS CLASSES OUT.parquet   # label, prob_0 … prob_{k-1}
+//! gen-bench-data regression ROWS OUT.parquet   # target, prediction (f64, positive)
 //! ```
 
 use std::fs::File;
@@ -96,6 +97,37 @@ fn multiclass(rows: usize, classes: usize, path: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Positive targets (a log-normal quantity, so that every regression
+/// metric, deviances and logarithmic errors included, is defined) and
+/// predictions with a multiplicative error.
+fn regression(rows: usize, path: &str) -> anyhow::Result<()> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("target", DataType::Float64, false),
+        Field::new("prediction", DataType::Float64, false),
+    ]));
+    let mut w = writer(path, schema.clone())?;
+    let mut rng = Rng(4213);
+    let mut done = 0;
+    while done < rows {
+        let n = CHUNK.min(rows - done);
+        let mut target = Vec::with_capacity(n);
+        let mut prediction = Vec::with_capacity(n);
+        for _ in 0..n {
+            let y = (1.0 + 0.5 * rng.normal()).exp();
+            target.push(y);
+            prediction.push(y * (0.2 * rng.normal()).exp());
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(Float64Array::from(target)),
+            Arc::new(Float64Array::from(prediction)),
+        ];
+        w.write(&RecordBatch::try_new(schema.clone(), cols)?)?;
+        done += n;
+    }
+    w.close()?;
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |s: &str| {
@@ -110,8 +142,9 @@ fn main() -> anyhow::Result<()> {
     {
         ["binary", rows, out] => binary(num(rows)?, out),
         ["multiclass", rows, classes, out] => multiclass(num(rows)?, num(classes)?, out),
+        ["regression", rows, out] => regression(num(rows)?, out),
         _ => bail!(
-            "usage: gen-bench-data binary ROWS OUT.parquet | multiclass ROWS CLASSES OUT.parquet"
+            "usage: gen-bench-data binary ROWS OUT.parquet | multiclass ROWS CLASSES OUT.parquet | regression ROWS OUT.parquet"
         ),
     }
 }

@@ -14,6 +14,7 @@
 //! of a value at or below −1), the metric is `None` with the reason.
 
 use crate::batch::{check_len, check_weights};
+use crate::ranking::{from_order_key, order_key};
 use crate::state::delegate_state;
 use crate::{BatchError, Field, MergeError, MetricSet, MetricValue};
 
@@ -359,10 +360,23 @@ pub fn metrics(rows: &RegressionRows) -> MetricSet {
     );
     let max = (0..n).map(|i| err(i).abs()).fold(0.0, f64::max);
     set.insert("max_error", MetricValue::defined(max));
-    let abs: Vec<f64> = (0..n).map(|i| err(i).abs()).collect();
+    // The sorts (medians, ranks, Kendall's merge sort) on both cores.
+    let unweighted = w.is_none() && n >= 2;
+    let ((median_abs, median_t), (kendall, (pearson_r, spearman_rho))) = rayon::join(
+        || {
+            let abs: Vec<f64> = (0..n).map(|i| err(i).abs()).collect();
+            (weighted_median(&abs, w), weighted_median(t, w))
+        },
+        || {
+            if !unweighted {
+                return (None, (None, None));
+            }
+            rayon::join(|| kendall_tau_b(t, p), || (pearson(t, p), spearman(t, p)))
+        },
+    );
     set.insert(
         "median_absolute_error",
-        MetricValue::from_option(weighted_median(&abs, w), "the rows with weight carry none"),
+        MetricValue::from_option(median_abs, "the rows with weight carry none"),
     );
     set.insert(
         "mape",
@@ -389,7 +403,7 @@ pub fn metrics(rows: &RegressionRows) -> MetricSet {
     let d2 = if n < 2 {
         MetricValue::undefined("D² needs at least two rows")
     } else {
-        match weighted_median(t, w) {
+        match median_t {
             None => MetricValue::undefined("the rows with weight carry none"),
             Some(med) => {
                 MetricValue::ratio(mae, avg(&|i| (t[i] - med).abs()), constant).map(|r| 1.0 - r)
@@ -431,12 +445,12 @@ pub fn metrics(rows: &RegressionRows) -> MetricSet {
         },
     );
 
-    let correlations: [(&str, Correlation); 3] = [
-        ("pearson_r", pearson),
-        ("spearman_rho", spearman),
-        ("kendall_tau", kendall_tau_b),
+    let correlations = [
+        ("pearson_r", pearson_r),
+        ("spearman_rho", spearman_rho),
+        ("kendall_tau", kendall),
     ];
-    for (id, f) in correlations {
+    for (id, value) in correlations {
         let value = if w.is_some() {
             MetricValue::undefined(
                 "a correlation takes no sample weights (SciPy's has none); evaluate without the weight column for it",
@@ -445,7 +459,7 @@ pub fn metrics(rows: &RegressionRows) -> MetricSet {
             MetricValue::undefined("a correlation needs at least two rows")
         } else {
             MetricValue::from_option(
-                f(t, p),
+                value,
                 "the targets or the predictions are all equal: the correlation is undefined",
             )
         };
@@ -463,9 +477,6 @@ pub fn metrics(rows: &RegressionRows) -> MetricSet {
     }
     set
 }
-
-/// A correlation of two columns; `None` where undefined.
-type Correlation = fn(&[f64], &[f64]) -> Option<f64>;
 
 /// The weight of the targets inside their interval (`lower ≤ y ≤ upper`)
 /// and of all rows, when the rows carry bounds and weight.
@@ -493,35 +504,50 @@ pub fn weighted_median(values: &[f64], weights: Option<&[f64]>) -> Option<f64> {
     if n == 0 {
         return None;
     }
-    let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let Some(weights) = weights else {
+        // Unit weights: NumPy's median, by selection rather than a sort.
+        let mut v: Vec<u64> = values.iter().map(|&x| order_key(x)).collect();
+        let (_, &mut hi, _) = v.select_nth_unstable(n / 2);
+        let hi = from_order_key(hi);
+        if n % 2 == 1 {
+            return Some(hi);
+        }
+        let lo = v[..n / 2].iter().copied().max().map_or(hi, from_order_key);
+        return Some((lo + hi) / 2.0);
+    };
+    let mut order: Vec<(u64, f64)> = values
+        .iter()
+        .zip(weights)
+        .map(|(&v, &w)| (order_key(v), w))
+        .collect();
+    order.sort_unstable_by_key(|e| e.0);
     let mut cdf = Vec::with_capacity(n);
     let mut acc = 0.0;
-    for &i in &order {
-        acc += weight(i);
+    for &(_, w) in &order {
+        acc += w;
         cdf.push(acc);
     }
     if acc == 0.0 {
         return None;
     }
+    let value = |k: usize| from_order_key(order[k].0);
     let mut target = 0.5 * acc;
     if target == 0.0 {
         target = f64::from_bits(target.to_bits() + 1);
     }
     let idx = cdf.partition_point(|&c| c < target).min(n - 1);
     if cdf[idx] - target > f64::EPSILON {
-        return Some(values[order[idx]]);
+        return Some(value(idx));
     }
     let mut next = (idx + 1).min(n - 1);
-    if weight(order[next]) == 0.0 {
+    if order[next].1 == 0.0 {
         // The next value with weight: the first past the equal cumulative weights.
         next = cdf.partition_point(|&c| c <= cdf[idx]);
         if next > n - 1 {
             next = idx;
         }
     }
-    Some((values[order[idx]] + values[order[next]]) / 2.0)
+    Some((value(idx) + value(next)) / 2.0)
 }
 
 /// Pearson's r as SciPy's `pearsonr` computes it (centred, scaled by the
@@ -549,19 +575,23 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
 /// Ranks from 1, ties given their average rank (SciPy's `rankdata`).
 pub fn average_ranks(v: &[f64]) -> Vec<f64> {
     let n = v.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut order: Vec<(u64, u32)> = v
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (order_key(x), i as u32))
+        .collect();
+    order.sort_unstable_by_key(|e| e.0);
     let mut ranks = vec![0.0; n];
     let mut start = 0;
     while start < n {
         let mut end = start + 1;
-        while end < n && v[order[end]] == v[order[start]] {
+        while end < n && order[end].0 == order[start].0 {
             end += 1;
         }
         // Ranks start + 1 ..= end, averaged.
         let rank = (start + 1 + end) as f64 / 2.0;
-        for &i in &order[start..end] {
-            ranks[i] = rank;
+        for &(_, i) in &order[start..end] {
+            ranks[i as usize] = rank;
         }
         start = end;
     }
@@ -579,13 +609,18 @@ pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
 /// and in both counted; `None` when either input is constant.
 pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
     let n = x.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(y[a].total_cmp(&y[b])));
+    // Sorted by (x, y) through one integer key.
+    let mut keys: Vec<u128> = x
+        .iter()
+        .zip(y)
+        .map(|(&a, &b)| (u128::from(order_key(a)) << 64) | u128::from(order_key(b)))
+        .collect();
+    keys.sort_unstable();
     let pairs = |c: u64| c * c.saturating_sub(1) / 2;
-    let tie_pairs = |same: &dyn Fn(usize, usize) -> bool| -> u64 {
+    let tie_pairs = |same: &dyn Fn(usize) -> bool| -> u64 {
         let (mut total, mut run) = (0u64, 1u64);
         for k in 1..n {
-            if same(order[k - 1], order[k]) {
+            if same(k) {
                 run += 1;
             } else {
                 total += pairs(run);
@@ -594,23 +629,13 @@ pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
         }
         total + pairs(run)
     };
-    let x_ties = tie_pairs(&|a, b| x[a] == x[b]);
-    let joint_ties = tie_pairs(&|a, b| x[a] == x[b] && y[a] == y[b]);
-    let mut ys: Vec<f64> = order.iter().map(|&i| y[i]).collect();
+    let x_ties = tie_pairs(&|k| keys[k - 1] >> 64 == keys[k] >> 64);
+    let joint_ties = tie_pairs(&|k| keys[k - 1] == keys[k]);
+    let mut ys: Vec<u64> = keys.iter().map(|&k| k as u64).collect();
+    drop(keys);
     let discordant = inversions(&mut ys);
     // `ys` is now sorted: ties in y are runs.
-    let y_ties = {
-        let (mut total, mut run) = (0u64, 1u64);
-        for k in 1..n {
-            if ys[k - 1] == ys[k] {
-                run += 1;
-            } else {
-                total += pairs(run);
-                run = 1;
-            }
-        }
-        total + pairs(run)
-    };
+    let y_ties = tie_pairs(&|k| ys[k - 1] == ys[k]);
     let all = pairs(n as u64);
     if x_ties == all || y_ties == all {
         return None;
@@ -625,12 +650,12 @@ pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
 
 /// Pairs i < j with v[i] > v[j] (strictly), counted by a bottom-up merge
 /// sort that leaves `v` sorted.
-fn inversions(v: &mut [f64]) -> u64 {
+fn inversions<T: Copy + PartialOrd>(v: &mut [T]) -> u64 {
     let n = v.len();
     let mut buf = v.to_vec();
     let mut count = 0u64;
     let mut width = 1;
-    let (mut src, mut dst): (&mut [f64], &mut [f64]) = (v, &mut buf);
+    let (mut src, mut dst): (&mut [T], &mut [T]) = (v, &mut buf);
     let mut in_v = true;
     while width < n {
         let mut start = 0;

@@ -346,8 +346,7 @@ fn row_bootstrap_covers_regression_metrics() {
             .map(|v| v + rng.sample::<f64, _>(StandardNormal))
             .collect();
         let mut state =
-            RegressionState::new(RegressionConfig::default(), RegressionInputs::default())
-                .unwrap();
+            RegressionState::new(RegressionConfig::default(), RegressionInputs::default()).unwrap();
         state
             .update(&RegressionBatch {
                 target: &y,
