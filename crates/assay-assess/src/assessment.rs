@@ -547,6 +547,21 @@ pub fn check(plan: &Plan) -> Result<(), AssessError> {
         }
     };
     let result = assay_eval::dry_run(&spec).map_err(|e| plan.column_error(e))?;
+    // The first edition covers classification only: a regression record
+    // must not claim it.
+    if result.task == assay_eval::Task::Regression
+        && crate::plan::is_first_edition(plan.standard())
+        && let Some(at) = plan.standard_at.clone()
+    {
+        let message = format!(
+            "{} covers classification only; a {} assessment is made against the second edition: standard = \"{}\" under [plan] (the default when the plan says task = \"{}\" under [data])",
+            plan.standard(),
+            result.task.name(),
+            crate::plan::SECOND_EDITION,
+            result.task.name()
+        );
+        return Err(AssessError::Plan(plan.source.error(at, &message)));
+    }
     // Classes learned from the data (a binary task's labels) are unknown
     // before it is read: a criterion's class is then checked at run time.
     let classes_known = result.task != assay_eval::Task::Binary

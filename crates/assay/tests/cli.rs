@@ -1758,3 +1758,48 @@ fn bad_regression_input_names_file_row_and_column() {
         &["crossed.csv", "row 2", "lower", "above the upper bound"],
     );
 }
+
+/// A regression plan is assessed against the second edition by default,
+/// and a plan that claims the first edition (classification only) for
+/// regression data is refused at the line that says so.
+#[test]
+fn regression_plans_name_the_second_edition() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data("regression.parquet"),
+        dir.path().join("regression.parquet"),
+    )
+    .unwrap();
+    let head = "[plan]\nid = \"R-1\"\nversion = \"1\"\n[lab]\nname = \"lab\"\n[client]\nname = \"client\"\n[model]\nname = \"m\"\nversion = \"1\"\nintended_use = \"counts\"\n";
+    let plan = |extra: &str, task: &str| {
+        format!(
+            "{head}{extra}[data]\npredictions = \"regression.parquet\"\n{task}[criteria]\nrequire = [\"mae <= 5\"]\n"
+        )
+    };
+    let good = temp_file(&dir, "good.toml", &plan("", "task = \"regression\"\n"));
+    let out = assay(&[
+        "run",
+        &good,
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/assessment.json")).unwrap())
+            .unwrap();
+    assert_eq!(record["identification"]["standard"], "ISO/IEC DIS 4213");
+    assert_eq!(record["evaluation"]["task"], "regression");
+    let claimed = plan("", "").replace(
+        "version = \"1\"\n[lab]",
+        "version = \"1\"\nstandard = \"ISO/IEC TS 4213:2022\"\n[lab]",
+    );
+    let ts = temp_file(&dir, "ts.toml", &claimed);
+    assert_input_error(
+        &assay(&["run", "--check", &ts]),
+        &[
+            "ts.toml:4:12",
+            "covers classification only",
+            "ISO/IEC DIS 4213",
+        ],
+    );
+}

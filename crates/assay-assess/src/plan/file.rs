@@ -28,8 +28,9 @@ pub struct PlanSection {
     pub version: String,
     /// A title for reports.
     pub title: Option<Text>,
-    /// Standard and edition (default `ISO/IEC TS 4213:2022`).
-    pub standard: Option<String>,
+    /// Standard and edition (default `ISO/IEC TS 4213:2022`; for a
+    /// regression task `ISO/IEC DIS 4213`).
+    pub standard: Option<Spanned<String>>,
 }
 
 /// What the test report says of itself (ISO/IEC 17025 clause 7.8.2.1).

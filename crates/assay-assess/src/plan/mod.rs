@@ -32,6 +32,28 @@ pub use error::{PlanError, Source};
 pub const PLAN_SCHEMA: &str = "assay/plan/v1";
 /// The standard assessed against, unless the plan names another edition.
 pub const DEFAULT_STANDARD: &str = "ISO/IEC TS 4213:2022";
+/// The second edition, which adds regression, clustering and
+/// recommendation (at DIS ballot since July 2026): the default for those
+/// tasks, which the first edition does not cover.
+pub const SECOND_EDITION: &str = "ISO/IEC DIS 4213";
+
+/// The default standard of a task: the first edition for classification,
+/// the second for the tasks only it covers.
+pub fn default_standard(task: Option<assay_metrics::Task>) -> &'static str {
+    match task {
+        Some(assay_metrics::Task::Regression) => SECOND_EDITION,
+        _ => DEFAULT_STANDARD,
+    }
+}
+
+/// Whether `standard` names the first edition (TS 4213:2022), which
+/// covers classification only.
+pub fn is_first_edition(standard: &str) -> bool {
+    standard
+        .replace(' ', "")
+        .to_ascii_uppercase()
+        .starts_with("ISO/IECTS4213")
+}
 
 /// A plan read, checked and resolved: the stages of one assessment.
 #[derive(Debug, Clone)]
@@ -51,6 +73,9 @@ pub struct Plan {
     pub evaluation: EvalSpec,
     /// The predictions files as the plan writes them (none for a model run).
     pub predictions: Vec<String>,
+    /// Where the plan names its standard (`[plan] standard`), or its
+    /// predictions when it leaves the standard to the default.
+    pub standard_at: Option<std::ops::Range<usize>>,
     /// The metrics reports present, as the plan writes them (`None`: all).
     pub reported: Option<Vec<Spanned<String>>>,
     /// The comparison with a baseline.

@@ -17,10 +17,7 @@ use assay_stats::decision::DecisionRule;
 
 use super::error::{PlanError, Source};
 use super::file::{Files, PlanFile, Slicing, TestSetSection};
-use super::{
-    Comparison, DEFAULT_STANDARD, Leakage, ModelRun, Plan, Robustness, ToDigest,
-    is_robustness_criterion,
-};
+use super::{Comparison, Leakage, ModelRun, Plan, Robustness, ToDigest, is_robustness_criterion};
 
 /// Resolve a checked plan file.
 pub(super) fn resolve(
@@ -53,6 +50,12 @@ pub(super) fn resolve(
             .map(|p| p.get_ref().0.clone())
             .unwrap_or_default(),
         reported: f.evaluation.metrics.clone(),
+        standard_at: f
+            .plan
+            .standard
+            .as_ref()
+            .map(toml::Spanned::span)
+            .or_else(|| f.data.predictions.as_ref().map(toml::Spanned::span)),
         comparison: comparison(&source, f),
         leakage: f.leakage.as_ref().map(|l| Leakage {
             training: (
@@ -77,11 +80,10 @@ fn identification(f: &PlanFile) -> Identification {
         plan_id: f.plan.id.clone(),
         plan_version: f.plan.version.clone(),
         title: f.plan.title.clone(),
-        standard: f
-            .plan
-            .standard
-            .clone()
-            .unwrap_or_else(|| DEFAULT_STANDARD.into()),
+        standard: f.plan.standard.as_ref().map_or_else(
+            || crate::plan::default_standard(f.data.task).to_owned(),
+            |s| s.get_ref().clone(),
+        ),
         lab: f.lab.clone(),
         client: f.client.clone(),
         model: ModelInfo {
