@@ -226,6 +226,29 @@ fn state_for<'a, S>(
 
 /// A two-proportion test of a slice against the rest, unless the slice is
 /// too small or the test too weak to see `settings.effect`.
+/// A slice's test before the correction across tests: judged (no
+/// difference shown, until the correction says otherwise) when it has a
+/// p-value, insufficient evidence when not.
+pub(crate) fn unadjusted_test(
+    slice: Option<f64>,
+    rest: Option<f64>,
+    power: Option<f64>,
+    p_value: Option<f64>,
+) -> SliceTest {
+    SliceTest {
+        slice,
+        rest,
+        power,
+        p_value,
+        adjusted_p: None,
+        status: if p_value.is_some() {
+            SliceStatus::NoDifferenceShown
+        } else {
+            SliceStatus::InsufficientEvidence
+        },
+    }
+}
+
 pub(crate) fn proportion_test(
     x1: f64,
     n1: f64,
@@ -241,18 +264,12 @@ pub(crate) fn proportion_test(
         .then(|| two_proportion_test(x1, n1, x2, n2))
         .flatten()
         .map(|t| t.1);
-    let test = SliceTest {
-        slice: (n1 > 0.0).then(|| x1 / n1),
-        rest: (n2 > 0.0).then(|| x2 / n2),
-        power: Some(power),
+    let test = unadjusted_test(
+        (n1 > 0.0).then(|| x1 / n1),
+        (n2 > 0.0).then(|| x2 / n2),
+        Some(power),
         p_value,
-        adjusted_p: None,
-        status: if p_value.is_some() {
-            SliceStatus::NoDifferenceShown
-        } else {
-            SliceStatus::InsufficientEvidence
-        },
-    };
+    );
     (test, p_value)
 }
 

@@ -227,13 +227,18 @@ impl RegressionState {
                 upper: hi[row],
             });
         }
-        self.rows.append(RegressionRows {
-            target: b.target.to_vec(),
-            prediction: b.prediction.to_vec(),
-            weight: b.weight.map(<[f64]>::to_vec),
-            lower: b.lower.map(<[f64]>::to_vec),
-            upper: b.upper.map(<[f64]>::to_vec),
-        });
+        let rows = &mut self.rows;
+        rows.target.extend_from_slice(b.target);
+        rows.prediction.extend_from_slice(b.prediction);
+        for (to, from) in [
+            (&mut rows.weight, b.weight),
+            (&mut rows.lower, b.lower),
+            (&mut rows.upper, b.upper),
+        ] {
+            if let (Some(to), Some(from)) = (to.as_mut(), from) {
+                to.extend_from_slice(from);
+            }
+        }
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use crate::family::{Family, Finished, Planning, StateBatch, attach, parameters, 
 use crate::result::{ConfusionOut, CurvesOut, EvalResult, SCHEMA_ID};
 use crate::run::Context;
 use crate::slices::{
-    SliceResult, SliceSettings, SliceStatus, SliceTest, Sliced, SlicesOut, corrected, slice_key,
+    SliceResult, SliceSettings, Sliced, SlicesOut, corrected, slice_key, unadjusted_test,
 };
 use crate::spec::{EvalSpec, Task};
 
@@ -247,18 +247,7 @@ fn finish_slices(
         if let Some(pv) = p_value {
             family.push((g, 0, pv));
         }
-        let test = SliceTest {
-            slice: slice.map(|m| m.mean),
-            rest: rest.map(|m| m.mean),
-            power,
-            p_value,
-            adjusted_p: None,
-            status: if p_value.is_some() {
-                SliceStatus::NoDifferenceShown
-            } else {
-                SliceStatus::InsufficientEvidence
-            },
-        };
+        let test = unadjusted_test(slice.map(|m| m.mean), rest.map(|m| m.mean), power, p_value);
         groups.push(SliceResult {
             key: slice_key(settings, slicing, &key),
             n: report.rows,
