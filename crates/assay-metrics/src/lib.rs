@@ -37,6 +37,7 @@
 pub mod batch;
 pub mod binary;
 pub mod calibration;
+pub mod clustering;
 pub mod confusion;
 pub mod multiclass;
 pub mod multilabel;
