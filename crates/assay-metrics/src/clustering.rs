@@ -656,9 +656,7 @@ pub fn dispersion(p: &Points, weights: Option<&[f64]>) -> MetricSet {
             mean[f] += wi * x;
         }
     }
-    for f in 0..d {
-        mean[f] /= n;
-    }
+    mean.iter_mut().for_each(|m| *m /= n);
     for c in 0..k {
         for f in 0..d {
             centroids[c * d + f] /= sizes[c];
