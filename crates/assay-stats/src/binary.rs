@@ -164,6 +164,47 @@ impl IntervalSettings {
             .collect()
     }
 
+    /// Bootstrap intervals of several statistics of one table of counts
+    /// at once (multinomial replicates over its cells, `strata` groups
+    /// when stratified), percentile or BCa (from the leave-one-out
+    /// tables): one interval or none per value `statistics` returns.
+    pub fn cells_intervals(
+        &self,
+        cells: &[u64],
+        strata: usize,
+        statistics: &(dyn Fn(&[u64]) -> Vec<Option<f64>> + Sync),
+    ) -> Vec<Option<Interval>> {
+        let estimate = statistics(cells);
+        let replicates = bootstrap::multinomial_replicates_multi(
+            cells,
+            self.strata(strata),
+            self.replicates,
+            self.seed,
+            statistics,
+        );
+        let jackknife = (self.bootstrap == Method::Bca)
+            .then(|| bootstrap::jackknife_counts_multi(cells, statistics));
+        estimate
+            .iter()
+            .enumerate()
+            .map(|(m, est)| {
+                let est = (*est)?;
+                let mut reps: Vec<f64> = replicates.iter().filter_map(|r| r[m]).collect();
+                if reps.len() * 2 < self.replicates {
+                    return None;
+                }
+                match &jackknife {
+                    None => bootstrap::percentile(&mut reps, self.level),
+                    Some(jk) => {
+                        let values: Option<Vec<(f64, f64)>> =
+                            jk.iter().map(|(v, c)| v[m].map(|x| (x, *c))).collect();
+                        values.and_then(|v| bootstrap::bca(est, &mut reps, &v, self.level))
+                    }
+                }
+            })
+            .collect()
+    }
+
     /// The number of strata to use: `classes` when stratified, else one.
     pub fn strata(&self, classes: usize) -> usize {
         if self.stratified { classes } else { 1 }

@@ -18,6 +18,7 @@
 
 pub mod binary;
 pub mod bootstrap;
+pub mod clustering;
 pub mod compare;
 pub mod decision;
 pub mod delong;

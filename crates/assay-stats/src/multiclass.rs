@@ -23,7 +23,6 @@ use assay_metrics::value::Interval;
 use rayon::prelude::*;
 
 use crate::binary::IntervalSettings;
-use crate::bootstrap::{self, Method};
 
 /// Metrics bootstrapped over the cells.
 const CELL_METRICS: [&str; 11] = [
@@ -136,30 +135,8 @@ fn cell_bootstrap(
 ) {
     let k = cm.classes();
     let cells: Vec<u64> = cm.rows().iter().flatten().map(|&c| c as u64).collect();
-    let estimate = statistics(&cells, k);
-    let replicates: Vec<Vec<Option<f64>>> = bootstrap::multinomial_replicates_multi(
-        &cells,
-        settings.strata(k),
-        settings.replicates,
-        settings.seed,
-        &|x| statistics(x, k),
-    );
-    let jackknife = (settings.bootstrap == Method::Bca)
-        .then(|| bootstrap::jackknife_counts_multi(&cells, &|x| statistics(x, k)));
-    for (m, est) in estimate.iter().enumerate() {
-        let Some(est) = *est else { continue };
-        let mut reps: Vec<f64> = replicates.iter().filter_map(|r| r[m]).collect();
-        if reps.len() * 2 < settings.replicates {
-            continue;
-        }
-        let ci = match &jackknife {
-            None => bootstrap::percentile(&mut reps, settings.level),
-            Some(jk) => {
-                let values: Option<Vec<(f64, f64)>> =
-                    jk.iter().map(|(v, c)| v[m].map(|x| (x, *c))).collect();
-                values.and_then(|values| bootstrap::bca(est, &mut reps, &values, settings.level))
-            }
-        };
+    let cis = settings.cells_intervals(&cells, k, &|x| statistics(x, k));
+    for (m, ci) in cis.into_iter().enumerate() {
         let Some(ci) = ci else { continue };
         if m < CELL_METRICS.len() - 1 {
             global.push((CELL_METRICS[m].to_owned(), ci));

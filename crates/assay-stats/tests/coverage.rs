@@ -371,3 +371,77 @@ fn row_bootstrap_covers_regression_metrics() {
     assert_coverage("regression mae (row bootstrap)", mae);
     assert_coverage("regression pearson_r (row bootstrap)", r);
 }
+
+/// Clustering: the cell bootstrap's percentile intervals of the adjusted
+/// Rand index and of purity. Classes 0, 1, 2 with probabilities 0.5, 0.3,
+/// 0.2; an item keeps its class as its cluster with probability 0.75, else
+/// falls in one of four clusters at random. The population's values are
+/// those of the expected table at a billion items (the indices' large-n limit).
+#[test]
+fn cell_bootstrap_covers_clustering_metrics() {
+    use assay_metrics::clustering::{
+        ClusteringBatch, ClusteringConfig, ClusteringInputs, ClusteringState, external,
+    };
+    let class_p = [0.5, 0.3, 0.2];
+    let (mut cells, mut expected) = (Vec::new(), Vec::new());
+    for (i, p) in class_p.iter().enumerate() {
+        for j in 0..4 {
+            let q: f64 = if i == j {
+                0.75 + 0.25 / 4.0
+            } else {
+                0.25 / 4.0
+            };
+            cells.push((i as u32, j as u32));
+            expected.push((p * q * 1e9).round() as u64);
+        }
+    }
+    let truth = external(&cells, &expected);
+    let value = |id: &str| truth.get(id).unwrap().value.unwrap();
+    let (truth_ari, truth_purity) = (value("adjusted_rand"), value("purity"));
+    let settings = IntervalSettings {
+        replicates: 400,
+        ..IntervalSettings::default()
+    };
+    let (mut ari, mut purity) = (0, 0);
+    for rep in 0..REPETITIONS {
+        let mut rng = replicate_rng(37, rep);
+        let (mut label, mut cluster) = (Vec::new(), Vec::new());
+        for _ in 0..400 {
+            let u: f64 = rng.random();
+            let c = if u < 0.5 {
+                0
+            } else if u < 0.8 {
+                1
+            } else {
+                2
+            };
+            let keep = rng.random::<f64>() < 0.75;
+            label.push(c);
+            cluster.push(if keep { c } else { rng.random_range(0..4u32) });
+        }
+        let inputs = ClusteringInputs {
+            labels: true,
+            features: 0,
+        };
+        let mut state = ClusteringState::new(ClusteringConfig::default(), inputs).unwrap();
+        state
+            .update(&ClusteringBatch {
+                cluster: &cluster,
+                label: Some(&label),
+                features: None,
+            })
+            .unwrap();
+        let report = state.compute();
+        let s = IntervalSettings {
+            seed: rep,
+            ..settings
+        };
+        let (cis, _) = assay_stats::clustering::intervals(&state, &report, &s);
+        let ci = |id: &str| cis.iter().find(|(i, _)| i == id).unwrap().1.clone();
+        let (a, p) = (ci("adjusted_rand"), ci("purity"));
+        ari += u64::from(a.low <= truth_ari && truth_ari <= a.high);
+        purity += u64::from(p.low <= truth_purity && truth_purity <= p.high);
+    }
+    assert_coverage("clustering adjusted_rand (cell bootstrap)", ari);
+    assert_coverage("clustering purity (cell bootstrap)", purity);
+}
