@@ -547,9 +547,9 @@ pub fn check(plan: &Plan) -> Result<(), AssessError> {
         }
     };
     let result = assay_eval::dry_run(&spec).map_err(|e| plan.column_error(e))?;
-    // The first edition covers classification only: a regression record
-    // must not claim it.
-    if result.task == assay_eval::Task::Regression
+    // The first edition covers classification only: a record of another
+    // task must not claim it.
+    if !result.task.is_classification()
         && crate::plan::is_first_edition(plan.standard())
         && let Some(at) = plan.standard_at.clone()
     {

@@ -518,7 +518,7 @@ fn check(spec: &CompareSpec) -> Result<bool, EvalError> {
     let multiclass = match spec.candidate.task {
         Some(crate::Task::Binary) => false,
         Some(crate::Task::Multiclass) => true,
-        Some(task @ (crate::Task::Multilabel | crate::Task::Regression)) => {
+        Some(task) => {
             return Err(EvalError::Settings(format!(
                 "compare supports binary and multi-class tasks, not {}",
                 task.name()

@@ -5,8 +5,8 @@ use assay_metrics::ranking::RankingSummary;
 
 pub use assay_metrics::value::OrderedMap;
 pub use assay_record::eval::{
-    ConfusionOut, CurvesOut, EvalResult, InputInfo, IntervalInfo, Outcome, Parameters,
-    RegressionCurves, SCHEMA_ID, ScoreCurves, Tool,
+    ClusteringCurves, ConfusionOut, CurvesOut, EvalResult, InputInfo, IntervalInfo, Outcome,
+    Parameters, RegressionCurves, SCHEMA_ID, ScoreCurves, SilhouettePoints, Tool,
 };
 
 /// The interval settings in force, as the result records them.

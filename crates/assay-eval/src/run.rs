@@ -10,7 +10,9 @@ use assay_data::{Batch, Batches, Numbers, Reader, Requests};
 use assay_metrics::{BatchError, Field, State};
 
 use crate::EvalError;
-use crate::families::{BinaryFamily, MulticlassFamily, MultilabelFamily, RegressionFamily};
+use crate::families::{
+    BinaryFamily, ClusteringFamily, MulticlassFamily, MultilabelFamily, RegressionFamily,
+};
 use crate::family::{Family, Finished};
 use crate::result::{EvalResult, InputInfo, OrderedMap};
 use crate::slices::{SliceColumns, Sliced};
@@ -77,6 +79,7 @@ fn dispatch(
         Task::Multiclass => stream::<MulticlassFamily>(spec, reader, progress),
         Task::Multilabel => stream::<MultilabelFamily>(spec, reader, progress),
         Task::Regression => stream::<RegressionFamily>(spec, reader, progress),
+        Task::Clustering => stream::<ClusteringFamily>(spec, reader, progress),
     }
 }
 
@@ -176,6 +179,9 @@ pub fn detect_task(spec: &EvalSpec, reader: &Reader) -> Result<Task, EvalError> 
     if spec.positive.is_some() {
         return Ok(Task::Binary);
     }
+    if reader.has_column(c.cluster()) {
+        return Ok(Task::Clustering);
+    }
     let target = c
         .truth
         .as_deref()
@@ -200,7 +206,7 @@ pub fn detect_task(spec: &EvalSpec, reader: &Reader) -> Result<Task, EvalError> 
     Err(EvalError::Input {
         path,
         problem: format!(
-            "cannot tell the task from the columns ({}); expected 'score' (binary), 'prob_<CLASS>' (multi-class), 'true_<LABEL>' (multi-label) or 'target' and 'prediction' (regression) columns, or set it with {}",
+            "cannot tell the task from the columns ({}); expected 'score' (binary), 'prob_<CLASS>' (multi-class), 'true_<LABEL>' (multi-label) 'target' and 'prediction' (regression) or 'cluster' (clustering) columns, or set it with {}",
             reader.columns().join(", "),
             spec.voice.say(crate::Setting::Task)
         ),

@@ -63,7 +63,7 @@ impl Input {
 /// Which columns hold what: one type for the plan's `[data.columns]` and
 /// the command line's column flags. `None` means the default, which this
 /// type owns (`label`, `score`, `pred`, `weight`, `prob_`, `true_`,
-/// `score_`, `pred_`).
+/// `score_`, `pred_`, `lower`, `upper`, `cluster`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[cfg_attr(feature = "clap", derive(clap::Args))]
 #[serde(deny_unknown_fields)]
@@ -98,6 +98,13 @@ pub struct Columns {
     /// Regression: upper bound of the prediction interval [default: upper, when present]
     #[cfg_attr(feature = "clap", arg(long, value_name = "COLUMN"))]
     pub upper: Option<String>,
+    /// Clustering: the cluster-assignment column [default: cluster]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "COLUMN"))]
+    pub cluster: Option<String>,
+    /// Clustering: prefix of the feature columns for the internal metrics
+    /// (silhouette, Davies–Bouldin, Calinski–Harabasz) [default: none]
+    #[cfg_attr(feature = "clap", arg(long = "feature-prefix", value_name = "PREFIX"))]
+    pub feature_prefix: Option<String>,
 }
 
 impl Columns {
@@ -124,6 +131,11 @@ impl Columns {
     /// The interval's upper-bound column: the one named, or `upper` when the file has it.
     pub fn upper_in(&self, reader: &assay_data::Reader) -> Option<String> {
         named_or_present(&self.upper, "upper", reader)
+    }
+
+    /// The cluster-assignment column.
+    pub fn cluster(&self) -> &str {
+        self.cluster.as_deref().unwrap_or("cluster")
     }
 
     /// The weight column: the one named, or `weight` when the file has it.
@@ -260,6 +272,10 @@ pub enum Setting {
     Lower,
     /// Regression: the prediction interval's upper-bound column.
     Upper,
+    /// Clustering: the cluster-assignment column.
+    Cluster,
+    /// Clustering: the feature columns' prefix.
+    Features,
 }
 
 impl Voice {
@@ -277,6 +293,8 @@ impl Voice {
             (Voice::Flags, Setting::Task) => "--task",
             (Voice::Flags, Setting::Lower) => "--lower",
             (Voice::Flags, Setting::Upper) => "--upper",
+            (Voice::Flags, Setting::Cluster) => "--cluster",
+            (Voice::Flags, Setting::Features) => "--feature-prefix",
             (Voice::Plan, Setting::Truth) => "truth = \"…\" under [data.columns]",
             (Voice::Plan, Setting::Score) => "score = \"…\" under [data.columns]",
             (Voice::Plan, Setting::Prediction) => "prediction = \"…\" under [data.columns]",
@@ -287,6 +305,8 @@ impl Voice {
             (Voice::Plan, Setting::Task) => "task = \"…\" under [data]",
             (Voice::Plan, Setting::Lower) => "lower = \"…\" under [data.columns]",
             (Voice::Plan, Setting::Upper) => "upper = \"…\" under [data.columns]",
+            (Voice::Plan, Setting::Cluster) => "cluster = \"…\" under [data.columns]",
+            (Voice::Plan, Setting::Features) => "feature_prefix = \"…\" under [data.columns]",
         }
     }
 

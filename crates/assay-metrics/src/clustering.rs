@@ -145,8 +145,8 @@ impl Points {
 /// How the silhouette was computed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Silhouette {
-    /// Points it was computed over (all, or the sample's size).
-    pub points: usize,
+    /// The points it was computed over (all, or the sample), in order.
+    pub rows: Vec<usize>,
     /// Whether those are a sample of the state's points.
     pub sampled: bool,
     /// Each of those points' silhouette value.
@@ -804,7 +804,7 @@ fn internal(p: &Points, config: &ClusteringConfig) -> (MetricSet, Silhouette) {
     (
         set,
         Silhouette {
-            points: rows.len(),
+            rows,
             sampled,
             samples,
         },

@@ -16,16 +16,20 @@ pub enum Task {
     Multilabel,
     /// A real value per item.
     Regression,
+    /// A cluster per item, judged against classes or by the features.
+    Clustering,
 }
 
 impl Task {
-    /// Parse `binary`, `multiclass`, `multilabel` or `regression` (also `multi-class`, `multi_label`).
+    /// Parse `binary`, `multiclass`, `multilabel`, `regression` or
+    /// `clustering` (also `multi-class`, `multi_label`).
     pub fn from_name(s: &str) -> Option<Task> {
         match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
             "binary" => Some(Task::Binary),
             "multiclass" => Some(Task::Multiclass),
             "multilabel" => Some(Task::Multilabel),
             "regression" => Some(Task::Regression),
+            "clustering" => Some(Task::Clustering),
             _ => None,
         }
     }
@@ -37,7 +41,15 @@ impl Task {
             Task::Multiclass => "multiclass",
             Task::Multilabel => "multilabel",
             Task::Regression => "regression",
+            Task::Clustering => "clustering",
         }
+    }
+
+    /// Whether the task is classification, the only family the first
+    /// edition of 4213 (TS 4213:2022) covers; the others are the second
+    /// edition's.
+    pub fn is_classification(self) -> bool {
+        matches!(self, Task::Binary | Task::Multiclass | Task::Multilabel)
     }
 }
 

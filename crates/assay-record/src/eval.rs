@@ -180,6 +180,43 @@ pub struct CurvesOut {
     /// Regression: points for the predicted-against-true and residual plots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regression: Option<RegressionCurves>,
+    /// Clustering: the clusters' sizes, the contingency table and the
+    /// silhouette per cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clustering: Option<ClusteringCurves>,
+}
+
+/// Clustering: what the tables and plots show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusteringCurves {
+    /// The clusters, sorted (integers ascending, then texts).
+    pub clusters: Vec<String>,
+    /// Items per cluster, in that order.
+    pub sizes: Vec<u64>,
+    /// The ground-truth classes, sorted (empty without them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
+    /// Items of each class (rows) in each cluster (columns), when there
+    /// are classes and at most 10 000 cells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contingency: Option<Vec<Vec<u64>>>,
+    /// The mean silhouette of each cluster's points (`None` for a cluster
+    /// with none among the points it was computed over), when there are features.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silhouette: Option<Vec<Option<f64>>>,
+    /// Points the silhouette was computed over, and whether they are a
+    /// seeded sample of the items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silhouette_points: Option<SilhouettePoints>,
+}
+
+/// The points the silhouette was computed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SilhouettePoints {
+    /// How many.
+    pub points: u64,
+    /// Whether a seeded sample of the items (else all of them).
+    pub sampled: bool,
 }
 
 /// Regression: what the plots draw.

@@ -135,6 +135,10 @@ pub fn render(r: &EvalResult) -> String {
         assay_eval::Task::Multiclass => format!("multi-class, {} classes", r.classes.len()),
         assay_eval::Task::Multilabel => format!("multi-label, {} labels", r.classes.len()),
         assay_eval::Task::Regression => "regression".to_owned(),
+        assay_eval::Task::Clustering => {
+            let clusters = r.curves.clustering.as_ref().map_or(0, |c| c.clusters.len());
+            format!("clustering, {clusters} clusters")
+        }
     };
     let _ = writeln!(out, "{} — {what}, {} items", r.input.paths.join(" "), r.n);
     if let Some(w) = r.total_weight {

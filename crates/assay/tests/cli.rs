@@ -1803,3 +1803,137 @@ fn regression_plans_name_the_second_edition() {
         ],
     );
 }
+
+#[test]
+fn clustering_from_parquet_and_csv_gives_the_reference_numbers() {
+    let expected = expected();
+    // Parquet: integer clusters, string classes, two features; the task is
+    // detected from the `cluster` column.
+    let r = json_result(&[
+        data("clustering.parquet").to_str().unwrap(),
+        "--feature-prefix",
+        "f_",
+    ]);
+    assert_valid(&r);
+    assert_eq!(r["task"], "clustering");
+    assert_matches(&r, &expected["clustering"], "clustering parquet");
+    for id in ["adjusted_rand", "purity", "silhouette", "davies_bouldin"] {
+        let ci = &r["metrics"][id]["ci"];
+        assert!(
+            ci["low"].as_f64().unwrap() < ci["high"].as_f64().unwrap(),
+            "{id} has an interval"
+        );
+    }
+    let curves = &r["curves"]["clustering"];
+    assert_eq!(curves["clusters"], serde_json::json!(["0", "1", "2", "3"]));
+    assert_eq!(
+        curves["sizes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>(),
+        300
+    );
+    assert_eq!(
+        curves["classes"],
+        serde_json::json!(["dent", "scratch", "stain"])
+    );
+    assert_eq!(curves["silhouette_points"]["sampled"], false);
+    // CSV, external metrics only, sliced by production line: each line's
+    // purity is tested against the other's.
+    let w = json_result(&[
+        data("clustering.csv").to_str().unwrap(),
+        "--task",
+        "clustering",
+        "--slice",
+        "line",
+    ]);
+    assert_valid(&w);
+    assert!(w["metrics"]["silhouette"].is_null());
+    assert_matches(
+        &w,
+        &serde_json::json!({ "adjusted_rand": expected["clustering"]["adjusted_rand"] }),
+        "clustering csv",
+    );
+    let groups = w["slices"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert!(groups[0]["tests"]["purity"]["power"].as_f64().is_some());
+    // Criteria on a clustering metric.
+    let file = data("clustering.parquet");
+    let out = assay(&[
+        "eval",
+        file.to_str().unwrap(),
+        "--require",
+        "adjusted_rand >= 0.5",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = assay(&[
+        "eval",
+        file.to_str().unwrap(),
+        "--require",
+        "purity >= 0.99",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_clustering_input_names_file_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = temp_file(&dir, "one.csv", "cluster,label\n1,a\n");
+    assert_input_error(
+        &assay(&["eval", &one, "--task", "clustering"]),
+        &["one.csv", "one row", "at least two"],
+    );
+    let inf = temp_file(&dir, "inf.csv", "cluster,x_a,x_b\n1,0.5,2\n2,1,inf\n");
+    assert_input_error(
+        &assay(&["eval", &inf, "--feature-prefix", "x_"]),
+        &["inf.csv", "row 2", "x_b"],
+    );
+    let text = temp_file(&dir, "text.csv", "cluster,x_a\n1,0.5\n2,far\n");
+    assert_input_error(
+        &assay(&["eval", &text, "--feature-prefix", "x_"]),
+        &["text.csv", "row 2", "x_a"],
+    );
+    let neither = temp_file(&dir, "neither.csv", "cluster,other\n1,0.5\n2,1\n");
+    assert_input_error(
+        &assay(&["eval", &neither]),
+        &["neither.csv", "ground-truth", "--feature-prefix"],
+    );
+    let prefix = temp_file(&dir, "prefix.csv", "cluster,label\n1,a\n2,b\n");
+    assert_input_error(
+        &assay(&["eval", &prefix, "--feature-prefix", "feat_"]),
+        &["prefix.csv", "'feat_'", "cluster, label"],
+    );
+    let weighted = temp_file(&dir, "weighted.csv", "cluster,label,weight\n1,a,1\n2,b,2\n");
+    assert_input_error(
+        &assay(&["eval", &weighted]),
+        &["weighted.csv", "no sample weights", "'weight'"],
+    );
+}
+
+/// A clustering plan is assessed against the second edition by default.
+#[test]
+fn clustering_plans_run_against_the_second_edition() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data("clustering.parquet"),
+        dir.path().join("clustering.parquet"),
+    )
+    .unwrap();
+    let plan = "[plan]\nid = \"C-1\"\nversion = \"1\"\n[lab]\nname = \"lab\"\n[client]\nname = \"client\"\n[model]\nname = \"m\"\nversion = \"1\"\nintended_use = \"defect grouping\"\n[data]\npredictions = \"clustering.parquet\"\ntask = \"clustering\"\n[data.columns]\nfeature_prefix = \"f_\"\n[criteria]\nrequire = [\"adjusted_rand >= 0.5\", \"silhouette >= 0.1\"]\n";
+    let file = temp_file(&dir, "plan.toml", plan);
+    let out = assay(&[
+        "run",
+        &file,
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/assessment.json")).unwrap())
+            .unwrap();
+    assert_eq!(record["identification"]["standard"], "ISO/IEC DIS 4213");
+    assert_eq!(record["evaluation"]["task"], "clustering");
+    assert_eq!(record["evaluation"]["verdict"], "pass");
+}

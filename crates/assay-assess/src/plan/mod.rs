@@ -41,7 +41,7 @@ pub const SECOND_EDITION: &str = "ISO/IEC DIS 4213";
 /// the second for the tasks only it covers.
 pub fn default_standard(task: Option<assay_metrics::Task>) -> &'static str {
     match task {
-        Some(assay_metrics::Task::Regression) => SECOND_EDITION,
+        Some(t) if !t.is_classification() => SECOND_EDITION,
         _ => DEFAULT_STANDARD,
     }
 }

@@ -293,7 +293,7 @@ impl Family for BinaryFamily {
                 calibration: report.calibration,
                 per_class: None,
                 per_label: None,
-                regression: None,
+                ..CurvesOut::default()
             },
         })
     }

@@ -319,7 +319,7 @@ impl Family for MulticlassFamily {
                     )
                 }),
                 per_label: None,
-                regression: None,
+                ..CurvesOut::default()
             },
         })
     }

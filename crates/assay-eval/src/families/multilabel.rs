@@ -267,7 +267,7 @@ impl Family for MultilabelFamily {
                             .collect(),
                     )
                 }),
-                regression: None,
+                ..CurvesOut::default()
             },
         })
     }
