@@ -521,7 +521,16 @@ fn method(b: &mut Builder<'_>, id: &Identification) {
     let env = &rec.environment;
     let mut method = vec![
         field(T::Standard, id.standard.clone(), lang),
-        field(T::ClausesApplied, T::ClausesText.get(lang), lang),
+        field(
+            T::ClausesApplied,
+            if rec.evaluation.task.is_classification() {
+                T::ClausesText
+            } else {
+                T::ClausesTextTask
+            }
+            .get(lang),
+            lang,
+        ),
         field(
             T::Plan,
             format!(
@@ -705,6 +714,9 @@ fn results(b: &mut Builder<'_>, eval: &EvalResult) {
             caption: T::FigResiduals.get(lang).to_owned(),
         });
     }
+    if let Some(c) = &eval.curves.clustering {
+        cluster_table(c, lang, &mut blocks);
+    }
     if let Some((labels, counts)) = confusion_counts(eval) {
         blocks.push(Block::Figure {
             id: "confusion",
@@ -795,6 +807,82 @@ fn per_class_table(eval: &EvalResult, lang: Lang, blocks: &mut Vec<Block>) {
         numeric: vec![false, true, true, true, true, true],
         rows,
         caption: Some(T::PerClass.get(lang).to_owned()),
+    });
+}
+
+/// Most clusters the clusters' table lists (the largest).
+const CLUSTER_ROWS: usize = 30;
+
+/// Clustering: each cluster's size, mean silhouette and majority class,
+/// the largest first.
+fn cluster_table(c: &assay_record::eval::ClusteringCurves, lang: Lang, blocks: &mut Vec<Block>) {
+    let total: u64 = c.sizes.iter().sum();
+    let mut order: Vec<usize> = (0..c.clusters.len()).collect();
+    order.sort_by(|&a, &b| c.sizes[b].cmp(&c.sizes[a]).then(a.cmp(&b)));
+    let share = |x: u64, of: u64| {
+        if of == 0 {
+            "—".to_owned()
+        } else {
+            format!("{} %", lang.fixed(100.0 * x as f64 / of as f64, 1))
+        }
+    };
+    let mut columns = vec![
+        T::Cluster.get(lang).to_owned(),
+        T::Items.get(lang).to_owned(),
+        "%".to_owned(),
+    ];
+    let mut numeric = vec![false, true, true];
+    if c.silhouette.is_some() {
+        columns.push(T::MeanSilhouette.get(lang).to_owned());
+        numeric.push(true);
+    }
+    if c.contingency.is_some() {
+        columns.push(T::MajorityClass.get(lang).to_owned());
+        numeric.push(false);
+    }
+    let rows = order
+        .iter()
+        .take(CLUSTER_ROWS)
+        .map(|&j| {
+            let mut row = vec![
+                c.clusters[j].clone(),
+                lang.count(c.sizes[j]),
+                share(c.sizes[j], total),
+            ];
+            if let Some(s) = &c.silhouette {
+                row.push(s[j].map_or_else(|| "—".to_owned(), |v| lang.fixed(v, 3)));
+            }
+            if let Some(t) = &c.contingency {
+                let best =
+                    (0..c.classes.len()).max_by(|&a, &b| t[a][j].cmp(&t[b][j]).then(b.cmp(&a)));
+                row.push(best.map_or_else(
+                    || "—".to_owned(),
+                    |k| format!("{} ({})", c.classes[k], share(t[k][j], c.sizes[j])),
+                ));
+            }
+            row
+        })
+        .collect();
+    let mut caption = T::ClusterTable.get(lang).to_owned();
+    if c.clusters.len() > CLUSTER_ROWS {
+        caption = format!(
+            "{caption}; {} {}",
+            lang.count((c.clusters.len() - CLUSTER_ROWS) as u64),
+            T::MoreClusters.get(lang)
+        );
+    }
+    if let Some(p) = c.silhouette_points.filter(|p| p.sampled) {
+        caption = format!(
+            "{caption}. {} {}.",
+            T::SilhouetteSample.get(lang),
+            lang.count(p.points)
+        );
+    }
+    blocks.push(Block::Table {
+        columns,
+        numeric,
+        rows,
+        caption: Some(caption),
     });
 }
 
@@ -927,7 +1015,13 @@ fn slices(b: &mut Builder<'_>, eval: &EvalResult) {
         return;
     };
     let first = &slices.groups[0];
-    let metric = primary_metric(b, &|id| first.metrics.get(id).is_some());
+    // Classification shows its first reported metric; the other tasks the
+    // one their slices are tested on.
+    let tested = (!eval.task.is_classification())
+        .then(|| first.tests.0.first().map(|(id, _)| id.clone()))
+        .flatten()
+        .filter(|id| first.metrics.get(id).is_some());
+    let metric = tested.unwrap_or_else(|| primary_metric(b, &|id| first.metrics.get(id).is_some()));
     let overall = b.metric(&metric);
     let mut rows = Vec::new();
     let mut table = Vec::new();

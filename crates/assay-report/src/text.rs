@@ -218,6 +218,7 @@ texts! {
     Standard => "Standard", "표준";
     ClausesApplied => "Clauses applied", "적용 조항";
     ClausesText => "clause 5.3 (control criteria 5.3.2–5.3.14, disclosed below); the classification performance metrics with the intervals named beside each result", "5.3절 (통제 기준 5.3.2–5.3.14, 아래에 공개); 각 결과 옆에 적힌 구간 추정 방법에 따른 분류 성능 지표";
+    ClausesTextTask => "the performance metrics of the task assessed, with the intervals named beside each result; the control criteria of ISO/IEC TS 4213:2022 clause 5.3 as the checklist of disclosures (below)", "평가한 과제의 성능 지표와 각 결과 옆에 적힌 구간 추정 방법; 공개 항목 점검표로서 ISO/IEC TS 4213:2022 5.3절의 통제 기준 (아래)";
     Plan => "Test plan", "시험 계획";
     PlanDigest => "Test plan SHA-256", "시험 계획 SHA-256";
     Tool => "Software", "소프트웨어";
@@ -279,6 +280,12 @@ texts! {
     FigReliability => "Reliability diagram", "신뢰도 다이어그램";
     FigPredictedTrue => "Predicted against true values", "예측값 대 실제값";
     FigResiduals => "Residuals against predicted values", "예측값에 대한 잔차";
+    Cluster => "Cluster", "군집";
+    MeanSilhouette => "Mean silhouette", "평균 실루엣";
+    MajorityClass => "Majority class (share)", "다수 클래스 (비율)";
+    ClusterTable => "Clusters: size, mean silhouette of their points and majority class", "군집별 크기, 소속 점의 평균 실루엣, 다수 클래스";
+    MoreClusters => "smaller clusters not shown (all are in the record)", "개의 더 작은 군집은 표시하지 않음 (모두 평가 기록에 있음)";
+    SilhouetteSample => "The silhouette is that of a seeded sample of the items, of size", "실루엣은 시드로 고정한 표본에 대해 계산했으며, 표본 크기는";
     FigSlices => "Per-slice results with confidence intervals", "슬라이스별 결과와 신뢰구간";
     FigBaseline => "Differences from the baseline with confidence intervals", "기준 모델 대비 차이와 신뢰구간";
     FigRobustness => "Degradation under perturbation", "교란에 따른 성능 저하";

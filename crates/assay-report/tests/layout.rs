@@ -278,6 +278,7 @@ fn the_bundled_reports_figures_are_laid_out_cleanly() {
         "breast_cancer.assessment.json",
         "digits.assessment.json",
         "regression.assessment.json",
+        "clustering.assessment.json",
     ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/data")

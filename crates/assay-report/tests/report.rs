@@ -17,11 +17,13 @@ fn data(name: &str) -> PathBuf {
 }
 
 /// The records: a predictions plan (slices, baseline, criteria, leakage)
-/// and a model run (performance, robustness, multi-class).
-const RECORDS: [&str; 3] = [
+/// and a model run (performance, robustness, multi-class), a regression
+/// and a clustering plan.
+const RECORDS: [&str; 4] = [
     "breast_cancer.assessment.json",
     "digits.assessment.json",
     "regression.assessment.json",
+    "clustering.assessment.json",
 ];
 
 fn load(name: &str) -> (Value, Options) {
