@@ -5,7 +5,7 @@
 #   bench/run.sh                 # everything (about 40 minutes on 2 cores; serve-scale
 #                                # fills a million certificates: 10 of them, 20 with PostgreSQL)
 #   REPS=5 bench/run.sh binary   # one benchmark, more repetitions
-#   (sections: binary, multiclass, regression, binned, intervals, record, model, cert, rederive, log, serve,
+#   (sections: binary, multiclass, regression, clustering, binned, intervals, record, model, cert, rederive, log, serve,
 #    serve-scale; SCALE_N sets its registry's size, default 1,000,000)
 #   serve and serve-scale also run on PostgreSQL when ASSAY_BENCH_POSTGRES names a server
 #   (e.g. postgres://assay:assay@127.0.0.1:5432/postgres; a database is made and dropped)
@@ -79,6 +79,23 @@ if [[ $WHICH == all || $WHICH == regression ]]; then
   measure sklearn-regression-10m $PY bench/sklearn_eval.py regression "$f"
   cp "$OUT/.stdout" "$OUT/sklearn_regression.json"
   $PY - "$OUT/assay_regression.json" "$OUT/sklearn_regression.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))["metrics"]
+s = json.loads(open(sys.argv[2]).read())["metrics"]
+worst = max(abs(a[k]["value"] - v) / max(abs(v), 1e-300) for k, v in s.items())
+print(f"  largest relative difference over {len(s)} metrics: {worst:.1e}")
+PY
+fi
+
+if [[ $WHICH == all || $WHICH == clustering ]]; then
+  f=$DATA/clustering_10m.parquet
+  [[ -f $f ]] || $GEN clustering 10000000 "$f"
+  echo "clustering: 10 million rows, the 10 external metrics"
+  measure assay-clustering-10m $ASSAY eval "$f" --no-intervals --json "$OUT/assay_clustering.json" --quiet
+  measure assay-clustering-10m-intervals $ASSAY eval "$f" --json "$OUT/assay_clustering_ci.json" --quiet
+  measure sklearn-clustering-10m $PY bench/sklearn_eval.py clustering "$f"
+  cp "$OUT/.stdout" "$OUT/sklearn_clustering.json"
+  $PY - "$OUT/assay_clustering.json" "$OUT/sklearn_clustering.json" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))["metrics"]
 s = json.loads(open(sys.argv[2]).read())["metrics"]

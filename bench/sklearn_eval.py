@@ -7,6 +7,7 @@ included. Prints one JSON line: seconds and a few metric values to cross-check.
     python bench/sklearn_eval.py binary FILE
     python bench/sklearn_eval.py multiclass FILE
     python bench/sklearn_eval.py regression FILE
+    python bench/sklearn_eval.py clustering FILE
 """
 
 import json
@@ -113,9 +114,29 @@ def regression(path):
     return r
 
 
+def clustering(path):
+    t = pq.read_table(path, columns=["label", "cluster"])
+    y = t.column("label").to_numpy()
+    c = t.column("cluster").to_numpy()
+    r = {}
+    r["adjusted_rand"] = M.adjusted_rand_score(y, c)
+    r["rand"] = M.rand_score(y, c)
+    r["adjusted_mutual_info"] = M.adjusted_mutual_info_score(y, c)
+    r["normalized_mutual_info"] = M.normalized_mutual_info_score(y, c)
+    r["mutual_info"] = M.mutual_info_score(y, c)
+    r["homogeneity"] = M.homogeneity_score(y, c)
+    r["completeness"] = M.completeness_score(y, c)
+    r["v_measure"] = M.v_measure_score(y, c)
+    r["fowlkes_mallows"] = M.fowlkes_mallows_score(y, c)
+    table = M.cluster.contingency_matrix(y, c)
+    r["purity"] = table.max(axis=0).sum() / table.sum()
+    return r
+
+
 if __name__ == "__main__":
     task, path = sys.argv[1], sys.argv[2]
     start = time.perf_counter()
-    result = {"binary": binary, "multiclass": multiclass, "regression": regression}[task](path)
+    result = {"binary": binary, "multiclass": multiclass, "regression": regression,
+              "clustering": clustering}[task](path)
     seconds = time.perf_counter() - start
     print(json.dumps({"task": task, "seconds": seconds, "metrics": {k: float(v) for k, v in result.items()}}))

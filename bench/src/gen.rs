@@ -5,6 +5,7 @@
 //! gen-bench-data binary     ROWS OUT.parquet   # label (int64), score (f64)
 //! gen-bench-data multiclass ROWS CLASSES OUT.parquet   # label, prob_0 … prob_{k-1}
 //! gen-bench-data regression ROWS OUT.parquet   # target, prediction (f64, positive)
+//! gen-bench-data clustering ROWS OUT.parquet   # label (10 classes), cluster (12), int64
 //! ```
 
 use std::fs::File;
@@ -128,6 +129,42 @@ fn regression(rows: usize, path: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Ten classes of unequal size; each item keeps its class as its cluster
+/// with probability 0.8, else falls in one of twelve clusters at random.
+fn clustering(rows: usize, path: &str) -> anyhow::Result<()> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("label", DataType::Int64, false),
+        Field::new("cluster", DataType::Int64, false),
+    ]));
+    let mut w = writer(path, schema.clone())?;
+    let mut rng = Rng(4213);
+    let mut done = 0;
+    while done < rows {
+        let n = CHUNK.min(rows - done);
+        let mut label = Vec::with_capacity(n);
+        let mut cluster = Vec::with_capacity(n);
+        for _ in 0..n {
+            // Class k with probability proportional to k + 1.
+            let u = rng.uniform() * 55.0;
+            let k = ((((8.0 * u + 1.0).sqrt() - 1.0) / 2.0).floor() as i64).min(9);
+            label.push(k);
+            cluster.push(if rng.uniform() < 0.8 {
+                k
+            } else {
+                (rng.uniform() * 12.0) as i64
+            });
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(label)),
+            Arc::new(Int64Array::from(cluster)),
+        ];
+        w.write(&RecordBatch::try_new(schema.clone(), cols)?)?;
+        done += n;
+    }
+    w.close()?;
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |s: &str| {
@@ -143,8 +180,9 @@ fn main() -> anyhow::Result<()> {
         ["binary", rows, out] => binary(num(rows)?, out),
         ["multiclass", rows, classes, out] => multiclass(num(rows)?, num(classes)?, out),
         ["regression", rows, out] => regression(num(rows)?, out),
+        ["clustering", rows, out] => clustering(num(rows)?, out),
         _ => bail!(
-            "usage: gen-bench-data binary ROWS OUT.parquet | multiclass ROWS CLASSES OUT.parquet | regression ROWS OUT.parquet"
+            "usage: gen-bench-data binary ROWS OUT.parquet | multiclass ROWS CLASSES OUT.parquet | regression ROWS OUT.parquet | clustering ROWS OUT.parquet"
         ),
     }
 }

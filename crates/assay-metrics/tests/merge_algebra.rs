@@ -208,3 +208,60 @@ fn merging_states_with_different_modes_is_refused() {
     let b = binary_state(&rows, 0..2, CurveMode::Binned { bits: 8 }, false);
     assert!(a.merge(b).is_err());
 }
+
+/// Clustering rows: (class, cluster, two features).
+fn clustering_rows() -> impl Strategy<Value = Vec<(u32, u32, f64, f64)>> {
+    prop::collection::vec((0u32..4, 0u32..6, -10.0f64..10.0, -10.0f64..10.0), 3..120)
+}
+
+fn clustering_metrics(rows: &[(u32, u32, f64, f64)], cuts: &[usize]) -> MetricSet {
+    use assay_metrics::clustering::{
+        ClusteringBatch, ClusteringConfig, ClusteringInputs, ClusteringState,
+    };
+    let inputs = ClusteringInputs {
+        labels: true,
+        features: 2,
+    };
+    let mut all: Option<ClusteringState> = None;
+    let mut start = 0;
+    for &end in cuts.iter().chain(std::iter::once(&rows.len())) {
+        let part = &rows[start..end.max(start)];
+        let label: Vec<u32> = part.iter().map(|r| r.0).collect();
+        let cluster: Vec<u32> = part.iter().map(|r| r.1).collect();
+        let features: Vec<f64> = part.iter().flat_map(|r| [r.2, r.3]).collect();
+        let mut s = ClusteringState::new(ClusteringConfig::default(), inputs).unwrap();
+        s.update(&ClusteringBatch {
+            cluster: &cluster,
+            label: Some(&label),
+            features: Some(&features),
+        })
+        .unwrap();
+        match all.as_mut() {
+            None => all = Some(s),
+            Some(a) => a.merge(s).unwrap(),
+        }
+        start = end.max(start);
+    }
+    all.unwrap().compute().metrics
+}
+
+proptest! {
+    #[test]
+    fn clustering_split_merge_equals_one_pass(rows in clustering_rows(), a in 0.0f64..1.0, b in 0.0f64..1.0) {
+        let n = rows.len();
+        let (a, b) = ((a * n as f64) as usize, (b * n as f64) as usize);
+        let cuts = [a.min(b), a.max(b)];
+        same(&clustering_metrics(&rows, &[]), &clustering_metrics(&rows, &cuts))?;
+    }
+
+    #[test]
+    fn clustering_row_order_does_not_matter(rows in clustering_rows(), seed in any::<u64>()) {
+        let mut shuffled = rows.clone();
+        let mut state = seed;
+        for i in (1..shuffled.len()).rev() {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            shuffled.swap(i, (state >> 33) as usize % (i + 1));
+        }
+        same(&clustering_metrics(&rows, &[]), &clustering_metrics(&shuffled, &[]))?;
+    }
+}
