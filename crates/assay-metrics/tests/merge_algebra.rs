@@ -229,20 +229,20 @@ fn clustering_metrics(rows: &[(u32, u32, f64, f64)], cuts: &[usize]) -> MetricSe
         let label: Vec<u32> = part.iter().map(|r| r.0).collect();
         let cluster: Vec<u32> = part.iter().map(|r| r.1).collect();
         let features: Vec<f64> = part.iter().flat_map(|r| [r.2, r.3]).collect();
-        let mut s = ClusteringState::new(ClusteringConfig::default(), inputs).unwrap();
+        let mut s = ClusteringState::new(ClusteringConfig::default(), inputs).expect("a state");
         s.update(&ClusteringBatch {
             cluster: &cluster,
             label: Some(&label),
             features: Some(&features),
         })
-        .unwrap();
+        .expect("valid rows");
         match all.as_mut() {
             None => all = Some(s),
-            Some(a) => a.merge(s).unwrap(),
+            Some(a) => a.merge(s).expect("same settings"),
         }
         start = end.max(start);
     }
-    all.unwrap().compute().metrics
+    all.expect("a state").compute().metrics
 }
 
 proptest! {
