@@ -41,7 +41,9 @@ pub enum Command {
   assay eval scores.parquet --positive defect        name the positive class of string labels
   assay eval preds.csv --require \"recall[defect] >= 0.95\"   exit code 1 when it is not met
   assay eval preds.csv --slice line --json result.json       per line, and the result as JSON
-  assay eval --npy label=y_true.npy --npy prob=y_prob.npy")]
+  assay eval --npy label=y_true.npy --npy prob=y_prob.npy
+  assay eval counts.parquet --truth y --pred yhat     regression: target and prediction
+  assay eval clusters.parquet --feature-prefix emb_  clustering, with its features")]
     Eval(Box<EvalArgs>),
     /// Evaluate the bundled demo predictions (real models on real data)
     #[command(after_help = "Examples:
