@@ -41,6 +41,18 @@ median() { # median seconds and peak MiB of LABEL
   awk -F'\t' -v l="$1" '$1==l {print $2, $3}' "$OUT/runs.tsv" | sort -n | awk '{s[NR]=$1; m[NR]=$2} END {if (NR == 0) exit; i=int((NR+1)/2); printf "%.2f %d", s[i], m[i]/1024}'
 }
 
+# largest_difference ASSAY.json REFERENCE.json : the largest relative
+# difference between Assay's metric values and the reference's.
+largest_difference() {
+  $PY - "$1" "$2" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))["metrics"]
+s = json.loads(open(sys.argv[2]).read())["metrics"]
+worst = max(abs(a[k]["value"] - v) / max(abs(v), 1e-300) for k, v in s.items())
+print(f"  largest relative difference over {len(s)} metrics: {worst:.1e}")
+PY
+}
+
 # The identification every benchmark plan needs.
 plan_header() {
   printf '[plan]\nid = "%s"\nversion = "1"\n[lab]\nname = "bench"\n[client]\nname = "bench"\n' "$1"
@@ -78,13 +90,7 @@ if [[ $WHICH == all || $WHICH == regression ]]; then
   measure assay-regression-10m $ASSAY eval "$f" --no-intervals --json "$OUT/assay_regression.json" --quiet
   measure sklearn-regression-10m $PY bench/sklearn_eval.py regression "$f"
   cp "$OUT/.stdout" "$OUT/sklearn_regression.json"
-  $PY - "$OUT/assay_regression.json" "$OUT/sklearn_regression.json" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1]))["metrics"]
-s = json.loads(open(sys.argv[2]).read())["metrics"]
-worst = max(abs(a[k]["value"] - v) / max(abs(v), 1e-300) for k, v in s.items())
-print(f"  largest relative difference over {len(s)} metrics: {worst:.1e}")
-PY
+  largest_difference "$OUT/assay_regression.json" "$OUT/sklearn_regression.json"
 fi
 
 if [[ $WHICH == all || $WHICH == clustering ]]; then
@@ -95,13 +101,7 @@ if [[ $WHICH == all || $WHICH == clustering ]]; then
   measure assay-clustering-10m-intervals $ASSAY eval "$f" --json "$OUT/assay_clustering_ci.json" --quiet
   measure sklearn-clustering-10m $PY bench/sklearn_eval.py clustering "$f"
   cp "$OUT/.stdout" "$OUT/sklearn_clustering.json"
-  $PY - "$OUT/assay_clustering.json" "$OUT/sklearn_clustering.json" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1]))["metrics"]
-s = json.loads(open(sys.argv[2]).read())["metrics"]
-worst = max(abs(a[k]["value"] - v) / max(abs(v), 1e-300) for k, v in s.items())
-print(f"  largest relative difference over {len(s)} metrics: {worst:.1e}")
-PY
+  largest_difference "$OUT/assay_clustering.json" "$OUT/sklearn_clustering.json"
 fi
 
 if [[ $WHICH == all || $WHICH == binned ]]; then

@@ -154,6 +154,13 @@ pub(crate) fn attach(set: &mut MetricSet, id: &str, ci: &Interval) {
     }
 }
 
+/// Attach each (metric id, interval) pair to its metric of `set`.
+pub(crate) fn attach_each<A: AsRef<str>>(set: &mut MetricSet, cis: &[(A, Interval)]) {
+    for (id, ci) in cis {
+        attach(set, id.as_ref(), ci);
+    }
+}
+
 /// Attach the global intervals and those of each class or label.
 pub(crate) fn attach_all<A: AsRef<str>, B: AsRef<str>>(
     metrics: &mut MetricSet,
@@ -161,13 +168,9 @@ pub(crate) fn attach_all<A: AsRef<str>, B: AsRef<str>>(
     sets: &mut [MetricSet],
     per_set: &[Vec<(B, Interval)>],
 ) {
-    for (id, ci) in global {
-        attach(metrics, id.as_ref(), ci);
-    }
+    attach_each(metrics, global);
     for (set, cis) in sets.iter_mut().zip(per_set) {
-        for (id, ci) in cis {
-            attach(set, id.as_ref(), ci);
-        }
+        attach_each(set, cis);
     }
 }
 

@@ -310,12 +310,7 @@ delegate_state!(
     ClusteringRows,
     ClusteringReport,
     {
-        fn pick(
-            config: &ClusteringConfig,
-            b: &ClusteringBatch<'_>,
-            rows: &[usize],
-        ) -> ClusteringRows {
-            let _ = config;
+        fn pick(_: &ClusteringConfig, b: &ClusteringBatch<'_>, rows: &[usize]) -> ClusteringRows {
             let width = b
                 .features
                 .map_or(0, |f| f.len().checked_div(b.cluster.len()).unwrap_or(0));
@@ -336,29 +331,36 @@ delegate_state!(
     }
 );
 
-/// Marginals of a contingency table (dense over the indices), with the
-/// number of non-empty rows and columns.
+/// Marginals of a contingency table: dense over the indices (for a cell's
+/// row and column sums) and the non-empty ones (the labelings' groups).
 struct Marginals {
     n: u64,
+    /// Items per class index.
+    rows: Vec<u64>,
+    /// Items per cluster index.
+    cols: Vec<u64>,
+    /// The non-empty classes' sizes.
     classes: Vec<u64>,
+    /// The non-empty clusters' sizes.
     clusters: Vec<u64>,
 }
 
 impl Marginals {
     fn of(cells: &[(u32, u32)], counts: &[u64]) -> Self {
-        let rows = cells.iter().map(|c| c.0 as usize + 1).max().unwrap_or(0);
-        let cols = cells.iter().map(|c| c.1 as usize + 1).max().unwrap_or(0);
-        let (mut classes, mut clusters) = (vec![0u64; rows], vec![0u64; cols]);
+        let width =
+            |f: fn(&(u32, u32)) -> u32| cells.iter().map(|c| f(c) as usize + 1).max().unwrap_or(0);
+        let (mut rows, mut cols) = (vec![0u64; width(|c| c.0)], vec![0u64; width(|c| c.1)]);
         for (&(i, j), &c) in cells.iter().zip(counts) {
-            classes[i as usize] += c;
-            clusters[j as usize] += c;
+            rows[i as usize] += c;
+            cols[j as usize] += c;
         }
-        classes.retain(|&c| c > 0);
-        clusters.retain(|&c| c > 0);
+        let non_empty = |v: &[u64]| v.iter().copied().filter(|&c| c > 0).collect();
         Self {
             n: counts.iter().sum(),
-            classes,
-            clusters,
+            classes: non_empty(&rows),
+            clusters: non_empty(&cols),
+            rows,
+            cols,
         }
     }
 }
@@ -506,13 +508,7 @@ fn mutual_info(cells: &[(u32, u32)], counts: &[u64], m: &Marginals) -> f64 {
     if m.classes.len() <= 1 || m.clusters.len() <= 1 {
         return 0.0;
     }
-    let rows = cells.iter().map(|c| c.0 as usize + 1).max().unwrap_or(0);
-    let cols = cells.iter().map(|c| c.1 as usize + 1).max().unwrap_or(0);
-    let (mut a, mut b) = (vec![0u64; rows], vec![0u64; cols]);
-    for (&(i, j), &c) in cells.iter().zip(counts) {
-        a[i as usize] += c;
-        b[j as usize] += c;
-    }
+    let (a, b) = (&m.rows, &m.cols);
     let n = m.n as f64;
     let ln_n = n.ln();
     let mut sum = 0.0;

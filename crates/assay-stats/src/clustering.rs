@@ -57,7 +57,7 @@ pub fn intervals(
         {
             let s = &sil.samples;
             let (reps, jackknife) = settings.resample(s.len(), |w| weighted_mean(s, &w));
-            let estimate = weighted_mean(s, &vec![1.0; s.len()]);
+            let estimate = report.metrics.get("silhouette").and_then(|m| m.value);
             if let Some(ci) =
                 settings.row_interval(estimate, reps.into_iter().flatten().collect(), jackknife)
             {

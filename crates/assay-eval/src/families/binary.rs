@@ -11,7 +11,7 @@ use assay_stats::slices::independent_auc_test;
 use crate::EvalError;
 use crate::Setting;
 use crate::family::{
-    Family, Finished, Planning, StateBatch, attach, column_name, parameters, tool,
+    Family, Finished, Planning, StateBatch, attach, attach_each, column_name, parameters, tool,
 };
 use crate::result::{ConfusionOut, CurvesOut, EvalResult, OrderedMap, SCHEMA_ID};
 use crate::run::Context;
@@ -240,9 +240,7 @@ impl Family for BinaryFamily {
         });
         let intervals = spec.intervals.as_ref().map(|settings| {
             let (cis, note) = assay_stats::binary::intervals(&mut state, &report, settings);
-            for (id, ci) in &cis {
-                attach(&mut report.metrics, id, ci);
-            }
+            attach_each(&mut report.metrics, &cis);
             (cis, crate::result::interval_info(settings, note))
         });
         let roc_band = spec
@@ -403,9 +401,7 @@ fn finish_slices(
         let mut report = state.compute();
         if let Some(iv) = intervals {
             let (cis, _) = assay_stats::binary::intervals(&mut state, &report, iv);
-            for (id, ci) in &cis {
-                attach(&mut report.metrics, id, ci);
-            }
+            attach_each(&mut report.metrics, &cis);
         }
         let auc = state.ranking_mut().sorted_scores().and_then(|(pos, neg)| {
             let (a, v) = assay_stats::delong::auc_variance(&pos, &neg)?;

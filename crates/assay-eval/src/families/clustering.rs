@@ -14,7 +14,7 @@ use assay_stats::binary::IntervalSettings;
 
 use crate::EvalError;
 use crate::Setting;
-use crate::family::{Family, Finished, Planning, StateBatch, attach, parameters, tool};
+use crate::family::{Family, Finished, Planning, StateBatch, attach_each, parameters, tool};
 use crate::result::{ConfusionOut, CurvesOut, EvalResult, SCHEMA_ID};
 use crate::run::{Context, prefixed};
 use crate::slices::{SliceFacts, SliceSettings, Sliced, SlicesOut, proportion_slices};
@@ -241,9 +241,7 @@ fn attach_intervals(
     settings: &IntervalSettings,
 ) -> Option<String> {
     let (cis, note) = assay_stats::clustering::intervals(state, report, settings);
-    for (id, ci) in &cis {
-        attach(&mut report.metrics, id, ci);
-    }
+    attach_each(&mut report.metrics, &cis);
     if let Some(m) = report.metrics.get_mut("silhouette")
         && m.ci.is_some()
     {

@@ -13,7 +13,7 @@ use assay_stats::binary::IntervalSettings;
 
 use crate::EvalError;
 use crate::family::{
-    Family, Finished, Planning, StateBatch, attach, attach_all, column_name, parameters, tool,
+    Family, Finished, Planning, StateBatch, attach_all, attach_each, column_name, parameters, tool,
 };
 use crate::result::{ConfusionOut, CurvesOut, EvalResult, OrderedMap, SCHEMA_ID};
 use crate::run::{Context, prefixed};
@@ -369,9 +369,7 @@ fn finish_slices(
         let mut report = state.compute();
         if let Some(iv) = intervals {
             let (global, _, _) = assay_stats::multiclass::intervals(&state, &report, weighted, iv);
-            for (id, ci) in &global {
-                attach(&mut report.metrics, id, ci);
-            }
+            attach_each(&mut report.metrics, &global);
         }
         let cm = &report.confusion;
         let mut candidates = vec![(

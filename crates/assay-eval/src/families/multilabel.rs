@@ -9,7 +9,9 @@ use assay_metrics::multilabel::{
 use assay_stats::binary::IntervalSettings;
 
 use crate::EvalError;
-use crate::family::{Family, Finished, Planning, StateBatch, attach, attach_all, parameters, tool};
+use crate::family::{
+    Family, Finished, Planning, StateBatch, attach_all, attach_each, parameters, tool,
+};
 use crate::result::{ConfusionOut, CurvesOut, EvalResult, OrderedMap, SCHEMA_ID};
 use crate::run::{Context, prefixed};
 use crate::slices::{
@@ -294,9 +296,7 @@ fn finish_slices(
         let mut report = state.compute();
         if let Some(iv) = intervals {
             let (global, _, _) = assay_stats::multilabel::intervals(&state, &report, iv);
-            for (id, ci) in &global {
-                attach(&mut report.metrics, id, ci);
-            }
+            attach_each(&mut report.metrics, &global);
         }
         let mut candidates = vec![(
             "exact_match".to_owned(),

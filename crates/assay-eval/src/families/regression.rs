@@ -12,7 +12,7 @@ use assay_stats::slices::{Moments, power_two_means, welch_test};
 
 use crate::EvalError;
 use crate::Setting;
-use crate::family::{Family, Finished, Planning, StateBatch, attach, parameters, tool};
+use crate::family::{Family, Finished, Planning, StateBatch, attach_each, parameters, tool};
 use crate::result::{ConfusionOut, CurvesOut, EvalResult, SCHEMA_ID};
 use crate::run::Context;
 use crate::slices::{
@@ -190,9 +190,7 @@ fn attach_intervals(
     settings: &IntervalSettings,
 ) -> Option<String> {
     let (cis, note) = assay_stats::regression::intervals(state, report, settings);
-    for (id, ci) in &cis {
-        attach(&mut report.metrics, id, ci);
-    }
+    attach_each(&mut report.metrics, &cis);
     let (id, why) = assay_stats::regression::NO_BOOTSTRAP;
     if let Some(m) = report.metrics.get_mut(id).filter(|m| m.value.is_some()) {
         m.interval_note = Some(why.to_owned());
